@@ -1,0 +1,70 @@
+/**
+ * The model layer's contract: one request in, one stream of normalised events out.
+ *
+ * A wire client (Responses, Chat Completions) performs exactly one attempt per `stream()` call and
+ * never throws: every failure is a terminal `failed` event carrying a classification, so the loop
+ * that decides about retries has a single path.
+ */
+import type { Usage } from '../protocol/events.js';
+import type { HistoryItem } from '../protocol/items.js';
+import type { ToolSpec } from '../tools/types.js';
+
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'none';
+export type ReasoningSummary = 'auto' | 'concise' | 'detailed' | 'none';
+
+export interface ModelRequest {
+  model: string;
+  instructions: string;
+  input: readonly HistoryItem[];
+  tools: readonly ToolSpec[];
+  parallelToolCalls: boolean;
+  /** Present when the model reasons; also asks for `reasoning.encrypted_content`. */
+  reasoning?: { effort?: ReasoningEffort; summary?: ReasoningSummary };
+  /** Routes requests of one thread to the same cache (the thread id). */
+  promptCacheKey: string;
+  verbosity?: 'low' | 'medium' | 'high';
+  /** Structured output: a strict JSON Schema for the final message. */
+  outputSchema?: Record<string, unknown>;
+}
+
+export type ModelErrorKind =
+  | 'auth' // 401/403: bad or missing key
+  | 'rate_limit' // 429 or rate_limit_exceeded
+  | 'quota' // insufficient_quota: retrying will not help
+  | 'server' // 5xx, server_error
+  | 'network' // connection refused/reset, DNS, TLS
+  | 'stream_closed' // the stream ended before response.completed
+  | 'idle_timeout' // no event within the idle timeout
+  | 'bad_response' // malformed event or body
+  | 'context_length_exceeded'
+  | 'invalid_request' // other 4xx
+  | 'incomplete' // response.incomplete (max_output_tokens, content_filter)
+  | 'aborted'; // the caller's signal
+
+export interface ModelError {
+  kind: ModelErrorKind;
+  message: string;
+  retryable: boolean;
+  /** A delay the server asked for (Retry-After, "try again in 1.2s"). */
+  retryAfterMs?: number;
+  status?: number;
+}
+
+/** The kind of output item a stream has started, for UIs that show items as they arrive. */
+export type OutputItemKind = 'message' | 'reasoning' | 'function_call' | 'custom_tool_call' | 'other';
+
+export type ModelEvent =
+  | { type: 'created'; responseId?: string }
+  | { type: 'item_added'; outputIndex: number; kind: OutputItemKind; name?: string; callId?: string }
+  | { type: 'text_delta'; outputIndex: number; delta: string }
+  | { type: 'reasoning_delta'; outputIndex: number; delta: string }
+  | { type: 'tool_input_delta'; outputIndex: number; delta: string }
+  /** A finished output item, canonical (ids dropped), ready for history. */
+  | { type: 'item_done'; outputIndex: number; item: HistoryItem }
+  | { type: 'completed'; responseId?: string; usage: Usage }
+  | { type: 'failed'; error: ModelError };
+
+export interface ModelClient {
+  /** One attempt. Ends with exactly one `completed` or `failed` event; never throws. */
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
+}

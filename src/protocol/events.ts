@@ -1,0 +1,154 @@
+/**
+ * Spool's event stream: what a running thread tells its front ends (exec, app-server, TUI).
+ *
+ * Shapes follow `codex exec --json` (thread/turn/item lifecycle with snake_case item types) so the
+ * exec printer is a projection, and carry a little more (turn ids, deltas, cwd, diffs, retry state)
+ * for the richer front ends. Every front end is a client of this one stream.
+ */
+import { z } from 'zod';
+
+export const Usage = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  cached_input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  reasoning_output_tokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export function emptyUsage(): Usage {
+  return { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
+}
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+  };
+}
+
+const ItemStatus = z.enum(['in_progress', 'completed', 'failed']);
+
+export const AgentMessageThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('agent_message'),
+  text: z.string(),
+});
+
+export const ReasoningThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('reasoning'),
+  text: z.string(),
+});
+
+export const CommandExecutionThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('command_execution'),
+  command: z.string(),
+  aggregated_output: z.string(),
+  exit_code: z.number().int().nullable(),
+  status: z.enum(['in_progress', 'completed', 'failed', 'declined']),
+  cwd: z.string().optional(),
+  duration_ms: z.number().optional(),
+});
+
+export const FileChangeKind = z.enum(['add', 'delete', 'update']);
+export const FileChange = z.object({
+  path: z.string(),
+  kind: FileChangeKind,
+  /** Destination of a move (`*** Move to:`), absolute. */
+  move_path: z.string().optional(),
+  /** Unified diff of this file, for UIs. */
+  diff: z.string().optional(),
+});
+export type FileChange = z.infer<typeof FileChange>;
+
+export const FileChangeThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('file_change'),
+  changes: z.array(FileChange),
+  status: ItemStatus,
+});
+
+export const McpToolCallThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('mcp_tool_call'),
+  server: z.string(),
+  tool: z.string(),
+  arguments: z.unknown(),
+  result: z.object({ content: z.array(z.unknown()), structured_content: z.unknown().nullable() }).nullable(),
+  error: z.object({ message: z.string() }).nullable(),
+  status: ItemStatus,
+});
+
+export const TodoListThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('todo_list'),
+  items: z.array(z.object({ text: z.string(), completed: z.boolean() })),
+});
+
+export const ErrorThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('error'),
+  message: z.string(),
+});
+
+export const ThreadItem = z.discriminatedUnion('type', [
+  AgentMessageThreadItem,
+  ReasoningThreadItem,
+  CommandExecutionThreadItem,
+  FileChangeThreadItem,
+  McpToolCallThreadItem,
+  TodoListThreadItem,
+  ErrorThreadItem,
+]);
+export type ThreadItem = z.infer<typeof ThreadItem>;
+export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
+
+export const TurnError = z.object({
+  message: z.string(),
+  /** Machine-readable cause: `auth`, `rate_limit`, `context_length_exceeded`, `network`, `server`, … */
+  kind: z.string().optional(),
+});
+export type TurnError = z.infer<typeof TurnError>;
+
+export const SpoolEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('thread.started'), thread_id: z.string() }),
+  z.object({ type: z.literal('turn.started'), turn_id: z.string() }),
+  z.object({ type: z.literal('item.started'), turn_id: z.string(), item: ThreadItem }),
+  z.object({ type: z.literal('item.updated'), turn_id: z.string(), item: ThreadItem }),
+  z.object({ type: z.literal('item.completed'), turn_id: z.string(), item: ThreadItem }),
+  /** Streaming text for an item: assistant text, reasoning summary, or command output. */
+  z.object({
+    type: z.literal('item.delta'),
+    turn_id: z.string(),
+    item_id: z.string(),
+    kind: z.enum(['agent_message', 'reasoning', 'command_output']),
+    delta: z.string(),
+  }),
+  z.object({ type: z.literal('turn.completed'), turn_id: z.string(), usage: Usage }),
+  z.object({ type: z.literal('turn.failed'), turn_id: z.string(), usage: Usage, error: TurnError }),
+  z.object({ type: z.literal('turn.interrupted'), turn_id: z.string(), usage: Usage }),
+  /** Token usage of one model response, with the thread's running totals. */
+  z.object({
+    type: z.literal('usage.updated'),
+    turn_id: z.string(),
+    last: Usage,
+    turn: Usage,
+    thread: Usage,
+  }),
+  /** A retry in progress ("Reconnecting… 2/5"): visible, not fatal. */
+  z.object({
+    type: z.literal('stream.retrying'),
+    turn_id: z.string(),
+    attempt: z.number().int(),
+    max_attempts: z.number().int(),
+    delay_ms: z.number(),
+    message: z.string(),
+  }),
+  /** A non-fatal problem the user should see (a warning). */
+  z.object({ type: z.literal('warning'), message: z.string() }),
+]);
+export type SpoolEvent = z.infer<typeof SpoolEvent>;
+export type SpoolEventOf<T extends SpoolEvent['type']> = Extract<SpoolEvent, { type: T }>;

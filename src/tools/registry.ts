@@ -1,0 +1,53 @@
+/**
+ * The set of tools offered to the model.
+ *
+ * The list is sorted by name once, at construction, and the same array is sent with every request:
+ * a tool list that changes order between requests silently defeats the provider's prefix cache.
+ */
+import type { ToolCallItem } from '../protocol/items.js';
+import type { ToolHandler, ToolSpec } from './types.js';
+
+export type ResolvedCall =
+  | { ok: true; handler: ToolHandler; args: unknown }
+  | { ok: false; handler?: ToolHandler; error: string };
+
+export class ToolRegistry {
+  private readonly handlers: ReadonlyMap<string, ToolHandler>;
+  /** Handlers that answer calls but are not advertised (e.g. the other shape of a tool). */
+  private readonly hidden: ReadonlyMap<string, ToolHandler>;
+  readonly specs: readonly ToolSpec[];
+
+  constructor(advertised: ToolHandler[], hidden: ToolHandler[] = []) {
+    const sorted = [...advertised].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const byName = new Map<string, ToolHandler>();
+    for (const handler of sorted) {
+      if (byName.has(handler.name)) throw new Error(`duplicate tool name: ${handler.name}`);
+      if (handler.spec.name !== handler.name)
+        throw new Error(`tool ${handler.name} has spec named ${handler.spec.name}`);
+      byName.set(handler.name, handler);
+    }
+    this.handlers = byName;
+    this.hidden = new Map(hidden.filter((h) => !byName.has(h.name)).map((h) => [h.name, h]));
+    this.specs = Object.freeze(sorted.map((h) => h.spec));
+  }
+
+  get(name: string): ToolHandler | undefined {
+    return this.handlers.get(name) ?? this.hidden.get(name);
+  }
+
+  names(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /** Finds the handler for a call and validates its input; failures are messages for the model. */
+  resolve(call: ToolCallItem): ResolvedCall {
+    const handler = this.get(call.name);
+    if (!handler) {
+      const available = this.names().join(', ') || '(none)';
+      return { ok: false, error: `Unknown tool "${call.name}". Available tools: ${available}.` };
+    }
+    const raw = call.type === 'function_call' ? call.arguments : call.input;
+    const parsed = handler.parse(raw, call.type === 'function_call' ? 'function' : 'custom');
+    return parsed.ok ? { ok: true, handler, args: parsed.args } : { ok: false, handler, error: parsed.error };
+  }
+}

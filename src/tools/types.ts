@@ -1,0 +1,77 @@
+/**
+ * The contract between the agent loop and a tool.
+ *
+ * A tool owns three things: its wire spec (what the model sees), how its raw call input is parsed
+ * and validated, and how it runs. The loop owns scheduling, ordering of outputs, aborts and history.
+ */
+
+import type { ThreadItem } from '../protocol/events.js';
+import type { ContentPart } from '../protocol/items.js';
+import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
+
+/** A tool definition exactly as the Responses API takes it (`tools[]`). */
+export type ToolSpec =
+  | {
+      type: 'function';
+      name: string;
+      description: string;
+      strict: boolean;
+      parameters: Record<string, unknown>;
+    }
+  | {
+      type: 'custom';
+      name: string;
+      description: string;
+      format: { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string } | { type: 'text' };
+    };
+
+export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
+
+/** What a tool hands back: the text (or parts) the model sees as the call's output. */
+export interface ToolResult {
+  output: string | ContentPart[];
+  /** False when the call failed (bad input, refused, non-zero exit is still success=true). */
+  success: boolean;
+}
+
+/** Display items a tool shows while it runs (command executions, file changes, …). */
+export interface ToolItemSink {
+  newItemId(): string;
+  started(item: ThreadItem): void;
+  updated(item: ThreadItem): void;
+  completed(item: ThreadItem): void;
+  /** Streaming output for a command item. */
+  outputDelta(itemId: string, delta: string): void;
+}
+
+export interface ToolContext {
+  /** The turn's working directory (absolute). */
+  cwd: string;
+  callId: string;
+  turnId: string;
+  /** Aborted when the turn is interrupted; the tool must stop and clean up (kill process groups). */
+  signal: AbortSignal;
+  sandbox: SandboxPolicy;
+  approvalPolicy: ApprovalPolicy;
+  /** `--dangerously-bypass-approvals-and-sandbox`: no sandbox, no approvals. */
+  bypassSandbox: boolean;
+  /** Environment for commands (already filtered by the shell environment policy). */
+  env: NodeJS.ProcessEnv;
+  items: ToolItemSink;
+}
+
+export interface ToolHandler<A = unknown> {
+  name: string;
+  spec: ToolSpec;
+  /**
+   * True when the tool may run concurrently with other parallel tools (read-only work).
+   * Tools that change state run alone: the loop holds a write lock for them.
+   */
+  parallel: boolean;
+  /**
+   * Validates the call's raw input: JSON arguments when the model made a `function_call`, free text
+   * when it made a `custom_tool_call`. A tool may accept both shapes (apply_patch does).
+   */
+  parse(raw: string, shape: 'function' | 'custom'): ParseResult<A>;
+  run(args: A, ctx: ToolContext): Promise<ToolResult>;
+}
