@@ -57,6 +57,8 @@ export interface ToolContext {
   bypassSandbox: boolean;
   /** Environment for commands (already filtered by the shell environment policy). */
   env: NodeJS.ProcessEnv;
+  /** Spool's home (config, sessions): never writable from tools, wherever it lives. */
+  spoolHome?: string;
   items: ToolItemSink;
 }
 

@@ -1,0 +1,152 @@
+/**
+ * One sampling attempt: stream a response, show it as it arrives, start each tool call the moment
+ * it is complete, and commit to history what the attempt produced.
+ *
+ * What is committed:
+ * - completed response → every output item, then the tool outputs in call order;
+ * - failed or interrupted after tool calls arrived → the items up to the last tool call and every
+ *   call's output (the tools ran, or were aborted: they must never run again), so a retry continues
+ *   from history instead of re-issuing calls;
+ * - failed before any tool call → nothing; the retry re-issues the same request.
+ */
+
+import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
+import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
+import {
+  type HistoryItem,
+  isToolCall,
+  type MessageItem,
+  messageText,
+  type ToolCallItem,
+  type ToolOutputItem,
+} from '../protocol/items.js';
+import type { ToolRunner } from './tool-runner.js';
+
+export interface AttemptDeps {
+  client: ModelClient;
+  tools: ToolRunner;
+  turnId: string;
+  newItemId(): string;
+  emit(event: SpoolEvent): void;
+  /** Appends committed items to the thread's history (and its durable log). */
+  commit(items: HistoryItem[]): void;
+}
+
+export type AttemptResult =
+  | { status: 'completed'; usage: Usage; toolCalls: number; finalMessage?: string }
+  | { status: 'failed'; error: ModelError; toolCalls: number }
+  | { status: 'aborted'; toolCalls: number };
+
+interface StreamingDisplay {
+  id: string;
+  kind: 'agent_message' | 'reasoning';
+  text: string;
+  started: boolean;
+}
+
+function reasoningText(item: HistoryItem): string {
+  return item.type === 'reasoning' ? item.summary.map((s) => s.text).join('\n\n') : '';
+}
+
+/** Items up to and including the last tool call: what may be kept from a broken response. */
+export function keepThroughLastCall(items: HistoryItem[]): HistoryItem[] {
+  let last = -1;
+  items.forEach((item, i) => {
+    if (isToolCall(item)) last = i;
+  });
+  return items.slice(0, last + 1);
+}
+
+export async function runAttempt(
+  deps: AttemptDeps,
+  request: ModelRequest,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
+  const done: HistoryItem[] = [];
+  const runs: Array<{ call: ToolCallItem; output: Promise<ToolOutputItem> }> = [];
+  const displays = new Map<number, StreamingDisplay>();
+  let finalMessage: string | undefined;
+  let outcome: { ok: true; usage: Usage } | { ok: false; error: ModelError } | undefined;
+
+  const display = (index: number, kind: StreamingDisplay['kind']): StreamingDisplay => {
+    let entry = displays.get(index);
+    if (!entry || entry.kind !== kind) {
+      entry = { id: deps.newItemId(), kind, text: '', started: false };
+      displays.set(index, entry);
+    }
+    return entry;
+  };
+  const delta = (index: number, kind: StreamingDisplay['kind'], text: string) => {
+    const entry = display(index, kind);
+    if (!entry.started) {
+      entry.started = true;
+      deps.emit({ type: 'item.started', turn_id: deps.turnId, item: { id: entry.id, type: kind, text: '' } });
+    }
+    entry.text += text;
+    deps.emit({
+      type: 'item.delta',
+      turn_id: deps.turnId,
+      item_id: entry.id,
+      kind,
+      delta: text,
+    });
+  };
+  const complete = (index: number, kind: StreamingDisplay['kind'], text: string) => {
+    const entry = display(index, kind);
+    if (!entry.started && text === '') return;
+    const item: ThreadItem = { id: entry.id, type: kind, text };
+    deps.emit({ type: 'item.completed', turn_id: deps.turnId, item });
+  };
+
+  for await (const event of deps.client.stream(request, signal)) {
+    switch (event.type) {
+      case 'text_delta':
+        delta(event.outputIndex, 'agent_message', event.delta);
+        break;
+      case 'reasoning_delta':
+        delta(event.outputIndex, 'reasoning', event.delta);
+        break;
+      case 'item_done': {
+        const item = event.item;
+        done.push(item);
+        if (item.type === 'message' && item.role === 'assistant') {
+          const text = messageText(item as MessageItem);
+          finalMessage = text;
+          complete(event.outputIndex, 'agent_message', text);
+        } else if (item.type === 'reasoning') {
+          complete(event.outputIndex, 'reasoning', reasoningText(item));
+        } else if (isToolCall(item)) {
+          runs.push({ call: item, output: deps.tools.start(item, signal) });
+        }
+        break;
+      }
+      case 'completed':
+        outcome = { ok: true, usage: event.usage };
+        break;
+      case 'failed':
+        outcome = { ok: false, error: event.error };
+        break;
+      default:
+        break;
+    }
+  }
+  // A client that ends without a terminal event broke its contract; treat it as a dropped stream.
+  outcome ??= {
+    ok: false,
+    error: { kind: 'stream_closed', message: 'stream ended without a terminal event', retryable: true },
+  };
+
+  if (outcome.ok) {
+    deps.commit(done);
+    deps.commit(await Promise.all(runs.map((run) => run.output)));
+    return { status: 'completed', usage: outcome.usage, toolCalls: runs.length, finalMessage };
+  }
+
+  if (runs.length > 0) {
+    deps.commit(keepThroughLastCall(done));
+    deps.commit(await Promise.all(runs.map((run) => run.output)));
+  }
+  if (signal.aborted || outcome.error.kind === 'aborted')
+    return { status: 'aborted', toolCalls: runs.length };
+  return { status: 'failed', error: outcome.error, toolCalls: runs.length };
+}

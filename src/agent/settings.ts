@@ -1,0 +1,26 @@
+/** Everything a thread needs to know about how it runs, resolved from config and flags. */
+import type { ModelRequest } from '../model/types.js';
+import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
+import type { TurnRetryPolicy } from './turn.js';
+
+export interface ThreadSettings {
+  model: string;
+  /** Absolute working directory of the thread. */
+  cwd: string;
+  baseInstructions: string;
+  developerInstructions?: string;
+  sandbox: SandboxPolicy;
+  approvalPolicy: ApprovalPolicy;
+  /** `--dangerously-bypass-approvals-and-sandbox`. */
+  bypassSandbox: boolean;
+  /** Environment given to commands, already filtered. */
+  shellEnv: NodeJS.ProcessEnv;
+  reasoning?: ModelRequest['reasoning'];
+  verbosity?: ModelRequest['verbosity'];
+  outputSchema?: Record<string, unknown>;
+  parallelToolCalls: boolean;
+  retry: TurnRetryPolicy;
+  spoolHome: string;
+  projectDocMaxBytes: number;
+  projectDocFallbackFilenames: string[];
+}

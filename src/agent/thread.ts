@@ -1,0 +1,222 @@
+/**
+ * A thread: one conversation with its history, settings, tools and event stream.
+ *
+ * `runTurn()` runs one turn to its end (completed, failed or interrupted) and resolves with the
+ * outcome; events stream to subscribers while it runs. One turn at a time per thread.
+ */
+
+import { currentEnvironment } from '../context/environment-context.js';
+import { buildInitialContext } from '../context/initial-context.js';
+import { loadProjectDocs } from '../context/project-docs.js';
+import type { ModelClient, ModelRequest } from '../model/types.js';
+import { addUsage, emptyUsage, type SpoolEvent, type ThreadItem, type Usage } from '../protocol/events.js';
+import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
+import { effectiveWritableRoots } from '../sandbox/writable-roots.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { ToolContext } from '../tools/types.js';
+import { EventBus } from './event-bus.js';
+import { uuidv7 } from './ids.js';
+import type { ThreadSettings } from './settings.js';
+import { ToolRunner } from './tool-runner.js';
+import { runTurnLoop, type TurnOutcome } from './turn.js';
+
+export interface ThreadOptions {
+  client: ModelClient;
+  settings: ThreadSettings;
+  tools: ToolRegistry;
+  /** Resume: the id and history of an existing thread. */
+  id?: string;
+  history?: HistoryItem[];
+  /** Called with every item committed to history (the durable log hooks in here). */
+  onCommit?: (items: HistoryItem[]) => void;
+  /** Released when the thread closes (exec sessions, MCP clients, …). */
+  onClose?: () => Promise<void>;
+}
+
+export type UserInput = string | ContentPart[];
+
+export class Thread {
+  readonly id: string;
+  readonly events = new EventBus();
+  private readonly items: HistoryItem[];
+  private usage: Usage = emptyUsage();
+  private itemCounter = 0;
+  /** Warnings found while building the thread, shown once a front end is listening. */
+  private readonly startupWarnings: string[] = [];
+  private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
+
+  constructor(private readonly options: ThreadOptions) {
+    this.id = options.id ?? uuidv7();
+    this.items = [...(options.history ?? [])];
+    if (this.items.length === 0) this.commit(this.initialContext());
+  }
+
+  get settings(): ThreadSettings {
+    return this.options.settings;
+  }
+
+  /** The history as the next request will send it. */
+  get history(): readonly HistoryItem[] {
+    return this.items;
+  }
+
+  get totalUsage(): Usage {
+    return this.usage;
+  }
+
+  get running(): boolean {
+    return this.active !== undefined;
+  }
+
+  subscribe(listener: (event: SpoolEvent) => void): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /** Announces the thread to subscribers (front ends print `thread.started`). */
+  announce(): void {
+    this.events.emit({ type: 'thread.started', thread_id: this.id });
+    for (const message of this.startupWarnings.splice(0)) this.events.emit({ type: 'warning', message });
+  }
+
+  async runTurn(input: UserInput, options: { signal?: AbortSignal } = {}): Promise<TurnOutcome> {
+    if (this.active) throw new Error('a turn is already running on this thread');
+    const controller = new AbortController();
+    const external = options.signal;
+    const onExternalAbort = () => controller.abort();
+    if (external?.aborted) controller.abort();
+    external?.addEventListener('abort', onExternalAbort, { once: true });
+
+    const done = this.turn(input, controller.signal);
+    this.active = { controller, done };
+    try {
+      return await done;
+    } finally {
+      this.active = undefined;
+      external?.removeEventListener('abort', onExternalAbort);
+    }
+  }
+
+  /** Interrupts the running turn: the request and running tools are aborted; history stays well formed. */
+  interrupt(): void {
+    this.active?.controller.abort();
+  }
+
+  async close(): Promise<void> {
+    this.interrupt();
+    await this.active?.done.catch(() => undefined);
+    await this.options.onClose?.();
+  }
+
+  buildRequest(): ModelRequest {
+    const s = this.options.settings;
+    return {
+      model: s.model,
+      instructions: s.baseInstructions,
+      input: this.items,
+      tools: this.options.tools.specs,
+      parallelToolCalls: s.parallelToolCalls,
+      ...(s.reasoning ? { reasoning: s.reasoning } : {}),
+      promptCacheKey: this.id,
+      ...(s.verbosity ? { verbosity: s.verbosity } : {}),
+      ...(s.outputSchema ? { outputSchema: s.outputSchema } : {}),
+    };
+  }
+
+  private async turn(input: UserInput, signal: AbortSignal): Promise<TurnOutcome> {
+    const turnId = uuidv7();
+    this.events.emit({ type: 'turn.started', turn_id: turnId });
+    const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
+    this.commit([{ type: 'message', role: 'user', content }]);
+
+    const emit = (event: SpoolEvent) => this.events.emit(event);
+    const newItemId = () => `item_${this.itemCounter++}`;
+    const tools = new ToolRunner({
+      registry: this.options.tools,
+      context: (call, callSignal) => this.toolContext(call, callSignal, turnId, newItemId),
+      onRejected: (_call, message) => {
+        emit({ type: 'item.completed', turn_id: turnId, item: { id: newItemId(), type: 'error', message } });
+      },
+    });
+    return runTurnLoop(
+      {
+        client: this.options.client,
+        tools,
+        turnId,
+        retry: this.options.settings.retry,
+        newItemId,
+        emit,
+        commit: (items) => this.commit(items),
+        buildRequest: () => this.buildRequest(),
+        recordUsage: (usage) => {
+          this.usage = addUsage(this.usage, usage);
+          return this.usage;
+        },
+      },
+      signal,
+    );
+  }
+
+  private toolContext(
+    call: ToolCallItem,
+    signal: AbortSignal,
+    turnId: string,
+    newItemId: () => string,
+  ): ToolContext {
+    const s = this.options.settings;
+    const emitItem = (type: 'item.started' | 'item.updated' | 'item.completed', item: ThreadItem) =>
+      this.events.emit({ type, turn_id: turnId, item });
+    return {
+      cwd: s.cwd,
+      callId: call.call_id,
+      turnId,
+      signal,
+      sandbox: s.sandbox,
+      approvalPolicy: s.approvalPolicy,
+      bypassSandbox: s.bypassSandbox,
+      env: s.shellEnv,
+      spoolHome: s.spoolHome,
+      items: {
+        newItemId,
+        started: (item) => emitItem('item.started', item),
+        updated: (item) => emitItem('item.updated', item),
+        completed: (item) => emitItem('item.completed', item),
+        outputDelta: (itemId, delta) =>
+          this.events.emit({
+            type: 'item.delta',
+            turn_id: turnId,
+            item_id: itemId,
+            kind: 'command_output',
+            delta,
+          }),
+      },
+    };
+  }
+
+  private initialContext(): HistoryItem[] {
+    const s = this.options.settings;
+    const projectDocs = loadProjectDocs({
+      cwd: s.cwd,
+      spoolHome: s.spoolHome,
+      maxBytes: s.projectDocMaxBytes,
+      fallbackFilenames: s.projectDocFallbackFilenames,
+    });
+    this.startupWarnings.push(...projectDocs.warnings);
+    return buildInitialContext({
+      permissions: {
+        sandbox: s.sandbox,
+        approvalPolicy: s.approvalPolicy,
+        bypassSandbox: s.bypassSandbox,
+        writableRoots: effectiveWritableRoots(s.sandbox, s.cwd, s.shellEnv),
+      },
+      developerInstructions: s.developerInstructions,
+      projectDocs,
+      environment: currentEnvironment(s.cwd, s.shellEnv),
+    });
+  }
+
+  private commit(items: HistoryItem[]): void {
+    if (items.length === 0) return;
+    this.items.push(...items);
+    this.options.onCommit?.(items);
+  }
+}

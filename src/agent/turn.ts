@@ -1,0 +1,103 @@
+/**
+ * The turn loop: sample, run tools, sample again, until a response has no tool call.
+ *
+ * Failures have one path: an attempt ends `failed` with a classified error; retryable ones are
+ * retried with backoff (visible as `stream.retrying`), the rest end the turn with `turn.failed`.
+ * Because an attempt commits the tool calls it received (and their outputs) before reporting a
+ * failure, a retry continues from history and can never run a tool twice.
+ */
+
+import { backoffDelayMs, type RetryPolicy, sleep } from '../model/retry.js';
+import type { ModelClient, ModelError, ModelErrorKind, ModelRequest } from '../model/types.js';
+import { addUsage, emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
+import type { HistoryItem } from '../protocol/items.js';
+import { runAttempt } from './attempt.js';
+import type { ToolRunner } from './tool-runner.js';
+
+export interface TurnRetryPolicy extends Omit<RetryPolicy, 'maxRetries'> {
+  /** Retries for failures before a response started (HTTP errors, refused connections). */
+  requestMaxRetries: number;
+  /** Retries for streams that broke after they started (closed, idle, malformed). */
+  streamMaxRetries: number;
+}
+
+export const DEFAULT_TURN_RETRY: TurnRetryPolicy = {
+  requestMaxRetries: 4,
+  streamMaxRetries: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+  jitter: 0.1,
+};
+
+const STREAM_KINDS: ReadonlySet<ModelErrorKind> = new Set(['stream_closed', 'idle_timeout', 'bad_response']);
+
+export interface TurnDeps {
+  client: ModelClient;
+  tools: ToolRunner;
+  turnId: string;
+  retry: TurnRetryPolicy;
+  newItemId(): string;
+  emit(event: SpoolEvent): void;
+  commit(items: HistoryItem[]): void;
+  /** Builds the request from the current history (called before every attempt). */
+  buildRequest(): ModelRequest;
+  /** Adds a response's usage to the thread's totals; returns the new thread total. */
+  recordUsage(usage: Usage): Usage;
+}
+
+export type TurnOutcome =
+  | { status: 'completed'; usage: Usage; finalMessage?: string }
+  | { status: 'failed'; usage: Usage; error: ModelError }
+  | { status: 'interrupted'; usage: Usage };
+
+export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<TurnOutcome> {
+  let usage = emptyUsage();
+  let failures = 0;
+  let finalMessage: string | undefined;
+
+  const interrupted = (): TurnOutcome => {
+    deps.emit({ type: 'turn.interrupted', turn_id: deps.turnId, usage });
+    return { status: 'interrupted', usage };
+  };
+
+  for (;;) {
+    if (signal.aborted) return interrupted();
+    const result = await runAttempt(deps, deps.buildRequest(), signal);
+
+    if (result.status === 'completed') {
+      failures = 0;
+      usage = addUsage(usage, result.usage);
+      const thread = deps.recordUsage(result.usage);
+      deps.emit({ type: 'usage.updated', turn_id: deps.turnId, last: result.usage, turn: usage, thread });
+      if (result.finalMessage !== undefined) finalMessage = result.finalMessage;
+      if (result.toolCalls > 0) continue;
+      if (signal.aborted) return interrupted();
+      deps.emit({ type: 'turn.completed', turn_id: deps.turnId, usage });
+      return { status: 'completed', usage, finalMessage };
+    }
+    if (result.status === 'aborted') return interrupted();
+
+    const { error } = result;
+    const max = STREAM_KINDS.has(error.kind) ? deps.retry.streamMaxRetries : deps.retry.requestMaxRetries;
+    if (!error.retryable || failures >= max) {
+      deps.emit({
+        type: 'turn.failed',
+        turn_id: deps.turnId,
+        usage,
+        error: { message: error.message, kind: error.kind },
+      });
+      return { status: 'failed', usage, error };
+    }
+    failures++;
+    const delay = backoffDelayMs({ ...deps.retry, maxRetries: max }, failures, error.retryAfterMs);
+    deps.emit({
+      type: 'stream.retrying',
+      turn_id: deps.turnId,
+      attempt: failures,
+      max_attempts: max,
+      delay_ms: delay,
+      message: `Reconnecting... ${failures}/${max} (${error.message})`,
+    });
+    if (!(await sleep(delay, signal))) return interrupted();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `exec --json`: Spool's events projected onto the exact shapes `codex exec --json` prints (and
+ * `@openai/codex-sdk` parses): thread/turn/item lifecycle, item ids `item_N` in order of appearance,
+ * key order as Codex's.
+ */
+import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
+
+type Json = Record<string, unknown>;
+
+export class ExecJsonProjector {
+  private readonly ids = new Map<string, string>();
+
+  private idFor(internal: string): string {
+    let id = this.ids.get(internal);
+    if (!id) {
+      id = `item_${this.ids.size}`;
+      this.ids.set(internal, id);
+    }
+    return id;
+  }
+
+  private item(item: ThreadItem): Json {
+    const id = this.idFor(item.id);
+    switch (item.type) {
+      case 'agent_message':
+      case 'reasoning':
+        return { id, type: item.type, text: item.text };
+      case 'command_execution':
+        return {
+          id,
+          type: item.type,
+          command: item.command,
+          aggregated_output: item.aggregated_output,
+          exit_code: item.exit_code,
+          status: item.status,
+        };
+      case 'file_change':
+        return {
+          id,
+          type: item.type,
+          changes: item.changes.map((c) => ({ path: c.path, kind: c.kind })),
+          status: item.status,
+        };
+      case 'mcp_tool_call':
+        return {
+          id,
+          type: item.type,
+          server: item.server,
+          tool: item.tool,
+          arguments: item.arguments ?? null,
+          result: item.result,
+          error: item.error,
+          status: item.status,
+        };
+      case 'todo_list':
+        return { id, type: item.type, items: item.items };
+      case 'error':
+        return { id, type: item.type, message: item.message };
+    }
+  }
+
+  private usage(usage: Usage): Json {
+    return {
+      input_tokens: usage.input_tokens,
+      cached_input_tokens: usage.cached_input_tokens,
+      cache_write_input_tokens: 0,
+      output_tokens: usage.output_tokens,
+      reasoning_output_tokens: usage.reasoning_output_tokens,
+    };
+  }
+
+  /** Zero or more JSON lines (objects) for one event. */
+  project(event: SpoolEvent): Json[] {
+    switch (event.type) {
+      case 'thread.started':
+        return [{ type: 'thread.started', thread_id: event.thread_id }];
+      case 'turn.started':
+        return [{ type: 'turn.started' }];
+      case 'item.started':
+      case 'item.updated':
+        // Codex reports messages and reasoning once, complete.
+        if (event.item.type === 'agent_message' || event.item.type === 'reasoning') return [];
+        return [{ type: event.type, item: this.item(event.item) }];
+      case 'item.completed':
+        if (event.item.type === 'reasoning' && event.item.text === '') return [];
+        return [{ type: 'item.completed', item: this.item(event.item) }];
+      case 'turn.completed':
+        return [{ type: 'turn.completed', usage: this.usage(event.usage) }];
+      case 'turn.failed':
+        return [
+          { type: 'error', message: event.error.message },
+          { type: 'turn.failed', error: { message: event.error.message } },
+        ];
+      case 'turn.interrupted':
+        return [{ type: 'turn.failed', error: { message: 'turn interrupted' } }];
+      case 'stream.retrying':
+        return [{ type: 'error', message: event.message }];
+      default:
+        return [];
+    }
+  }
+}

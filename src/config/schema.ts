@@ -1,0 +1,106 @@
+/**
+ * The configuration's shape: Codex's key names where they exist. One zod schema validates
+ * config.toml, profiles and `-c` overrides alike.
+ */
+import { z } from 'zod';
+import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+
+export const WireApi = z.enum(['responses', 'chat']);
+export type WireApi = z.infer<typeof WireApi>;
+
+export const ModelProviderConfig = z
+  .object({
+    name: z.string().optional(),
+    base_url: z.string().optional(),
+    env_key: z.string().optional(),
+    env_key_instructions: z.string().optional(),
+    wire_api: WireApi.optional(),
+    query_params: z.record(z.string(), z.string()).optional(),
+    http_headers: z.record(z.string(), z.string()).optional(),
+    env_http_headers: z.record(z.string(), z.string()).optional(),
+    request_max_retries: z.number().int().nonnegative().optional(),
+    stream_max_retries: z.number().int().nonnegative().optional(),
+    stream_idle_timeout_ms: z.number().int().positive().optional(),
+    requires_openai_auth: z.boolean().optional(),
+  })
+  .strict();
+export type ModelProviderConfig = z.infer<typeof ModelProviderConfig>;
+
+export const SandboxWorkspaceWrite = z
+  .object({
+    writable_roots: z.array(z.string()).optional(),
+    network_access: z.boolean().optional(),
+    exclude_tmpdir_env_var: z.boolean().optional(),
+    exclude_slash_tmp: z.boolean().optional(),
+  })
+  .strict();
+
+export const ShellEnvironmentPolicyConfig = z
+  .object({
+    inherit: z.enum(['all', 'core', 'none']).optional(),
+    ignore_default_excludes: z.boolean().optional(),
+    exclude: z.array(z.string()).optional(),
+    set: z.record(z.string(), z.string()).optional(),
+    include_only: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const McpServerConfig = z
+  .object({
+    command: z.string().optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+    url: z.string().optional(),
+    bearer_token_env_var: z.string().optional(),
+    http_headers: z.record(z.string(), z.string()).optional(),
+    enabled: z.boolean().optional(),
+    enabled_tools: z.array(z.string()).optional(),
+    disabled_tools: z.array(z.string()).optional(),
+    startup_timeout_sec: z.number().positive().optional(),
+    tool_timeout_sec: z.number().positive().optional(),
+  })
+  .strict();
+export type McpServerConfig = z.infer<typeof McpServerConfig>;
+
+export const ReasoningEffortValue = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+export const ReasoningSummaryValue = z.enum(['auto', 'concise', 'detailed', 'none']);
+export const VerbosityValue = z.enum(['low', 'medium', 'high']);
+
+/** Keys a profile may set (a profile is a named bundle of top-level settings). */
+const profileShape = {
+  model: z.string().optional(),
+  model_provider: z.string().optional(),
+  approval_policy: ApprovalPolicy.optional(),
+  sandbox_mode: SandboxMode.optional(),
+  model_reasoning_effort: ReasoningEffortValue.optional(),
+  model_reasoning_summary: ReasoningSummaryValue.optional(),
+  model_verbosity: VerbosityValue.optional(),
+  model_context_window: z.number().int().positive().optional(),
+  model_auto_compact_token_limit: z.number().int().positive().optional(),
+  developer_instructions: z.string().optional(),
+  base_instructions: z.string().optional(),
+  openai_base_url: z.string().optional(),
+};
+
+export const ProfileConfig = z.object(profileShape).strict();
+export type ProfileConfig = z.infer<typeof ProfileConfig>;
+
+export const SpoolConfig = z
+  .object({
+    ...profileShape,
+    profile: z.string().optional(),
+    model_providers: z.record(z.string(), ModelProviderConfig).optional(),
+    sandbox_workspace_write: SandboxWorkspaceWrite.optional(),
+    shell_environment_policy: ShellEnvironmentPolicyConfig.optional(),
+    project_doc_max_bytes: z.number().int().nonnegative().optional(),
+    project_doc_fallback_filenames: z.array(z.string()).optional(),
+    mcp_servers: z.record(z.string(), McpServerConfig).optional(),
+    profiles: z.record(z.string(), ProfileConfig).optional(),
+    /** Codex's request-level retry knobs at top level, applied to the active provider. */
+    request_max_retries: z.number().int().nonnegative().optional(),
+    stream_max_retries: z.number().int().nonnegative().optional(),
+    stream_idle_timeout_ms: z.number().int().positive().optional(),
+  })
+  .strict();
+export type SpoolConfig = z.infer<typeof SpoolConfig>;

@@ -1,0 +1,122 @@
+/**
+ * Turning whatever went wrong (SDK errors, HTTP statuses, in-stream error events) into a `ModelError`
+ * the loop can act on: a kind, a message a person can act on, and whether a retry can help.
+ */
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { parseServerDelayMs } from './retry.js';
+import type { ModelError, ModelErrorKind } from './types.js';
+
+export interface ErrorContext {
+  /** The environment variable the key came from, named in authentication errors. */
+  apiKeyEnvVar: string;
+  /** Human name of the provider, for messages ("OpenAI", "Azure", …). */
+  providerName: string;
+}
+
+/** Error codes OpenAI sends (HTTP bodies, `response.failed`, `error` events) that no retry can fix. */
+const FATAL_CODES: Record<string, ModelErrorKind> = {
+  context_length_exceeded: 'context_length_exceeded',
+  insufficient_quota: 'quota',
+  invalid_prompt: 'invalid_request',
+  invalid_api_key: 'auth',
+  model_not_found: 'invalid_request',
+  invalid_request_error: 'invalid_request',
+};
+
+function serverMessage(err: APIError): string {
+  const body = err.error as { message?: unknown } | undefined;
+  if (body && typeof body.message === 'string' && body.message) return body.message;
+  return err.message.replace(/^\d{3}\s*/, '') || 'no details';
+}
+
+export function authMessage(ctx: ErrorContext, status: number | undefined, detail: string): string {
+  const code = status ? ` (HTTP ${status})` : '';
+  return `${ctx.providerName} rejected the API key${code}: ${detail}. Check ${ctx.apiKeyEnvVar}.`;
+}
+
+/** Classifies an error code from a JSON error object or a `response.failed` event. */
+export function classifyErrorCode(
+  code: string | null | undefined,
+  message: string,
+  ctx: ErrorContext,
+  status?: number,
+): ModelError {
+  const fatal = code ? FATAL_CODES[code] : undefined;
+  if (fatal === 'auth')
+    return { kind: 'auth', message: authMessage(ctx, status, message), retryable: false, status };
+  if (fatal === 'context_length_exceeded') {
+    return { kind: fatal, message: `Context window exceeded: ${message}`, retryable: false, status };
+  }
+  if (fatal === 'quota') {
+    return { kind: fatal, message: `Quota exceeded: ${message}`, retryable: false, status };
+  }
+  if (fatal) return { kind: fatal, message, retryable: false, status };
+  if (code === 'rate_limit_exceeded') {
+    const retryAfterMs = parseServerDelayMs(undefined, message);
+    return { kind: 'rate_limit', message: `Rate limited: ${message}`, retryable: true, retryAfterMs, status };
+  }
+  return { kind: 'server', message: code ? `${message} (${code})` : message, retryable: true, status };
+}
+
+/** Classifies an exception from the SDK or the transport. */
+export function classifyException(err: unknown, ctx: ErrorContext): ModelError {
+  if (err instanceof APIUserAbortError)
+    return { kind: 'aborted', message: 'Request aborted', retryable: false };
+  if (err instanceof APIConnectionError) {
+    const cause = (err.cause as Error | undefined)?.message;
+    const detail = cause && cause !== err.message ? `${err.message} (${cause})` : err.message;
+    return { kind: 'network', message: `Connection failed: ${detail}`, retryable: true };
+  }
+  if (err instanceof APIError) {
+    const status = err.status;
+    const detail = serverMessage(err);
+    const code = err.code ?? undefined;
+    if (status === 401 || status === 403) {
+      return { kind: 'auth', message: authMessage(ctx, status, detail), retryable: false, status };
+    }
+    if (status === 429) {
+      if (code === 'insufficient_quota') return classifyErrorCode(code, detail, ctx, status);
+      const retryAfterMs = parseServerDelayMs(err.headers, detail);
+      return {
+        kind: 'rate_limit',
+        message: `Rate limited (HTTP 429): ${detail}`,
+        retryable: true,
+        retryAfterMs,
+        status,
+      };
+    }
+    if (status !== undefined && status >= 500) {
+      const retryAfterMs = parseServerDelayMs(err.headers, detail);
+      return {
+        kind: 'server',
+        message: `Server error (HTTP ${status}): ${detail}`,
+        retryable: true,
+        retryAfterMs,
+        status,
+      };
+    }
+    if (status === 408 || status === 409) {
+      return { kind: 'server', message: `HTTP ${status}: ${detail}`, retryable: true, status };
+    }
+    if (status !== undefined) {
+      if (code && FATAL_CODES[code]) return classifyErrorCode(code, detail, ctx, status);
+      return {
+        kind: 'invalid_request',
+        message: `Request rejected (HTTP ${status}): ${detail}`,
+        retryable: false,
+        status,
+      };
+    }
+    // An in-stream error (no HTTP status): the SDK throws these for `data: {"error": …}` payloads.
+    return classifyErrorCode(code, detail, ctx);
+  }
+  if (err instanceof SyntaxError) {
+    return {
+      kind: 'bad_response',
+      message: `Malformed event from the model server: ${err.message}`,
+      retryable: true,
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: 'network', message: `Stream error: ${message}`, retryable: true };
+}

@@ -1,0 +1,60 @@
+/** Builds real threads wired to an emulator, for wire-level tests of the loop. */
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ThreadSettings } from '../../src/agent/settings.js';
+import { Thread } from '../../src/agent/thread.js';
+import { DEFAULT_TURN_RETRY } from '../../src/agent/turn.js';
+import { BASE_INSTRUCTIONS } from '../../src/context/base-instructions.js';
+import { ResponsesClient } from '../../src/model/responses-client.js';
+import type { SpoolEvent } from '../../src/protocol/events.js';
+import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
+import type { ToolRegistry } from '../../src/tools/registry.js';
+import type { Emulator } from '../emulator/index.js';
+
+export function tempDir(prefix = 'spool-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testSettings(overrides: Partial<ThreadSettings> = {}): ThreadSettings {
+  const cwd = overrides.cwd ?? tempDir();
+  return {
+    model: 'gpt-test',
+    cwd,
+    baseInstructions: BASE_INSTRUCTIONS,
+    sandbox: defaultSandboxPolicy('danger-full-access'),
+    approvalPolicy: 'never',
+    bypassSandbox: false,
+    shellEnv: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' },
+    parallelToolCalls: true,
+    retry: { ...DEFAULT_TURN_RETRY, baseDelayMs: 1, maxDelayMs: 5 },
+    spoolHome: path.join(cwd, '.spool-home-for-tests'),
+    projectDocMaxBytes: 32 * 1024,
+    projectDocFallbackFilenames: [],
+    ...overrides,
+  };
+}
+
+export interface ThreadHarness {
+  thread: Thread;
+  events: SpoolEvent[];
+}
+
+export function threadOn(
+  emulator: Emulator,
+  tools: ToolRegistry,
+  settings: Partial<ThreadSettings> = {},
+  endpoint: { idleTimeoutMs?: number } = {},
+): ThreadHarness {
+  const client = new ResponsesClient({
+    baseURL: emulator.url,
+    apiKey: 'test-key',
+    idleTimeoutMs: endpoint.idleTimeoutMs ?? 10_000,
+    errorContext: { apiKeyEnvVar: 'OPENAI_API_KEY', providerName: 'OpenAI' },
+  });
+  const thread = new Thread({ client, settings: testSettings(settings), tools });
+  const events: SpoolEvent[] = [];
+  thread.subscribe((event) => events.push(event));
+  return { thread, events };
+}
