@@ -42,11 +42,22 @@ describe('emulator token accounting', () => {
   });
 
   it('renders static parts before the conversation, independent of client key order', () => {
-    const a = renderResponsesPrompt({ input: [{ type: 'message', role: 'user' }], instructions: 'I', tools: [] });
-    const b = renderResponsesPrompt({ tools: [], instructions: 'I', input: [{ role: 'user', type: 'message' }] });
+    const a = renderResponsesPrompt({
+      input: [{ type: 'message', role: 'user' }],
+      instructions: 'I',
+      tools: [],
+    });
+    const b = renderResponsesPrompt({
+      tools: [],
+      instructions: 'I',
+      input: [{ role: 'user', type: 'message' }],
+    });
     expect(a).toBe(b);
     expect(a.indexOf('"I"')).toBeLessThan(a.indexOf('message'));
-    const chat = renderChatPrompt({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function' }] });
+    const chat = renderChatPrompt({
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function' }],
+    });
     expect(chat.indexOf('function')).toBeLessThan(chat.indexOf('hi'));
   });
 

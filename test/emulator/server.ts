@@ -251,10 +251,13 @@ async function writeFrames(
   lifetime: AbortSignal,
 ): Promise<void> {
   const gone = () => lifetime.aborted || res.destroyed || res.writableEnded;
+  let flushed: Promise<unknown> = Promise.resolve();
   for (let i = 0; i <= frames.length; i++) {
     if (gone()) return;
     if (action.fault && action.fault.afterEvents === i) {
-      applyFault(res, action.fault, action.kind, i);
+      // Let the events before the fault reach the client first, as they would have on a real link.
+      await flushed;
+      if (!gone()) applyFault(res, action.fault, action.kind, i);
       return;
     }
     if (i === frames.length) break;
@@ -266,7 +269,7 @@ async function writeFrames(
       }
       if (gone()) return;
     }
-    res.write(frames[i]);
+    flushed = new Promise((resolve) => res.write(frames[i] ?? '', resolve));
   }
   res.end();
 }
