@@ -1,0 +1,176 @@
+/**
+ * `exec_command` and `write_stdin` (Codex's unified exec): a command runs in a session; a call waits
+ * up to its yield time and returns the output so far, with the exit code when the process has
+ * finished or a session id to poll or write to while it runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { functionSpec, parseJsonArguments } from '../spec.js';
+import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
+import { CommandItemReporter } from './command-item.js';
+import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
+import type { ExecSession, ExecSessionManager } from './exec-sessions.js';
+import { DEFAULT_MAX_OUTPUT_TOKENS, formatUnifiedExecResponse } from './format.js';
+import { canRunUnsandboxed, refusalMessage } from './run-policy.js';
+import {
+  EXEC_COMMAND_DESCRIPTION,
+  ExecCommandArgs,
+  WRITE_STDIN_DESCRIPTION,
+  WriteStdinArgs,
+} from './specs.js';
+import { approxTokensFromBytes } from './truncate.js';
+import { resolveWorkdir } from './workdir.js';
+
+/** Codex's yield bounds (milliseconds). */
+export interface YieldLimits {
+  /** `exec_command` default. */
+  execDefault: number;
+  /** `write_stdin` default. */
+  writeDefault: number;
+  min: number;
+  max: number;
+  /** An empty poll waits at least this long (unless the process exits), so polling is not a busy loop. */
+  minEmptyPoll: number;
+  maxEmptyPoll: number;
+}
+
+export const DEFAULT_YIELD_LIMITS: YieldLimits = {
+  execDefault: 10_000,
+  writeDefault: 250,
+  min: 250,
+  max: 30_000,
+  minEmptyPoll: 5_000,
+  maxEmptyPoll: 300_000,
+};
+
+export interface ExecToolsConfig {
+  yields?: Partial<YieldLimits>;
+  /** The shell when the model names none; `/bin/bash` (or `bash` on PATH) when not set. */
+  shell?: string;
+}
+
+const CTRL_C = '\u0003';
+const CTRL_D = '\u0004';
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(Math.max(value, min), max);
+}
+
+/** The answer for a session after a wait: new output, and the exit code or the session id. */
+function respond(
+  sessions: ExecSessionManager,
+  session: ExecSession,
+  toolName: string,
+  callStart: number,
+  maxOutputTokens: number | undefined,
+): ToolResult {
+  const exit = session.exited;
+  if (exit?.spawnError) {
+    sessions.remove(session.id);
+    return {
+      output: `${toolName} failed: Failed to create unified exec process: ${exit.spawnError}`,
+      success: false,
+    };
+  }
+  const output = session.takePending();
+  if (exit) sessions.remove(session.id);
+  const text = formatUnifiedExecResponse({
+    chunkId: randomBytes(3).toString('hex'),
+    wallTimeMs: performance.now() - callStart,
+    exitCode: exit ? exit.exitCode : null,
+    sessionId: exit ? null : session.id,
+    output,
+    totalLines: output.totalLines,
+    originalTokenCount: approxTokensFromBytes(output.totalBytes),
+    maxOutputTokens: maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+  });
+  return { output: text, success: true };
+}
+
+/**
+ * Writes the model's characters to the session. Plain pipes have no terminal to turn control
+ * characters into actions, so the two a model sends most are emulated: Ctrl-C interrupts the
+ * process group (SIGINT) and Ctrl-D closes stdin (end of input).
+ */
+function deliverInput(session: ExecSession, chars: string): boolean {
+  let rest = chars;
+  while (rest !== '') {
+    const at = rest.search(/[\u0003\u0004]/);
+    const text = at === -1 ? rest : rest.slice(0, at);
+    if (text !== '' && !session.process.write(text)) return false;
+    if (at === -1) break;
+    if (rest[at] === CTRL_C) session.process.signalGroup('SIGINT');
+    if (rest[at] === CTRL_D) session.process.endStdin();
+    rest = rest.slice(at + 1);
+  }
+  return true;
+}
+
+export function createExecCommandTool(
+  sessions: ExecSessionManager,
+  config: ExecToolsConfig = {},
+): ToolHandler<ExecCommandArgs> {
+  const yields = { ...DEFAULT_YIELD_LIMITS, ...config.yields };
+  return {
+    name: 'exec_command',
+    spec: functionSpec('exec_command', EXEC_COMMAND_DESCRIPTION, ExecCommandArgs),
+    parallel: true,
+    parse: (raw) => parseJsonArguments('exec_command', raw, ExecCommandArgs),
+    run: async (args, ctx: ToolContext) => {
+      const shell =
+        args.shell === undefined || args.shell === '' ? (config.shell ?? defaultShell()) : args.shell;
+      const argv = shellInvocation(shell, args.cmd, args.login ?? true);
+      const command = displayCommand(argv);
+      if (!canRunUnsandboxed(ctx)) {
+        CommandItemReporter.declined(ctx.items, command, ctx.cwd);
+        return { output: refusalMessage(ctx, command), success: false };
+      }
+      const workdir = await resolveWorkdir(ctx.cwd, args.workdir);
+      if (!workdir.ok) return { output: workdir.error, success: false };
+
+      const item = new CommandItemReporter(ctx.items, command, workdir.cwd);
+      item.started();
+      const session = sessions.start({ argv, cwd: workdir.cwd, env: ctx.env }, item);
+      const yieldMs = clamp(args.yield_time_ms ?? yields.execDefault, yields.min, yields.max);
+      await session.waitUntil(session.startedAt + yieldMs, ctx.signal);
+      return respond(sessions, session, 'exec_command', session.startedAt, args.max_output_tokens);
+    },
+  };
+}
+
+export function createWriteStdinTool(
+  sessions: ExecSessionManager,
+  config: ExecToolsConfig = {},
+): ToolHandler<WriteStdinArgs> {
+  const yields = { ...DEFAULT_YIELD_LIMITS, ...config.yields };
+  return {
+    name: 'write_stdin',
+    spec: functionSpec('write_stdin', WRITE_STDIN_DESCRIPTION, WriteStdinArgs),
+    parallel: true,
+    parse: (raw) => parseJsonArguments('write_stdin', raw, WriteStdinArgs),
+    run: async (args, ctx: ToolContext) => {
+      const session = sessions.get(args.session_id);
+      if (!session) {
+        return { output: `write_stdin failed: Unknown process id ${args.session_id}`, success: false };
+      }
+      const callStart = performance.now();
+      const chars = args.chars ?? '';
+      if (chars !== '') {
+        // Input to a session can be new commands (a shell reads them), so it needs the same permission.
+        if (!canRunUnsandboxed(ctx)) {
+          return { output: refusalMessage(ctx, `input to session ${session.id}`), success: false };
+        }
+        if (!deliverInput(session, chars) && !session.exited && session.process.running) {
+          return { output: 'write_stdin failed: stdin is closed for this session', success: false };
+        }
+      }
+      session.item.rebind(ctx.items);
+      const requested = Math.max(args.yield_time_ms ?? yields.writeDefault, yields.min);
+      const yieldMs =
+        chars === ''
+          ? clamp(requested, yields.minEmptyPoll, yields.maxEmptyPoll)
+          : Math.min(requested, yields.max);
+      await session.waitUntil(callStart + yieldMs, ctx.signal);
+      return respond(sessions, session, 'write_stdin', callStart, args.max_output_tokens);
+    },
+  };
+}
