@@ -13,7 +13,7 @@ import {
   startEmulator,
   unauthorized401,
 } from '../emulator/index.js';
-import { threadOn } from '../support/thread.js';
+import { threadOn as threadOnWire, WIRES, type WireName } from '../support/thread.js';
 import { echoTool, type RunLog, writeTool } from '../support/tools.js';
 
 let emulator: Emulator | undefined;
@@ -35,7 +35,14 @@ function registry(log: RunLog) {
 /** Events of a response with one `write_marker {"name":"a"}` call, up to and including its output_item.done. */
 const EVENTS_THROUGH_CALL = 6;
 
-describe('retries and faults', () => {
+describe.each(WIRES)('retries and faults over the %s wire', (wire: WireName) => {
+  const threadOn = (
+    e: Emulator,
+    tools: ToolRegistry,
+    settings = {},
+    endpoint: { idleTimeoutMs?: number } = {},
+  ) => threadOnWire(e, tools, settings, { ...endpoint, wire });
+
   it('retries a 500 and shows the retry', async () => {
     emulator = await startEmulator({ script: [serverError500(), respond(say('ok'))] });
     const { thread, events } = threadOn(emulator, registry({ runs: [] }));
@@ -113,29 +120,6 @@ describe('retries and faults', () => {
     expect(JSON.stringify(thread.history)).not.toContain('partial answer');
   });
 
-  for (const kind of ['close', 'end'] as const) {
-    it(`never runs a tool twice when the stream ${kind}s after the call arrived`, async () => {
-      const log: RunLog = { runs: [] };
-      emulator = await startEmulator({
-        script: [
-          respond(call('write_marker', { name: 'a' }), { fault: { kind, afterEvents: EVENTS_THROUGH_CALL } }),
-          respond(say('done')),
-        ],
-      });
-      const { thread, events } = threadOn(emulator, registry(log));
-      expect(await thread.runTurn('hi')).toMatchObject({ status: 'completed', finalMessage: 'done' });
-      expect(log.runs).toHaveLength(1);
-      expect(retries(events)).toHaveLength(1);
-      // The continuation carries the call and its output, so the model moves on.
-      const input = emulator.requests[1]!.body!.input as Array<Record<string, unknown>>;
-      expect(input.slice(-2)).toMatchObject([
-        { type: 'function_call', name: 'write_marker' },
-        { type: 'function_call_output', output: 'wrote a' },
-      ]);
-      expect(emulator.problems).toEqual([]);
-    });
-  }
-
   it('times out a stalled stream and retries', async () => {
     emulator = await startEmulator({
       script: [
@@ -204,6 +188,7 @@ describe('retries and faults', () => {
     await emulator.close();
     emulator = undefined;
     const fake = { url, requests: [] } as unknown as Emulator;
+
     const { thread, events } = threadOn(fake, registry({ runs: [] }), {
       retry: { requestMaxRetries: 1, streamMaxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, jitter: 0 },
     });
@@ -213,7 +198,51 @@ describe('retries and faults', () => {
   });
 });
 
-describe('interrupts', () => {
+describe('at most once, Responses wire (tools start while the stream is open)', () => {
+  for (const kind of ['close', 'end'] as const) {
+    it(`never runs a tool twice when the stream ${kind}s after the call arrived`, async () => {
+      const log: RunLog = { runs: [] };
+      emulator = await startEmulator({
+        script: [
+          respond(call('write_marker', { name: 'a' }), { fault: { kind, afterEvents: EVENTS_THROUGH_CALL } }),
+          respond(say('done')),
+        ],
+      });
+      const { thread, events } = threadOnWire(emulator, registry(log));
+      expect(await thread.runTurn('hi')).toMatchObject({ status: 'completed', finalMessage: 'done' });
+      expect(log.runs).toHaveLength(1);
+      expect(retries(events)).toHaveLength(1);
+      // The continuation carries the call and its output, so the model moves on.
+      const input = emulator.requests[1]!.body!.input as Array<Record<string, unknown>>;
+      expect(input.slice(-2)).toMatchObject([
+        { type: 'function_call', name: 'write_marker' },
+        { type: 'function_call_output', output: 'wrote a' },
+      ]);
+      expect(emulator.problems).toEqual([]);
+    });
+  }
+});
+
+describe('at most once, Chat wire (tools start when the choice finishes)', () => {
+  it('re-samples a call whose stream broke before it finished, and runs it once', async () => {
+    const log: RunLog = { runs: [] };
+    emulator = await startEmulator({
+      script: [
+        respond(call('write_marker', { name: 'a' }), { fault: { kind: 'close', afterEvents: 3 } }),
+        respond(call('write_marker', { name: 'a' })),
+        respond(say('done')),
+      ],
+    });
+    const { thread } = threadOnWire(emulator, registry(log), {}, { wire: 'chat' });
+    expect(await thread.runTurn('hi')).toMatchObject({ status: 'completed', finalMessage: 'done' });
+    expect(log.runs).toHaveLength(1);
+    expect(emulator.requests[1]!.bodyText).toBe(emulator.requests[0]!.bodyText);
+  });
+});
+
+describe.each(WIRES)('interrupts over the %s wire', (wire: WireName) => {
+  const threadOn = (e: Emulator, tools: ToolRegistry) => threadOnWire(e, tools, {}, { wire });
+
   it('aborts running tools, records "aborted" for unanswered calls, and leaves a usable history', async () => {
     const log: RunLog = { runs: [] };
     emulator = await startEmulator({

@@ -7,7 +7,9 @@ import type { ThreadSettings } from '../../src/agent/settings.js';
 import { Thread } from '../../src/agent/thread.js';
 import { DEFAULT_TURN_RETRY } from '../../src/agent/turn.js';
 import { BASE_INSTRUCTIONS } from '../../src/context/base-instructions.js';
-import { ResponsesClient } from '../../src/model/responses-client.js';
+import { ChatCompletionsClient } from '../../src/model/chat-client.js';
+import { type HttpEndpoint, ResponsesClient } from '../../src/model/responses-client.js';
+import type { ModelClient } from '../../src/model/types.js';
 import type { SpoolEvent } from '../../src/protocol/events.js';
 import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
 import type { ToolRegistry } from '../../src/tools/registry.js';
@@ -41,18 +43,26 @@ export interface ThreadHarness {
   events: SpoolEvent[];
 }
 
+export type WireName = 'responses' | 'chat';
+export const WIRES: WireName[] = ['responses', 'chat'];
+
+export function clientFor(wire: WireName, url: string, idleTimeoutMs = 10_000): ModelClient {
+  const endpoint: HttpEndpoint = {
+    baseURL: url,
+    apiKey: 'test-key',
+    idleTimeoutMs,
+    errorContext: { apiKeyEnvVar: 'OPENAI_API_KEY', providerName: 'OpenAI' },
+  };
+  return wire === 'responses' ? new ResponsesClient(endpoint) : new ChatCompletionsClient(endpoint);
+}
+
 export function threadOn(
   emulator: Emulator,
   tools: ToolRegistry,
   settings: Partial<ThreadSettings> = {},
-  endpoint: { idleTimeoutMs?: number } = {},
+  endpoint: { idleTimeoutMs?: number; wire?: WireName } = {},
 ): ThreadHarness {
-  const client = new ResponsesClient({
-    baseURL: emulator.url,
-    apiKey: 'test-key',
-    idleTimeoutMs: endpoint.idleTimeoutMs ?? 10_000,
-    errorContext: { apiKeyEnvVar: 'OPENAI_API_KEY', providerName: 'OpenAI' },
-  });
+  const client = clientFor(endpoint.wire ?? 'responses', emulator.url, endpoint.idleTimeoutMs);
   const thread = new Thread({ client, settings: testSettings(settings), tools });
   const events: SpoolEvent[] = [];
   thread.subscribe((event) => events.push(event));

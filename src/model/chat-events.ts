@@ -1,0 +1,179 @@
+/**
+ * Translates streamed `chat.completion.chunk`s into Spool's `ModelEvent`s.
+ *
+ * Chat streams have no per-item "done" event: text, reasoning and tool calls accumulate (tool calls
+ * by `index`, or by `id` for servers that omit it) and become items when the choice finishes. The
+ * usage chunk (`stream_options.include_usage`) may come after the finish reason, so the response is
+ * complete only when the stream ends.
+ */
+import { emptyUsage, type Usage } from '../protocol/events.js';
+import type { HistoryItem } from '../protocol/items.js';
+import type { ModelError, ModelEvent } from './types.js';
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+export function usageFromChat(raw: unknown): Usage {
+  const usage = asObject(raw);
+  if (!usage) return emptyUsage();
+  return {
+    input_tokens: num(usage.prompt_tokens),
+    cached_input_tokens: num(asObject(usage.prompt_tokens_details)?.cached_tokens),
+    output_tokens: num(usage.completion_tokens),
+    reasoning_output_tokens: num(asObject(usage.completion_tokens_details)?.reasoning_tokens),
+  };
+}
+
+interface PendingCall {
+  outputIndex: number;
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export class ChatStreamTranslator {
+  private nextIndex = 0;
+  private reasoning: { index: number; text: string } | undefined;
+  private message: { index: number; text: string } | undefined;
+  private readonly calls: PendingCall[] = [];
+  private readonly callsByKey = new Map<string, PendingCall>();
+  private finishReason: string | undefined;
+  private usage: Usage | undefined;
+  private generatedIds = 0;
+
+  push(raw: unknown): ModelEvent[] {
+    const chunk = asObject(raw);
+    if (!chunk) return [];
+    const events: ModelEvent[] = [];
+    if (chunk.usage) this.usage = usageFromChat(chunk.usage);
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    const choice = asObject(choices[0]);
+    if (!choice) return events;
+    const delta = asObject(choice.delta) ?? asObject(choice.message) ?? {};
+
+    const reasoningDelta = delta.reasoning_content ?? delta.reasoning;
+    if (typeof reasoningDelta === 'string' && reasoningDelta !== '') {
+      if (!this.reasoning) {
+        this.reasoning = { index: this.nextIndex++, text: '' };
+        events.push({ type: 'item_added', outputIndex: this.reasoning.index, kind: 'reasoning' });
+      }
+      this.reasoning.text += reasoningDelta;
+      events.push({ type: 'reasoning_delta', outputIndex: this.reasoning.index, delta: reasoningDelta });
+    }
+    if (typeof delta.content === 'string' && delta.content !== '') {
+      if (!this.message) {
+        this.message = { index: this.nextIndex++, text: '' };
+        events.push({ type: 'item_added', outputIndex: this.message.index, kind: 'message' });
+      }
+      this.message.text += delta.content;
+      events.push({ type: 'text_delta', outputIndex: this.message.index, delta: delta.content });
+    }
+    if (Array.isArray(delta.tool_calls)) {
+      delta.tool_calls.forEach((rawCall, position) =>
+        events.push(...this.toolCallDelta(asObject(rawCall), position)),
+      );
+    }
+    if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
+    return events;
+  }
+
+  private toolCallDelta(call: Json | undefined, position: number): ModelEvent[] {
+    if (!call) return [];
+    const fn = asObject(call.function) ?? {};
+    const key =
+      typeof call.index === 'number'
+        ? `i${call.index}`
+        : typeof call.id === 'string'
+          ? `id${call.id}`
+          : `p${position}`;
+    let pending = this.callsByKey.get(key);
+    const events: ModelEvent[] = [];
+    if (!pending) {
+      pending = {
+        outputIndex: this.nextIndex++,
+        id: typeof call.id === 'string' && call.id ? call.id : `call_chat_${this.generatedIds++}`,
+        name: '',
+        arguments: '',
+      };
+      this.callsByKey.set(key, pending);
+      this.calls.push(pending);
+      events.push({
+        type: 'item_added',
+        outputIndex: pending.outputIndex,
+        kind: 'function_call',
+        name: typeof fn.name === 'string' ? fn.name : undefined,
+        callId: pending.id,
+      });
+    }
+    // OpenAI sends the name once; some servers repeat it in every fragment.
+    if (typeof fn.name === 'string' && fn.name && !pending.name) pending.name = fn.name;
+    if (typeof fn.arguments === 'string' && fn.arguments) {
+      pending.arguments += fn.arguments;
+      events.push({ type: 'tool_input_delta', outputIndex: pending.outputIndex, delta: fn.arguments });
+    } else if (fn.arguments !== undefined && typeof fn.arguments === 'object') {
+      // Some servers (Ollama) send arguments as an object in one piece.
+      pending.arguments = JSON.stringify(fn.arguments);
+    }
+    return events;
+  }
+
+  /** Called when the stream has ended: the finished items, then `completed` — or why it is not complete. */
+  finish(): ModelEvent[] {
+    if (this.finishReason === undefined) {
+      const error: ModelError = {
+        kind: 'stream_closed',
+        message: 'stream closed before the completion finished',
+        retryable: true,
+      };
+      return [{ type: 'failed', error }];
+    }
+    if (this.finishReason === 'length' || this.finishReason === 'content_filter') {
+      const reason = this.finishReason === 'length' ? 'max_output_tokens' : 'content_filter';
+      return [
+        {
+          type: 'failed',
+          error: {
+            kind: 'incomplete',
+            message: `Incomplete response returned, reason: ${reason}`,
+            retryable: false,
+          },
+        },
+      ];
+    }
+    const done: Array<{ outputIndex: number; item: HistoryItem }> = [];
+    if (this.reasoning) {
+      done.push({
+        outputIndex: this.reasoning.index,
+        item: { type: 'reasoning', summary: [{ type: 'summary_text', text: this.reasoning.text }] },
+      });
+    }
+    if (this.message) {
+      done.push({
+        outputIndex: this.message.index,
+        item: {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: this.message.text }],
+        },
+      });
+    }
+    for (const call of this.calls) {
+      done.push({
+        outputIndex: call.outputIndex,
+        item: { type: 'function_call', name: call.name, arguments: call.arguments || '{}', call_id: call.id },
+      });
+    }
+    done.sort((a, b) => a.outputIndex - b.outputIndex);
+    return [
+      ...done.map(({ outputIndex, item }) => ({ type: 'item_done' as const, outputIndex, item })),
+      { type: 'completed', usage: this.usage ?? emptyUsage() },
+    ];
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * History items → Chat Completions messages and tools. Pure and deterministic, so the chat wire
+ * keeps the same cache-stable prefix property as the Responses wire.
+ *
+ * Mapping:
+ * - `instructions` and the leading developer/system messages → one `system` message (many local
+ *   servers' chat templates accept a system message only at the start);
+ * - later developer messages → `user` messages wrapped in `<system_update>` for the same reason;
+ * - assistant text and the tool calls that follow it → one assistant message with `tool_calls`;
+ * - tool outputs → `tool` messages; custom (freeform) tool calls travel as function calls whose only
+ *   argument is `input`;
+ * - reasoning and compaction items have no chat form and are left out.
+ */
+import type { ContentPart, HistoryItem, MessageItem } from '../protocol/items.js';
+import type { ToolSpec } from '../tools/types.js';
+import type { ModelRequest } from './types.js';
+
+export type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
+
+export type ChatToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string | ChatContentPart[] }
+  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export type ChatTool = {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+};
+
+function partsText(parts: ContentPart[]): string {
+  return parts.map((p) => (p.type === 'input_image' ? '' : p.text)).join('\n');
+}
+
+function userContent(parts: ContentPart[]): string | ChatContentPart[] {
+  if (parts.every((p) => p.type !== 'input_image')) return partsText(parts);
+  return parts.map((p) =>
+    p.type === 'input_image'
+      ? {
+          type: 'image_url',
+          image_url: p.detail ? { url: p.image_url, detail: p.detail } : { url: p.image_url },
+        }
+      : { type: 'text', text: p.text },
+  );
+}
+
+function isSystemLike(item: HistoryItem): item is MessageItem {
+  return item.type === 'message' && (item.role === 'developer' || item.role === 'system');
+}
+
+export function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  let index = 0;
+  const system: string[] = instructions ? [instructions] : [];
+  while (index < input.length && isSystemLike(input[index]!)) {
+    system.push(partsText((input[index] as MessageItem).content));
+    index++;
+  }
+  if (system.length > 0) messages.push({ role: 'system', content: system.join('\n\n') });
+
+  // The assistant message currently collecting tool calls, if the last message is one.
+  let open: Extract<ChatMessage, { role: 'assistant' }> | undefined;
+  const assistant = (): Extract<ChatMessage, { role: 'assistant' }> => {
+    if (!open) {
+      open = { role: 'assistant', content: null };
+      messages.push(open);
+    }
+    return open;
+  };
+
+  for (; index < input.length; index++) {
+    const item = input[index]!;
+    switch (item.type) {
+      case 'message':
+        if (item.role === 'assistant') {
+          // Text after calls of the same response joins their message; tool results must follow it.
+          if (open?.content !== null) open = undefined;
+          assistant().content = partsText(item.content);
+        } else {
+          open = undefined;
+          messages.push(
+            item.role === 'user'
+              ? { role: 'user', content: userContent(item.content) }
+              : { role: 'user', content: `<system_update>\n${partsText(item.content)}\n</system_update>` },
+          );
+        }
+        break;
+      case 'function_call':
+      case 'custom_tool_call': {
+        const target = assistant();
+        target.tool_calls ??= [];
+        target.tool_calls.push({
+          id: item.call_id,
+          type: 'function',
+          function: {
+            name: item.name,
+            arguments: item.type === 'function_call' ? item.arguments : JSON.stringify({ input: item.input }),
+          },
+        });
+        break;
+      }
+      case 'function_call_output':
+      case 'custom_tool_call_output':
+        open = undefined;
+        messages.push({
+          role: 'tool',
+          tool_call_id: item.call_id,
+          content: typeof item.output === 'string' ? item.output : partsText(item.output),
+        });
+        break;
+      case 'reasoning':
+      case 'compaction':
+        break;
+    }
+  }
+  return messages;
+}
+
+export function chatTools(tools: readonly ToolSpec[]): ChatTool[] {
+  return tools.map((tool) =>
+    tool.type === 'function'
+      ? {
+          type: 'function',
+          function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+        }
+      : {
+          type: 'function',
+          function: {
+            name: tool.name,
+            description: tool.description,
+            parameters: {
+              type: 'object',
+              properties: {
+                input: { type: 'string', description: `The complete ${tool.name} input as plain text.` },
+              },
+              required: ['input'],
+            },
+          },
+        },
+  );
+}
+
+export interface ChatBodyOptions {
+  /** Send `prompt_cache_key` (OpenAI understands it; some servers reject unknown fields). */
+  promptCacheKey: boolean;
+}
+
+export function chatRequestBody(request: ModelRequest, options: ChatBodyOptions): Record<string, unknown> {
+  const tools = chatTools(request.tools);
+  return {
+    model: request.model,
+    messages: chatMessages(request.instructions, request.input),
+    ...(tools.length > 0
+      ? { tools, tool_choice: 'auto', parallel_tool_calls: request.parallelToolCalls }
+      : {}),
+    ...(request.reasoning?.effort ? { reasoning_effort: request.reasoning.effort } : {}),
+    ...(request.verbosity ? { verbosity: request.verbosity } : {}),
+    ...(request.outputSchema
+      ? {
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: 'spool_output_schema', schema: request.outputSchema, strict: true },
+          },
+        }
+      : {}),
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(options.promptCacheKey ? { prompt_cache_key: request.promptCacheKey } : {}),
+  };
+}
