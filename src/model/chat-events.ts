@@ -76,9 +76,9 @@ export class ChatStreamTranslator {
       events.push({ type: 'text_delta', outputIndex: this.message.index, delta: delta.content });
     }
     if (Array.isArray(delta.tool_calls)) {
-      delta.tool_calls.forEach((rawCall, position) =>
-        events.push(...this.toolCallDelta(asObject(rawCall), position)),
-      );
+      delta.tool_calls.forEach((rawCall, position) => {
+        events.push(...this.toolCallDelta(asObject(rawCall), position));
+      });
     }
     if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
     return events;
