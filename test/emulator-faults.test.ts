@@ -119,6 +119,25 @@ describe('emulator: stream faults on the Responses wire', () => {
     });
   });
 
+  it('error_event with nested: true puts code and message in an `error` object, which the SDK throws', async () => {
+    const { client } = await start({
+      script: [
+        faulted({
+          kind: 'error_event',
+          afterEvents: 2,
+          code: 'rate_limit_exceeded',
+          message: 'slow down',
+          nested: true,
+        }),
+      ],
+    });
+    const { events, error } = await drain(await client.responses.create({ ...REQUEST, stream: true }));
+    expect(events).toHaveLength(2);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
+    expect((error as Error).message).toMatch(/slow down/);
+  });
+
   it('eventDelayMs spaces the events out, and an abort mid-stream stops the emulator writing', async () => {
     const { emu, client } = await start({ script: [respond(say('short'), { eventDelayMs: 40 })] });
     const controller = new AbortController();

@@ -21,8 +21,12 @@ export type StreamFault =
   | { kind: 'stall'; afterEvents: number }
   /** After K events send a `data:` line that is not JSON, then end the response. */
   | { kind: 'malformed'; afterEvents: number }
-  /** After K events send an error event (Responses: `event: error`; Chat: `data: {"error":…}`), then end. */
-  | { kind: 'error_event'; afterEvents: number; code: string; message: string };
+  /**
+   * After K events send an error event, then end. Responses: `event: error` with `code`/`message`
+   * at the top level (the SDK's `ResponseErrorEvent`), or with `nested: true` inside an `error`
+   * object, a shape some servers send and the SDK throws on. Chat: `data: {"error": {…}}`.
+   */
+  | { kind: 'error_event'; afterEvents: number; code: string; message: string; nested?: boolean };
 
 export type TerminalSpec =
   | { type: 'failed'; code: string; message: string }

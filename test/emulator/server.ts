@@ -293,10 +293,20 @@ function applyFault(res: ServerResponse, fault: StreamFault, kind: Action['kind'
       );
       return;
     case 'error_event': {
-      const frame =
-        kind === 'responses_stream'
-          ? `event: error\ndata: ${JSON.stringify({ type: 'error', sequence_number: sequence, code: fault.code, message: fault.message, param: null })}\n\n`
-          : `data: ${JSON.stringify({ error: { message: fault.message, type: 'server_error', param: null, code: fault.code } })}\n\n`;
+      const error = { type: 'server_error', code: fault.code, message: fault.message, param: null };
+      const data =
+        kind === 'chat_stream'
+          ? { error }
+          : fault.nested
+            ? { type: 'error', sequence_number: sequence, error }
+            : {
+                type: 'error',
+                sequence_number: sequence,
+                code: fault.code,
+                message: fault.message,
+                param: null,
+              };
+      const frame = `${kind === 'chat_stream' ? '' : 'event: error\n'}data: ${JSON.stringify(data)}\n\n`;
       res.end(frame);
       return;
     }
