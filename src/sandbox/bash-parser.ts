@@ -1,0 +1,144 @@
+/**
+ * A small, reusable bash parser: tree-sitter-bash (wasm) via web-tree-sitter, returning a plain,
+ * immutable snapshot of the syntax tree that needs no freeing and can be inspected freely.
+ *
+ * The only module state is the lazily created promise of the loaded language and its parser, which
+ * is never changed once created. Parsing is synchronous inside that parser, so concurrent callers
+ * cannot interleave.
+ */
+import { createRequire } from 'node:module';
+import { Language, Parser } from 'web-tree-sitter';
+
+export interface BashNode {
+  /** Grammar node type: 'program', 'command', 'word', 'heredoc_body', 'ERROR', '&&', … */
+  type: string;
+  /** Named node (as opposed to punctuation/keywords). */
+  named: boolean;
+  /** The field this node fills in its parent ('name', 'argument', 'body', 'redirect', …). */
+  field?: string;
+  /** A node the parser inserted to recover from an error. */
+  missing: boolean;
+  /** Offsets into the source (UTF-16 code units, like String indices). */
+  startIndex: number;
+  endIndex: number;
+  text: string;
+  children: BashNode[];
+}
+
+export interface BashTree {
+  source: string;
+  root: BashNode;
+  /** The source has syntax errors (ERROR or missing nodes somewhere). */
+  hasError: boolean;
+}
+
+interface LoadedParser {
+  parser: Parser;
+}
+
+let loaded: Promise<LoadedParser> | undefined;
+
+function loadParser(): Promise<LoadedParser> {
+  loaded ??= (async () => {
+    const require = createRequire(import.meta.url);
+    await Parser.init();
+    const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
+    const parser = new Parser();
+    parser.setLanguage(language);
+    return { parser };
+  })();
+  return loaded;
+}
+
+export async function parseBash(source: string): Promise<BashTree> {
+  const { parser } = await loadParser();
+  const tree = parser.parse(source);
+  if (!tree) throw new Error('tree-sitter-bash could not parse the command');
+  try {
+    const cursor = tree.walk();
+    try {
+      const build = (field: string | null): BashNode => {
+        const node: BashNode = {
+          type: cursor.nodeType,
+          named: cursor.nodeIsNamed,
+          missing: cursor.nodeIsMissing,
+          startIndex: cursor.startIndex,
+          endIndex: cursor.endIndex,
+          text: source.slice(cursor.startIndex, cursor.endIndex),
+          children: [],
+        };
+        if (field) node.field = field;
+        if (cursor.gotoFirstChild()) {
+          do node.children.push(build(cursor.currentFieldName));
+          while (cursor.gotoNextSibling());
+          cursor.gotoParent();
+        }
+        return node;
+      };
+      return { source, root: build(null), hasError: tree.rootNode.hasError };
+    } finally {
+      cursor.delete();
+    }
+  } finally {
+    tree.delete();
+  }
+}
+
+export function namedChildren(node: BashNode): BashNode[] {
+  return node.children.filter((child) => child.named);
+}
+
+export function childrenByField(node: BashNode, field: string): BashNode[] {
+  return node.children.filter((child) => child.field === field);
+}
+
+export function childByField(node: BashNode, field: string): BashNode | undefined {
+  return node.children.find((child) => child.field === field);
+}
+
+/** A bare word's value, or undefined when the shell would expand it (globs, braces, tilde). */
+function literalWord(text: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '\\') {
+      out += text[++i] ?? '';
+    } else if ('*?[]{}~'.includes(c)) {
+      return undefined;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/**
+ * The literal value of a word-like node when it has no expansions: a plain word (backslash escapes
+ * removed), a 'single-quoted' raw string, a "double-quoted" string without `$`/backquote
+ * substitutions, or a concatenation of those. Undefined when the value depends on the shell.
+ */
+export function literalValue(node: BashNode): string | undefined {
+  switch (node.type) {
+    case 'word':
+    case 'number':
+      return literalWord(node.text);
+    case 'raw_string':
+      return node.text.slice(1, -1);
+    case 'string': {
+      if (node.children.some((child) => child.named && child.type !== 'string_content')) return undefined;
+      // Inside double quotes a backslash escapes only $ ` " \ and newline.
+      return node.text.slice(1, -1).replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
+    }
+    case 'concatenation': {
+      let out = '';
+      for (const child of node.children) {
+        const part = literalValue(child);
+        if (part === undefined) return undefined;
+        out += part;
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
