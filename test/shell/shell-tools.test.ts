@@ -170,7 +170,7 @@ describe('shell', () => {
     const { ctx, sink } = makeContext(dir.path);
     const result = await call(
       tools().shell,
-      { command: ['bash', '-c', 'echo partial; sleep 30'], timeout_ms: 300 },
+      { command: ['bash', '-c', 'echo partial; sleep 30'], timeout_ms: 500 },
       ctx,
     );
     expect(result.success).toBe(false);

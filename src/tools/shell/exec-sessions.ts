@@ -150,7 +150,9 @@ export class ExecSessionManager {
   async closeAll(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const session of sessions) session.process.terminate();
+    // A session whose process has exited is only waiting to report; what it left running in the
+    // background without our pipes is not ours to end.
+    for (const session of sessions) if (session.process.running) session.process.terminate();
     await Promise.all(sessions.map((session) => session.process.done));
   }
 
@@ -162,7 +164,7 @@ export class ExecSessionManager {
     const victim = candidates[0];
     if (!victim) return;
     this.sessions.delete(victim.id);
-    victim.process.terminate();
+    if (victim.process.running) victim.process.terminate();
   }
 
   private newId(): number {
