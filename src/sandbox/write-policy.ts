@@ -43,7 +43,9 @@ export interface WritePolicyContext {
   env?: NodeJS.ProcessEnv;
 }
 
-export type WriteDecision = { allowed: true } | { allowed: false; reason: string };
+export type WriteDenial = 'read-only' | 'spool-home' | 'outside-roots' | 'protected';
+
+export type WriteDecision = { allowed: true } | { allowed: false; denial: WriteDenial; reason: string };
 
 export type WriteCheck =
   | { allowed: true; realPath: string }
@@ -162,31 +164,25 @@ export async function buildWritePolicy(
 
 /** The decision for an already resolved (physical, absolute) path. Pure. */
 export function decideWrite(policy: WritePolicy, realPath: string): WriteDecision {
+  const deny = (denial: WriteDenial, reason: string): WriteDecision => ({ allowed: false, denial, reason });
   if (policy.mode === 'danger-full-access') return { allowed: true };
   if (policy.mode === 'read-only') {
-    return {
-      allowed: false,
-      reason: "cannot be written: the sandbox mode is 'read-only', which allows no writes",
-    };
+    return deny('read-only', "cannot be written: the sandbox mode is 'read-only', which allows no writes");
   }
   if (isWithin(realPath, policy.spoolHome)) {
-    return {
-      allowed: false,
-      reason: `is inside the Spool home (${policy.spoolHome}), which is never writable`,
-    };
+    return deny('spool-home', `is inside the Spool home (${policy.spoolHome}), which is never writable`);
   }
   const roots = policy.writableRoots.filter((root) => isWithin(realPath, root));
   if (roots.length === 0) {
-    return { allowed: false, reason: `is outside the writable roots (${policy.writableRoots.join(', ')})` };
+    return deny('outside-roots', `is outside the writable roots (${policy.writableRoots.join(', ')})`);
   }
   for (const entry of policy.protectedPaths) {
     if (isWithin(realPath, entry.path))
-      return { allowed: false, reason: `is inside ${entry.name}, which is protected` };
+      return deny('protected', `is inside ${entry.name}, which is protected`);
   }
   for (const root of roots) {
-    const relative = path.relative(root, realPath);
-    if (relative.split(path.sep).includes('.git')) {
-      return { allowed: false, reason: 'is inside .git, which is protected' };
+    if (path.relative(root, realPath).split(path.sep).includes('.git')) {
+      return deny('protected', 'is inside .git, which is protected');
     }
   }
   return { allowed: true };
@@ -206,8 +202,10 @@ export async function checkWritePath(
   const realPath = await resolvePhysicalPath(raw, options.followFinalSymlink ?? true);
   const decision = decideWrite(policy, realPath);
   if (decision.allowed) return { allowed: true, realPath };
+  // Where the path really lands matters when it is outside the roots or a symlink changed it.
   const lexical = path.resolve(options.cwd, target);
-  const shown = lexical === realPath ? target : `${target} (resolved to ${realPath})`;
+  const showReal = realPath !== target && (lexical !== realPath || decision.denial === 'outside-roots');
+  const shown = showReal ? `${target} (resolved to ${realPath})` : target;
   return { allowed: false, realPath, message: `${shown} ${decision.reason}` };
 }
 

@@ -12,12 +12,15 @@ export async function makeTempDir(prefix = 'spool-ap-'): Promise<string> {
 /** Every directory (as `dir/`) and every file (with its bytes) under `root`, by relative path. */
 export async function snapshotTree(root: string): Promise<Map<string, Buffer | 'dir'>> {
   const out = new Map<string, Buffer | 'dir'>();
+  // Symlinks are recorded as `-> target`, never followed.
   async function walk(dir: string): Promise<void> {
     const entries = await fs.readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       const rel = path.relative(root, full);
-      if (entry.isDirectory()) {
+      if (entry.isSymbolicLink()) {
+        out.set(rel, Buffer.from(`-> ${await fs.readlink(full)}`));
+      } else if (entry.isDirectory()) {
         out.set(`${rel}/`, 'dir');
         await walk(full);
       } else {
