@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { Thread } from '../agent/thread.js';
-import { type CliFlags, ConfigError, resolveRuntime } from '../config/runtime.js';
+import { missingKeyMessage } from '../config/providers.js';
+import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { SpoolEvent } from '../protocol/events.js';
@@ -66,10 +67,10 @@ export async function runExec(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);
-  let runtime: ReturnType<typeof resolveRuntime>;
+  let runtime: Runtime;
   try {
     const outputSchema = options.outputSchemaFile ? readOutputSchema(options.outputSchemaFile) : undefined;
-    runtime = resolveRuntime({ ...options, outputSchema, defaultApprovalPolicy: 'never' }, io.env);
+    runtime = loadRuntime({ ...options, outputSchema }, io.env, { approvalPolicy: 'never' });
   } catch (err) {
     if (err instanceof ConfigError) {
       say(`spool: ${err.message}`);

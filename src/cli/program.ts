@@ -3,30 +3,72 @@
  * `spool exec` never loads UI code.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { SandboxMode } from '../sandbox/policy.js';
+import type { CliFlags } from '../config/runtime.js';
+import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
 import { VERSION } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function addRuntimeOptions(command: Command): Command {
+const stdio = () => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
+
+/** Options every command that builds a session understands. */
+function addConfigOptions(command: Command): Command {
   return command
     .option('-m, --model <model>', 'model to use')
-    .addOption(
-      new Option('-s, --sandbox <mode>', 'sandbox policy for model commands').choices(SandboxMode.options),
-    )
-    .option('-C, --cd <dir>', 'working directory for the session')
+    .option('-p, --profile <name>', 'configuration profile from config.toml')
     .option(
       '-c, --config <key=value>',
       'override a configuration value (TOML value; repeatable)',
       collect,
       [],
     )
+    .option('--oss', 'use a local model server (Ollama or LM Studio, whichever answers)');
+}
+
+function addRuntimeOptions(command: Command): Command {
+  return addConfigOptions(command)
+    .addOption(
+      new Option('-s, --sandbox <mode>', 'sandbox policy for model commands').choices(SandboxMode.options),
+    )
+    .addOption(
+      new Option('-a, --ask-for-approval <policy>', 'when to ask before running a command').choices(
+        ApprovalPolicy.options,
+      ),
+    )
+    .option('-C, --cd <dir>', 'working directory for the session')
+    .option('--add-dir <dir>', 'another writable directory (workspace-write; repeatable)', collect, [])
+    .option('--full-auto', 'shortcut for --sandbox workspace-write --ask-for-approval on-request')
     .option(
       '--dangerously-bypass-approvals-and-sandbox',
       'run every command without sandbox or approval (dangerous)',
     );
+}
+
+/** Turns parsed options into flags, resolving `--oss` to a provider. */
+async function flagsFrom(opts: Record<string, unknown>): Promise<CliFlags> {
+  const flags: CliFlags = {
+    model: opts.model as string | undefined,
+    profile: opts.profile as string | undefined,
+    config: (opts.config as string[] | undefined) ?? [],
+    sandbox: (opts.sandbox as SandboxMode | undefined) ?? (opts.fullAuto ? 'workspace-write' : undefined),
+    approvalPolicy:
+      (opts.askForApproval as ApprovalPolicy | undefined) ?? (opts.fullAuto ? 'on-request' : undefined),
+    cwd: opts.cd as string | undefined,
+    addDirs: (opts.addDir as string[] | undefined) ?? [],
+    bypass: Boolean(opts.dangerouslyBypassApprovalsAndSandbox),
+  };
+  if (opts.oss) {
+    const { detectLocalProvider } = await import('../config/oss.js');
+    flags.provider = await detectLocalProvider(flags, process.env);
+  }
+  return flags;
 }
 
 export function buildProgram(): Command {
@@ -51,19 +93,32 @@ export function buildProgram(): Command {
       const { runExec } = await import('./exec.js');
       process.exitCode = await runExec(
         {
+          ...(await flagsFrom(opts)),
           prompt,
-          model: opts.model as string | undefined,
-          sandbox: opts.sandbox as SandboxMode | undefined,
-          cwd: opts.cd as string | undefined,
-          config: opts.config as string[],
-          bypass: Boolean(opts.dangerouslyBypassApprovalsAndSandbox),
           json: Boolean(opts.json || opts.experimentalJson),
           outputLastMessage: opts.outputLastMessage as string | undefined,
           outputSchemaFile: opts.outputSchema as string | undefined,
           skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
         },
-        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+        stdio(),
       );
+    });
+
+  const config = program.command('config').description('inspect the configuration');
+  addRuntimeOptions(
+    config.command('show').description('print the effective configuration and where each value comes from'),
+  )
+    .option('--json', 'print as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runConfigShow } = await import('./config-command.js');
+      process.exitCode = runConfigShow({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
+    });
+
+  addConfigOptions(program.command('models').description("list the provider's models"))
+    .option('--json', 'print as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runModels } = await import('./models-command.js');
+      process.exitCode = await runModels({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
     });
 
   return program;
@@ -77,6 +132,12 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version exit 0; every other parse error is a usage error.
       process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const { ConfigError } = await import('../config/load.js');
+    if (err instanceof ConfigError) {
+      process.stderr.write(`spool: ${err.message}\n`);
+      process.exitCode = 2;
       return;
     }
     process.stderr.write(`spool: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,6 +1,6 @@
 /**
  * From configuration layers and command-line flags to what a thread runs with: its settings and
- * the model endpoint. Precedence: flags > `-c` overrides > profile > config file > defaults.
+ * the model endpoint. Precedence: flags > `-c` overrides > profile > config.toml > defaults.
  */
 import path from 'node:path';
 import type { ThreadSettings } from '../agent/settings.js';
@@ -8,95 +8,154 @@ import { DEFAULT_TURN_RETRY } from '../agent/turn.js';
 import { BASE_INSTRUCTIONS } from '../context/base-instructions.js';
 import { DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
 import type { HttpEndpoint } from '../model/responses-client.js';
-import { DEFAULT_SHELL_ENVIRONMENT_POLICY, filterShellEnvironment } from '../sandbox/environment.js';
-import type { SandboxMode } from '../sandbox/policy.js';
+import { filterShellEnvironment } from '../sandbox/environment.js';
+import type { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
 import { spoolHome } from './home.js';
-import { type ConfigOverride, parseOverride, setPath } from './overrides.js';
-import { type SpoolConfig, SpoolConfig as SpoolConfigSchema, type WireApi } from './schema.js';
+import { type Layer, mergeLayers } from './layers.js';
+import { ConfigError, loadConfigFile, validateConfig } from './load.js';
+import { type ConfigOverride, OverrideError, parseOverride, setPath } from './overrides.js';
+import { ProviderError, type ResolvedProvider, resolveProvider } from './providers.js';
+import type { SpoolConfig, WireApi } from './schema.js';
+
+export { ConfigError } from './load.js';
 
 export interface CliFlags {
   model?: string;
   sandbox?: SandboxMode;
+  approvalPolicy?: ApprovalPolicy;
   cwd?: string;
+  profile?: string;
   /** Raw `-c key=value` strings, in order. */
   config?: string[];
+  /** A provider id chosen on the command line (`--oss` resolves to one). */
+  provider?: string;
   /** `--dangerously-bypass-approvals-and-sandbox` */
   bypass?: boolean;
+  /** Extra writable roots (`--add-dir`). */
+  addDirs?: string[];
   outputSchema?: Record<string, unknown>;
-  /** Front-end default approval policy (exec: never), below every configured value. */
-  defaultApprovalPolicy?: ThreadSettings['approvalPolicy'];
 }
 
-export class ConfigError extends Error {}
+/** Defaults that depend on the front end (exec never asks; the TUI asks on request). */
+export interface FrontEndDefaults {
+  approvalPolicy: ApprovalPolicy;
+}
 
-export interface Runtime {
+export interface EffectiveConfig {
   config: SpoolConfig;
+  /** Dotted key → where its value came from. */
+  sources: Map<string, string>;
+  warnings: string[];
+  home: string;
+  profile?: string;
+  configFile: string;
+}
+
+export interface Runtime extends EffectiveConfig {
   settings: ThreadSettings;
   endpoint: HttpEndpoint;
   wireApi: WireApi;
   providerId: string;
+  provider: ResolvedProvider;
 }
 
-const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULTS = (frontEnd: FrontEndDefaults): SpoolConfig => ({
+  model: DEFAULT_MODEL,
+  model_provider: 'openai',
+  approval_policy: frontEnd.approvalPolicy,
+  sandbox_mode: 'read-only',
+  project_doc_max_bytes: 32 * 1024,
+  stream_idle_timeout_ms: 300_000,
+  request_max_retries: DEFAULT_TURN_RETRY.requestMaxRetries,
+  stream_max_retries: DEFAULT_TURN_RETRY.streamMaxRetries,
+});
 
-function describeIssues(error: import('zod').ZodError, source: string): string {
-  return error.issues
-    .map((issue) => {
-      const where = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys')
-        return `${source}: unknown key(s) ${issue.keys.join(', ')}${where ? ` in ${where}` : ''}`;
-      return `${source}: ${where || 'value'}: ${issue.message.replace(/^Invalid input: /, '')}`;
-    })
-    .join('\n');
+function overridesObject(overrides: ConfigOverride[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const override of overrides) setPath(values, override.path, override.value);
+  return values;
 }
 
-/** Applies `-c` overrides on top of a config object, validating the result. */
-export function applyOverrides(base: SpoolConfig, overrides: ConfigOverride[]): SpoolConfig {
-  const merged = structuredClone(base) as Record<string, unknown>;
-  for (const override of overrides) setPath(merged, override.path, override.value);
-  const parsed = SpoolConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const sources = overrides.map((o) => o.source).join(' ');
-    throw new ConfigError(describeIssues(parsed.error, sources || 'configuration'));
-  }
-  return parsed.data;
+function withoutProfiles(config: SpoolConfig): Record<string, unknown> {
+  const { profiles: _profiles, profile: _profile, ...rest } = config;
+  return rest;
 }
 
-export function resolveRuntime(
+/** Loads and merges every layer. Throws ConfigError with file:line:column on bad input. */
+export function loadEffectiveConfig(
   flags: CliFlags,
-  env: NodeJS.ProcessEnv = process.env,
-  base: SpoolConfig = {},
-): Runtime {
+  env: NodeJS.ProcessEnv,
+  frontEnd: FrontEndDefaults = { approvalPolicy: 'on-request' },
+): EffectiveConfig {
+  const home = spoolHome(env);
+  const file = loadConfigFile(home);
   let overrides: ConfigOverride[];
   try {
     overrides = (flags.config ?? []).map(parseOverride);
   } catch (err) {
-    throw new ConfigError((err as Error).message);
+    if (err instanceof OverrideError) throw new ConfigError(err.message);
+    throw err;
   }
-  const config = applyOverrides(base, overrides);
-  const home = spoolHome(env);
+  // Each override is checked on its own, so an error names the exact flag.
+  const overrideWarnings: string[] = [];
+  for (const override of overrides) {
+    overrideWarnings.push(...validateConfig(overridesObject([override]), override.source).warnings);
+  }
+  const cli = validateConfig(overridesObject(overrides), '-c overrides');
+  const profile = flags.profile ?? cli.config.profile ?? file.config.profile;
+  let profileValues: Record<string, unknown> = {};
+  if (profile !== undefined) {
+    const found = file.config.profiles?.[profile];
+    if (!found) {
+      const known = Object.keys(file.config.profiles ?? {});
+      throw new ConfigError(
+        `profile "${profile}" is not defined in ${file.file}${known.length ? ` (profiles: ${known.join(', ')})` : ''}`,
+      );
+    }
+    profileValues = found;
+  }
+  const flagValues: Record<string, unknown> = {
+    model: flags.model,
+    sandbox_mode: flags.bypass ? 'danger-full-access' : flags.sandbox,
+    approval_policy: flags.bypass ? 'never' : flags.approvalPolicy,
+    model_provider: flags.provider,
+  };
+  const layers: Layer[] = [
+    { source: 'default', values: DEFAULTS(frontEnd) },
+    { source: file.file, values: withoutProfiles(file.config) },
+    { source: `profile ${profile}`, values: profileValues },
+    { source: '-c', values: withoutProfiles(cli.config) },
+    { source: 'command line', values: flagValues },
+  ];
+  const merged = mergeLayers(layers);
+  const config = validateConfig(merged.values, 'configuration').config;
+  return {
+    config,
+    sources: merged.sources,
+    warnings: [...file.warnings, ...overrideWarnings],
+    home,
+    profile,
+    configFile: file.file,
+  };
+}
+
+export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS.ProcessEnv): Runtime {
+  const { config } = effective;
   const cwd = path.resolve(flags.cwd ?? process.cwd());
-  const model = flags.model ?? config.model ?? DEFAULT_MODEL;
+  const model = config.model ?? DEFAULT_MODEL;
   const info = modelInfo(model);
-
   const providerId = config.model_provider ?? 'openai';
-  const provider = config.model_providers?.[providerId];
-  if (providerId !== 'openai' && !provider) {
-    throw new ConfigError(
-      `model_provider "${providerId}" is not defined (add [model_providers.${providerId}])`,
-    );
+  let provider: ResolvedProvider;
+  try {
+    provider = resolveProvider(providerId, config, env);
+  } catch (err) {
+    if (err instanceof ProviderError) throw new ConfigError(err.message);
+    throw err;
   }
-  const envKey = provider?.env_key ?? 'OPENAI_API_KEY';
-  const apiKey =
-    env[envKey]?.trim() || (envKey === 'OPENAI_API_KEY' ? env.CODEX_API_KEY?.trim() : undefined) || undefined;
-  const baseURL =
-    provider?.base_url ?? config.openai_base_url ?? env.OPENAI_BASE_URL?.trim() ?? DEFAULT_OPENAI_BASE_URL;
 
-  const sandboxMode: SandboxMode = flags.bypass
-    ? 'danger-full-access'
-    : (flags.sandbox ?? config.sandbox_mode ?? 'read-only');
   const workspace = config.sandbox_workspace_write ?? {};
   const shellPolicy = config.shell_environment_policy ?? {};
+  const bypass = flags.bypass ?? false;
 
   const settings: ThreadSettings = {
     model,
@@ -104,18 +163,18 @@ export function resolveRuntime(
     baseInstructions: config.base_instructions ?? BASE_INSTRUCTIONS,
     developerInstructions: config.developer_instructions,
     sandbox: {
-      mode: sandboxMode,
-      writableRoots: (workspace.writable_roots ?? []).map((root) => path.resolve(cwd, root)),
+      mode: config.sandbox_mode ?? 'read-only',
+      writableRoots: [...(workspace.writable_roots ?? []), ...(flags.addDirs ?? [])].map((root) =>
+        path.resolve(cwd, root),
+      ),
       networkAccess: workspace.network_access ?? false,
       excludeTmpdirEnvVar: workspace.exclude_tmpdir_env_var ?? false,
       excludeSlashTmp: workspace.exclude_slash_tmp ?? false,
     },
-    approvalPolicy: flags.bypass
-      ? 'never'
-      : (config.approval_policy ?? flags.defaultApprovalPolicy ?? 'on-request'),
-    bypassSandbox: flags.bypass ?? false,
+    approvalPolicy: config.approval_policy ?? 'on-request',
+    bypassSandbox: bypass,
     shellEnv: filterShellEnvironment(env, {
-      inherit: shellPolicy.inherit ?? DEFAULT_SHELL_ENVIRONMENT_POLICY.inherit,
+      inherit: shellPolicy.inherit ?? 'all',
       excludeSecrets: !(shellPolicy.ignore_default_excludes ?? false),
       exclude: shellPolicy.exclude ?? [],
       set: shellPolicy.set ?? {},
@@ -133,25 +192,27 @@ export function resolveRuntime(
     retry: {
       ...DEFAULT_TURN_RETRY,
       requestMaxRetries:
-        provider?.request_max_retries ?? config.request_max_retries ?? DEFAULT_TURN_RETRY.requestMaxRetries,
+        provider.requestMaxRetries ?? config.request_max_retries ?? DEFAULT_TURN_RETRY.requestMaxRetries,
       streamMaxRetries:
-        provider?.stream_max_retries ?? config.stream_max_retries ?? DEFAULT_TURN_RETRY.streamMaxRetries,
+        provider.streamMaxRetries ?? config.stream_max_retries ?? DEFAULT_TURN_RETRY.streamMaxRetries,
     },
-    spoolHome: home,
+    spoolHome: effective.home,
     projectDocMaxBytes: config.project_doc_max_bytes ?? 32 * 1024,
     projectDocFallbackFilenames: config.project_doc_fallback_filenames ?? [],
   };
 
   const endpoint: HttpEndpoint = {
-    baseURL: baseURL.replace(/\/+$/, ''),
-    apiKey,
-    headers: provider?.http_headers,
-    query: provider?.query_params,
-    idleTimeoutMs: provider?.stream_idle_timeout_ms ?? config.stream_idle_timeout_ms ?? 300_000,
-    errorContext: {
-      apiKeyEnvVar: envKey,
-      providerName: provider?.name ?? (providerId === 'openai' ? 'OpenAI' : providerId),
-    },
+    baseURL: provider.baseURL,
+    apiKey: provider.apiKey,
+    headers: provider.headers,
+    query: provider.query,
+    idleTimeoutMs: provider.idleTimeoutMs ?? config.stream_idle_timeout_ms ?? 300_000,
+    errorContext: { apiKeyEnvVar: provider.envKey ?? 'the provider key', providerName: provider.name },
   };
-  return { config, settings, endpoint, wireApi: provider?.wire_api ?? 'responses', providerId };
+  return { ...effective, settings, endpoint, wireApi: provider.wireApi, providerId, provider };
+}
+
+/** Both steps at once, for front ends. */
+export function loadRuntime(flags: CliFlags, env: NodeJS.ProcessEnv, frontEnd?: FrontEndDefaults): Runtime {
+  return resolveRuntime(loadEffectiveConfig(flags, env, frontEnd), flags, env);
 }

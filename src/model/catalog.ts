@@ -26,6 +26,12 @@ export const DEFAULT_MODEL = 'gpt-5-codex';
 
 const UNKNOWN: ModelInfo = { contextWindow: 128_000, reasoning: false, customTools: false };
 
+/** The context window when the model is in the catalog, else undefined. */
+export function knownContextWindow(model: string): number | undefined {
+  const info = modelInfo(model);
+  return info === UNKNOWN ? undefined : info.contextWindow;
+}
+
 export function modelInfo(model: string): ModelInfo {
   const name = model.toLowerCase();
   let best: ModelInfo | undefined;

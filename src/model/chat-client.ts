@@ -28,10 +28,11 @@ export class ChatCompletionsClient implements ModelClient {
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
     const idle = idleWatch(signal, this.endpoint.idleTimeoutMs);
     const translator = new ChatStreamTranslator();
-    const failure = (err: unknown): ModelEvent => ({
+    const failure = (err: unknown, phase: 'request' | 'stream'): ModelEvent => ({
       type: 'failed',
       error:
-        idle.stopReason(this.endpoint.idleTimeoutMs) ?? classifyException(err, this.endpoint.errorContext),
+        idle.stopReason(this.endpoint.idleTimeoutMs) ??
+        classifyException(err, this.endpoint.errorContext, phase),
     });
     try {
       let chunks: AsyncIterable<unknown>;
@@ -42,7 +43,7 @@ export class ChatCompletionsClient implements ModelClient {
           { signal: idle.signal },
         );
       } catch (err) {
-        yield failure(err);
+        yield failure(err, 'request');
         return;
       }
       try {
@@ -51,7 +52,7 @@ export class ChatCompletionsClient implements ModelClient {
           for (const event of translator.push(chunk)) yield event;
         }
       } catch (err) {
-        yield failure(err);
+        yield failure(err, 'stream');
         return;
       }
       const stopped = idle.stopReason(this.endpoint.idleTimeoutMs);

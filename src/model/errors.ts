@@ -58,13 +58,27 @@ export function classifyErrorCode(
   return { kind: 'server', message: code ? `${message} (${code})` : message, retryable: true, status };
 }
 
-/** Classifies an exception from the SDK or the transport. */
-export function classifyException(err: unknown, ctx: ErrorContext): ModelError {
+/**
+ * Classifies an exception from the SDK or the transport. `phase` says whether the response had
+ * started streaming: a transport error then means the stream broke, not that the request failed.
+ */
+export function classifyException(
+  err: unknown,
+  ctx: ErrorContext,
+  phase: 'request' | 'stream' = 'request',
+): ModelError {
   if (err instanceof APIUserAbortError)
     return { kind: 'aborted', message: 'Request aborted', retryable: false };
   if (err instanceof APIConnectionError) {
     const cause = (err.cause as Error | undefined)?.message;
     const detail = cause && cause !== err.message ? `${err.message} (${cause})` : err.message;
+    if (phase === 'stream') {
+      return {
+        kind: 'stream_closed',
+        message: `stream disconnected before completion: ${detail}`,
+        retryable: true,
+      };
+    }
     return { kind: 'network', message: `Connection failed: ${detail}`, retryable: true };
   }
   if (err instanceof APIError) {
@@ -118,5 +132,12 @@ export function classifyException(err: unknown, ctx: ErrorContext): ModelError {
     };
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'network', message: `Stream error: ${message}`, retryable: true };
+  if (phase === 'stream') {
+    return {
+      kind: 'stream_closed',
+      message: `stream disconnected before completion: ${message}`,
+      retryable: true,
+    };
+  }
+  return { kind: 'network', message: `Connection failed: ${message}`, retryable: true };
 }

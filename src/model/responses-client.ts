@@ -65,11 +65,20 @@ export function responsesRequestBody(request: ModelRequest): Record<string, unkn
   };
 }
 
+export interface IdleWatch {
+  /** Aborts with the caller's signal, or when `touch()` was not called for the idle time. */
+  signal: AbortSignal;
+  touch(): void;
+  /** Why the attempt stopped when the transport gave no error of its own. */
+  stopReason(idleMsForMessage: number): ModelError | undefined;
+  dispose(): void;
+}
+
 /**
- * Runs `attempt` under an idle timer: the returned signal aborts when the caller's signal does or
+ * Runs an attempt under an idle timer: the returned signal aborts when the caller's signal does or
  * when `touch()` has not been called for `idleMs`.
  */
-export function idleWatch(signal: AbortSignal, idleMs: number) {
+export function idleWatch(signal: AbortSignal, idleMs: number): IdleWatch {
   const controller = new AbortController();
   let idleFired = false;
   let timer: NodeJS.Timeout | undefined;
@@ -86,7 +95,6 @@ export function idleWatch(signal: AbortSignal, idleMs: number) {
   return {
     signal: controller.signal,
     touch,
-    /** Why the attempt stopped when the transport gave no error of its own. */
     stopReason(idleMsForMessage: number): ModelError | undefined {
       if (signal.aborted) return { kind: 'aborted', message: 'Request aborted', retryable: false };
       if (idleFired) {
@@ -115,10 +123,11 @@ export class ResponsesClient implements ModelClient {
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
     const idle = idleWatch(signal, this.endpoint.idleTimeoutMs);
     const translator = new ResponsesStreamTranslator(this.endpoint.errorContext);
-    const failure = (err: unknown): ModelEvent => ({
+    const failure = (err: unknown, phase: 'request' | 'stream'): ModelEvent => ({
       type: 'failed',
       error:
-        idle.stopReason(this.endpoint.idleTimeoutMs) ?? classifyException(err, this.endpoint.errorContext),
+        idle.stopReason(this.endpoint.idleTimeoutMs) ??
+        classifyException(err, this.endpoint.errorContext, phase),
     });
     try {
       let events: AsyncIterable<unknown>;
@@ -128,7 +137,7 @@ export class ResponsesClient implements ModelClient {
         ) as unknown as OpenAI.Responses.ResponseCreateParamsStreaming;
         events = await this.client.responses.create(body, { signal: idle.signal });
       } catch (err) {
-        yield failure(err);
+        yield failure(err, 'request');
         return;
       }
       try {
@@ -138,7 +147,7 @@ export class ResponsesClient implements ModelClient {
           if (translator.finished) return;
         }
       } catch (err) {
-        yield failure(err);
+        yield failure(err, 'stream');
         return;
       }
       yield {

@@ -1,0 +1,48 @@
+/** `spool models`: the models the configured provider offers (`GET /models`), with known context windows. */
+import { type CliFlags, ConfigError, loadRuntime } from '../config/runtime.js';
+import { knownContextWindow } from '../model/catalog.js';
+import { classifyException } from '../model/errors.js';
+import { sdkClient } from '../model/responses-client.js';
+
+export interface ModelsIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function runModels(flags: CliFlags & { json?: boolean }, io: ModelsIo): Promise<number> {
+  let runtime: ReturnType<typeof loadRuntime>;
+  try {
+    runtime = loadRuntime(flags, io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`spool: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const client = sdkClient({ ...runtime.endpoint, idleTimeoutMs: 30_000 });
+  const ids: string[] = [];
+  try {
+    for await (const model of client.models.list()) ids.push(model.id);
+  } catch (err) {
+    io.stderr.write(
+      `spool: cannot list models of ${runtime.provider.name}: ${classifyException(err, runtime.endpoint.errorContext).message}\n`,
+    );
+    return 1;
+  }
+  ids.sort();
+  const rows = ids.map((id) => ({ id, context_window: knownContextWindow(id) ?? null }));
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(rows)}\n`);
+    return 0;
+  }
+  const width = Math.max(5, ...rows.map((r) => r.id.length));
+  io.stdout.write(`${'MODEL'.padEnd(width)}  CONTEXT\n`);
+  for (const row of rows) {
+    io.stdout.write(
+      `${row.id.padEnd(width)}  ${row.context_window ? row.context_window.toLocaleString('en-US') : '-'}\n`,
+    );
+  }
+  return 0;
+}
