@@ -9,11 +9,19 @@ import { currentEnvironment } from '../context/environment-context.js';
 import { buildInitialContext } from '../context/initial-context.js';
 import { loadProjectDocs } from '../context/project-docs.js';
 import type { ModelClient, ModelRequest } from '../model/types.js';
-import { addUsage, emptyUsage, type SpoolEvent, type ThreadItem, type Usage } from '../protocol/events.js';
+import {
+  type ApprovalDecision,
+  type ApprovalRequest,
+  addUsage,
+  emptyUsage,
+  type SpoolEvent,
+  type ThreadItem,
+  type Usage,
+} from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
 import { effectiveWritableRoots } from '../sandbox/writable-roots.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import type { ToolContext } from '../tools/types.js';
+import type { ApprovalOutcome, ToolContext } from '../tools/types.js';
 import { EventBus } from './event-bus.js';
 import { uuidv7 } from './ids.js';
 import type { ThreadSettings } from './settings.js';
@@ -41,6 +49,11 @@ export class Thread {
   private readonly items: HistoryItem[];
   private usage: Usage = emptyUsage();
   private itemCounter = 0;
+  /** Approvals waiting for the user, by request id. */
+  private readonly pendingApprovals = new Map<string, (outcome: ApprovalOutcome) => void>();
+  private approvalCounter = 0;
+  /** Exact command keys the user approved for the rest of this thread. */
+  private readonly sessionApprovals = new Set<string>();
   /** Warnings found while building the thread, shown once a front end is listening. */
   private readonly startupWarnings: string[] = [];
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
@@ -99,6 +112,39 @@ export class Thread {
   /** Interrupts the running turn: the request and running tools are aborted; history stays well formed. */
   interrupt(): void {
     this.active?.controller.abort();
+  }
+
+  /**
+   * Answers an `approval.requested` event; `reason` tells the model why (e.g. no one could be asked).
+   * Unknown or already answered ids are ignored (returns false).
+   */
+  resolveApproval(id: string, decision: ApprovalDecision, reason?: string): boolean {
+    const resolve = this.pendingApprovals.get(id);
+    if (!resolve) return false;
+    resolve({ decision, reason });
+    return true;
+  }
+
+  private requestApproval(
+    turnId: string,
+    signal: AbortSignal,
+    request: Omit<ApprovalRequest, 'id'>,
+  ): Promise<ApprovalOutcome> {
+    const id = `approval_${this.approvalCounter++}`;
+    if (signal.aborted) return Promise.resolve({ decision: 'abort', reason: 'the turn was interrupted' });
+    return new Promise<ApprovalOutcome>((resolve) => {
+      const finish = (outcome: ApprovalOutcome) => {
+        if (!this.pendingApprovals.delete(id)) return;
+        signal.removeEventListener('abort', onAbort);
+        this.events.emit({ type: 'approval.resolved', turn_id: turnId, id, ...outcome });
+        if (outcome.decision === 'abort') this.interrupt();
+        resolve(outcome);
+      };
+      const onAbort = () => finish({ decision: 'abort', reason: 'the turn was interrupted' });
+      this.pendingApprovals.set(id, finish);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.events.emit({ type: 'approval.requested', turn_id: turnId, request: { id, ...request } });
+    });
   }
 
   async close(): Promise<void> {
@@ -175,6 +221,8 @@ export class Thread {
       bypassSandbox: s.bypassSandbox,
       env: s.shellEnv,
       spoolHome: s.spoolHome,
+      requestApproval: (request) => this.requestApproval(turnId, signal, request),
+      sessionApprovals: this.sessionApprovals,
       items: {
         newItemId,
         started: (item) => emitItem('item.started', item),

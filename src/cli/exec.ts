@@ -11,6 +11,7 @@ import { findGitRoot } from '../context/project-docs.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { SpoolEvent } from '../protocol/events.js';
 import { createDefaultTools } from '../tools/default-tools.js';
+import { askOnTerminal, NON_INTERACTIVE_REASON } from './exec-approvals.js';
 import { formatHumanEvent } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
 
@@ -111,7 +112,22 @@ export async function runExec(
   });
 
   const projector = new ExecJsonProjector();
+  // A person can answer only on a terminal, and only when stdin was not the prompt.
+  const interactive =
+    !options.json && io.stdin.isTTY === true && options.prompt !== undefined && options.prompt !== '-';
   thread.subscribe((event: SpoolEvent) => {
+    if (event.type === 'approval.requested') {
+      const { id } = event.request;
+      if (interactive) {
+        void askOnTerminal(event.request, io.stdin, io.stderr).then((decision) =>
+          thread.resolveApproval(id, decision),
+        );
+      } else {
+        say(`spool: declined (non-interactive): ${event.request.display}`);
+        thread.resolveApproval(id, 'denied', NON_INTERACTIVE_REASON);
+      }
+      return;
+    }
     if (options.json) {
       for (const line of projector.project(event)) io.stdout.write(`${JSON.stringify(line)}\n`);
       if (event.type === 'warning') say(`warning: ${event.message}`);

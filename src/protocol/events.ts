@@ -113,6 +113,29 @@ export const TurnError = z.object({
 });
 export type TurnError = z.infer<typeof TurnError>;
 
+/** What a tool asks the user before doing something the policy does not allow by itself. */
+export const ApprovalRequest = z.object({
+  id: z.string(),
+  kind: z.enum(['command', 'patch']),
+  /** The exact command vector (commands), shown verbatim. */
+  command: z.array(z.string()).optional(),
+  /** The display form of the command, or a summary of the patch. */
+  display: z.string(),
+  cwd: z.string(),
+  /** Why approval is needed (the policy's reason, or the model's justification). */
+  reason: z.string(),
+  /** The approval policy that asked. */
+  policy: z.enum(['untrusted', 'on-failure', 'on-request', 'never']),
+  /** For patches: the files and kinds of change. */
+  changes: z.array(FileChange).optional(),
+  /** The command prefix an "approve for session" would save as a rule, if any. */
+  proposed_rule: z.array(z.string()).optional(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+export const ApprovalDecision = z.enum(['approved', 'approved_for_session', 'denied', 'abort']);
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
 export const SpoolEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('thread.started'), thread_id: z.string() }),
   z.object({ type: z.literal('turn.started'), turn_id: z.string() }),
@@ -146,6 +169,16 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     max_attempts: z.number().int(),
     delay_ms: z.number(),
     message: z.string(),
+  }),
+  /** A tool waits for the user's decision; answer with `Thread.resolveApproval(id, decision)`. */
+  z.object({ type: z.literal('approval.requested'), turn_id: z.string(), request: ApprovalRequest }),
+  z.object({
+    type: z.literal('approval.resolved'),
+    turn_id: z.string(),
+    id: z.string(),
+    decision: ApprovalDecision,
+    /** Why it was decided without asking (no interactive front end, …). */
+    reason: z.string().optional(),
   }),
   /** A non-fatal problem the user should see (a warning). */
   z.object({ type: z.literal('warning'), message: z.string() }),

@@ -5,7 +5,14 @@
  * and validated, and how it runs. The loop owns scheduling, ordering of outputs, aborts and history.
  */
 
-import type { ThreadItem } from '../protocol/events.js';
+import type { ApprovalDecision, ApprovalRequest, ThreadItem } from '../protocol/events.js';
+
+/** The user's answer to an approval request, with why when it was decided without asking. */
+export interface ApprovalOutcome {
+  decision: ApprovalDecision;
+  reason?: string;
+}
+
 import type { ContentPart } from '../protocol/items.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
 
@@ -60,6 +67,13 @@ export interface ToolContext {
   /** Spool's home (config, sessions): never writable from tools, wherever it lives. */
   spoolHome?: string;
   items: ToolItemSink;
+  /**
+   * Asks the user (through the front end) and waits for the decision. Resolves `abort` when the
+   * turn is interrupted while waiting.
+   */
+  requestApproval(request: Omit<ApprovalRequest, 'id'>): Promise<ApprovalOutcome>;
+  /** What the user approved "for this session" in this thread (exact keys, never widened). */
+  sessionApprovals: Set<string>;
 }
 
 export interface ToolHandler<A = unknown> {

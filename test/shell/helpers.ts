@@ -54,6 +54,8 @@ export function makeContext(
     bypassSandbox: options.bypass ?? false,
     env: options.env ?? { ...process.env },
     items: sink,
+    requestApproval: async () => ({ decision: 'denied' }),
+    sessionApprovals: new Set(),
   };
   return { ctx, sink };
 }
