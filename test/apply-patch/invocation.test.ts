@@ -107,6 +107,6 @@ describe('bash parser wrapper', () => {
   it('parses concurrently without interference', async () => {
     const scripts = Array.from({ length: 20 }, (_, i) => `echo ${i} && ls dir${i}`);
     const trees = await Promise.all(scripts.map((s) => parseBash(s)));
-    trees.forEach((tree, i) => expect(tree.root.text).toBe(scripts[i]));
+    expect(trees.map((tree) => tree.root.text)).toEqual(scripts);
   });
 });

@@ -5,10 +5,12 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { applyPatch as applyUnifiedDiff } from 'diff';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
 import { buildWritePolicy } from '../../src/sandbox/write-policy.js';
+import { unifiedDiff } from '../../src/tools/apply-patch/diff.js';
 import { applyPatch } from '../../src/tools/apply-patch/engine.js';
 import { parsePatch } from '../../src/tools/apply-patch/parser.js';
 import { StreamingPatchParser } from '../../src/tools/apply-patch/streaming.js';
@@ -148,6 +150,33 @@ describe('apply_patch properties', () => {
         expect(result.levels.every((level) => level === 'exact')).toBe(true);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('the unified diff shown for an update, built from the changed regions, turns the old file into the new', () => {
+    fc.assert(
+      fc.property(editArb, (edit) => {
+        fc.pre(hasChange(edit));
+        const parsed = parsePatch(patchOf(edit));
+        const hunk = parsed.ok ? parsed.value.hunks[0] : undefined;
+        if (hunk?.type !== 'update') throw new Error('expected one update hunk');
+        const before = fileContent(edit);
+        const result = applyChunks(before, hunk.chunks, 'f.txt');
+        if (!result.ok) throw new Error(result.error);
+        const change = {
+          kind: 'update' as const,
+          displayPath: 'f.txt',
+          absPath: '/f.txt',
+          before,
+          after: result.content,
+        };
+        const windowed = unifiedDiff({ ...change, regions: result.regions });
+        expect(applyUnifiedDiff(before, windowed, { autoConvertLineEndings: false })).toBe(result.content);
+        expect(applyUnifiedDiff(before, unifiedDiff(change), { autoConvertLineEndings: false })).toBe(
+          result.content,
+        );
+      }),
+      { numRuns: 300 },
     );
   });
 

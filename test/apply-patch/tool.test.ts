@@ -35,7 +35,8 @@ type Event = { kind: 'started' | 'updated' | 'completed'; item: ThreadItem };
 function context(mode: SandboxMode = 'workspace-write', overrides: Partial<ToolContext> = {}) {
   const events: Event[] = [];
   let next = 0;
-  const ctx: ToolContext = {
+  // Asserted rather than annotated, so the fixture also fits ToolContext as it grows.
+  const ctx = {
     cwd: root,
     callId: 'call_1',
     turnId: 'turn_1',
@@ -51,8 +52,10 @@ function context(mode: SandboxMode = 'workspace-write', overrides: Partial<ToolC
       completed: (item) => events.push({ kind: 'completed', item }),
       outputDelta: () => undefined,
     },
+    requestApproval: async () => ({ decision: 'abort' as const }),
+    sessionApprovals: new Set<string>(),
     ...overrides,
-  };
+  } as ToolContext;
   return { ctx, events };
 }
 
@@ -198,14 +201,14 @@ describe('apply_patch tool', () => {
     expect(result.output).toBe('Success. Updated the following files:\nM b.txt\n');
     expect(await fs.readFile(path.join(root, 'sub/b.txt'), 'utf8')).toBe('B\n');
     // The cd does not widen the writable roots: they come from the turn's cwd.
-    const escape = await runApplyPatch(
+    const outside = await runApplyPatch(
       '*** Begin Patch\n*** Add File: spool-escape.txt\n+x\n*** End Patch',
       ctx,
       {
         workdir: path.dirname(root),
       },
     );
-    expect(escape.output).toContain('is outside the writable roots');
+    expect(outside.output).toContain('is outside the writable roots');
     await expect(fs.access(path.join(path.dirname(root), 'spool-escape.txt'))).rejects.toThrow();
   });
 });

@@ -3,16 +3,20 @@
  *
  * 1. Prepare: create missing parent directories and write every new content to a temporary file
  *    beside its target (same directory, so the final rename is atomic), with the final mode.
- * 2. Commit: for each target, keep the original under a backup name (a hard link, or the file itself
- *    for deletes), then rename the temporary file over the target (or leave it deleted).
- * 3. Success: remove the backups. Failure at any step: undo every step already taken, in reverse
- *    (backups renamed back, new files removed, temporary files and created directories removed),
- *    then report the error. Either every file changes or none does.
+ * 2. Replace: for each target, keep the original under a backup name (a hard link, or the file
+ *    itself for deletes), then rename the temporary file over the target (or leave it deleted).
+ * 3. Success: remove the backups. Failure at any step: undo every step already taken (backups
+ *    renamed back, new files removed, temporary files and created directories removed), then
+ *    report the error. Either every file changes or none does.
+ *
+ * Files are independent, so each phase works on several files at once (bounded); a phase finishes
+ * every started step before the next phase or the rollback begins.
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeFsError } from './fs-errors.js';
+import { forEachLimited } from './limited.js';
 import type { FileOperation } from './plan.js';
 
 export interface CommitHooks {
@@ -34,9 +38,26 @@ interface Prepared {
   op: FileOperation;
   temp?: string;
   backup?: string;
-  /** The target existed before the commit (for writes). */
-  existed: boolean;
   replaced: boolean;
+}
+
+/** A failed step, with what it was doing to which file. */
+class StepError extends Error {
+  constructor(
+    readonly verb: string,
+    readonly target: string,
+    readonly original: unknown,
+  ) {
+    super(`Failed to ${verb} ${target}: ${describeFsError(original)}`);
+  }
+}
+
+async function step<T>(verb: string, target: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    throw new StepError(verb, target, err);
+  }
 }
 
 function sideName(target: string, tag: string): string {
@@ -46,81 +67,99 @@ function sideName(target: string, tag: string): string {
   );
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
-/** Keeps the original at a backup name without moving it: a hard link, else a copy. */
-async function keepOriginal(target: string): Promise<string> {
+/** Keeps the original at a backup name without moving it (a hard link, else a copy); none if absent. */
+async function keepOriginal(target: string): Promise<string | undefined> {
   const backup = sideName(target, 'bak');
   try {
     await fs.link(target, backup);
-  } catch {
-    await fs.copyFile(target, backup, constants.COPYFILE_EXCL);
+    return backup;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
   }
-  return backup;
+  try {
+    await fs.copyFile(target, backup, constants.COPYFILE_EXCL);
+    return backup;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
 }
 
 export async function commitOperations(
   operations: readonly FileOperation[],
   hooks: CommitHooks = {},
 ): Promise<void> {
-  const prepared: Prepared[] = operations.map((op) => ({ op, existed: false, replaced: false }));
-  /** Directories this commit created, outermost first per target. */
+  const prepared: Prepared[] = operations.map((op) => ({ op, replaced: false }));
+  /** The first directory each mkdir created (its top), for the rollback. */
   const createdDirs: string[] = [];
-  let failure: { target: string; error: unknown; verb: string } | undefined;
+  const directories = new Map<string, Promise<void>>();
+  const ensureDirectory = (dir: string): Promise<void> => {
+    let ready = directories.get(dir);
+    if (!ready) {
+      ready = fs.mkdir(dir, { recursive: true }).then((first) => {
+        if (first) createdDirs.push(first);
+      });
+      directories.set(dir, ready);
+    }
+    return ready;
+  };
 
-  try {
-    for (const item of prepared) {
-      const { op } = item;
-      if (op.kind !== 'write') continue;
-      failure = { target: op.path, error: undefined, verb: 'create parent directories for' };
-      const first = await fs.mkdir(path.dirname(op.path), { recursive: true });
-      if (first) createdDirs.push(first);
-      failure.verb = 'write file';
-      item.temp = sideName(op.path, 'tmp');
-      await fs.writeFile(item.temp, op.content, { flag: 'wx', mode: op.mode ?? 0o666 });
+  const prepare = async (item: Prepared): Promise<void> => {
+    const { op } = item;
+    if (op.kind !== 'write') return;
+    await step('create parent directories for', op.path, () => ensureDirectory(path.dirname(op.path)));
+    const temp = sideName(op.path, 'tmp');
+    item.temp = temp;
+    await step('write file', op.path, async () => {
+      await fs.writeFile(temp, op.content, { flag: 'wx', mode: op.mode ?? 0o666 });
       // The open mode is masked by the umask; a preserved mode must be exact.
-      if (op.mode !== undefined) await fs.chmod(item.temp, op.mode);
-    }
-    failure = undefined;
-    await hooks.beforeReplace?.();
-    for (const item of prepared) {
-      const { op } = item;
-      failure = {
-        target: op.path,
-        error: undefined,
-        verb: op.kind === 'write' ? 'write file' : 'delete file',
-      };
-      if (op.kind === 'write') {
-        item.existed = await exists(op.path);
-        if (item.existed) item.backup = await keepOriginal(op.path);
+      if (op.mode !== undefined) await fs.chmod(temp, op.mode);
+    });
+  };
+
+  const replace = async (item: Prepared): Promise<void> => {
+    const { op } = item;
+    if (op.kind === 'write') {
+      await step('write file', op.path, async () => {
+        item.backup = await keepOriginal(op.path);
         await fs.rename(item.temp as string, op.path);
-        item.temp = undefined;
-      } else {
-        const backup = sideName(op.path, 'bak');
-        await fs.rename(op.path, backup);
-        item.backup = backup;
-      }
-      item.replaced = true;
+      });
+      item.temp = undefined;
+    } else {
+      const backup = sideName(op.path, 'bak');
+      await step('delete file', op.path, () => fs.rename(op.path, backup));
+      item.backup = backup;
     }
-  } catch (err) {
+    item.replaced = true;
+  };
+
+  let failure = await forEachLimited(prepared, prepare);
+  if (!failure) {
+    try {
+      await hooks.beforeReplace?.();
+    } catch (error) {
+      failure = { error };
+    }
+  }
+  failure ??= await forEachLimited(prepared, replace);
+  if (failure) {
     const unrestored = await rollback(prepared, createdDirs);
-    const where = failure ? `Failed to ${failure.verb} ${failure.target}: ` : 'Failed to apply patch: ';
+    const what =
+      failure.error instanceof StepError
+        ? failure.error.message
+        : `Failed to apply patch: ${describeFsError(failure.error)}`;
     const tail =
       unrestored.length === 0
         ? 'No files were changed.'
         : `Rolling back failed for: ${unrestored.join(', ')}; those files may be left changed.`;
-    throw new CommitError(`${where}${describeFsError(err)}. ${tail}`, unrestored);
+    throw new CommitError(`${what}. ${tail}`, unrestored);
   }
-
   // Committed: the backups are no longer needed (a leftover backup is harmless, so errors are ignored).
-  await Promise.all(prepared.map((item) => (item.backup ? fs.rm(item.backup, { force: true }) : undefined)));
+  await forEachLimited(prepared, async (item) => {
+    if (item.backup) await fs.rm(item.backup, { force: true }).catch(() => undefined);
+  });
 }
 
 async function rollback(prepared: Prepared[], createdDirs: string[]): Promise<string[]> {

@@ -7,10 +7,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checkWritePath, type WritePolicy } from '../../sandbox/write-policy.js';
+import { checkWritePath, type WriteCheck, type WritePolicy } from '../../sandbox/write-policy.js';
 import { describeFsError } from './fs-errors.js';
+import { forEachLimited } from './limited.js';
 import type { PatchHunk } from './types.js';
-import { applyChunks } from './update.js';
+import { applyChunks, type ChangedRegion } from './update.js';
 
 export type ChangeKind = 'add' | 'delete' | 'update';
 
@@ -25,6 +26,8 @@ export interface PlannedChange {
   absMovePath?: string;
   before: string;
   after: string;
+  /** For updates: where the lines changed, so a diff need not compare the whole file. */
+  regions?: ChangedRegion[];
 }
 
 export interface FileWrite {
@@ -97,17 +100,25 @@ async function readDisk(realPath: string, followSymlink: boolean): Promise<DiskS
 
 class Overlay {
   private readonly entries = new Map<string, Entry>();
-  private readonly disk = new Map<string, DiskState>();
+  /** What each path held before the patch (read once, possibly ahead of time). */
+  private readonly disk = new Map<string, Promise<DiskState>>();
+  private readonly settled = new Map<string, DiskState>();
 
-  async state(realPath: string, followSymlink = true): Promise<Entry | DiskState> {
-    const entry = this.entries.get(realPath);
-    if (entry) return entry;
+  /** Starts reading a path's original state (the same path is read once). */
+  original(realPath: string, followSymlink = true): Promise<DiskState> {
     let disk = this.disk.get(realPath);
     if (!disk) {
-      disk = await readDisk(realPath, followSymlink);
+      disk = readDisk(realPath, followSymlink).then((state) => {
+        this.settled.set(realPath, state);
+        return state;
+      });
       this.disk.set(realPath, disk);
     }
     return disk;
+  }
+
+  async state(realPath: string, followSymlink = true): Promise<Entry | DiskState> {
+    return this.entries.get(realPath) ?? this.original(realPath, followSymlink);
   }
 
   set(realPath: string, entry: Entry): void {
@@ -125,7 +136,7 @@ class Overlay {
   operations(): FileOperation[] {
     const ops: FileOperation[] = [];
     for (const [realPath, entry] of this.entries) {
-      const original = this.disk.get(realPath);
+      const original = this.settled.get(realPath);
       if (entry.kind === 'absent') {
         if (original?.kind === 'file') ops.push({ kind: 'delete', path: realPath });
         continue;
@@ -155,6 +166,18 @@ function modeOf(state: Entry | DiskState): number | undefined {
   return state.kind === 'file' ? state.mode : undefined;
 }
 
+/** Every path the hunks will check, with whether its final symlink is followed. */
+function targetsOf(hunks: readonly PatchHunk[]): Array<{ target: string; follow: boolean }> {
+  const targets: Array<{ target: string; follow: boolean }> = [];
+  for (const hunk of hunks) {
+    targets.push({ target: hunk.path, follow: hunk.type !== 'delete' });
+    if (hunk.type === 'update' && hunk.movePath !== undefined) {
+      targets.push({ target: hunk.movePath, follow: true }, { target: hunk.path, follow: false });
+    }
+  }
+  return targets;
+}
+
 export async function planPatch(
   hunks: readonly PatchHunk[],
   cwd: string,
@@ -164,8 +187,24 @@ export async function planPatch(
   const changes: PlannedChange[] = [];
   const summary: Plan['summary'] = { added: [], modified: [], deleted: [] };
 
+  const checks = new Map<string, Promise<WriteCheck>>();
+  const checkPath = (target: string, followFinalSymlink: boolean): Promise<WriteCheck> => {
+    const key = `${followFinalSymlink}:${target}`;
+    let check = checks.get(key);
+    if (!check) {
+      check = checkWritePath(policy, target, { cwd, followFinalSymlink });
+      checks.set(key, check);
+    }
+    return check;
+  };
+  // Resolve and read every path ahead, concurrently; the hunks below then apply in order.
+  await forEachLimited(targetsOf(hunks), async ({ target, follow }) => {
+    const check = await checkPath(target, follow);
+    if (check.allowed) await overlay.original(check.realPath, follow);
+  });
+
   const allowed = async (target: string, followFinalSymlink = true): Promise<string> => {
-    const check = await checkWritePath(policy, target, { cwd, followFinalSymlink });
+    const check = await checkPath(target, followFinalSymlink);
     if (!check.allowed) throw new PlanFailure(`Patch rejected: ${check.message}.`, true);
     return check.realPath;
   };
@@ -249,6 +288,7 @@ export async function planPatch(
           absPath,
           before,
           after: updated.content,
+          regions: updated.regions,
         };
         if (hunk.movePath !== undefined && hunk.movePath !== hunk.path) {
           const destReal = await allowed(hunk.movePath);

@@ -20,7 +20,7 @@ export interface ApplyPatchArgs {
 export interface RunApplyPatchOptions {
   /** A `cd` target from an intercepted shell command: patch paths are relative to it. */
   workdir?: string;
-  /** Spool's home (never writable); defaults to $SPOOL_HOME or ~/.spool. */
+  /** Spool's home (never writable); defaults to the context's, else $SPOOL_HOME or ~/.spool. */
   spoolHome?: string;
   /** Test hooks into the commit phase. */
   hooks?: CommitHooks;
@@ -48,7 +48,7 @@ export async function runApplyPatch(
   const sandbox = ctx.bypassSandbox ? { ...ctx.sandbox, mode: 'danger-full-access' as const } : ctx.sandbox;
   const policy = await buildWritePolicy(sandbox, {
     cwd: ctx.cwd,
-    spoolHome: options.spoolHome ?? spoolHomeFromEnv(ctx.env),
+    spoolHome: options.spoolHome ?? ctx.spoolHome ?? spoolHomeFromEnv(ctx.env),
     env: ctx.env,
   });
   // Joined, not resolved: `..` in the workdir is applied physically when targets are checked.

@@ -13,7 +13,17 @@ import { type MatchLevel, seekSequence } from './seek.js';
 import { joinSourceLines, type SourceLine, splitSourceLines } from './text-lines.js';
 import type { ChunkLine, UpdateChunk } from './types.js';
 
-export type UpdateResult = { ok: true; content: string; levels: MatchLevel[] } | { ok: false; error: string };
+/** Lines that changed: source lines [oldStart, oldEnd) became output lines [newStart, newEnd). */
+export interface ChangedRegion {
+  oldStart: number;
+  oldEnd: number;
+  newStart: number;
+  newEnd: number;
+}
+
+export type UpdateResult =
+  | { ok: true; content: string; levels: MatchLevel[]; regions: ChangedRegion[] }
+  | { ok: false; error: string };
 
 interface Replacement {
   start: number;
@@ -118,19 +128,33 @@ export function applyChunks(content: string, chunks: readonly UpdateChunk[], pat
 
   replacements.sort((a, b) => a.start - b.start);
   const out: SourceLine[] = [];
+  const regions: ChangedRegion[] = [];
+  const last = source.lines.length - 1;
   let cursor = 0;
+  const copyUntil = (end: number) => {
+    for (; cursor < end; cursor++) {
+      // An unterminated last line gets a newline: that is a change too.
+      if (cursor === last && source.lines[cursor]?.eol === '') {
+        regions.push({ oldStart: cursor, oldEnd: cursor + 1, newStart: out.length, newEnd: out.length + 1 });
+      }
+      out.push(source.lines[cursor] as SourceLine);
+    }
+  };
   for (const replacement of replacements) {
     // Overlapping replacements cannot occur (each search starts after the previous match), except
     // an end-of-file insertion, which sorts after what precedes it.
-    for (; cursor < replacement.start; cursor++) out.push(source.lines[cursor] as SourceLine);
+    copyUntil(replacement.start);
+    const newStart = out.length;
     let old = replacement.start;
     for (const line of replacement.lines) {
       if (line.op === 'context') out.push(source.lines[old++] as SourceLine);
       else if (line.op === 'remove') old++;
       else out.push({ text: line.text, eol: source.preferredEol });
     }
+    const oldStart = Math.max(cursor, replacement.start);
     cursor = Math.max(cursor, replacement.start + replacement.oldLength);
+    regions.push({ oldStart, oldEnd: cursor, newStart, newEnd: out.length });
   }
-  for (; cursor < source.lines.length; cursor++) out.push(source.lines[cursor] as SourceLine);
-  return { ok: true, content: joinSourceLines(source.bom, out, source.preferredEol), levels };
+  copyUntil(source.lines.length);
+  return { ok: true, content: joinSourceLines(source.bom, out, source.preferredEol), levels, regions };
 }
