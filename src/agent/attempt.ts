@@ -30,6 +30,10 @@ export interface AttemptDeps {
   emit(event: SpoolEvent): void;
   /** Appends committed items to the thread's history (and its durable log). */
   commit(items: HistoryItem[]): void;
+  /** Makes a received output item durable before any tool it calls starts. */
+  received(item: HistoryItem): void;
+  /** Makes a finished tool's output durable. */
+  toolOutput(item: ToolOutputItem): void;
 }
 
 export type AttemptResult =
@@ -109,6 +113,7 @@ export async function runAttempt(
       case 'item_done': {
         const item = event.item;
         done.push(item);
+        deps.received(item);
         if (item.type === 'message' && item.role === 'assistant') {
           const text = messageText(item as MessageItem);
           finalMessage = text;
@@ -116,7 +121,11 @@ export async function runAttempt(
         } else if (item.type === 'reasoning') {
           complete(event.outputIndex, 'reasoning', reasoningText(item));
         } else if (isToolCall(item)) {
-          runs.push({ call: item, output: deps.tools.start(item, signal) });
+          const output = deps.tools.start(item, signal).then((out) => {
+            deps.toolOutput(out);
+            return out;
+          });
+          runs.push({ call: item, output });
         }
         break;
       }

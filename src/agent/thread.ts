@@ -24,6 +24,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import type { ApprovalOutcome, ToolContext } from '../tools/types.js';
 import { EventBus } from './event-bus.js';
 import { uuidv7 } from './ids.js';
+import type { ThreadRecorder } from './recorder.js';
 import type { ThreadSettings } from './settings.js';
 import { ToolRunner } from './tool-runner.js';
 import { runTurnLoop, type TurnOutcome } from './turn.js';
@@ -35,8 +36,8 @@ export interface ThreadOptions {
   /** Resume: the id and history of an existing thread. */
   id?: string;
   history?: HistoryItem[];
-  /** Called with every item committed to history (the durable log hooks in here). */
-  onCommit?: (items: HistoryItem[]) => void;
+  /** The durable log (see recorder.ts). */
+  recorder?: ThreadRecorder;
   /** Released when the thread closes (exec sessions, MCP clients, …). */
   onClose?: () => Promise<void>;
 }
@@ -61,6 +62,8 @@ export class Thread {
   constructor(private readonly options: ThreadOptions) {
     this.id = options.id ?? uuidv7();
     this.items = [...(options.history ?? [])];
+    const recorder = options.recorder;
+    if (recorder) this.events.subscribe((event) => recorder.event(event));
     if (this.items.length === 0) this.commit(this.initialContext());
   }
 
@@ -170,6 +173,15 @@ export class Thread {
 
   private async turn(input: UserInput, signal: AbortSignal): Promise<TurnOutcome> {
     const turnId = uuidv7();
+    const s = this.options.settings;
+    this.options.recorder?.turnStarted({
+      turn_id: turnId,
+      cwd: s.cwd,
+      model: s.model,
+      approval_policy: s.approvalPolicy,
+      sandbox_mode: s.bypassSandbox ? 'danger-full-access' : s.sandbox.mode,
+      network_access: s.sandbox.networkAccess,
+    });
     this.events.emit({ type: 'turn.started', turn_id: turnId });
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
@@ -192,6 +204,8 @@ export class Thread {
         newItemId,
         emit,
         commit: (items) => this.commit(items),
+        received: (item) => this.options.recorder?.received(item),
+        toolOutput: (item) => this.options.recorder?.toolOutput(item),
         buildRequest: () => this.buildRequest(),
         recordUsage: (usage) => {
           this.usage = addUsage(this.usage, usage);
@@ -265,6 +279,6 @@ export class Thread {
   private commit(items: HistoryItem[]): void {
     if (items.length === 0) return;
     this.items.push(...items);
-    this.options.onCommit?.(items);
+    this.options.recorder?.committed(items);
   }
 }

@@ -11,8 +11,7 @@ import { backoffDelayMs, type RetryPolicy, sleep } from '../model/retry.js';
 import type { ModelClient, ModelError, ModelErrorKind, ModelRequest } from '../model/types.js';
 import { addUsage, emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
-import { runAttempt } from './attempt.js';
-import type { ToolRunner } from './tool-runner.js';
+import { type AttemptDeps, runAttempt } from './attempt.js';
 
 export interface TurnRetryPolicy extends Omit<RetryPolicy, 'maxRetries'> {
   /** Retries for failures before a response started (HTTP errors, refused connections). */
@@ -31,14 +30,8 @@ export const DEFAULT_TURN_RETRY: TurnRetryPolicy = {
 
 const STREAM_KINDS: ReadonlySet<ModelErrorKind> = new Set(['stream_closed', 'idle_timeout', 'bad_response']);
 
-export interface TurnDeps {
-  client: ModelClient;
-  tools: ToolRunner;
-  turnId: string;
+export interface TurnDeps extends AttemptDeps {
   retry: TurnRetryPolicy;
-  newItemId(): string;
-  emit(event: SpoolEvent): void;
-  commit(items: HistoryItem[]): void;
   /** Builds the request from the current history (called before every attempt). */
   buildRequest(): ModelRequest;
   /** Adds a response's usage to the thread's totals; returns the new thread total. */
