@@ -91,6 +91,20 @@ describe('incremental parsing', () => {
     );
   });
 
+  it('stays linear: a 5,000-line file streamed one character at a time', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `+line ${i} of a long new file`);
+    const text = `*** Begin Patch\n*** Add File: big.txt\n${lines.join('\n')}\n*** End Patch\n`;
+    const parser = new StreamingPatchParser();
+    const start = performance.now();
+    for (const char of text) parser.push(char);
+    const elapsed = performance.now() - start;
+    expect(parser.finish().files).toEqual([
+      { kind: 'add', path: 'big.txt', added: 5000, removed: 0, complete: true },
+    ]);
+    // Re-reading everything on every character would take minutes; linear work takes well under a second.
+    expect(elapsed).toBeLessThan(3000);
+  });
+
   it('accepts CRLF streams', () => {
     const partial = parsePartial('*** Begin Patch\r\n*** Add File: a\r\n+1\r\n*** End Patch\r\n');
     expect(partial).toEqual({

@@ -46,10 +46,11 @@ function anchorOf(line: string): string | null | undefined {
 type State =
   | { name: 'header' }
   | { name: 'add'; path: string; lineNumber: number; lines: string[] }
-  | { name: 'update-start' | 'update'; hunk: UpdateHunk }
+  | BetweenChunks
   | {
       name: 'chunk';
       hunk: UpdateHunk;
+      counts: LineCounts;
       chunk: UpdateChunk;
       bodyLines: number;
       /** True while the chunk holds only `@@` lines, so another `@@` nests. */
@@ -58,6 +59,24 @@ type State =
     };
 
 type UpdateHunk = Extract<PatchHunk, { type: 'update' }>;
+
+/** After an update header (optionally expecting `*** Move to:`), or between its chunks. */
+type BetweenChunks = { name: 'update-start' | 'update'; hunk: UpdateHunk; counts: LineCounts };
+
+/** Lines added and removed so far by the hunk being read (kept as lines arrive, for progress). */
+interface LineCounts {
+  added: number;
+  removed: number;
+}
+
+/** The hunk being read, summarised in constant time (streaming snapshots must stay cheap). */
+export interface HunkProgress {
+  type: PatchHunk['type'];
+  path: string;
+  movePath?: string;
+  added: number;
+  removed: number;
+}
 
 export class HunkReader {
   readonly hunks: PatchHunk[] = [];
@@ -86,25 +105,14 @@ export class HunkReader {
     this.state = { name: 'header' };
   }
 
-  /** The hunk being read (for progress display), as far as it has been read. */
-  inProgress(): PatchHunk | undefined {
+  /** The hunk being read, if any (for progress display). */
+  progress(): HunkProgress | undefined {
     const state = this.state;
-    switch (state.name) {
-      case 'header':
-        return undefined;
-      case 'add':
-        return {
-          type: 'add',
-          path: state.path,
-          contents: joinAdded(state.lines),
-          lineNumber: state.lineNumber,
-        };
-      case 'update-start':
-      case 'update':
-        return { ...state.hunk, chunks: [...state.hunk.chunks] };
-      case 'chunk':
-        return { ...state.hunk, chunks: [...state.hunk.chunks, state.chunk] };
-    }
+    if (state.name === 'header') return undefined;
+    if (state.name === 'add') return { type: 'add', path: state.path, added: state.lines.length, removed: 0 };
+    const progress: HunkProgress = { type: 'update', path: state.hunk.path, ...state.counts };
+    if (state.hunk.movePath !== undefined) progress.movePath = state.hunk.movePath;
+    return progress;
   }
 
   /** Returns true when the line was consumed, false to re-read it in the new state. */
@@ -124,7 +132,7 @@ export class HunkReader {
         return false;
       case 'update-start': {
         const trimmed = line.trim();
-        this.state = { name: 'update', hunk: state.hunk };
+        this.state = { name: 'update', hunk: state.hunk, counts: state.counts };
         if (trimmed.startsWith(MOVE_TO)) {
           state.hunk.movePath = trimmed.slice(MOVE_TO.length);
           return true;
@@ -132,7 +140,7 @@ export class HunkReader {
         return false;
       }
       case 'update':
-        return this.readChunkStart(state.hunk, line, lineNumber);
+        return this.readChunkStart(state, line, lineNumber);
       case 'chunk':
         return this.readChunkLine(state, line, lineNumber);
     }
@@ -151,13 +159,14 @@ export class HunkReader {
         chunks: [],
         lineNumber,
       };
-      this.state = { name: 'update-start', hunk };
+      this.state = { name: 'update-start', hunk, counts: { added: 0, removed: 0 } };
     } else {
       throw new HunkSyntaxError(`'${header}' is not a valid hunk header. ${VALID_HEADERS}`, lineNumber);
     }
   }
 
-  private readChunkStart(hunk: UpdateHunk, line: string, lineNumber: number): boolean {
+  private readChunkStart(state: BetweenChunks, line: string, lineNumber: number): boolean {
+    const { hunk, counts } = state;
     if (line.trim() === '') return true;
     if (line.startsWith('*')) {
       this.closeUpdate(hunk);
@@ -175,6 +184,7 @@ export class HunkReader {
       this.state = {
         name: 'chunk',
         hunk,
+        counts,
         chunk,
         bodyLines: 0,
         readingAnchors: true,
@@ -193,6 +203,7 @@ export class HunkReader {
     this.state = {
       name: 'chunk',
       hunk,
+      counts,
       chunk,
       bodyLines: 0,
       readingAnchors: false,
@@ -216,13 +227,15 @@ export class HunkReader {
       if (state.bodyLines === 0) throw new HunkSyntaxError(NO_LINES, lineNumber);
       chunk.isEndOfFile = true;
       state.hunk.chunks.push(chunk);
-      this.state = { name: 'update', hunk: state.hunk };
+      this.state = { name: 'update', hunk: state.hunk, counts: state.counts };
       return true;
     }
     const parsed = chunkLine(line);
     if (parsed) {
       chunk.lines.push(parsed);
       state.bodyLines++;
+      if (parsed.op === 'add') state.counts.added++;
+      else if (parsed.op === 'remove') state.counts.removed++;
       return true;
     }
     if (state.bodyLines === 0) {
@@ -232,7 +245,7 @@ export class HunkReader {
       );
     }
     state.hunk.chunks.push(chunk);
-    this.state = { name: 'update', hunk: state.hunk };
+    this.state = { name: 'update', hunk: state.hunk, counts: state.counts };
     return false;
   }
 

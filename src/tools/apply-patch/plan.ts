@@ -162,6 +162,13 @@ function textOf(state: Entry | DiskState): string {
   return decode(state.bytes) ?? '';
 }
 
+/** Why a path that should hold a file does not, in io::Error wording. */
+function notAFile(state: Exclude<Entry | DiskState, { kind: 'file' }>): string {
+  if (state.kind === 'directory') return 'Is a directory (os error 21)';
+  if (state.kind === 'blocked') return describeFsError(state.error);
+  return 'No such file or directory (os error 2)';
+}
+
 function modeOf(state: Entry | DiskState): number | undefined {
   return state.kind === 'file' ? state.mode : undefined;
 }
@@ -246,12 +253,7 @@ export async function planPatch(
         const real = await allowed(hunk.path, false);
         const state = await overlay.state(real, false);
         if (state.kind !== 'file') {
-          const reason =
-            state.kind === 'directory'
-              ? 'Is a directory (os error 21)'
-              : state.kind === 'blocked'
-                ? describeFsError(state.error)
-                : 'No such file or directory (os error 2)';
+          const reason = notAFile(state);
           throw new PlanFailure(`Failed to delete file ${hunk.path}: ${reason}`);
         }
         changes.push({ kind: 'delete', displayPath: hunk.path, absPath, before: textOf(state), after: '' });
@@ -261,12 +263,7 @@ export async function planPatch(
         const real = await allowed(hunk.path);
         const state = await overlay.state(real);
         if (state.kind !== 'file') {
-          const reason =
-            state.kind === 'directory'
-              ? 'Is a directory (os error 21)'
-              : state.kind === 'blocked'
-                ? describeFsError(state.error)
-                : 'No such file or directory (os error 2)';
+          const reason = notAFile(state);
           throw new PlanFailure(`Failed to read file to update ${hunk.path}: ${reason}`);
         }
         const before = 'content' in state ? state.content : decode(state.bytes);

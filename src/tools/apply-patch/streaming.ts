@@ -36,11 +36,15 @@ export class StreamingPatchParser {
   private sawHeredoc = false;
   private error: string | undefined;
   private readonly reader = new HunkReader();
+  /** Completed files, described once each. */
+  private readonly described: PartialPatchFile[] = [];
 
   /** Adds text the model just wrote; returns what is known so far. */
   push(delta: string): PartialPatch {
+    // Only the new text can hold a newline the last call did not see.
+    const from = this.pending.length;
     this.pending += delta;
-    let newline = this.pending.indexOf('\n');
+    let newline = this.pending.indexOf('\n', from);
     while (newline !== -1 && this.phase !== 'done') {
       let line = this.pending.slice(0, newline);
       if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -62,9 +66,16 @@ export class StreamingPatchParser {
   }
 
   snapshot(): PartialPatch {
-    const files = this.reader.hunks.map((hunk) => describe(hunk, true));
-    const current = this.phase === 'done' ? undefined : this.reader.inProgress();
-    if (current) files.push(describe(current, false));
+    const { hunks } = this.reader;
+    while (this.described.length < hunks.length) {
+      this.described.push(describe(hunks[this.described.length] as PatchHunk));
+    }
+    const files = [...this.described];
+    const current = this.phase === 'done' ? undefined : this.reader.progress();
+    if (current) {
+      const { type, ...rest } = current;
+      files.push({ kind: type, ...rest, complete: false });
+    }
     const result: PartialPatch = { files, complete: this.phase === 'done' && this.error === undefined };
     if (this.error !== undefined) result.error = this.error;
     return result;
@@ -111,7 +122,9 @@ export function parsePartial(text: string): PartialPatch {
   return new StreamingPatchParser().push(text);
 }
 
-function describe(hunk: PatchHunk, complete: boolean): PartialPatchFile {
+/** A completed hunk, as a file entry. */
+function describe(hunk: PatchHunk): PartialPatchFile {
+  const complete = true as const;
   switch (hunk.type) {
     case 'add': {
       const added = hunk.contents === '' ? 0 : hunk.contents.split('\n').length - 1;

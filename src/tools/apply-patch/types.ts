@@ -39,11 +39,3 @@ export interface PatchSyntaxError {
   lineNumber?: number;
   message: string;
 }
-
-export function oldLinesOf(chunk: UpdateChunk): string[] {
-  return chunk.lines.filter((l) => l.op !== 'add').map((l) => l.text);
-}
-
-export function newLinesOf(chunk: UpdateChunk): string[] {
-  return chunk.lines.filter((l) => l.op !== 'remove').map((l) => l.text);
-}
