@@ -5,9 +5,8 @@
  * outcome; events stream to subscribers while it runs. One turn at a time per thread.
  */
 
-import { currentEnvironment } from '../context/environment-context.js';
 import { buildInitialContext } from '../context/initial-context.js';
-import { loadProjectDocs } from '../context/project-docs.js';
+import { type ContextSnapshot, contextUpdateMessages, observeContext } from '../context/snapshot.js';
 import type { ModelClient, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
@@ -19,7 +18,6 @@ import {
   type Usage,
 } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
-import { effectiveWritableRoots } from '../sandbox/writable-roots.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ApprovalOutcome, ToolContext } from '../tools/types.js';
 import { EventBus } from './event-bus.js';
@@ -33,9 +31,12 @@ export interface ThreadOptions {
   client: ModelClient;
   settings: ThreadSettings;
   tools: ToolRegistry;
-  /** Resume: the id and history of an existing thread. */
+  /** Resume: the id and history of an existing thread, and what the model was last told. */
   id?: string;
   history?: HistoryItem[];
+  contextSnapshot?: ContextSnapshot;
+  /** The clock for dates in the environment context (tests pin it). */
+  clock?: () => Date;
   /** The durable log (see recorder.ts). */
   recorder?: ThreadRecorder;
   /** Released when the thread closes (exec sessions, MCP clients, …). */
@@ -43,6 +44,20 @@ export interface ThreadOptions {
 }
 
 export type UserInput = string | ContentPart[];
+
+/** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
+const UNKNOWN_CONTEXT: ContextSnapshot = {
+  cwd: '',
+  shell: '',
+  current_date: '',
+  timezone: '',
+  model: '',
+  sandbox_mode: '',
+  network_access: false,
+  writable_roots: [],
+  approval_policy: '',
+  project_docs_digest: '',
+};
 
 export class Thread {
   readonly id: string;
@@ -59,16 +74,45 @@ export class Thread {
   private readonly startupWarnings: string[] = [];
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
 
+  private currentSettings: ThreadSettings;
+  /** What the model has been told about its situation; changes are announced against it. */
+  private context: ContextSnapshot | undefined;
+
   constructor(private readonly options: ThreadOptions) {
     this.id = options.id ?? uuidv7();
+    this.currentSettings = options.settings;
     this.items = [...(options.history ?? [])];
+    this.context = options.contextSnapshot;
     const recorder = options.recorder;
     if (recorder) this.events.subscribe((event) => recorder.event(event));
-    if (this.items.length === 0) this.commit(this.initialContext());
+    if (this.items.length === 0) {
+      const observation = observeContext(this.currentSettings, this.now());
+      this.startupWarnings.push(...observation.projectDocs.warnings);
+      this.commit(buildInitialContext(this.currentSettings, observation));
+      this.context = observation.snapshot;
+    }
   }
 
   get settings(): ThreadSettings {
-    return this.options.settings;
+    return this.currentSettings;
+  }
+
+  /**
+   * Changes settings between turns (cwd, model, sandbox, approvals, …). The next turn tells the
+   * model what changed, in a message appended before its prompt.
+   */
+  updateSettings(patch: Partial<ThreadSettings>): void {
+    if (this.active) throw new Error('settings cannot change while a turn is running');
+    this.currentSettings = { ...this.currentSettings, ...patch };
+  }
+
+  /** The snapshot the model was last told (what resume needs to announce later changes). */
+  get contextSnapshot(): ContextSnapshot | undefined {
+    return this.context;
+  }
+
+  private now(): Date {
+    return this.options.clock?.() ?? new Date();
   }
 
   /** The history as the next request will send it. */
@@ -157,7 +201,7 @@ export class Thread {
   }
 
   buildRequest(): ModelRequest {
-    const s = this.options.settings;
+    const s = this.currentSettings;
     return {
       model: s.model,
       instructions: s.baseInstructions,
@@ -173,16 +217,14 @@ export class Thread {
 
   private async turn(input: UserInput, signal: AbortSignal): Promise<TurnOutcome> {
     const turnId = uuidv7();
-    const s = this.options.settings;
-    this.options.recorder?.turnStarted({
-      turn_id: turnId,
-      cwd: s.cwd,
-      model: s.model,
-      approval_policy: s.approvalPolicy,
-      sandbox_mode: s.bypassSandbox ? 'danger-full-access' : s.sandbox.mode,
-      network_access: s.sandbox.networkAccess,
-    });
+    const observation = observeContext(this.currentSettings, this.now());
+    // Announce what changed since the model was last told (nothing earlier is rewritten).
+    this.commit(contextUpdateMessages(this.context ?? UNKNOWN_CONTEXT, observation));
+    this.context = observation.snapshot;
+    this.options.recorder?.turnStarted({ turn_id: turnId, ...observation.snapshot });
     this.events.emit({ type: 'turn.started', turn_id: turnId });
+    for (const warning of observation.projectDocs.warnings)
+      this.events.emit({ type: 'warning', message: warning });
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
 
@@ -200,7 +242,7 @@ export class Thread {
         client: this.options.client,
         tools,
         turnId,
-        retry: this.options.settings.retry,
+        retry: this.currentSettings.retry,
         newItemId,
         emit,
         commit: (items) => this.commit(items),
@@ -222,7 +264,7 @@ export class Thread {
     turnId: string,
     newItemId: () => string,
   ): ToolContext {
-    const s = this.options.settings;
+    const s = this.currentSettings;
     const emitItem = (type: 'item.started' | 'item.updated' | 'item.completed', item: ThreadItem) =>
       this.events.emit({ type, turn_id: turnId, item });
     return {
@@ -252,28 +294,6 @@ export class Thread {
           }),
       },
     };
-  }
-
-  private initialContext(): HistoryItem[] {
-    const s = this.options.settings;
-    const projectDocs = loadProjectDocs({
-      cwd: s.cwd,
-      spoolHome: s.spoolHome,
-      maxBytes: s.projectDocMaxBytes,
-      fallbackFilenames: s.projectDocFallbackFilenames,
-    });
-    this.startupWarnings.push(...projectDocs.warnings);
-    return buildInitialContext({
-      permissions: {
-        sandbox: s.sandbox,
-        approvalPolicy: s.approvalPolicy,
-        bypassSandbox: s.bypassSandbox,
-        writableRoots: effectiveWritableRoots(s.sandbox, s.cwd, s.shellEnv),
-      },
-      developerInstructions: s.developerInstructions,
-      projectDocs,
-      environment: currentEnvironment(s.cwd, s.shellEnv),
-    });
   }
 
   private commit(items: HistoryItem[]): void {

@@ -3,8 +3,10 @@
  * codes (0 applied, 1 failed, 2 usage). The patch comes from the argument, or from stdin when the
  * argument is `-` or absent. Paths are checked as in workspace-write with the cwd as the root.
  */
+
+import { spoolHome } from '../config/home.js';
 import { defaultSandboxPolicy } from '../sandbox/policy.js';
-import { buildWritePolicy, spoolHomeFromEnv } from '../sandbox/write-policy.js';
+import { buildWritePolicy } from '../sandbox/write-policy.js';
 import { applyPatch } from '../tools/apply-patch/engine.js';
 
 export interface ApplyPatchCommandIo {
@@ -51,7 +53,7 @@ export async function runApplyPatchCommand(
   }
   const policy = await buildWritePolicy(defaultSandboxPolicy('workspace-write'), {
     cwd: io.cwd,
-    spoolHome: spoolHomeFromEnv(),
+    spoolHome: spoolHome(),
   });
   const outcome = await applyPatch({ patch, cwd: io.cwd, policy });
   if (outcome.status === 'applied') {

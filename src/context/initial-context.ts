@@ -3,32 +3,47 @@
  *   1. developer: permissions (+ developer instructions from config)
  *   2. user: project instructions (AGENTS.md) + environment context
  * The base instructions travel separately, in the request's `instructions` field.
- * Later changes are appended as new messages; these items are never rewritten.
+ * Later changes are appended as new messages (snapshot.ts); these items are never rewritten.
  */
+import type { ThreadSettings } from '../agent/settings.js';
 import type { ContentPart, HistoryItem } from '../protocol/items.js';
-import { type EnvironmentContext, renderEnvironmentContext } from './environment-context.js';
-import { type PermissionsInput, renderPermissions } from './permissions.js';
-import { type ProjectDocsResult, renderProjectDocs } from './project-docs.js';
-
-export interface InitialContextInput {
-  permissions: PermissionsInput;
-  developerInstructions?: string;
-  projectDocs: ProjectDocsResult;
-  environment: EnvironmentContext;
-}
+import { renderEnvironmentContext } from './environment-context.js';
+import { renderPermissions } from './permissions.js';
+import type { ContextObservation } from './snapshot.js';
 
 function text(value: string): ContentPart {
   return { type: 'input_text', text: value };
 }
 
-export function buildInitialContext(input: InitialContextInput): HistoryItem[] {
-  const developer: ContentPart[] = [text(renderPermissions(input.permissions))];
-  if (input.developerInstructions?.trim()) developer.push(text(input.developerInstructions));
+export function buildInitialContext(
+  settings: ThreadSettings,
+  observation: ContextObservation,
+): HistoryItem[] {
+  const snapshot = observation.snapshot;
+  const developer: ContentPart[] = [
+    text(
+      renderPermissions({
+        sandbox: settings.sandbox,
+        approvalPolicy: settings.approvalPolicy,
+        bypassSandbox: settings.bypassSandbox,
+        writableRoots: snapshot.writable_roots,
+      }),
+    ),
+  ];
+  if (settings.developerInstructions?.trim()) developer.push(text(settings.developerInstructions));
 
   const user: ContentPart[] = [];
-  const docs = renderProjectDocs(input.projectDocs);
-  if (docs) user.push(text(docs));
-  user.push(text(renderEnvironmentContext(input.environment)));
+  if (observation.projectDocsText) user.push(text(observation.projectDocsText));
+  user.push(
+    text(
+      renderEnvironmentContext({
+        cwd: snapshot.cwd,
+        shell: snapshot.shell,
+        currentDate: snapshot.current_date,
+        timezone: snapshot.timezone,
+      }),
+    ),
+  );
 
   return [
     { type: 'message', role: 'developer', content: developer },

@@ -17,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SandboxMode, SandboxPolicy } from './policy.js';
+import { effectiveWritableRoots } from './writable-roots.js';
 
 export interface ProtectedPath {
   /** Absolute, symlink-free. */
@@ -136,13 +137,9 @@ export async function buildWritePolicy(
   if (sandbox.mode !== 'workspace-write') {
     return { mode: sandbox.mode, writableRoots: [], protectedPaths: [], spoolHome };
   }
-  const env = context.env ?? process.env;
-  const candidates = [context.cwd, ...sandbox.writableRoots];
-  if (!sandbox.excludeSlashTmp) candidates.push('/tmp');
-  if (!sandbox.excludeTmpdirEnvVar && env.TMPDIR) candidates.push(env.TMPDIR);
+  const candidates = effectiveWritableRoots(sandbox, context.cwd, context.env ?? process.env);
   const writableRoots: string[] = [];
   for (const candidate of candidates) {
-    if (!path.isAbsolute(candidate)) continue;
     const real = await resolvePhysicalPath(candidate);
     if (!writableRoots.includes(real)) writableRoots.push(real);
   }
@@ -207,14 +204,4 @@ export async function checkWritePath(
   const showReal = realPath !== target && (lexical !== realPath || decision.denial === 'outside-roots');
   const shown = showReal ? `${target} (resolved to ${realPath})` : target;
   return { allowed: false, realPath, message: `${shown} ${decision.reason}` };
-}
-
-/**
- * Spool's home directory: $SPOOL_HOME, else ~/.spool. (The config module may own this later; the
- * policy only needs the path.)
- */
-export function spoolHomeFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SPOOL_HOME && path.isAbsolute(env.SPOOL_HOME)
-    ? env.SPOOL_HOME
-    : path.join(os.homedir(), '.spool');
 }

@@ -4,11 +4,16 @@
  *
  * One shell shape is advertised (the model sees a single way to run commands); the other shapes
  * Codex-trained models use stay callable, so a model that calls `shell_command` or `exec_command`
- * is served rather than told the tool does not exist.
+ * is served rather than told the tool does not exist. apply_patch is offered as the freeform
+ * (grammar-constrained) tool to models that take custom tools, as a JSON function to the others;
+ * either shape is accepted, and patches sent through the shell are routed to the same engine.
  */
 import type { ThreadSettings } from '../agent/settings.js';
+import { modelInfo } from '../model/catalog.js';
+import { createApplyPatchTool } from './apply-patch/tool.js';
+import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { ToolRegistry } from './registry.js';
-import { createShellTools, ExecSessionManager } from './shell/index.js';
+import { createShellTools, defaultShell, ExecSessionManager, shellInvocation } from './shell/index.js';
 import type { ToolHandler } from './types.js';
 
 export interface ThreadTools {
@@ -19,22 +24,44 @@ export interface ThreadTools {
 export type ShellToolShape = 'shell' | 'shell_command' | 'unified_exec';
 
 export function createDefaultTools(
-  _settings: ThreadSettings,
+  settings: ThreadSettings,
   shellShape: ShellToolShape = 'shell',
 ): ThreadTools {
   const sessions = new ExecSessionManager();
   const shell = createShellTools(sessions);
   const byShape: Record<ShellToolShape, ToolHandler[]> = {
-    shell: [shell.shell],
-    shell_command: [shell.shellCommand],
-    unified_exec: [shell.execCommand, shell.writeStdin],
+    shell: [
+      interceptApplyPatch(
+        shell.shell,
+        (a) => a.command,
+        (a) => a.workdir,
+      ),
+    ],
+    shell_command: [
+      interceptApplyPatch(
+        shell.shellCommand,
+        (a) => shellInvocation(defaultShell(), a.command, a.login ?? true),
+        (a) => a.workdir,
+      ),
+    ],
+    unified_exec: [
+      interceptApplyPatch(
+        shell.execCommand,
+        (a) => shellInvocation(a.shell || defaultShell(), a.cmd, a.login ?? true),
+        (a) => a.workdir,
+      ),
+      shell.writeStdin,
+    ],
   };
-  const advertised = byShape[shellShape];
+  const applyPatch = createApplyPatchTool({
+    form: modelInfo(settings.model).customTools ? 'freeform' : 'function',
+  });
+  const advertised = [...byShape[shellShape], applyPatch as ToolHandler];
   const hidden = Object.values(byShape)
     .flat()
     .filter((handler) => !advertised.includes(handler));
   return {
-    registry: new ToolRegistry(advertised as ToolHandler[], hidden as ToolHandler[]),
+    registry: new ToolRegistry(advertised, hidden),
     close: () => sessions.closeAll(),
   };
 }

@@ -5,8 +5,9 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { spoolHome } from '../../config/home.js';
 import type { FileChange } from '../../protocol/events.js';
-import { buildWritePolicy, spoolHomeFromEnv } from '../../sandbox/write-policy.js';
+import { buildWritePolicy } from '../../sandbox/write-policy.js';
 import { parseJsonArguments } from '../spec.js';
 import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
 import type { CommitHooks } from './commit.js';
@@ -48,7 +49,7 @@ export async function runApplyPatch(
   const sandbox = ctx.bypassSandbox ? { ...ctx.sandbox, mode: 'danger-full-access' as const } : ctx.sandbox;
   const policy = await buildWritePolicy(sandbox, {
     cwd: ctx.cwd,
-    spoolHome: options.spoolHome ?? ctx.spoolHome ?? spoolHomeFromEnv(ctx.env),
+    spoolHome: options.spoolHome ?? ctx.spoolHome ?? spoolHome(ctx.env),
     env: ctx.env,
   });
   // Joined, not resolved: `..` in the workdir is applied physically when targets are checked.
