@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cachedTokensForPrefix,
@@ -92,5 +93,31 @@ describe('emulator token accounting', () => {
       const otherModel = responsesRoutingKey({ model: 'n', prompt_cache_key: 'thread-1' });
       expect(cache.measure(otherModel, `${'x'.repeat(7000)}C`).cachedTokens).toBe(0);
     });
+  });
+});
+
+describe('PrefixCache agrees with a byte-by-byte comparison', () => {
+  it('on random prompts that share random prefixes', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 0, maxLength: 9000 }),
+        fc.array(fc.tuple(fc.nat(9000), fc.string({ maxLength: 3000 })), { minLength: 1, maxLength: 5 }),
+        (base, variants) => {
+          const cache = new PrefixCache();
+          const earlier: Buffer[] = [];
+          const prompts = [base, ...variants.map(([cut, tail]) => base.slice(0, cut) + tail)];
+          for (const prompt of prompts) {
+            const bytes = Buffer.from(prompt, 'utf8');
+            const longest = Math.max(0, ...earlier.map((e) => commonPrefixBytes(bytes, e)));
+            const inputTokens = Math.ceil(bytes.length / 4);
+            const expected = cachedTokensForPrefix(Math.min(Math.floor(longest / 4), inputTokens));
+            expect(cache.measure('k', prompt).cachedTokens).toBe(expected);
+            cache.remember('k', prompt);
+            earlier.push(bytes);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -11,6 +11,8 @@
  * start at 1,024 tokens and grow in steps of 128.
  */
 
+import { createHash } from 'node:crypto';
+
 export const CACHE_MIN_TOKENS = 1024;
 export const CACHE_STEP_TOKENS = 128;
 
@@ -80,25 +82,54 @@ export interface PromptAccounting {
  * One emulator's prefix cache: the prompts it has processed, grouped by cache routing key.
  * `measure` computes usage without remembering; `remember` adds a processed prompt.
  */
+/** Bytes per cache step: 128 tokens of 4 bytes. */
+const BLOCK_BYTES = CACHE_STEP_TOKENS * 4;
+
+/**
+ * Chained hashes of a prompt's whole 512-byte blocks: entry i identifies the prefix of i+1 blocks.
+ * Two prompts share a prefix of k whole blocks exactly when their first k chain hashes are equal.
+ */
+function blockChain(bytes: Uint8Array): string[] {
+  const chain: string[] = [];
+  const hash = createHash('sha1');
+  for (let end = BLOCK_BYTES; end <= bytes.length; end += BLOCK_BYTES) {
+    hash.update(bytes.subarray(end - BLOCK_BYTES, end));
+    chain.push(hash.copy().digest('base64'));
+  }
+  return chain;
+}
+
+/**
+ * OpenAI-like prefix cache per routing key. Cached tokens count whole 128-token steps of the longest
+ * prefix shared with an earlier prompt, so it is enough to remember the chain hashes of whole
+ * 512-byte blocks: linear in the prompt, whatever the number of earlier prompts.
+ * (floor(floor(bytes/4)/128) = floor(bytes/512): the same figure as a byte-exact comparison.)
+ */
 export class PrefixCache {
-  private readonly prompts = new Map<string, Uint8Array[]>();
+  private readonly seen = new Map<string, Set<string>>();
 
   measure(routingKey: string, prompt: string): PromptAccounting {
     const bytes = Buffer.from(prompt, 'utf8');
     const inputTokens = tokensForBytes(bytes.length);
-    let longest = 0;
-    for (const earlier of this.prompts.get(routingKey) ?? []) {
-      longest = Math.max(longest, commonPrefixBytes(bytes, earlier));
+    const known = this.seen.get(routingKey);
+    let blocks = 0;
+    if (known) {
+      for (const link of blockChain(bytes)) {
+        if (!known.has(link)) break;
+        blocks++;
+      }
     }
-    // Only whole tokens of the shared prefix count, and never more than the input itself.
-    const prefixTokens = Math.min(Math.floor(longest / 4), inputTokens);
+    const prefixTokens = Math.min(blocks * CACHE_STEP_TOKENS, inputTokens);
     return { inputTokens, cachedTokens: cachedTokensForPrefix(prefixTokens) };
   }
 
   remember(routingKey: string, prompt: string): void {
-    const list = this.prompts.get(routingKey) ?? [];
-    list.push(Buffer.from(prompt, 'utf8'));
-    this.prompts.set(routingKey, list);
+    let known = this.seen.get(routingKey);
+    if (!known) {
+      known = new Set();
+      this.seen.set(routingKey, known);
+    }
+    for (const link of blockChain(Buffer.from(prompt, 'utf8'))) known.add(link);
   }
 }
 
