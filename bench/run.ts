@@ -32,6 +32,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+execFileSync(tsx, [path.join(here, 'cache.ts')], { stdio: 'inherit' });
 console.log(`loop overhead (median of ${REPEATS} runs per scenario)`);
 for (const steps of [40, 150]) {
   const harness = Array.from({ length: REPEATS }, () => run('harness', steps));

@@ -25,4 +25,9 @@ export interface ThreadRecorder {
   turnStarted(context: TurnContextRecord): void;
   /** Events worth keeping in the log (usage, compaction, turn outcomes, …). */
   event(event: SpoolEvent): void;
+  /**
+   * The history was replaced by compaction: from here on, `history` is the whole history (a reader
+   * starts over from it). The only time history is not appended to.
+   */
+  compacted?(history: HistoryItem[]): void;
 }

@@ -23,4 +23,10 @@ export interface ThreadSettings {
   spoolHome: string;
   projectDocMaxBytes: number;
   projectDocFallbackFilenames: string[];
+  /** The model's context window in tokens (catalog, or `model_context_window`). */
+  contextWindow: number;
+  /** Compact when the next request would carry this many tokens (default 90 % of the window). */
+  autoCompactTokenLimit: number;
+  /** `auto`: the provider's /responses/compact where available, else a local checkpoint. */
+  compaction: 'auto' | 'remote' | 'local';
 }

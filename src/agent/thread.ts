@@ -7,6 +7,7 @@
 
 import { buildInitialContext } from '../context/initial-context.js';
 import { type ContextSnapshot, contextUpdateMessages, observeContext } from '../context/snapshot.js';
+import { estimateTokens } from '../context/tokens.js';
 import type { ModelClient, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
@@ -20,6 +21,7 @@ import {
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ApprovalOutcome, ToolContext } from '../tools/types.js';
+import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { EventBus } from './event-bus.js';
 import { uuidv7 } from './ids.js';
 import type { ThreadRecorder } from './recorder.js';
@@ -44,6 +46,11 @@ export interface ThreadOptions {
 }
 
 export type UserInput = string | ContentPart[];
+
+/** Estimated prompt tokens of a request: instructions, tools and input, as the provider counts them. */
+function estimateRequest(request: ModelRequest): number {
+  return estimateTokens(request.instructions) + estimateTokens(request.tools) + estimateTokens(request.input);
+}
 
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
 const UNKNOWN_CONTEXT: ContextSnapshot = {
@@ -75,6 +82,13 @@ export class Thread {
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
 
   private currentSettings: ThreadSettings;
+  /** Provider tokens per estimated token, learned from usage (estimates are bytes/4). */
+  private tokenCalibration = 1;
+  private lastRequestEstimate = 0;
+  /** History length right after the last compaction: never compact an unchanged history twice. */
+  private lengthAfterCompaction = -1;
+  /** The provider answered /responses/compact with an error once: use local checkpoints. */
+  private remoteCompactionFailed = false;
   /** What the model has been told about its situation; changes are announced against it. */
   private context: ContextSnapshot | undefined;
 
@@ -200,6 +214,71 @@ export class Thread {
     await this.options.onClose?.();
   }
 
+  /** Tokens the next request would carry: the estimate, calibrated by the provider's counts. */
+  contextTokens(): number {
+    const request = this.buildRequest();
+    return Math.round(estimateRequest(request) * this.tokenCalibration);
+  }
+
+  /**
+   * Compacts the history now (between turns). Resolves false, with a warning event, when compaction
+   * failed; the history is then unchanged.
+   */
+  async compact(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    if (this.active) throw new Error('cannot compact while a turn is running');
+    const controller = new AbortController();
+    options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    return this.compactNow('manual', uuidv7(), controller.signal, () => `item_${this.itemCounter++}`);
+  }
+
+  private compactionMode(): CompactionMode {
+    const preferred = this.currentSettings.compaction;
+    if (preferred === 'local') return 'local';
+    if (!this.options.client.compact) return 'local';
+    return preferred === 'remote' || !this.remoteCompactionFailed ? 'remote' : 'local';
+  }
+
+  private async compactNow(
+    trigger: CompactionTrigger,
+    turnId: string,
+    signal: AbortSignal,
+    newItemId: () => string,
+  ): Promise<boolean> {
+    let observation: ReturnType<typeof observeContext> | undefined;
+    const mode = this.compactionMode();
+    const result = await runCompaction(
+      {
+        client: this.options.client,
+        mode,
+        request: this.buildRequest(),
+        initialContextLength: 2,
+        initialContext: () => {
+          observation = observeContext(this.currentSettings, this.now());
+          return buildInitialContext(this.currentSettings, observation);
+        },
+        contextWindow: this.currentSettings.contextWindow,
+        retry: this.currentSettings.retry,
+        turnId,
+        newItemId,
+        emit: (event) => this.events.emit(event),
+      },
+      trigger,
+      signal,
+    );
+    if (mode === 'remote' && result.mode === 'local') this.remoteCompactionFailed = true;
+    if (!result.ok) {
+      if (!signal.aborted)
+        this.events.emit({ type: 'warning', message: `compaction failed: ${result.error.message}` });
+      return false;
+    }
+    this.items.length = 0;
+    this.items.push(...result.history);
+    if (observation) this.context = observation.snapshot;
+    this.lengthAfterCompaction = this.items.length;
+    this.options.recorder?.compacted?.(result.history);
+    return true;
+  }
+
   buildRequest(): ModelRequest {
     const s = this.currentSettings;
     return {
@@ -248,11 +327,28 @@ export class Thread {
         commit: (items) => this.commit(items),
         received: (item) => this.options.recorder?.received(item),
         toolOutput: (item) => this.options.recorder?.toolOutput(item),
-        buildRequest: () => this.buildRequest(),
+        buildRequest: () => {
+          const request = this.buildRequest();
+          this.lastRequestEstimate = estimateRequest(request);
+          return request;
+        },
         recordUsage: (usage) => {
           this.usage = addUsage(this.usage, usage);
+          if (usage.input_tokens > 0 && this.lastRequestEstimate > 0) {
+            this.tokenCalibration = Math.min(
+              4,
+              Math.max(0.25, usage.input_tokens / this.lastRequestEstimate),
+            );
+          }
           return this.usage;
         },
+        contextStatus: () => ({ tokens: this.contextTokens(), window: this.currentSettings.contextWindow }),
+        compactIfNeeded: async (compactSignal) => {
+          if (this.items.length === this.lengthAfterCompaction) return;
+          if (this.contextTokens() < this.currentSettings.autoCompactTokenLimit) return;
+          await this.compactNow('auto', turnId, compactSignal, newItemId);
+        },
+        compactForOverflow: (compactSignal) => this.compactNow('overflow', turnId, compactSignal, newItemId),
       },
       signal,
     );

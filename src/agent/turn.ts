@@ -8,9 +8,8 @@
  */
 
 import { backoffDelayMs, type RetryPolicy, sleep } from '../model/retry.js';
-import type { ModelClient, ModelError, ModelErrorKind, ModelRequest } from '../model/types.js';
-import { addUsage, emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
-import type { HistoryItem } from '../protocol/items.js';
+import type { ModelError, ModelErrorKind, ModelRequest } from '../model/types.js';
+import { addUsage, emptyUsage, type Usage } from '../protocol/events.js';
 import { type AttemptDeps, runAttempt } from './attempt.js';
 
 export interface TurnRetryPolicy extends Omit<RetryPolicy, 'maxRetries'> {
@@ -36,6 +35,12 @@ export interface TurnDeps extends AttemptDeps {
   buildRequest(): ModelRequest;
   /** Adds a response's usage to the thread's totals; returns the new thread total. */
   recordUsage(usage: Usage): Usage;
+  /** Tokens the next request will carry (estimated) and the model's window. */
+  contextStatus(): { tokens: number; window: number };
+  /** Compacts when the context is past the auto-compact limit (before every attempt). */
+  compactIfNeeded(signal: AbortSignal): Promise<void>;
+  /** The server refused the input as too long: compact; false when that did not work. */
+  compactForOverflow(signal: AbortSignal): Promise<boolean>;
 }
 
 export type TurnOutcome =
@@ -53,15 +58,29 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
     return { status: 'interrupted', usage };
   };
 
+  // One compaction per overflow: if the compacted history is refused too, the turn fails.
+  let overflowCompacted = false;
   for (;;) {
+    if (signal.aborted) return interrupted();
+    await deps.compactIfNeeded(signal);
     if (signal.aborted) return interrupted();
     const result = await runAttempt(deps, deps.buildRequest(), signal);
 
     if (result.status === 'completed') {
       failures = 0;
       usage = addUsage(usage, result.usage);
+      overflowCompacted = false;
       const thread = deps.recordUsage(result.usage);
-      deps.emit({ type: 'usage.updated', turn_id: deps.turnId, last: result.usage, turn: usage, thread });
+      const context = deps.contextStatus();
+      deps.emit({
+        type: 'usage.updated',
+        turn_id: deps.turnId,
+        last: result.usage,
+        turn: usage,
+        thread,
+        context_tokens: context.tokens,
+        context_window: context.window,
+      });
       if (result.finalMessage !== undefined) finalMessage = result.finalMessage;
       if (result.toolCalls > 0) continue;
       if (signal.aborted) return interrupted();
@@ -71,6 +90,10 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
     if (result.status === 'aborted') return interrupted();
 
     const { error } = result;
+    if (error.kind === 'context_length_exceeded' && !overflowCompacted) {
+      overflowCompacted = true;
+      if (await deps.compactForOverflow(signal)) continue;
+    }
     const max = STREAM_KINDS.has(error.kind) ? deps.retry.streamMaxRetries : deps.retry.requestMaxRetries;
     if (!error.retryable || failures >= max) {
       deps.emit({

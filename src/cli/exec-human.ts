@@ -44,6 +44,12 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
           return `error: ${item.message}`;
         case 'todo_list':
           return item.items.map((t) => `${t.completed ? '[x]' : '[ ]'} ${t.text}`).join('\n');
+        case 'context_compaction':
+          return item.status === 'completed'
+            ? `context compacted (${item.mode}, ${item.trigger}): ${item.tokens_before} → ${item.tokens_after} tokens`
+            : item.status === 'failed'
+              ? 'context compaction failed'
+              : undefined;
         case 'mcp_tool_call':
           return `tool ${item.server}.${item.tool}: ${item.status}${item.error ? ` (${item.error.message})` : ''}`;
         default:
@@ -66,4 +72,22 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A formatter that also remembers the context figures of the last `usage.updated`, to add "context
+ * N% used" to the end-of-turn summary.
+ */
+export function createHumanFormatter(): (event: SpoolEvent) => string | undefined {
+  let context: { tokens: number; window: number } | undefined;
+  return (event) => {
+    if (event.type === 'usage.updated')
+      context = { tokens: event.context_tokens, window: event.context_window };
+    const text = formatHumanEvent(event);
+    if (event.type === 'turn.completed' && text && context && context.window > 0) {
+      const used = Math.min(100, Math.round((100 * context.tokens) / context.window));
+      return `${text}; context ${used}% of ${context.window.toLocaleString('en-US')} used`;
+    }
+    return text;
+  };
 }

@@ -56,6 +56,17 @@ export class ExecJsonProjector {
         return { id, type: item.type, items: item.items };
       case 'error':
         return { id, type: item.type, message: item.message };
+      case 'context_compaction':
+        // Spool's own item type (Codex's exec stream shows no compaction).
+        return {
+          id,
+          type: item.type,
+          trigger: item.trigger,
+          mode: item.mode,
+          status: item.status,
+          tokens_before: item.tokens_before,
+          tokens_after: item.tokens_after,
+        };
     }
   }
 

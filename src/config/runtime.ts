@@ -144,6 +144,7 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
   const cwd = path.resolve(flags.cwd ?? process.cwd());
   const model = config.model ?? DEFAULT_MODEL;
   const info = modelInfo(model);
+  const contextWindow = config.model_context_window ?? info.contextWindow;
   const providerId = config.model_provider ?? 'openai';
   let provider: ResolvedProvider;
   try {
@@ -199,6 +200,12 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     spoolHome: effective.home,
     projectDocMaxBytes: config.project_doc_max_bytes ?? 32 * 1024,
     projectDocFallbackFilenames: config.project_doc_fallback_filenames ?? [],
+    contextWindow,
+    autoCompactTokenLimit: Math.min(
+      config.model_auto_compact_token_limit ?? Math.floor(contextWindow * 0.9),
+      contextWindow,
+    ),
+    compaction: 'auto',
   };
 
   const endpoint: HttpEndpoint = {

@@ -155,7 +155,7 @@ export function chatRequestBody(request: ModelRequest, options: ChatBodyOptions)
     model: request.model,
     messages: chatMessages(request.instructions, request.input),
     ...(tools.length > 0
-      ? { tools, tool_choice: 'auto', parallel_tool_calls: request.parallelToolCalls }
+      ? { tools, tool_choice: request.toolChoice ?? 'auto', parallel_tool_calls: request.parallelToolCalls }
       : {}),
     ...(request.reasoning?.effort ? { reasoning_effort: request.reasoning.effort } : {}),
     ...(request.verbosity ? { verbosity: request.verbosity } : {}),

@@ -6,9 +6,10 @@
  * time, and reasoning comes back as `encrypted_content` to be returned unchanged.
  */
 import OpenAI from 'openai';
+import type { HistoryItem } from '../protocol/items.js';
 import { classifyException, type ErrorContext } from './errors.js';
-import { ResponsesStreamTranslator } from './responses-events.js';
-import type { ModelClient, ModelError, ModelEvent, ModelRequest } from './types.js';
+import { canonicalOutputItem, ResponsesStreamTranslator, usageFromResponses } from './responses-events.js';
+import type { CompactOutcome, ModelClient, ModelError, ModelEvent, ModelRequest } from './types.js';
 
 export interface HttpEndpoint {
   /** e.g. `https://api.openai.com/v1` */
@@ -54,7 +55,7 @@ export function responsesRequestBody(request: ModelRequest): Record<string, unkn
     instructions: request.instructions,
     input: request.input,
     tools: request.tools,
-    tool_choice: 'auto',
+    tool_choice: request.toolChoice ?? 'auto',
     parallel_tool_calls: request.parallelToolCalls,
     ...(reasoning ? { reasoning } : {}),
     store: false,
@@ -113,11 +114,47 @@ export function idleWatch(signal: AbortSignal, idleMs: number): IdleWatch {
   };
 }
 
+/** The body of `POST /responses/compact`: the request's model, instructions, history and tools. */
+export function compactRequestBody(request: ModelRequest): Record<string, unknown> {
+  const body = responsesRequestBody(request);
+  return {
+    model: body.model,
+    instructions: body.instructions,
+    input: body.input,
+    tools: body.tools,
+    parallel_tool_calls: body.parallel_tool_calls,
+    ...(body.reasoning ? { reasoning: body.reasoning } : {}),
+    ...(body.text ? { text: body.text } : {}),
+  };
+}
+
 export class ResponsesClient implements ModelClient {
   private readonly client: OpenAI;
 
   constructor(private readonly endpoint: HttpEndpoint) {
     this.client = sdkClient(endpoint);
+  }
+
+  async compact(request: ModelRequest, signal: AbortSignal): Promise<CompactOutcome> {
+    try {
+      const response = (await this.client.post('/responses/compact', {
+        body: compactRequestBody(request),
+        signal,
+        timeout: this.endpoint.idleTimeoutMs,
+      })) as { output?: unknown[]; usage?: unknown };
+      if (!Array.isArray(response?.output)) {
+        return {
+          ok: false,
+          error: { kind: 'bad_response', message: 'compaction answer has no output items', retryable: true },
+        };
+      }
+      const items = response.output
+        .map(canonicalOutputItem)
+        .filter((item): item is HistoryItem => item !== undefined);
+      return { ok: true, items, usage: usageFromResponses(response.usage) };
+    } catch (err) {
+      return { ok: false, error: classifyException(err, this.endpoint.errorContext) };
+    }
   }
 
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {

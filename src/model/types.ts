@@ -25,6 +25,8 @@ export interface ModelRequest {
   verbosity?: 'low' | 'medium' | 'high';
   /** Structured output: a strict JSON Schema for the final message. */
   outputSchema?: Record<string, unknown>;
+  /** `none` asks for text only (the compaction checkpoint); default `auto`. */
+  toolChoice?: 'auto' | 'none';
 }
 
 export type ModelErrorKind =
@@ -64,7 +66,16 @@ export type ModelEvent =
   | { type: 'completed'; responseId?: string; usage: Usage }
   | { type: 'failed'; error: ModelError };
 
+export type CompactOutcome =
+  | { ok: true; items: HistoryItem[]; usage: Usage }
+  | { ok: false; error: ModelError };
+
 export interface ModelClient {
   /** One attempt. Ends with exactly one `completed` or `failed` event; never throws. */
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
+  /**
+   * Remote compaction (`POST /responses/compact`), where the wire has it: the history's compacted
+   * replacement, including the opaque `compaction` item. Never throws.
+   */
+  compact?(request: ModelRequest, signal: AbortSignal): Promise<CompactOutcome>;
 }

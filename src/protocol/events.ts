@@ -94,6 +94,19 @@ export const ErrorThreadItem = z.object({
   message: z.string(),
 });
 
+/** The history was compacted to fit the context window. */
+export const ContextCompactionThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('context_compaction'),
+  /** `auto` (the window filled), `manual` (asked for), `overflow` (the server said the input was too long). */
+  trigger: z.enum(['auto', 'manual', 'overflow']),
+  /** `remote`: the provider's /responses/compact; `local`: a checkpoint written by the model. */
+  mode: z.enum(['remote', 'local']),
+  status: ItemStatus,
+  tokens_before: z.number().int(),
+  tokens_after: z.number().int().nullable(),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   AgentMessageThreadItem,
   ReasoningThreadItem,
@@ -102,6 +115,7 @@ export const ThreadItem = z.discriminatedUnion('type', [
   McpToolCallThreadItem,
   TodoListThreadItem,
   ErrorThreadItem,
+  ContextCompactionThreadItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
@@ -160,6 +174,9 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     last: Usage,
     turn: Usage,
     thread: Usage,
+    /** Estimated tokens the next request will carry, and the model's window. */
+    context_tokens: z.number().int(),
+    context_window: z.number().int(),
   }),
   /** A retry in progress ("Reconnecting… 2/5"): visible, not fatal. */
   z.object({

@@ -14,7 +14,6 @@
  * unless the sandbox is off (danger-full-access).
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { SandboxMode, SandboxPolicy } from './policy.js';
 import { effectiveWritableRoots } from './writable-roots.js';

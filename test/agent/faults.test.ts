@@ -141,7 +141,7 @@ describe.each(WIRES)('retries and faults over the %s wire', (wire: WireName) => 
     expect(retries(events)[0]!.message).toMatch(/Malformed event/);
   });
 
-  it('retries an in-stream server error event but not context_length_exceeded', async () => {
+  it('retries an in-stream server error event; context_length_exceeded is compacted once, not retried', async () => {
     emulator = await startEmulator({
       script: [
         respond(say('x'), {
@@ -154,20 +154,22 @@ describe.each(WIRES)('retries and faults over the %s wire', (wire: WireName) => 
     expect((await first.thread.runTurn('hi')).status).toBe('completed');
     await emulator.close();
 
-    emulator = await startEmulator({
-      script: [
-        respond(say('x'), {
-          terminal: { type: 'failed', code: 'context_length_exceeded', message: 'too long' },
-        }),
-        respond(say('never')),
-      ],
+    const overflow = respond(say('x'), {
+      terminal: { type: 'failed', code: 'context_length_exceeded', message: 'too long' },
     });
-    const second = threadOn(emulator, registry({ runs: [] }));
+    emulator = await startEmulator({
+      // The overflow, the local checkpoint request, the retry that overflows again.
+      script: [overflow, respond(say('## Goal\nsay hi')), overflow, respond(say('never'))],
+    });
+    const second = threadOn(emulator, registry({ runs: [] }), { compaction: 'local' });
     expect(await second.thread.runTurn('hi')).toMatchObject({
       status: 'failed',
       error: { kind: 'context_length_exceeded' },
     });
-    expect(emulator.requests).toHaveLength(1);
+    expect(emulator.requests).toHaveLength(3);
+    expect(
+      second.events.some((e) => e.type === 'item.completed' && e.item.type === 'context_compaction'),
+    ).toBe(true);
   });
 
   it('ends the turn on response.incomplete with the reason', async () => {

@@ -38,6 +38,13 @@ export function referenceShapes(): Map<string, string> {
     shapes.set(`${phase}/todo_list`, 'type,item|id,type,items');
   }
   shapes.set('item.completed/error', 'type,item|id,type,message');
+  // Spool's extension: compaction is visible in the stream (Codex's exec stream does not show it).
+  for (const phase of ['item.started', 'item.completed']) {
+    shapes.set(
+      `${phase}/context_compaction`,
+      'type,item|id,type,trigger,mode,status,tokens_before,tokens_after',
+    );
+  }
   return shapes;
 }
 

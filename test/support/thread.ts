@@ -34,6 +34,9 @@ export function testSettings(overrides: Partial<ThreadSettings> = {}): ThreadSet
     spoolHome: path.join(cwd, '.spool-home-for-tests'),
     projectDocMaxBytes: 32 * 1024,
     projectDocFallbackFilenames: [],
+    contextWindow: 128_000,
+    autoCompactTokenLimit: 115_200,
+    compaction: 'auto',
     ...overrides,
   };
 }
