@@ -33,6 +33,12 @@ export interface ThreadOptions {
   client: ModelClient;
   settings: ThreadSettings;
   tools: ToolRegistry;
+  /**
+   * Called at every turn boundary: a new tool set (e.g. an MCP server's tools changed or a slow server
+   * finished starting) and a sentence announcing the change to the model. Tool changes take effect
+   * only here, never inside a turn, so a turn's requests keep one cached prefix.
+   */
+  toolUpdates?: () => { registry: ToolRegistry; announcement: string } | undefined;
   /** Resume: the id and history of an existing thread, and what the model was last told. */
   id?: string;
   history?: HistoryItem[];
@@ -82,6 +88,7 @@ export class Thread {
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
 
   private currentSettings: ThreadSettings;
+  private registry: ToolRegistry;
   /** Provider tokens per estimated token, learned from usage (estimates are bytes/4). */
   private tokenCalibration = 1;
   private lastRequestEstimate = 0;
@@ -95,6 +102,7 @@ export class Thread {
   constructor(private readonly options: ThreadOptions) {
     this.id = options.id ?? uuidv7();
     this.currentSettings = options.settings;
+    this.registry = options.tools;
     this.items = [...(options.history ?? [])];
     this.context = options.contextSnapshot;
     const recorder = options.recorder;
@@ -285,7 +293,7 @@ export class Thread {
       model: s.model,
       instructions: s.baseInstructions,
       input: this.items,
-      tools: this.options.tools.specs,
+      tools: this.registry.specs,
       parallelToolCalls: s.parallelToolCalls,
       ...(s.reasoning ? { reasoning: s.reasoning } : {}),
       promptCacheKey: this.id,
@@ -299,6 +307,19 @@ export class Thread {
     const observation = observeContext(this.currentSettings, this.now());
     // Announce what changed since the model was last told (nothing earlier is rewritten).
     this.commit(contextUpdateMessages(this.context ?? UNKNOWN_CONTEXT, observation));
+    const toolUpdate = this.options.toolUpdates?.();
+    if (toolUpdate) {
+      this.registry = toolUpdate.registry;
+      this.commit([
+        {
+          type: 'message',
+          role: 'developer',
+          content: [
+            { type: 'input_text', text: `<tools_update>\n${toolUpdate.announcement}\n</tools_update>` },
+          ],
+        },
+      ]);
+    }
     this.context = observation.snapshot;
     this.options.recorder?.turnStarted({ turn_id: turnId, ...observation.snapshot });
     this.events.emit({ type: 'turn.started', turn_id: turnId });
@@ -310,7 +331,7 @@ export class Thread {
     const emit = (event: SpoolEvent) => this.events.emit(event);
     const newItemId = () => `item_${this.itemCounter++}`;
     const tools = new ToolRunner({
-      registry: this.options.tools,
+      registry: this.registry,
       context: (call, callSignal) => this.toolContext(call, callSignal, turnId, newItemId),
       onRejected: (_call, message) => {
         emit({ type: 'item.completed', turn_id: turnId, item: { id: newItemId(), type: 'error', message } });
