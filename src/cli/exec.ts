@@ -2,14 +2,25 @@
  * `spool exec`: one non-interactive turn. The prompt comes from the argument or stdin; the final
  * assistant message goes to stdout (or, with `--json`, every event as a JSON line); progress goes
  * to stderr. Exit codes: 0 success, 1 turn failed, 2 usage error, 130 interrupted.
+ *
+ * Every run is recorded as a session (src/store/); `spool exec resume <id>|--last` continues one.
  */
 import fs from 'node:fs';
-import { Thread } from '../agent/thread.js';
+import type { Thread } from '../agent/thread.js';
+import { spoolHome } from '../config/home.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import { createModelClient } from '../model/client-factory.js';
-import type { SpoolEvent } from '../protocol/events.js';
+import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
+import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
+import {
+  type OpenedSession,
+  openSession,
+  resumeThread,
+  type Session,
+  startSession,
+} from '../store/sessions.js';
 import { createDefaultTools } from '../tools/default-tools.js';
 import { askOnTerminal, NON_INTERACTIVE_REASON } from './exec-approvals.js';
 import { formatHumanEvent } from './exec-human.js';
@@ -21,6 +32,8 @@ export interface ExecOptions extends CliFlags {
   outputLastMessage?: string;
   skipGitRepoCheck?: boolean;
   outputSchemaFile?: string;
+  /** `exec resume`: the session to continue (an id or unique prefix, or the latest). */
+  resume?: { id?: string; last?: boolean; all?: boolean };
 }
 
 export interface ExecIo {
@@ -62,16 +75,66 @@ function readOutputSchema(file: string): Record<string, unknown> {
   }
 }
 
+/** Locks and reads the session `exec resume` continues; a message and exit code when it cannot. */
+function openForResume(
+  options: ExecOptions,
+  env: NodeJS.ProcessEnv,
+): { opened: OpenedSession } | { message: string; code: number } {
+  const resume = options.resume ?? {};
+  const ref =
+    resume.last || resume.id === undefined
+      ? { last: true as const, ...(resume.all ? {} : { cwd: options.cwd ?? process.cwd() }) }
+      : { id: resume.id };
+  try {
+    return { opened: openSession(spoolHome(env), ref) };
+  } catch (err) {
+    if (err instanceof SessionNotFoundError) return { message: err.message, code: EXIT.usage };
+    return { message: (err as Error).message, code: EXIT.failed };
+  }
+}
+
 export async function runExec(
   options: ExecOptions,
   io: ExecIo,
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);
+  let opened: OpenedSession | undefined;
+  if (options.resume) {
+    const found = openForResume(options, io.env);
+    if ('message' in found) {
+      say(`spool exec resume: ${found.message}`);
+      return found.code;
+    }
+    opened = found.opened;
+  }
+  try {
+    return await runOpened(options, io, signals, opened);
+  } finally {
+    // A resumed thread releases the lock when it closes; this covers the exits before it exists.
+    opened?.release();
+  }
+}
+
+async function runOpened(
+  options: ExecOptions,
+  io: ExecIo,
+  signals: NodeJS.EventEmitter,
+  opened: OpenedSession | undefined,
+): Promise<number> {
+  const say = (line: string) => io.stderr.write(`${line}\n`);
   let runtime: Runtime;
   try {
     const outputSchema = options.outputSchemaFile ? readOutputSchema(options.outputSchemaFile) : undefined;
-    runtime = loadRuntime({ ...options, outputSchema }, io.env, { approvalPolicy: 'never' });
+    // A resumed session keeps its directory and model unless the command line says otherwise.
+    const recorded = opened ? (opened.read.lastContext ?? opened.read.meta) : undefined;
+    const flags: CliFlags = {
+      ...options,
+      cwd: options.cwd ?? recorded?.cwd,
+      model: options.model ?? recorded?.model,
+      outputSchema,
+    };
+    runtime = loadRuntime(flags, io.env, { approvalPolicy: 'never' });
   } catch (err) {
     if (err instanceof ConfigError) {
       say(`spool: ${err.message}`);
@@ -104,17 +167,49 @@ export async function runExec(
   }
 
   const tools = createDefaultTools(runtime.settings);
-  const thread = new Thread({
+  const threadRuntime = {
     client: createModelClient(runtime),
     settings: runtime.settings,
     tools: tools.registry,
     onClose: tools.close,
-  });
+  };
+  let session: Session;
+  try {
+    session = opened
+      ? resumeThread(opened, threadRuntime)
+      : startSession({ ...threadRuntime, home: runtime.home, providerId: runtime.providerId });
+  } catch (err) {
+    await tools.close();
+    if (!(err instanceof SessionStoreError)) throw err;
+    say(`spool: cannot record the session: ${err.message}`);
+    return EXIT.failed;
+  }
+  const { thread, recorder } = session;
+  for (const warning of opened?.warnings ?? []) say(`warning: ${warning}`);
+  // A turn stopped because its log could not be written fails with that reason.
+  const storageFailure = (): SpoolEvent | undefined =>
+    recorder.failure && {
+      type: 'turn.failed',
+      turn_id: '',
+      usage: emptyUsage(),
+      error: {
+        message: `the session log could not be written, so the turn was stopped: ${recorder.failure.message}`,
+      },
+    };
 
   const projector = new ExecJsonProjector();
   // A person can answer only on a terminal, and only when stdin was not the prompt.
   const interactive =
     !options.json && io.stdin.isTTY === true && options.prompt !== undefined && options.prompt !== '-';
+  const print = (event: SpoolEvent) => {
+    if (options.json) {
+      for (const line of projector.project(event)) io.stdout.write(`${JSON.stringify(line)}\n`);
+      if (event.type === 'warning') say(`warning: ${event.message}`);
+    } else {
+      const text = formatHumanEvent(event);
+      if (text !== undefined) say(text);
+    }
+  };
   thread.subscribe((event: SpoolEvent) => {
     if (event.type === 'approval.requested') {
       const { id } = event.request;
@@ -128,13 +223,7 @@ export async function runExec(
       }
       return;
     }
-    if (options.json) {
-      for (const line of projector.project(event)) io.stdout.write(`${JSON.stringify(line)}\n`);
-      if (event.type === 'warning') say(`warning: ${event.message}`);
-    } else {
-      const text = formatHumanEvent(event);
-      if (text !== undefined) say(text);
-    }
+    print((event.type === 'turn.interrupted' && storageFailure()) || event);
   });
 
   let interrupts = 0;
@@ -146,13 +235,28 @@ export async function runExec(
   signals.on('SIGINT', onSigint);
   try {
     thread.announce();
-    const outcome = await thread.runTurn(prompt);
+    let outcome: Awaited<ReturnType<Thread['runTurn']>>;
+    try {
+      outcome = await thread.runTurn(prompt);
+    } catch (err) {
+      // The log could not be written where the loop cannot go on (the loop throws it): the turn
+      // stopped before anything unrecorded could run.
+      const failed = storageFailure();
+      if (!(err instanceof SessionStoreError) || !failed) throw err;
+      print(failed);
+      return EXIT.failed;
+    }
     if (outcome.status === 'completed') {
       const message = outcome.finalMessage ?? '';
       if (!options.json) io.stdout.write(message.endsWith('\n') || message === '' ? message : `${message}\n`);
       if (options.outputLastMessage) fs.writeFileSync(options.outputLastMessage, message);
-      return EXIT.ok;
     }
+    if (recorder.failure) {
+      if (outcome.status === 'completed')
+        say(`spool: the session log could not be written: ${recorder.failure.message}`);
+      return EXIT.failed;
+    }
+    if (outcome.status === 'completed') return EXIT.ok;
     return outcome.status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
   } finally {
     signals.off('SIGINT', onSigint);

@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  addRuntimeOptions(
+  const exec = addRuntimeOptions(
     program
       .command('exec')
       .description('run one non-interactive turn and print the final message')
@@ -88,17 +88,91 @@ export function buildProgram(): Command {
     .option('--experimental-json', 'alias of --json')
     .option('-o, --output-last-message <file>', 'also write the final message to this file')
     .option('--output-schema <file>', 'JSON Schema the final message must follow')
-    .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository')
-    .action(async (prompt: string | undefined, opts: Record<string, unknown>) => {
-      const { runExec } = await import('./exec.js');
-      process.exitCode = await runExec(
+    .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository');
+  const runExecWith = async (
+    prompt: string | undefined,
+    opts: Record<string, unknown>,
+    resume?: { id?: string; last?: boolean; all?: boolean },
+  ) => {
+    const { runExec } = await import('./exec.js');
+    process.exitCode = await runExec(
+      {
+        ...(await flagsFrom(opts)),
+        prompt,
+        json: Boolean(opts.json || opts.experimentalJson),
+        outputLastMessage: opts.outputLastMessage as string | undefined,
+        outputSchemaFile: opts.outputSchema as string | undefined,
+        skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
+        ...(resume ? { resume } : {}),
+      },
+      stdio(),
+    );
+  };
+  exec.action((prompt: string | undefined, opts: Record<string, unknown>) => runExecWith(prompt, opts));
+  exec
+    .command('resume')
+    .description('continue a recorded session with one more turn (takes every `spool exec` option)')
+    .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+    .argument('[prompt]', 'the prompt; `-` or omitted to read it from stdin')
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .action(
+      async (session: string | undefined, prompt: string | undefined, _opts: unknown, command: Command) => {
+        const opts = command.optsWithGlobals();
+        // With --last, the first argument is the prompt.
+        const [id, text] = opts.last ? [undefined, session] : [session, prompt];
+        if (!opts.last && id === undefined) {
+          process.stderr.write('spool exec resume: give a session id (or a unique prefix), or --last\n');
+          process.exitCode = 2;
+          return;
+        }
+        await runExecWith(text, opts, { id, last: Boolean(opts.last), all: Boolean(opts.all) });
+      },
+    );
+
+  const sessions = program
+    .command('sessions')
+    .description('list recorded sessions, newest first')
+    .option('--cwd <dir>', 'only sessions started in this directory')
+    .option('--limit <n>', 'show at most this many')
+    .option('--json', 'print as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runSessionsList } = await import('./sessions-command.js');
+      process.exitCode = runSessionsList(
         {
-          ...(await flagsFrom(opts)),
-          prompt,
-          json: Boolean(opts.json || opts.experimentalJson),
-          outputLastMessage: opts.outputLastMessage as string | undefined,
-          outputSchemaFile: opts.outputSchema as string | undefined,
-          skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
+          cwd: opts.cwd as string | undefined,
+          json: Boolean(opts.json),
+          ...(opts.limit !== undefined ? { limit: Number(opts.limit) } : {}),
+        },
+        stdio(),
+      );
+    });
+  sessions
+    .command('show')
+    .description('print a session as Markdown')
+    .argument('<session>', 'session id or a unique prefix of it')
+    .action(async (id: string) => {
+      const { runSessionsShow } = await import('./sessions-command.js');
+      process.exitCode = runSessionsShow(id, stdio());
+    });
+
+  program
+    .command('fork')
+    .description("start a new session from a recorded one's history (up to a turn); prints its id")
+    .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .option('--at <turn>', 'keep the history through this turn (1-based; default: all turns)')
+    .option('--json', 'print the new session as JSON')
+    .action(async (id: string | undefined, opts: Record<string, unknown>) => {
+      const { runFork } = await import('./sessions-command.js');
+      process.exitCode = runFork(
+        {
+          id,
+          last: Boolean(opts.last),
+          all: Boolean(opts.all),
+          at: opts.at as string | undefined,
+          json: Boolean(opts.json),
         },
         stdio(),
       );

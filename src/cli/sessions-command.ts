@@ -1,0 +1,150 @@
+/**
+ * `spool sessions [--cwd DIR] [--json]`, `spool sessions show <id>` and `spool fork <id>|--last`.
+ * Exit codes: 0 success, 1 the store could not be read or written, 2 no such session / bad input.
+ */
+import path from 'node:path';
+import { spoolHome } from '../config/home.js';
+import {
+  RolloutFormatError,
+  SessionLockedError,
+  SessionNotFoundError,
+  SessionStoreError,
+  TurnOutOfRangeError,
+} from '../store/errors.js';
+import { findSession, type SessionRef, sortByStart } from '../store/find.js';
+import { listSessions, type SessionListing } from '../store/session-index.js';
+import { forkSession } from '../store/sessions.js';
+import { renderTranscript } from '../store/transcript.js';
+
+export interface SessionsIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Runs `body`, turning the store's errors into a message and an exit code. */
+function guarded(io: SessionsIo, command: string, body: () => void): number {
+  try {
+    body();
+    return EXIT.ok;
+  } catch (err) {
+    const badInput = err instanceof SessionNotFoundError || err instanceof TurnOutOfRangeError;
+    const storeFailure =
+      err instanceof SessionStoreError ||
+      err instanceof RolloutFormatError ||
+      err instanceof SessionLockedError;
+    if (!badInput && !storeFailure) throw err;
+    io.stderr.write(`spool ${command}: ${err.message}\n`);
+    return badInput ? EXIT.usage : EXIT.failed;
+  }
+}
+
+function compactNumber(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function oneLine(text: string | undefined, max: number): string {
+  const flat = (text ?? '').replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function table(sessions: SessionListing[]): string {
+  const rows = sessions.map((s) => [
+    s.id,
+    localTime(s.started_at),
+    String(s.turns),
+    compactNumber(s.tokens.input_tokens + s.tokens.output_tokens),
+    s.cwd,
+    oneLine(s.first_prompt, 60),
+  ]);
+  const header = ['ID', 'STARTED', 'TURNS', 'TOKENS', 'DIRECTORY', 'FIRST PROMPT'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return `${[header, ...rows].map(format).join('\n')}\n`;
+}
+
+export interface ListOptions {
+  cwd?: string;
+  json?: boolean;
+  /** Show at most this many (newest first). */
+  limit?: number;
+}
+
+export function runSessionsList(options: ListOptions, io: SessionsIo): number {
+  return guarded(io, 'sessions', () => {
+    let sessions = sortByStart(listSessions(spoolHome(io.env)));
+    if (options.cwd !== undefined) {
+      const cwd = path.resolve(options.cwd);
+      sessions = sessions.filter((s) => s.cwd === cwd);
+    }
+    if (options.limit !== undefined && options.limit > 0) sessions = sessions.slice(0, options.limit);
+    if (options.json) {
+      io.stdout.write(
+        `[${sessions.map((s) => `\n${JSON.stringify(s)}`).join(',')}${sessions.length ? '\n' : ''}]\n`,
+      );
+    } else if (sessions.length === 0) {
+      io.stderr.write('no sessions recorded yet\n');
+    } else {
+      io.stdout.write(table(sessions));
+    }
+  });
+}
+
+export function runSessionsShow(id: string, io: SessionsIo): number {
+  return guarded(io, 'sessions show', () => {
+    const session = findSession(spoolHome(io.env), { id });
+    io.stdout.write(renderTranscript(session.path));
+  });
+}
+
+export interface ForkOptions {
+  id?: string;
+  last?: boolean;
+  /** With `--last`: any directory, not only the current one. */
+  all?: boolean;
+  at?: string;
+  json?: boolean;
+}
+
+export function runFork(options: ForkOptions, io: SessionsIo): number {
+  if (!options.last && options.id === undefined) {
+    io.stderr.write('spool fork: give a session id (or a unique prefix), or --last\n');
+    return EXIT.usage;
+  }
+  let at: number | undefined;
+  if (options.at !== undefined) {
+    at = Number(options.at);
+    if (!Number.isInteger(at) || at < 1) {
+      io.stderr.write(`spool fork: --at takes a turn number (1 or more), not ${options.at}\n`);
+      return EXIT.usage;
+    }
+  }
+  const ref: SessionRef = options.last
+    ? { last: true, ...(options.all ? {} : { cwd: process.cwd() }) }
+    : { id: options.id! };
+  return guarded(io, 'fork', () => {
+    const fork = forkSession(spoolHome(io.env), ref, at === undefined ? {} : { at });
+    for (const warning of fork.warnings) io.stderr.write(`warning: ${warning}\n`);
+    if (options.json) {
+      io.stdout.write(
+        `${JSON.stringify({ id: fork.id, path: fork.path, forked_from: fork.meta.forked_from, turns: fork.turns })}\n`,
+      );
+    } else {
+      io.stdout.write(`${fork.id}\n`);
+    }
+  });
+}

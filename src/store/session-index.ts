@@ -1,0 +1,238 @@
+/**
+ * The session list, kept fast by a compact JSONL index at `$SPOOL_HOME/session_index.jsonl`.
+ *
+ * The rollout files are the source of truth; the index is a cache of their summaries. Each entry
+ * records the file's size and mtime when it was summarised, and how many bytes of complete lines
+ * the summary covers. An entry is **stale** when the file's current size or mtime differ from the
+ * recorded ones (appends change both); a file without an entry is missing from the index. Stale
+ * entries are brought up to date by scanning only the bytes after the covered offset (rollouts are
+ * append-only); a file that shrank below it is scanned again from the start. Entries of files that
+ * no longer exist are ignored. Later lines win, so updates are appends; the file is rewritten
+ * (atomically) when it holds many superseded lines. A missing or unreadable index is rebuilt.
+ *
+ * Writers append their entry when a session closes, so listing after a normal run reads nothing
+ * but the index and one `stat` per session.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorCode } from './errors.js';
+import { idFromRolloutName, indexPath, sessionsDir } from './paths.js';
+import { readRange } from './read-range.js';
+import { type SessionSummary, SummaryBuilder, scanLines } from './summary.js';
+
+const INDEX_VERSION = 1;
+
+export interface IndexEntry extends SessionSummary {
+  v: number;
+  /** The rollout file, relative to the sessions directory. */
+  path: string;
+  size: number;
+  mtime_ms: number;
+  /** Bytes of complete lines the summary covers. */
+  offset: number;
+}
+
+export interface SessionListing extends SessionSummary {
+  /** Absolute path of the rollout file. */
+  path: string;
+  /** Last write to the rollout (ISO 8601). */
+  updated_at: string;
+}
+
+interface RolloutFile {
+  relative: string;
+  absolute: string;
+}
+
+function isDigits(name: string, length: number): boolean {
+  return name.length === length && /^\d+$/.test(name);
+}
+
+function subdirectories(dir: string, width: number): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && isDigits(entry.name, width))
+      .map((entry) => entry.name);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Every rollout file under sessions/YYYY/MM/DD. */
+export function rolloutFiles(home: string): RolloutFile[] {
+  const root = sessionsDir(home);
+  const files: RolloutFile[] = [];
+  for (const year of subdirectories(root, 4)) {
+    for (const month of subdirectories(path.join(root, year), 2)) {
+      for (const day of subdirectories(path.join(root, year, month), 2)) {
+        const dir = path.join(root, year, month, day);
+        for (const name of fs.readdirSync(dir)) {
+          if (!idFromRolloutName(name)) continue;
+          const relative = `${year}/${month}/${day}/${name}`;
+          files.push({ relative, absolute: path.join(dir, name) });
+        }
+      }
+    }
+  }
+  return files;
+}
+
+function parseEntry(line: string): IndexEntry | undefined {
+  try {
+    const entry = JSON.parse(line) as IndexEntry;
+    const valid =
+      entry.v === INDEX_VERSION &&
+      typeof entry.path === 'string' &&
+      typeof entry.id === 'string' &&
+      typeof entry.size === 'number' &&
+      typeof entry.offset === 'number' &&
+      typeof entry.turns === 'number' &&
+      typeof entry.tokens === 'object';
+    return valid ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadIndex(file: string): { entries: Map<string, IndexEntry>; lines: number } {
+  const entries = new Map<string, IndexEntry>();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { entries, lines: 0 };
+  }
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    lines++;
+    const entry = parseEntry(line);
+    if (entry) entries.set(entry.path, entry);
+  }
+  return { entries, lines };
+}
+
+/** Summarises `file` anew, or continues `previous` from the offset it covers. */
+function summarise(
+  file: RolloutFile,
+  stat: fs.Stats,
+  previous: IndexEntry | undefined,
+): IndexEntry | undefined {
+  const resume = previous !== undefined && previous.offset > 0 && stat.size >= previous.offset;
+  const start = resume ? previous.offset : 0;
+  const builder = new SummaryBuilder(resume ? previous : undefined);
+  const consumed = scanLines(readRange(file.absolute, start, stat.size).toString('utf8'), builder);
+  const summary = builder.summary;
+  if (!summary) return undefined;
+  return entryFor(summary, file.relative, stat, start + consumed);
+}
+
+export function entryFor(
+  summary: SessionSummary,
+  relative: string,
+  stat: fs.Stats,
+  offset: number,
+): IndexEntry {
+  const {
+    id,
+    started_at,
+    cwd,
+    model,
+    model_provider,
+    forked_from,
+    first_prompt,
+    turns,
+    tokens,
+  }: SessionSummary = summary;
+  return {
+    v: INDEX_VERSION,
+    id,
+    path: relative,
+    size: stat.size,
+    mtime_ms: stat.mtimeMs,
+    offset,
+    started_at,
+    cwd,
+    model,
+    model_provider,
+    ...(forked_from ? { forked_from } : {}),
+    ...(first_prompt !== undefined ? { first_prompt } : {}),
+    turns,
+    tokens,
+  };
+}
+
+function serialize(entries: IndexEntry[]): string {
+  return entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+}
+
+/** Best effort: the index is a cache, and listing works without it (only slower). */
+function persist(file: string, all: IndexEntry[], changed: IndexEntry[], lines: number): void {
+  try {
+    if (lines + changed.length > 2 * all.length + 64) {
+      const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      fs.writeFileSync(temp, serialize(all));
+      fs.renameSync(temp, file);
+    } else if (changed.length > 0) {
+      fs.appendFileSync(file, serialize(changed));
+    }
+  } catch {
+    // An unwritable home: the next listing summarises again.
+  }
+}
+
+/**
+ * Every session, summaries brought up to date (see the file comment), the index updated.
+ * Unordered; callers sort.
+ */
+export function listSessions(home: string): SessionListing[] {
+  const file = indexPath(home);
+  const { entries, lines } = loadIndex(file);
+  const all: IndexEntry[] = [];
+  const changed: IndexEntry[] = [];
+  for (const rollout of rolloutFiles(home)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(rollout.absolute);
+    } catch {
+      continue;
+    }
+    let entry = entries.get(rollout.relative);
+    if (!entry || entry.size !== stat.size || entry.mtime_ms !== stat.mtimeMs) {
+      try {
+        entry = summarise(rollout, stat, entry);
+      } catch {
+        entry = undefined;
+      }
+      if (!entry) continue;
+      changed.push(entry);
+    }
+    all.push(entry);
+  }
+  if (changed.length > 0 || lines > 2 * all.length + 64) persist(file, all, changed, lines);
+  const root = sessionsDir(home);
+  return all.map(({ v: _v, path: relative, size: _size, mtime_ms, offset: _offset, ...summary }) => ({
+    ...summary,
+    path: path.join(root, relative),
+    updated_at: new Date(mtime_ms).toISOString(),
+  }));
+}
+
+/** Records a session's final summary (a writer closing its log). Best effort. */
+export function recordInIndex(
+  home: string,
+  rolloutPath: string,
+  summary: SessionSummary,
+  offset: number,
+): void {
+  try {
+    const stat = fs.statSync(rolloutPath);
+    const relative = path.relative(sessionsDir(home), rolloutPath).split(path.sep).join('/');
+    fs.appendFileSync(indexPath(home), serialize([entryFor(summary, relative, stat, offset)]));
+  } catch {
+    // The next listing summarises the file itself.
+  }
+}
