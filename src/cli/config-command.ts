@@ -1,6 +1,7 @@
 /** `spool config show`: the effective configuration, and where each value came from. */
 import { stringify } from 'smol-toml';
-import { type CliFlags, ConfigError, loadRuntime } from '../config/runtime.js';
+import type { CliFlags } from '../config/runtime.js';
+import { runtimeForCommand } from './command-runtime.js';
 
 export interface ConfigShowIo {
   stdout: NodeJS.WritableStream;
@@ -25,17 +26,8 @@ function tomlValue(value: unknown): string {
 }
 
 export function runConfigShow(flags: CliFlags & { json?: boolean }, io: ConfigShowIo): number {
-  let runtime: ReturnType<typeof loadRuntime>;
-  try {
-    runtime = loadRuntime(flags, io.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`spool: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  for (const warning of runtime.warnings) io.stderr.write(`spool: warning: ${warning}\n`);
+  const runtime = runtimeForCommand(flags, io);
+  if (typeof runtime === 'number') return runtime;
   const entries: Array<[string, unknown]> = [];
   const { profiles: _profiles, ...shown } = runtime.config;
   flatten(shown, '', entries);

@@ -1,8 +1,9 @@
 /** `spool models`: the models the configured provider offers (`GET /models`), with known context windows. */
-import { type CliFlags, ConfigError, loadRuntime } from '../config/runtime.js';
+import type { CliFlags } from '../config/runtime.js';
 import { knownContextWindow } from '../model/catalog.js';
 import { classifyException } from '../model/errors.js';
 import { sdkClient } from '../model/responses-client.js';
+import { runtimeForCommand } from './command-runtime.js';
 
 export interface ModelsIo {
   stdout: NodeJS.WritableStream;
@@ -11,16 +12,8 @@ export interface ModelsIo {
 }
 
 export async function runModels(flags: CliFlags & { json?: boolean }, io: ModelsIo): Promise<number> {
-  let runtime: ReturnType<typeof loadRuntime>;
-  try {
-    runtime = loadRuntime(flags, io.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`spool: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const runtime = runtimeForCommand(flags, io);
+  if (typeof runtime === 'number') return runtime;
   const client = sdkClient({ ...runtime.endpoint, idleTimeoutMs: 30_000 });
   const ids: string[] = [];
   try {

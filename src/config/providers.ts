@@ -87,8 +87,10 @@ function baseUrlFor(
     }
     return azureBaseUrl(url);
   }
-  if ((id === 'ollama' || id === 'lmstudio') && !entry.base_url && env.SPOOL_OSS_BASE_URL?.trim()) {
-    return env.SPOOL_OSS_BASE_URL.trim();
+  // A local server elsewhere: the configured URL wins, then SPOOL_OSS_BASE_URL, then the default port.
+  const ossOverride = env.SPOOL_OSS_BASE_URL?.trim();
+  if ((id === 'ollama' || id === 'lmstudio') && !config.model_providers?.[id]?.base_url && ossOverride) {
+    return ossOverride;
   }
   if (!entry.base_url) throw new ProviderError(`model_providers.${id} has no base_url`);
   return entry.base_url;

@@ -4,10 +4,10 @@
  * one attempt per call, never throws, failures are terminal events.
  */
 import type OpenAI from 'openai';
+import { streamAttempt } from './attempt-stream.js';
 import { ChatStreamTranslator } from './chat-events.js';
 import { chatRequestBody } from './chat-request.js';
-import { classifyException } from './errors.js';
-import { type HttpEndpoint, idleWatch, sdkClient } from './responses-client.js';
+import { type HttpEndpoint, sdkClient } from './endpoint.js';
 import type { ModelClient, ModelEvent, ModelRequest } from './types.js';
 
 export interface ChatClientOptions {
@@ -25,44 +25,22 @@ export class ChatCompletionsClient implements ModelClient {
     this.client = sdkClient(endpoint);
   }
 
-  async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
-    const idle = idleWatch(signal, this.endpoint.idleTimeoutMs);
+  stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
     const translator = new ChatStreamTranslator();
-    const failure = (err: unknown, phase: 'request' | 'stream'): ModelEvent => ({
-      type: 'failed',
-      error:
-        idle.stopReason(this.endpoint.idleTimeoutMs) ??
-        classifyException(err, this.endpoint.errorContext, phase),
-    });
-    try {
-      let chunks: AsyncIterable<unknown>;
-      try {
+    return streamAttempt({
+      signal,
+      endpoint: this.endpoint,
+      open: (attemptSignal) => {
         const body = chatRequestBody(request, { promptCacheKey: this.options.sendPromptCacheKey });
-        chunks = await this.client.chat.completions.create(
+        return this.client.chat.completions.create(
           body as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
-          { signal: idle.signal },
+          { signal: attemptSignal },
         );
-      } catch (err) {
-        yield failure(err, 'request');
-        return;
-      }
-      try {
-        for await (const chunk of chunks) {
-          idle.touch();
-          for (const event of translator.push(chunk)) yield event;
-        }
-      } catch (err) {
-        yield failure(err, 'stream');
-        return;
-      }
-      const stopped = idle.stopReason(this.endpoint.idleTimeoutMs);
-      if (stopped) {
-        yield { type: 'failed', error: stopped };
-        return;
-      }
-      for (const event of translator.finish()) yield event;
-    } finally {
-      idle.dispose();
-    }
+      },
+      push: (raw) => translator.push(raw),
+      // Chat completions end when the stream does: the usage chunk follows the finish reason.
+      finished: () => false,
+      end: () => translator.finish(),
+    });
   }
 }

@@ -1,0 +1,29 @@
+/** Where a wire client sends requests, and the SDK client for it. */
+import OpenAI from 'openai';
+import type { ErrorContext } from './errors.js';
+
+export interface HttpEndpoint {
+  /** e.g. `https://api.openai.com/v1` */
+  baseURL: string;
+  apiKey: string | undefined;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Abort the attempt when no event arrives for this long. */
+  idleTimeoutMs: number;
+  errorContext: ErrorContext;
+}
+
+/** Builds the SDK client for an endpoint; without a key, no Authorization header is sent. */
+export function sdkClient(endpoint: HttpEndpoint): OpenAI {
+  return new OpenAI({
+    baseURL: endpoint.baseURL,
+    apiKey: endpoint.apiKey ?? 'unused',
+    maxRetries: 0,
+    timeout: endpoint.idleTimeoutMs,
+    defaultHeaders: {
+      ...endpoint.headers,
+      ...(endpoint.apiKey === undefined ? { Authorization: null } : {}),
+    },
+    defaultQuery: endpoint.query,
+  });
+}
