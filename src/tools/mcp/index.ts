@@ -1,0 +1,44 @@
+/**
+ * MCP: external tool servers as Spool tools.
+ *
+ *   const mcp = new McpManager(config.mcp_servers, { spoolHome, env, cwd, onWarning });
+ *   await mcp.settled(MCP_FIRST_TURN_WAIT_MS);          // fast servers make the first turn
+ *   const set = composeMcpTools(createDefaultTools(settings).registry, mcp);
+ *   new Thread({ …, tools: set.registry, toolUpdates: set.toolUpdates });
+ *   …
+ *   await mcp.close();
+ *
+ * See docs/mcp.md.
+ */
+export { McpCallError, type McpServerState, type McpToolInfo } from './connection.js';
+export {
+  McpManager,
+  type McpManagerOptions,
+  type McpServerStatus,
+  type McpToolEntry,
+  type McpToolSnapshot,
+  mcpLogFile,
+} from './manager.js';
+export { isValidServerName, MAX_TOOL_NAME_LENGTH, qualifiedToolName, qualifyToolNames } from './naming.js';
+export {
+  DEFAULT_MAX_TEXT_BYTES,
+  type MappedToolResult,
+  mapToolResult,
+  type ToolCallResultLike,
+} from './result.js';
+export { sanitizeInputSchema } from './schema.js';
+export { DEFAULT_STARTUP_TIMEOUT_SEC, DEFAULT_TOOL_TIMEOUT_SEC, resolveServer } from './server-config.js';
+export { mcpToolHandler, mcpToolSpec } from './tool-handler.js';
+export {
+  composeMcpTools,
+  describeToolChanges,
+  type McpToolSource,
+  type ThreadToolSet,
+  type ToolUpdate,
+} from './tool-set.js';
+
+/**
+ * How long a front end waits for MCP servers before the first turn. Servers ready by then are in
+ * the first request; slower ones join at a later turn boundary (announced), never mid-turn.
+ */
+export const MCP_FIRST_TURN_WAIT_MS = 3_000;

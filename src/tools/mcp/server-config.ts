@@ -1,0 +1,112 @@
+/**
+ * `[mcp_servers.<name>]` entries → what it takes to start each server, with Codex's defaults:
+ * startup within 10 s, each tool call within 60 s, stdio servers given a small default environment
+ * (not Spool's whole environment: API keys stay with Spool) plus the entry's `env`.
+ */
+import path from 'node:path';
+import type { McpServerConfig } from '../../config/schema.js';
+
+export const DEFAULT_STARTUP_TIMEOUT_SEC = 10;
+export const DEFAULT_TOOL_TIMEOUT_SEC = 60;
+
+/** Variables a stdio server inherits from Spool's environment (Codex's list). */
+export const INHERITED_ENV_VARS = [
+  'HOME',
+  'LOGNAME',
+  'PATH',
+  'SHELL',
+  'USER',
+  '__CF_USER_TEXT_ENCODING',
+  'LANG',
+  'LC_ALL',
+  'TERM',
+  'TMPDIR',
+  'TZ',
+];
+
+export type McpTransportSpec =
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd: string }
+  | { kind: 'http'; url: string; headers: Record<string, string> };
+
+export interface ResolvedMcpServer {
+  name: string;
+  transport: McpTransportSpec;
+  /** Raw tool names offered (undefined: all), then minus `disabledTools`. */
+  enabledTools?: ReadonlySet<string>;
+  disabledTools: ReadonlySet<string>;
+  startupTimeoutMs: number;
+  toolTimeoutMs: number;
+}
+
+export interface ResolveOptions {
+  env: NodeJS.ProcessEnv;
+  /** Where stdio servers without `cwd` run, and what a relative `cwd` is relative to. */
+  cwd: string;
+}
+
+export function toolAllowed(server: ResolvedMcpServer, tool: string): boolean {
+  if (server.enabledTools && !server.enabledTools.has(tool)) return false;
+  return !server.disabledTools.has(tool);
+}
+
+function inheritedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of INHERITED_ENV_VARS) {
+    const value = env[key];
+    // Exported shell functions are not passed on (they start with `()`).
+    if (value !== undefined && !value.startsWith('()')) out[key] = value;
+  }
+  return out;
+}
+
+/** One entry, or why it cannot be used. */
+export function resolveServer(
+  name: string,
+  config: McpServerConfig,
+  options: ResolveOptions,
+): { server: ResolvedMcpServer } | { error: string } {
+  let transport: McpTransportSpec;
+  if (config.command !== undefined && config.url !== undefined) {
+    return { error: 'set either `command` (stdio) or `url` (streamable HTTP), not both' };
+  }
+  if (config.command !== undefined) {
+    if (config.command.trim() === '') return { error: '`command` is empty' };
+    transport = {
+      kind: 'stdio',
+      command: config.command,
+      args: config.args ?? [],
+      env: { ...inheritedEnv(options.env), ...(config.env ?? {}) },
+      cwd: path.resolve(options.cwd, config.cwd ?? '.'),
+    };
+  } else if (config.url !== undefined) {
+    try {
+      const url = new URL(config.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return { error: `\`url\` ${config.url} is not http(s)` };
+    } catch {
+      return { error: `\`url\` ${config.url} is not a URL` };
+    }
+    const headers: Record<string, string> = { ...(config.http_headers ?? {}) };
+    if (config.bearer_token_env_var !== undefined) {
+      const token = options.env[config.bearer_token_env_var];
+      if (!token)
+        return {
+          error: `the environment variable ${config.bearer_token_env_var} (bearer_token_env_var) is not set`,
+        };
+      headers.Authorization = `Bearer ${token}`;
+    }
+    transport = { kind: 'http', url: config.url, headers };
+  } else {
+    return { error: 'needs `command` (stdio) or `url` (streamable HTTP)' };
+  }
+  return {
+    server: {
+      name,
+      transport,
+      ...(config.enabled_tools ? { enabledTools: new Set(config.enabled_tools) } : {}),
+      disabledTools: new Set(config.disabled_tools ?? []),
+      startupTimeoutMs: (config.startup_timeout_sec ?? DEFAULT_STARTUP_TIMEOUT_SEC) * 1000,
+      toolTimeoutMs: (config.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_SEC) * 1000,
+    },
+  };
+}

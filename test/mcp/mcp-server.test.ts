@@ -1,0 +1,116 @@
+/**
+ * `spool mcp-server` answering the MCP SDK's own client: a real child process speaking stdio,
+ * running sessions against the model emulator.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MCP_SERVER_DECLINE_REASON } from '../../src/cli/mcp-server.js';
+import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
+import { ROOT } from '../support/spool-bin.js';
+import { tempDir } from '../support/thread.js';
+
+const SERVER = path.join(ROOT, 'test/mcp/fixtures/spool-mcp-server.ts');
+
+let emulator: Emulator | undefined;
+let client: Client | undefined;
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function connect(e: Emulator, home: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ['--import', 'tsx', SERVER],
+    cwd: ROOT,
+    env: { OPENAI_BASE_URL: e.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home },
+    stderr: 'pipe',
+  });
+  const c = new Client({ name: 'test-client', version: '1.0.0' });
+  await c.connect(transport);
+  return c;
+}
+
+function textOf(result: { content?: unknown }): string {
+  return (result.content as Array<{ type: string; text?: string }>)
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('');
+}
+
+describe('spool mcp-server', () => {
+  it('starts a session, declines approvals with a reason, and continues the session by thread id', async () => {
+    const work = tempDir('spool-mcp-work-');
+    const home = tempDir('spool-mcp-home-');
+    emulator = await startEmulator({
+      script: [
+        respond(call('shell', { command: ['touch', 'made-by-spool.txt'] })),
+        respond(say('I could not create the file.')),
+        respond(say('Second answer.')),
+      ],
+    });
+    client = await connect(emulator, home);
+
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['spool', 'spool-reply']);
+    expect(tools.find((t) => t.name === 'spool')?.inputSchema.required).toEqual(['prompt']);
+
+    const progress: string[] = [];
+    const first = await client.callTool(
+      {
+        name: 'spool',
+        arguments: { prompt: 'create a file', cwd: work, sandbox: 'read-only', approval_policy: 'untrusted' },
+      },
+      undefined,
+      { onprogress: (p) => progress.push(p.message ?? '') },
+    );
+    expect(first.isError ?? false).toBe(false);
+    expect(textOf(first)).toBe('I could not create the file.');
+    const structured = first.structuredContent as { threadId: string; status: string };
+    expect(structured.status).toBe('completed');
+    expect(structured.threadId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fs.existsSync(path.join(work, 'made-by-spool.txt'))).toBe(false);
+    // The model was told why: nobody could approve.
+    const output = JSON.stringify(emulator.requests[1]!.body!.input);
+    expect(output).toContain(MCP_SERVER_DECLINE_REASON.slice(0, 60));
+    expect(progress).toContain('I could not create the file.');
+
+    const second = await client.callTool({
+      name: 'spool-reply',
+      arguments: { threadId: structured.threadId, prompt: 'and now?' },
+    });
+    expect(textOf(second)).toBe('Second answer.');
+    // Same conversation: the third request extends the second one's input.
+    const before = emulator.requests[1]!.body!.input as unknown[];
+    const after = emulator.requests[2]!.body!.input as unknown[];
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(emulator.requests[2]!.body!.prompt_cache_key).toBe(structured.threadId);
+
+    const unknown = await client.callTool({
+      name: 'spool-reply',
+      arguments: { threadId: 'nope', prompt: 'x' },
+    });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toContain('No session with thread id nope');
+    expect(emulator.problems).toEqual([]);
+  });
+
+  it('reports invalid settings as a tool error, not a crash', async () => {
+    emulator = await startEmulator({ script: [] });
+    client = await connect(emulator, tempDir('spool-mcp-home-'));
+    const result = await client.callTool({
+      name: 'spool',
+      arguments: { prompt: 'x', cwd: path.join(tempDir(), 'does-not-exist') },
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/working directory .* does not exist/);
+    const badProfile = await client.callTool({ name: 'spool', arguments: { prompt: 'x', profile: 'nope' } });
+    expect(badProfile.isError).toBe(true);
+    expect(textOf(badProfile)).toContain('profile "nope" is not defined');
+  });
+});
