@@ -51,9 +51,11 @@ export type WriteCheck =
   | { allowed: true; realPath: string }
   | { allowed: false; realPath: string; message: string };
 
-const PROTECTED_NAMES = ['.git', '.spool', '.agents'] as const;
+/** Names protected inside every writable root, whether or not they exist. */
+export const PROTECTED_NAMES = ['.git', '.spool', '.agents'] as const;
 
-function isWithin(target: string, dir: string): boolean {
+/** `target` is `dir` or inside it (both absolute and normalised). */
+export function isWithin(target: string, dir: string): boolean {
   if (target === dir) return true;
   const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   return target.startsWith(prefix);

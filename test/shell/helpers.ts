@@ -41,7 +41,14 @@ export class RecordingSink implements ToolItemSink {
 
 export function makeContext(
   cwd: string,
-  options: { mode?: SandboxMode; bypass?: boolean; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    mode?: SandboxMode;
+    bypass?: boolean;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    /** Defaults to `<cwd>-home`, which `tempDir().cleanup` removes too. */
+    spoolHome?: string;
+  } = {},
 ): { ctx: ToolContext; sink: RecordingSink } {
   const sink = new RecordingSink();
   const ctx: ToolContext = {
@@ -53,6 +60,7 @@ export function makeContext(
     approvalPolicy: 'never',
     bypassSandbox: options.bypass ?? false,
     env: options.env ?? { ...process.env },
+    spoolHome: options.spoolHome ?? `${cwd}-home`,
     items: sink,
     requestApproval: async () => ({ decision: 'denied' }),
     sessionApprovals: new Set(),
@@ -62,7 +70,13 @@ export function makeContext(
 
 export function tempDir(prefix = 'spool-shell-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  return {
+    path,
+    cleanup: () => {
+      rmSync(path, { recursive: true, force: true });
+      rmSync(`${path}-home`, { recursive: true, force: true });
+    },
+  };
 }
 
 /** True while `pid` is a live (non-zombie) process. */

@@ -248,36 +248,49 @@ describe('shell_command', () => {
   });
 });
 
-describe('refusal outside danger-full-access', () => {
-  for (const mode of ['read-only', 'workspace-write'] as const) {
-    it(`runs nothing in ${mode} and tells the model how the user can opt in`, async () => {
-      const marker = join(dir.path, 'marker');
-      const { shell, shellCommand, execCommand } = tools();
-      const { ctx, sink } = makeContext(dir.path, { mode });
-      const results = [
-        await call(shell, { command: ['touch', marker] }, ctx),
-        await call(shellCommand, { command: `touch ${marker}` }, ctx),
-        await call(execCommand, { cmd: `touch ${marker}` }, ctx),
-      ];
-      for (const result of results) {
-        expect(result.success).toBe(false);
-        expect(result.output).toContain(`The sandbox mode is "${mode}"`);
-        expect(result.output).toContain('--sandbox danger-full-access');
-      }
-      expect(results[0]?.output).toMatch(/^Command not run: touch \//);
-      await new Promise((r) => setTimeout(r, 100));
-      expect(existsSync(marker)).toBe(false);
-      expect(sink.kinds()).toEqual(['completed', 'completed', 'completed']);
-      for (const item of sink.completedItems())
-        expect(item).toMatchObject({ status: 'declined', exit_code: null });
-      expect(sessions.size).toBe(0);
-    });
-  }
+describe('commands outside danger-full-access run in the sandbox', () => {
+  it('read-only: a command runs, but cannot write', async () => {
+    const marker = join(dir.path, 'marker');
+    const { shell, shellCommand, execCommand } = tools();
+    const { ctx, sink } = makeContext(dir.path, { mode: 'read-only' });
+    const results = [
+      await call(shell, { command: ['touch', marker] }, ctx),
+      await call(shellCommand, { command: `touch ${marker}` }, ctx),
+      await call(execCommand, { cmd: `touch ${marker}` }, ctx),
+    ];
+    for (const result of results) expect(String(result.output)).toContain('Read-only file system');
+    expect(existsSync(marker)).toBe(false);
+    expect(sink.completedItems().map((item) => 'status' in item && item.status)).toEqual([
+      'failed',
+      'failed',
+      'failed',
+    ]);
+    expect(sessions.size).toBe(0);
+  });
 
-  it('runs when the sandbox is bypassed', async () => {
+  it('workspace-write: writes inside the cwd, not outside it', async () => {
+    const outside = tempDir('spool-outside-');
+    try {
+      const { ctx } = makeContext(dir.path, { mode: 'workspace-write' });
+      const inside = await call(tools().shell, { command: ['touch', join(dir.path, 'in')] }, ctx);
+      expect(inside.output).toMatch(/^Exit code: 0/);
+      expect(existsSync(join(dir.path, 'in'))).toBe(true);
+      // /tmp is writable by default; exclude it so the outside directory (in /tmp) is not.
+      const strict = makeContext(dir.path, { mode: 'workspace-write' }).ctx;
+      strict.sandbox = { ...strict.sandbox, excludeSlashTmp: true, excludeTmpdirEnvVar: true };
+      const out = await call(tools().shell, { command: ['touch', join(outside.path, 'out')] }, strict);
+      expect(out.output).toContain('Read-only file system');
+      expect(existsSync(join(outside.path, 'out'))).toBe(false);
+    } finally {
+      outside.cleanup();
+    }
+  });
+
+  it('runs without the sandbox when it is bypassed', async () => {
     const { ctx } = makeContext(dir.path, { mode: 'read-only', bypass: true });
-    const result = await call(tools().shell, { command: ['echo', 'ok'] }, ctx);
-    expect(result.output).toMatch(/Output:\nok\n$/);
+    const result = await call(tools().shell, { command: ['touch', join(dir.path, 'free')] }, ctx);
+    expect(result.output).toMatch(/^Exit code: 0/);
+    expect(existsSync(join(dir.path, 'free'))).toBe(true);
   });
 });
 

@@ -2,17 +2,26 @@
  * The apply_patch tool: one handler for both call shapes (a freeform `custom_tool_call` whose input
  * is the patch, or a `function_call` with `{"input": patch}`), and `runApplyPatch`, the single path
  * every entry point takes (the shell tool calls it for intercepted `apply_patch` commands).
+ *
+ * Patches obey the session's approval policy through the shell's path check (write-policy.ts): a
+ * patch inside the writable roots applies without asking (under `untrusted` every patch asks); a
+ * patch that needs a path the sandbox would refuse asks the user, and once approved is written
+ * there; under `never` it is refused with the reason and nothing is written.
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { spoolHome } from '../../config/home.js';
 import type { FileChange } from '../../protocol/events.js';
-import { buildWritePolicy } from '../../sandbox/write-policy.js';
+import { assessPatch } from '../../sandbox/approval/assess.js';
+import { patchSessionKey } from '../../sandbox/approval/session.js';
+import { buildWritePolicy, checkWritePath, type WritePolicy } from '../../sandbox/write-policy.js';
 import { parseJsonArguments } from '../spec.js';
 import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
 import type { CommitHooks } from './commit.js';
 import { applyPatch } from './engine.js';
+import { parsePatch } from './parser.js';
 import { applyPatchFreeformSpec, applyPatchFunctionSpec } from './spec.js';
+import type { PatchHunk } from './types.js';
 
 export interface ApplyPatchArgs {
   patch: string;
@@ -40,18 +49,96 @@ export function parseApplyPatchInput(raw: string, shape: 'function' | 'custom'):
   return parsed.ok ? { ok: true, args: { patch: parsed.args.input } } : parsed;
 }
 
-/** Applies `patch` for a tool call: policy from the context, display items, the model's text. */
+/** Every path a patch writes, with whether its final symlink is followed (as the engine checks). */
+function patchTargets(hunks: readonly PatchHunk[]): Array<{ target: string; follow: boolean }> {
+  const targets: Array<{ target: string; follow: boolean }> = [];
+  for (const hunk of hunks) {
+    targets.push({ target: hunk.path, follow: hunk.type !== 'delete' });
+    if (hunk.type === 'update' && hunk.movePath !== undefined) {
+      targets.push({ target: hunk.movePath, follow: true }, { target: hunk.path, follow: false });
+    }
+  }
+  return targets;
+}
+
+function summarize(hunks: readonly PatchHunk[]): { display: string; changes: FileChange[] } {
+  const changes: FileChange[] = hunks.map((hunk) => {
+    const change: FileChange = { path: hunk.path, kind: hunk.type };
+    if (hunk.type === 'update' && hunk.movePath !== undefined) change.move_path = hunk.movePath;
+    return change;
+  });
+  const letter = { add: 'A', delete: 'D', update: 'M' } as const;
+  const display = `apply_patch ${changes.map((c) => `${letter[c.kind]} ${c.path}${c.move_path ? ` -> ${c.move_path}` : ''}`).join(', ')}`;
+  return { display, changes };
+}
+
+type PatchGate = { proceed: true; fullAccess: boolean } | { proceed: false; result: ToolResult };
+
+/**
+ * The approval policy for a patch, through the same path check the engine (and the shell's
+ * sandbox) uses: which targets the write policy refuses decides whether the user is asked.
+ */
+async function gatePatch(
+  patch: string,
+  cwd: string,
+  policy: WritePolicy,
+  ctx: ToolContext,
+): Promise<PatchGate> {
+  const parsed = parsePatch(patch);
+  // A patch that does not parse writes nothing; the engine reports why.
+  if (!parsed.ok || parsed.value.hunks.length === 0) return { proceed: true, fullAccess: false };
+  const checks = await Promise.all(
+    patchTargets(parsed.value.hunks).map(({ target, follow }) =>
+      checkWritePath(policy, target, { cwd, followFinalSymlink: follow }),
+    ),
+  );
+  const denied = checks.flatMap((check) =>
+    check.allowed ? [] : [{ path: check.realPath, message: check.message }],
+  );
+  const covered = denied.length > 0 ? denied.map((d) => d.path) : checks.map((check) => check.realPath);
+  const assessment = assessPatch({
+    policy: ctx.approvalPolicy,
+    mode: ctx.bypassSandbox ? 'danger-full-access' : ctx.sandbox.mode,
+    bypass: ctx.bypassSandbox,
+    denied,
+    sessionApproved: covered.every((p) => ctx.sessionApprovals.has(patchSessionKey(p))),
+  });
+  if (assessment.action === 'apply') return { proceed: true, fullAccess: assessment.fullAccess };
+  const { display, changes } = summarize(parsed.value.hunks);
+  const outcome = await ctx.requestApproval({
+    kind: 'patch',
+    display,
+    cwd,
+    reason: assessment.reason,
+    policy: ctx.approvalPolicy,
+    changes,
+  });
+  if (outcome.decision === 'approved_for_session') {
+    for (const p of covered) ctx.sessionApprovals.add(patchSessionKey(p));
+  }
+  if (outcome.decision === 'approved' || outcome.decision === 'approved_for_session') {
+    return { proceed: true, fullAccess: assessment.fullAccess };
+  }
+  const why = outcome.reason ? `\n${outcome.reason}` : '';
+  const verb = outcome.decision === 'abort' ? 'aborted' : 'rejected';
+  return {
+    proceed: false,
+    result: {
+      output: `patch ${verb} by user: it needed approval because ${assessment.reason}. No file was changed.${why}`,
+      success: false,
+    },
+  };
+}
+
+/** Applies `patch` for a tool call: approvals, policy from the context, display items, the model's text. */
 export async function runApplyPatch(
   patch: string,
   ctx: ToolContext,
   options: RunApplyPatchOptions = {},
 ): Promise<ToolResult> {
-  const sandbox = ctx.bypassSandbox ? { ...ctx.sandbox, mode: 'danger-full-access' as const } : ctx.sandbox;
-  const policy = await buildWritePolicy(sandbox, {
-    cwd: ctx.cwd,
-    spoolHome: options.spoolHome ?? ctx.spoolHome ?? spoolHome(ctx.env),
-    env: ctx.env,
-  });
+  const home = options.spoolHome ?? ctx.spoolHome ?? spoolHome(ctx.env);
+  const context = { cwd: ctx.cwd, spoolHome: home, env: ctx.env };
+  const sandboxPolicy = await buildWritePolicy(ctx.sandbox, context);
   // Joined, not resolved: `..` in the workdir is applied physically when targets are checked.
   const cwd =
     options.workdir === undefined
@@ -59,6 +146,11 @@ export async function runApplyPatch(
       : path.isAbsolute(options.workdir)
         ? options.workdir
         : `${ctx.cwd}${path.sep}${options.workdir}`;
+  const gate = await gatePatch(patch, cwd, sandboxPolicy, ctx);
+  if (!gate.proceed) return gate.result;
+  const policy = gate.fullAccess
+    ? await buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context)
+    : sandboxPolicy;
   const itemId = ctx.items.newItemId();
   let announced: FileChange[] | undefined;
   const outcome = await applyPatch({

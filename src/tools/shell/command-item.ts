@@ -29,11 +29,14 @@ export class CommandItemReporter {
     this.id = sink.newItemId();
   }
 
-  /** A command that was refused: one completed item with status `declined`, nothing started. */
-  static declined(sink: ToolItemSink, command: string, cwd: string): void {
+  /**
+   * A command that was refused: one completed item with status `declined`, nothing started;
+   * `why` (the text the model gets) is its output, so the user sees the reason too.
+   */
+  static declined(sink: ToolItemSink, command: string, cwd: string, why = ''): void {
     const reporter = new CommandItemReporter(sink, command, cwd);
     reporter.done = true;
-    sink.completed(reporter.item({ aggregated_output: '', exit_code: null, status: 'declined' }));
+    sink.completed(reporter.item({ aggregated_output: why, exit_code: null, status: 'declined' }));
   }
 
   started(): void {

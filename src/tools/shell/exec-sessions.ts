@@ -29,11 +29,21 @@ export interface ExecSessionManagerOptions {
   process?: Omit<ProcessOptions, 'onOutput'>;
 }
 
+/**
+ * How a sandboxed session's exit reads: the sandbox may say it never came up (`refusal`: the text
+ * for the model; nothing ran) or that the program was not found (`spawnError`).
+ */
+export type ExitReader = (
+  exit: ProcessExit,
+  endedByUs: boolean,
+) => { refusal?: string; spawnError?: string } | undefined;
+
 export class ExecSession {
   readonly startedAt = performance.now();
   lastUsed = performance.now();
   private pending: HeadTailBuffer;
   private exit: ProcessExit | undefined;
+  private refusalText: string | undefined;
   private readonly changeListeners = new Set<() => void>();
 
   constructor(
@@ -41,13 +51,22 @@ export class ExecSession {
     readonly process: ManagedProcess,
     private readonly reporter: CommandItemReporter,
     private readonly pendingLimits: CaptureLimits,
+    readExit?: ExitReader,
   ) {
     this.pending = new HeadTailBuffer(pendingLimits);
-    void process.done.then((exit) => {
+    void process.done.then((raw) => {
+      const read = readExit?.(raw, process.terminated);
+      const exit = read?.spawnError ? { ...raw, exitCode: -1, spawnError: read.spawnError } : raw;
+      this.refusalText = read?.refusal;
       this.exit = exit;
-      reporter.completed(exit.exitCode, displayOutput(exit.output), exit.durationMs);
+      reporter.completed(exit.exitCode, read?.refusal ?? displayOutput(exit.output), exit.durationMs);
       this.notify();
     });
+  }
+
+  /** Set when the session's sandbox never came up: the text for the model (nothing ran). */
+  get refusal(): string | undefined {
+    return this.refusalText;
   }
 
   /** Called by the process for each output chunk. */
@@ -119,7 +138,7 @@ export class ExecSessionManager {
   }
 
   /** Starts `spec` (stdin piped) as a new session, making room by ending the least recently used. */
-  start(spec: ProcessSpec, reporter: CommandItemReporter): ExecSession {
+  start(spec: ProcessSpec, reporter: CommandItemReporter, readExit?: ExitReader): ExecSession {
     while (this.sessions.size >= this.maxSessions) this.evictOne();
     const id = this.newId();
     let session: ExecSession | undefined;
@@ -130,7 +149,7 @@ export class ExecSessionManager {
         onOutput: (chunk) => session?.receive(chunk.bytes, chunk.text),
       },
     );
-    session = new ExecSession(id, process, reporter, this.pendingCapture);
+    session = new ExecSession(id, process, reporter, this.pendingCapture, readExit);
     this.sessions.set(id, session);
     return session;
   }

@@ -4,13 +4,18 @@
  * finished or a session id to poll or write to while it runs.
  */
 import { randomBytes } from 'node:crypto';
+import { looksLikeSandboxDenial } from '../../sandbox/approval/denial.js';
+import type { SandboxLaunchOptions } from '../../sandbox/launch.js';
+import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
+import { askToRun, gateCommand } from './command-gate.js';
 import { CommandItemReporter } from './command-item.js';
 import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
-import type { ExecSession, ExecSessionManager } from './exec-sessions.js';
+import { ExecSession, type ExecSessionManager } from './exec-sessions.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatUnifiedExecResponse } from './format.js';
-import { canRunUnsandboxed, refusalMessage } from './run-policy.js';
+import { commandSpec, exitMeaning } from './sandboxed-spec.js';
+import { escalationOf } from './shell-tools.js';
 import {
   EXEC_COMMAND_DESCRIPTION,
   ExecCommandArgs,
@@ -46,6 +51,8 @@ export interface ExecToolsConfig {
   yields?: Partial<YieldLimits>;
   /** The shell when the model names none; `/bin/bash` (or `bash` on PATH) when not set. */
   shell?: string;
+  /** Platform sandbox settings (bwrap path, process bound); defaults otherwise. */
+  sandbox?: SandboxLaunchOptions;
 }
 
 const CTRL_C = '\u0003';
@@ -64,6 +71,10 @@ function respond(
   maxOutputTokens: number | undefined,
 ): ToolResult {
   const exit = session.exited;
+  if (exit && session.refusal !== undefined) {
+    sessions.remove(session.id);
+    return { output: session.refusal, success: false };
+  }
   if (exit?.spawnError) {
     sessions.remove(session.id);
     return {
@@ -120,19 +131,72 @@ export function createExecCommandTool(
         args.shell === undefined || args.shell === '' ? (config.shell ?? defaultShell()) : args.shell;
       const argv = shellInvocation(shell, args.cmd, args.login ?? true);
       const command = displayCommand(argv);
-      if (!canRunUnsandboxed(ctx)) {
-        CommandItemReporter.declined(ctx.items, command, ctx.cwd);
-        return { output: refusalMessage(ctx, command), success: false };
-      }
       const workdir = await resolveWorkdir(ctx.cwd, args.workdir);
       if (!workdir.ok) return { output: workdir.error, success: false };
-
-      const item = new CommandItemReporter(ctx.items, command, workdir.cwd);
-      item.started();
-      const session = sessions.start({ argv, cwd: workdir.cwd, env: ctx.env }, item);
+      const gate = await gateCommand(argv, workdir.cwd, escalationOf(args), ctx);
+      if (gate.kind === 'refused') {
+        CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output);
+        return { output: gate.output, success: false };
+      }
       const yieldMs = clamp(args.yield_time_ms ?? yields.execDefault, yields.min, yields.max);
-      await session.waitUntil(session.startedAt + yieldMs, ctx.signal);
-      return respond(sessions, session, 'exec_command', session.startedAt, args.max_output_tokens);
+
+      /** Starts a session (in the sandbox or not) and waits for its first yield. */
+      const start = async (sandbox: boolean): Promise<ExecSession | ToolResult> => {
+        const spec = await commandSpec(argv, workdir.cwd, sandbox, ctx, config.sandbox);
+        if (!spec.ok) {
+          const output = sandboxUnavailableMessage(spec.unavailable, command);
+          CommandItemReporter.declined(ctx.items, command, workdir.cwd, output);
+          return { output, success: false };
+        }
+        const item = new CommandItemReporter(ctx.items, command, workdir.cwd);
+        item.started();
+        const session = sessions.start(
+          spec.spec,
+          item,
+          spec.sandboxed
+            ? (exit, endedByUs) => {
+                const meaning = exitMeaning(exit, true, argv, endedByUs);
+                if (meaning.kind === 'unavailable') return { refusal: meaning.message };
+                if (meaning.kind === 'not-found') return { spawnError: meaning.spawnError };
+                return undefined;
+              }
+            : undefined,
+        );
+        await session.waitUntil(session.startedAt + yieldMs, ctx.signal);
+        return session;
+      };
+
+      const first = await start(gate.sandbox);
+      if (!(first instanceof ExecSession)) return first;
+      const exit = first.exited;
+      const retry =
+        gate.sandbox &&
+        gate.onSandboxDenial === 'ask' &&
+        exit !== undefined &&
+        first.refusal === undefined &&
+        exit.spawnError === null &&
+        looksLikeSandboxDenial({
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          outputText: exit.output.head + exit.output.tail,
+        });
+      if (!retry) return respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens);
+      const answer = await askToRun(ctx, {
+        argv,
+        cwd: workdir.cwd,
+        reason: 'it failed inside the sandbox, and running it again outside the sandbox may succeed',
+        scope: 'unsandboxed',
+        proposedRule: gate.proposedRule,
+        rules: gate.rules,
+      });
+      if (!answer.approved) {
+        const result = respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens);
+        return { ...result, output: `${result.output as string}\n\n${answer.output}` };
+      }
+      sessions.remove(first.id);
+      const second = await start(false);
+      if (!(second instanceof ExecSession)) return second;
+      return respond(sessions, second, 'exec_command', second.startedAt, args.max_output_tokens);
     },
   };
 }
@@ -155,10 +219,8 @@ export function createWriteStdinTool(
       const callStart = performance.now();
       const chars = args.chars ?? '';
       if (chars !== '') {
-        // Input to a session can be new commands (a shell reads them), so it needs the same permission.
-        if (!canRunUnsandboxed(ctx)) {
-          return { output: refusalMessage(ctx, `input to session ${session.id}`), success: false };
-        }
+        // The session passed the gate when it started and runs under what was decided then (in
+        // the sandbox, or outside it when that was approved): its input needs no new decision.
         if (!deliverInput(session, chars) && !session.exited && session.process.running) {
           return { output: 'write_stdin failed: stdin is closed for this session', success: false };
         }

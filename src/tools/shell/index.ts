@@ -36,7 +36,6 @@ export {
   runProcess,
   TIMEOUT_EXIT_CODE,
 } from './process.js';
-export { canRunUnsandboxed, refusalMessage } from './run-policy.js';
 export { DEFAULT_SHELL_TIMEOUT_MS, runCommandForModel, type ShellRunConfig } from './shell-tools.js';
 export { resolveWorkdir } from './workdir.js';
 

@@ -30,7 +30,20 @@ export interface ProcessSpec {
   env: NodeJS.ProcessEnv;
   /** `ignore` (stdin is /dev/null; the default) or `pipe` for sessions that write to it. */
   stdin?: 'ignore' | 'pipe';
+  /**
+   * More descriptors for the child, numbered from 3: `input` data is written and the pipe closed
+   * (bwrap reads its seccomp program this way); `status` is read into `ProcessExit.status` (the
+   * sandbox reports over it whether it was set up).
+   */
+  extraFds?: readonly ExtraFd[];
+  /** Runs after the process has ended and before the result is delivered (sandbox teardown). */
+  cleanup?: () => Promise<void>;
 }
+
+export type ExtraFd = { kind: 'input'; data: Buffer } | { kind: 'status' };
+
+/** The most a status descriptor is read (it carries a word or two). */
+const STATUS_LIMIT_BYTES = 4096;
 
 /** One piece of output, ending on a character boundary. */
 export interface OutputChunk {
@@ -65,6 +78,8 @@ export interface ProcessExit {
   durationMs: number;
   /** Everything the process printed (bounded), stdout and stderr interleaved. */
   output: CapturedOutput;
+  /** What arrived on the `status` descriptor, if the spec had one ('' otherwise). */
+  status: string;
 }
 
 export function exitCodeForSignal(signal: NodeJS.Signals): number {
@@ -100,6 +115,8 @@ export class ManagedProcess {
   private drainMaxTimer: NodeJS.Timeout | undefined;
   private readonly streams: Readable[] = [];
   private readonly carries = new Map<OutputStreamName, Utf8Carry>();
+  private statusBytes = Buffer.alloc(0);
+  private readonly cleanup: (() => Promise<void>) | undefined;
 
   static start(spec: ProcessSpec, options: ProcessOptions = {}): ManagedProcess {
     return new ManagedProcess(spec, options);
@@ -116,6 +133,7 @@ export class ManagedProcess {
     this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     this.drainIdleMs = options.drainIdleMs ?? DEFAULT_DRAIN_IDLE_MS;
     this.drainMaxMs = options.drainMaxMs ?? DEFAULT_DRAIN_MAX_MS;
+    this.cleanup = spec.cleanup;
 
     const [program, ...args] = spec.argv;
     if (program === undefined || program === '') {
@@ -131,7 +149,7 @@ export class ManagedProcess {
         // A new session and process group, so the whole tree can be signalled at once and
         // nothing can read from or write to Spool's terminal.
         detached: true,
-        stdio: [spec.stdin ?? 'ignore', 'pipe', 'pipe'],
+        stdio: [spec.stdin ?? 'ignore', 'pipe', 'pipe', ...(spec.extraFds ?? []).map(() => 'pipe' as const)],
         windowsHide: true,
       });
     } catch (err) {
@@ -147,6 +165,9 @@ export class ManagedProcess {
     child.on('exit', (code, signal) => this.onExit(code, signal));
     this.attach(child.stdout, 'stdout');
     this.attach(child.stderr, 'stderr');
+    (spec.extraFds ?? []).forEach((fd, i) => {
+      this.attachExtra(child.stdio[3 + i] as Readable | null, fd);
+    });
     if (child.stdin) {
       this.stdinOpen = true;
       child.stdin.on('error', () => {
@@ -158,6 +179,11 @@ export class ManagedProcess {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** True once `terminate()` was called (the process was ended by us, not on its own). */
+  get terminated(): boolean {
+    return this.terminating;
   }
 
   /** True until the main process has exited (or failed to start). */
@@ -221,6 +247,28 @@ export class ManagedProcess {
     });
   }
 
+  private attachExtra(stream: Readable | null, fd: ExtraFd): void {
+    if (!stream) return;
+    const duplex = stream as Readable & { end?: (data: Buffer) => void };
+    stream.on('error', () => {});
+    if (fd.kind === 'input') {
+      // The reader may be gone already (it failed early): EPIPE is reported above and ignored.
+      duplex.end?.(fd.data);
+      return;
+    }
+    // Counted like an output stream: it closes when every holder has exited or closed it.
+    this.openStreams++;
+    this.streams.push(stream);
+    stream.on('data', (chunk: Buffer) => {
+      if (this.statusBytes.length < STATUS_LIMIT_BYTES)
+        this.statusBytes = Buffer.concat([this.statusBytes, chunk]).subarray(0, STATUS_LIMIT_BYTES);
+    });
+    stream.on('close', () => {
+      this.openStreams--;
+      if (this.exited && this.openStreams === 0) this.finish(null);
+    });
+  }
+
   private deliver(stream: OutputStreamName, bytes: Buffer): void {
     if (bytes.length === 0 || this.finished) return;
     this.capture.append(bytes);
@@ -265,13 +313,22 @@ export class ManagedProcess {
     clearTimeout(this.drainMaxTimer);
     this.stdinOpen = false;
     this.child?.stdin?.destroy();
-    this.resolveDone({
+    const exit: ProcessExit = {
       exitCode: spawnError === null ? this.exitCode : -1,
       signal: this.exitSignal,
       spawnError,
       durationMs: performance.now() - this.startedAt,
       output: this.capture.snapshot(),
-    });
+      status: this.statusBytes.toString('utf8'),
+    };
+    if (!this.cleanup) {
+      this.resolveDone(exit);
+      return;
+    }
+    this.cleanup().then(
+      () => this.resolveDone(exit),
+      () => this.resolveDone(exit),
+    );
   }
 }
 
@@ -299,6 +356,7 @@ export async function runProcess(spec: ProcessSpec, options: RunOptions = {}): P
       spawnError: null,
       durationMs: 0,
       output: { head: '', omittedBytes: 0, tail: '', totalBytes: 0, totalLines: 0 },
+      status: '',
       timedOut: false,
       aborted: true,
     };

@@ -1,14 +1,24 @@
 /**
  * `shell` (an argv, run directly) and `shell_command` (a script, run by the user's shell): run to
  * completion with a timeout, answer in Codex's `Exit code / Wall time / Output` text.
+ *
+ * Every command passes the gate (rules, approval policy, the user's answer) and then runs inside
+ * the platform sandbox unless it was approved to run outside it or the sandbox is off. A sandbox
+ * that cannot be set up refuses the command. When the policy says so, a sandboxed run that failed
+ * the way the sandbox makes things fail is offered to the user to run again outside it.
  */
+
+import { looksLikeSandboxDenial } from '../../sandbox/approval/denial.js';
+import type { SandboxLaunchOptions } from '../../sandbox/launch.js';
+import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
+import { askToRun, type EscalationArgs, gateCommand } from './command-gate.js';
 import { CommandItemReporter } from './command-item.js';
 import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
 import { displayOutput, formatShellOutput } from './format.js';
-import { type ProcessOptions, runProcess } from './process.js';
-import { canRunUnsandboxed, refusalMessage } from './run-policy.js';
+import { type ProcessOptions, type RunResult, runProcess } from './process.js';
+import { commandSpec, exitMeaning } from './sandboxed-spec.js';
 import { SHELL_COMMAND_DESCRIPTION, SHELL_DESCRIPTION, ShellArgs, ShellCommandArgs } from './specs.js';
 import { resolveWorkdir } from './workdir.js';
 
@@ -22,50 +32,137 @@ export interface ShellRunConfig {
   process?: Omit<ProcessOptions, 'onOutput'>;
   /** The shell for string commands; `/bin/bash` (or `bash` on PATH) when not set. */
   shell?: string;
+  /** Platform sandbox settings (bwrap path, process bound); defaults otherwise. */
+  sandbox?: SandboxLaunchOptions;
 }
 
-/** Runs one prepared argv for the model: refusal, workdir, display item, process, formatted answer. */
+export interface CommandOptions {
+  workdir: string | undefined;
+  timeoutMs: number | undefined;
+  /** The model's approval fields (`sandbox_permissions`, `justification`, `prefix_rule`). */
+  escalation?: EscalationArgs;
+}
+
+type OneRun =
+  | { kind: 'done'; result: ToolResult; run: RunResult; sandboxed: boolean }
+  | { kind: 'refused'; result: ToolResult };
+
+/** One run of `argv` with its display item: sandboxed or not, to completion. */
+async function runOnce(
+  argv: string[],
+  cwd: string,
+  sandbox: boolean,
+  timeoutMs: number | undefined,
+  ctx: ToolContext,
+  config: ShellRunConfig,
+): Promise<OneRun> {
+  const command = displayCommand(argv);
+  const spec = await commandSpec(argv, cwd, sandbox, ctx, config.sandbox);
+  if (!spec.ok) {
+    const output = sandboxUnavailableMessage(spec.unavailable, command);
+    CommandItemReporter.declined(ctx.items, command, cwd, output);
+    return { kind: 'refused', result: { output, success: false } };
+  }
+  const item = new CommandItemReporter(ctx.items, command, cwd);
+  item.started();
+  const run = await runProcess(spec.spec, {
+    ...config.process,
+    timeoutMs: timeoutMs ?? config.defaultTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS,
+    signal: ctx.signal,
+    onOutput: (chunk) => item.output(chunk.text),
+  });
+  const endedByUs = run.timedOut || run.aborted;
+  const meaning = exitMeaning(run, spec.sandboxed, argv, endedByUs);
+  if (meaning.kind === 'unavailable') {
+    item.completed(-1, meaning.message, run.durationMs);
+    return { kind: 'refused', result: { output: meaning.message, success: false } };
+  }
+  const spawnError = meaning.kind === 'not-found' ? meaning.spawnError : run.spawnError;
+  if (spawnError !== null) {
+    item.completed(-1, '', run.durationMs);
+    return {
+      kind: 'done',
+      result: { output: `execution error: could not start ${spawnError}`, success: false },
+      run,
+      sandboxed: spec.sandboxed,
+    };
+  }
+  item.completed(run.exitCode, displayOutput(run.output), run.durationMs);
+  const output = formatShellOutput({
+    exitCode: run.exitCode,
+    durationMs: run.durationMs,
+    timedOut: run.timedOut,
+    aborted: run.aborted,
+    signal: endedByUs ? null : run.signal,
+    output: run.output,
+    totalLines: run.output.totalLines,
+  });
+  return { kind: 'done', result: { output, success: !endedByUs }, run, sandboxed: spec.sandboxed };
+}
+
+/** The first line of the output that looks like the sandbox refusing something. */
+function denialLine(run: RunResult): string {
+  const text = run.output.head + run.output.tail;
+  const line = text
+    .split('\n')
+    .find((l) => /read-only|not permitted|permission denied|network|resolve|EROFS|EPERM|EACCES/i.test(l));
+  return (line ?? `exit code ${run.exitCode}`).trim().slice(0, 200);
+}
+
+/** Runs one prepared argv for the model: gate, workdir, display item, process, formatted answer. */
 export async function runCommandForModel(
   argv: string[],
-  options: { workdir: string | undefined; timeoutMs: number | undefined },
+  options: CommandOptions,
   ctx: ToolContext,
   config: ShellRunConfig = {},
 ): Promise<ToolResult> {
   const command = displayCommand(argv);
-  if (!canRunUnsandboxed(ctx)) {
-    CommandItemReporter.declined(ctx.items, command, ctx.cwd);
-    return { output: refusalMessage(ctx, command), success: false };
-  }
   const workdir = await resolveWorkdir(ctx.cwd, options.workdir);
   if (!workdir.ok) return { output: workdir.error, success: false };
 
-  const item = new CommandItemReporter(ctx.items, command, workdir.cwd);
-  item.started();
-  const result = await runProcess(
-    { argv, cwd: workdir.cwd, env: ctx.env },
-    {
-      ...config.process,
-      timeoutMs: options.timeoutMs ?? config.defaultTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS,
-      signal: ctx.signal,
-      onOutput: (chunk) => item.output(chunk.text),
-    },
-  );
-  if (result.spawnError !== null) {
-    item.completed(-1, '', result.durationMs);
-    return { output: `execution error: could not start ${result.spawnError}`, success: false };
+  const gate = await gateCommand(argv, workdir.cwd, options.escalation ?? {}, ctx);
+  if (gate.kind === 'refused') {
+    CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output);
+    return { output: gate.output, success: false };
   }
-  item.completed(result.exitCode, displayOutput(result.output), result.durationMs);
-  const endedByUs = result.timedOut || result.aborted;
-  const output = formatShellOutput({
-    exitCode: result.exitCode,
-    durationMs: result.durationMs,
-    timedOut: result.timedOut,
-    aborted: result.aborted,
-    signal: endedByUs ? null : result.signal,
-    output: result.output,
-    totalLines: result.output.totalLines,
+  const first = await runOnce(argv, workdir.cwd, gate.sandbox, options.timeoutMs, ctx, config);
+  if (first.kind === 'refused') return first.result;
+  const run = first.run;
+  const retry =
+    first.sandboxed &&
+    gate.onSandboxDenial === 'ask' &&
+    !run.timedOut &&
+    !run.aborted &&
+    looksLikeSandboxDenial({
+      exitCode: run.exitCode,
+      signal: run.signal,
+      outputText: run.output.head + run.output.tail,
+    });
+  if (!retry) return first.result;
+
+  const answer = await askToRun(ctx, {
+    argv,
+    cwd: workdir.cwd,
+    reason: `it failed inside the sandbox (${denialLine(run)}), and running it again outside the sandbox may succeed`,
+    scope: 'unsandboxed',
+    proposedRule: gate.proposedRule,
+    rules: gate.rules,
   });
-  return { output, success: !endedByUs };
+  if (!answer.approved) {
+    const text = typeof first.result.output === 'string' ? first.result.output : '';
+    return { output: `${text}\n\n${answer.output}`, success: first.result.success };
+  }
+  const second = await runOnce(argv, workdir.cwd, false, options.timeoutMs, ctx, config);
+  return second.result;
+}
+
+/** The approval fields present in a tool call's arguments. */
+export function escalationOf(args: EscalationArgs): EscalationArgs {
+  return {
+    ...(args.sandbox_permissions !== undefined ? { sandbox_permissions: args.sandbox_permissions } : {}),
+    ...(args.justification !== undefined ? { justification: args.justification } : {}),
+    ...(args.prefix_rule !== undefined ? { prefix_rule: args.prefix_rule } : {}),
+  };
 }
 
 export function createShellTool(config: ShellRunConfig = {}): ToolHandler<ShellArgs> {
@@ -75,7 +172,12 @@ export function createShellTool(config: ShellRunConfig = {}): ToolHandler<ShellA
     parallel: true,
     parse: (raw) => parseJsonArguments('shell', raw, ShellArgs),
     run: (args, ctx) =>
-      runCommandForModel(args.command, { workdir: args.workdir, timeoutMs: args.timeout_ms }, ctx, config),
+      runCommandForModel(
+        args.command,
+        { workdir: args.workdir, timeoutMs: args.timeout_ms, escalation: escalationOf(args) },
+        ctx,
+        config,
+      ),
   };
 }
 
@@ -87,7 +189,12 @@ export function createShellCommandTool(config: ShellRunConfig = {}): ToolHandler
     parse: (raw) => parseJsonArguments('shell_command', raw, ShellCommandArgs),
     run: (args, ctx) => {
       const argv = shellInvocation(config.shell ?? defaultShell(), args.command, args.login ?? true);
-      return runCommandForModel(argv, { workdir: args.workdir, timeoutMs: args.timeout_ms }, ctx, config);
+      return runCommandForModel(
+        argv,
+        { workdir: args.workdir, timeoutMs: args.timeout_ms, escalation: escalationOf(args) },
+        ctx,
+        config,
+      );
     },
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * What a platform sandbox must enforce for one command, read from the disk once: the writable
+ * roots that exist, the protected paths inside them that exist (to be made read-only again) and
+ * those that do not (to be made uncreatable), and the Spool home.
+ *
+ * Everything comes from the write policy (`buildWritePolicy`), so the shell sandbox and apply_patch
+ * judge paths from the same roots and the same protected names. One difference is structural: a
+ * mount sandbox protects the names at the top of each writable root (and a `gitdir:` target), not
+ * a `.git` nested deeper inside a root, which apply_patch refuses too.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { isWithin, type WritePolicy } from './write-policy.js';
+
+export interface SandboxLayout {
+  /** Writable roots that exist (absolute, physical), outermost first. */
+  writableRoots: string[];
+  /** Existing protected paths inside a writable root, and the Spool home where it overlaps one. */
+  readOnlyPaths: string[];
+  /** Protected paths inside a writable root that do not exist yet (their parent does). */
+  blockedPaths: string[];
+  /** For profile-based sandboxes: per writable root, every path inside it that must stay read-only. */
+  excludedByRoot: Array<{ root: string; excluded: string[] }>;
+  /** The Spool home (absolute, physical). */
+  spoolHome: string;
+}
+
+type Kind = 'directory' | 'file' | 'symlink' | 'missing' | 'other';
+
+async function kindOf(p: string): Promise<Kind> {
+  try {
+    const stat = await fs.lstat(p);
+    if (stat.isSymbolicLink()) return 'symlink';
+    if (stat.isDirectory()) return 'directory';
+    return stat.isFile() ? 'file' : 'other';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
+  }
+}
+
+function uniqueByDepth(paths: Iterable<string>): string[] {
+  return [...new Set(paths)].sort(
+    (a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b),
+  );
+}
+
+/**
+ * Reads the layout for `policy` (workspace-write; read-only gives no roots). When the Spool home
+ * overlaps a writable root and does not exist, it is created, so the sandbox can cover it: a home
+ * created from inside the sandbox would be an escalation (its config is trusted).
+ */
+export async function readSandboxLayout(policy: WritePolicy): Promise<SandboxLayout> {
+  const roots: string[] = [];
+  for (const root of policy.writableRoots) {
+    if ((await kindOf(root)) === 'directory') roots.push(root);
+  }
+  const writableRoots = uniqueByDepth(roots);
+  const inRoot = (p: string) => writableRoots.some((root) => isWithin(p, root));
+
+  const readOnly = new Set<string>();
+  const blocked = new Set<string>();
+  for (const entry of policy.protectedPaths) {
+    if (!inRoot(entry.path)) continue;
+    const kind = await kindOf(entry.path);
+    // A symlinked entry cannot carry a mount; its resolved target is in the list as well.
+    if (kind === 'directory' || kind === 'file') readOnly.add(entry.path);
+    else if (kind === 'missing' && (await kindOf(path.dirname(entry.path))) === 'directory')
+      blocked.add(entry.path);
+  }
+
+  const home = policy.spoolHome;
+  const homeOverlaps = writableRoots.some((root) => isWithin(home, root) || isWithin(root, home));
+  if (homeOverlaps) {
+    if ((await kindOf(home)) === 'missing') await fs.mkdir(home, { recursive: true, mode: 0o700 });
+    readOnly.add(home);
+    for (const p of [...blocked]) if (isWithin(p, home)) blocked.delete(p);
+  }
+
+  const excludedByRoot = writableRoots
+    .filter((root) => !isWithin(root, home))
+    .map((root) => ({
+      root,
+      excluded: uniqueByDepth(
+        [...policy.protectedPaths.map((entry) => entry.path), home].filter(
+          (p) => isWithin(p, root) && p !== root,
+        ),
+      ),
+    }));
+
+  return {
+    writableRoots,
+    readOnlyPaths: uniqueByDepth(readOnly),
+    blockedPaths: uniqueByDepth(blocked),
+    excludedByRoot,
+    spoolHome: home,
+  };
+}

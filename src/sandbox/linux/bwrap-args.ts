@@ -1,0 +1,79 @@
+/**
+ * The bubblewrap argument list for one sandboxed command. Pure: the caller has already looked at
+ * the disk (which roots and protected paths exist) and hands over plain lists.
+ *
+ * The sandbox it describes:
+ * - a new user namespace with every capability dropped, so being root on the host gives nothing
+ *   inside (no remounting, no unmounting the read-only binds, no reading other users' files);
+ * - new pid, ipc, uts and (where possible) cgroup namespaces; `--proc /proc` shows only the
+ *   sandbox's own processes, so neither host processes nor their environments are visible;
+ * - `--die-with-parent` and the pid namespace: when the command's main process exits (or Spool
+ *   dies), everything it started is killed by the kernel, `sleep 100 &` included;
+ * - `--new-session`: no controlling terminal to push input into;
+ * - the whole filesystem read-only (`--ro-bind / /`), a fresh /dev, then each writable root bound
+ *   read-write, then every protected path bound read-only again on top, and protected names
+ *   that do not exist yet covered with an empty read-only tmpfs so they cannot be created;
+ * - with the network off, a private network namespace (loopback only);
+ * - the seccomp program read from `seccompFd` (see seccomp.ts);
+ * - inside, a check runs before the command: it refuses to start it unless every capability set
+ *   is empty and the seccomp filter is active, and reports over `statusFd` (see below).
+ */
+import path from 'node:path';
+import { sandboxCheckScript } from '../check-script.js';
+
+export interface BwrapMounts {
+  /** Existing writable roots (absolute, physical). Empty in read-only mode. */
+  writableRoots: readonly string[];
+  /** Existing paths made read-only again above the writable roots (protected names, Spool home). */
+  readOnlyPaths: readonly string[];
+  /** Protected paths that do not exist: an empty read-only tmpfs is mounted there. */
+  blockedPaths: readonly string[];
+}
+
+export interface BwrapOptions {
+  mounts: BwrapMounts;
+  networkAccess: boolean;
+  /** Working directory inside the sandbox (absolute). */
+  cwd: string;
+  /** The child's fd bwrap reads the seccomp program from. */
+  seccompFd: number;
+  /** The child's fd the in-sandbox check writes its verdict to. */
+  statusFd: number;
+  /** The command (argv[0] looked up on PATH inside the sandbox). */
+  command: readonly string[];
+}
+
+/** Parents before children, so a deeper mount is never hidden by a shallower one. */
+function byDepth(paths: readonly string[]): string[] {
+  const unique = [...new Set(paths.map((p) => path.resolve(p)))];
+  return unique.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b));
+}
+
+export function buildBwrapArgs(options: BwrapOptions): string[] {
+  const args = [
+    '--new-session',
+    '--die-with-parent',
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+  ];
+  if (!options.networkAccess) args.push('--unshare-net');
+  args.push('--cap-drop', 'ALL');
+  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  for (const root of byDepth(options.mounts.writableRoots)) args.push('--bind', root, root);
+  for (const p of byDepth(options.mounts.readOnlyPaths)) args.push('--ro-bind', p, p);
+  for (const p of byDepth(options.mounts.blockedPaths)) args.push('--tmpfs', p, '--remount-ro', p);
+  args.push('--seccomp', String(options.seccompFd));
+  args.push('--chdir', options.cwd);
+  args.push(
+    '--',
+    '/bin/sh',
+    '-c',
+    sandboxCheckScript({ statusFd: options.statusFd, verifyLinux: true }),
+    'spool-sandbox',
+    ...options.command,
+  );
+  return args;
+}

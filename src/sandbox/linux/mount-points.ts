@@ -1,0 +1,109 @@
+/**
+ * Protected names that do not exist yet (`.spool` in a fresh checkout, `.git` in /tmp) are made
+ * uncreatable by mounting an empty read-only tmpfs on them inside the sandbox. bwrap has to create
+ * the mount point on the host to do that (an empty directory), so Spool removes it afterwards.
+ *
+ * Removing it too early would be a hole: deleting a directory that is a mount point in another
+ * mount namespace detaches that mount there, so a sandbox still running would suddenly be able to
+ * create the name. Every sandbox therefore registers the mount points it uses (a marker file per
+ * command, under the Spool home, which no sandbox can write), and a mount point is removed only
+ * by the last user, under a lock, so a registration cannot slip in between the check and the
+ * removal. Markers of dead processes are ignored.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export interface MountPointLease {
+  /** Unregisters; removes each mount point no live sandbox still uses (if it is still empty). */
+  release(): Promise<void>;
+}
+
+const LOCK_WAIT_MS = 5_000;
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function markerPid(name: string): number {
+  return Number.parseInt(name.split('-')[0] ?? '', 10);
+}
+
+/** Runs `fn` holding `<stateDir>/lock`; false when the lock could not be had in time. */
+async function withLock(stateDir: string, fn: () => Promise<void>): Promise<boolean> {
+  const lock = path.join(stateDir, 'lock');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      const holder = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
+      if (!Number.isNaN(holder) && !pidAlive(holder)) {
+        await fs.rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
+    }
+  }
+  try {
+    await fn();
+    return true;
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
+}
+
+function markerDir(stateDir: string, mountPoint: string): string {
+  return path.join(stateDir, createHash('sha256').update(mountPoint).digest('hex').slice(0, 24));
+}
+
+/**
+ * Registers `mountPoints` (paths that do not exist now) for one sandboxed command. When the state
+ * directory cannot be used, the lease leaves the mount points in place: an empty directory left
+ * behind is better than removing one a running sandbox depends on.
+ */
+export async function leaseMountPoints(
+  stateDir: string,
+  mountPoints: readonly string[],
+): Promise<MountPointLease> {
+  if (mountPoints.length === 0) return { release: async () => {} };
+  const marker = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  let registered = false;
+  try {
+    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+    registered = await withLock(stateDir, async () => {
+      for (const mountPoint of mountPoints) {
+        const dir = markerDir(stateDir, mountPoint);
+        await fs.mkdir(dir, { recursive: true });
+        await fs.writeFile(path.join(dir, marker), mountPoint);
+      }
+    });
+  } catch {
+    registered = false;
+  }
+  return {
+    release: async () => {
+      if (!registered) return;
+      await withLock(stateDir, async () => {
+        for (const mountPoint of mountPoints) {
+          const dir = markerDir(stateDir, mountPoint);
+          await fs.rm(path.join(dir, marker), { force: true });
+          const others = await fs.readdir(dir).catch(() => [] as string[]);
+          if (others.some((name) => pidAlive(markerPid(name)))) continue;
+          // Only an empty directory: if anything was created there on the host, it stays.
+          await fs.rmdir(mountPoint).catch(() => {});
+          await fs.rm(dir, { recursive: true, force: true });
+        }
+      }).catch(() => false);
+    },
+  };
+}
