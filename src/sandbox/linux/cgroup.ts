@@ -51,9 +51,9 @@ export function pidsHierarchies(procCgroup: string, mountinfo: string): Hierarch
     if (!match) continue;
     const [, id, controllers = '', cgroupPath = '/'] = match;
     if (controllers.split(',').includes('pids') && mounts.v1Pids) {
-      out.unshift({ version: 1, ownDir: path.join(mounts.v1Pids, cgroupPath) });
+      out.unshift({ version: 1, ownDir: path.resolve(mounts.v1Pids, `.${cgroupPath}`) });
     } else if (id === '0' && controllers === '' && mounts.v2) {
-      out.push({ version: 2, ownDir: path.join(mounts.v2, cgroupPath) });
+      out.push({ version: 2, ownDir: path.resolve(mounts.v2, `.${cgroupPath}`) });
     }
   }
   return out;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   DEFAULT_MAX_PROCESSES,
   findExecutable,
+  isExecutable,
   type PrepareResult,
   type SandboxLaunchRequest,
 } from '../launch.js';
@@ -32,13 +33,20 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
       unavailable: { reason: 'unsupported-arch', detail: request.options?.arch ?? process.arch },
     };
   }
+  const configured = request.options?.bwrapPath;
   const bwrap =
-    request.options?.bwrapPath ??
-    (await findExecutable('bwrap', request.env.PATH ?? process.env.PATH, [
-      '/usr/bin/bwrap',
-      '/usr/local/bin/bwrap',
-    ]));
-  if (!bwrap) return { ok: false, unavailable: { reason: 'bwrap-missing' } };
+    configured === undefined
+      ? await findExecutable('bwrap', request.env.PATH ?? process.env.PATH, [
+          '/usr/bin/bwrap',
+          '/usr/local/bin/bwrap',
+        ])
+      : (await isExecutable(configured))
+        ? configured
+        : undefined;
+  if (!bwrap) {
+    const detail = configured === undefined ? {} : { detail: `${configured} is not an executable file` };
+    return { ok: false, unavailable: { reason: 'bwrap-missing', ...detail } };
+  }
 
   const policy = await buildWritePolicy(request.sandbox, {
     cwd: request.sessionCwd,

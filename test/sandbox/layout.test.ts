@@ -1,0 +1,136 @@
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readSandboxLayout } from '../../src/sandbox/layout.js';
+import { pidsHierarchies } from '../../src/sandbox/linux/cgroup.js';
+import { leaseMountPoints } from '../../src/sandbox/linux/mount-points.js';
+import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
+import { buildWritePolicy } from '../../src/sandbox/write-policy.js';
+import { type Layout, makeLayout } from './helpers.js';
+
+let layout: Layout;
+beforeEach(() => {
+  layout = makeLayout('spool-layout-');
+});
+afterEach(() => layout.cleanup());
+
+async function layoutFor(
+  cwd: string,
+  spoolHome: string,
+  extra: Partial<ReturnType<typeof defaultSandboxPolicy>> = {},
+) {
+  const policy = await buildWritePolicy(
+    { ...defaultSandboxPolicy('workspace-write'), excludeSlashTmp: true, ...extra },
+    { cwd, spoolHome, env: {} },
+  );
+  return readSandboxLayout(policy);
+}
+
+describe('readSandboxLayout', () => {
+  it('existing protected paths are re-bound read-only, missing ones blocked', async () => {
+    mkdirSync(join(layout.work, '.git'));
+    writeFileSync(join(layout.work, '.agents'), 'a file\n');
+    const result = await layoutFor(layout.work, layout.home);
+    const work = realpathSync(layout.work);
+    expect(result.writableRoots).toEqual([work]);
+    expect(result.readOnlyPaths).toEqual([join(work, '.agents'), join(work, '.git')]);
+    expect(result.blockedPaths).toEqual([join(work, '.spool')]);
+    expect(result.excludedByRoot).toEqual([
+      { root: work, excluded: [join(work, '.agents'), join(work, '.git'), join(work, '.spool')] },
+    ]);
+  });
+
+  it('a Spool home inside a root is created if missing and made read-only', async () => {
+    const home = join(layout.work, 'nested', 'home');
+    const result = await layoutFor(layout.work, home);
+    expect(statSync(home).isDirectory()).toBe(true);
+    expect(result.readOnlyPaths).toContain(realpathSync(home));
+    expect(result.excludedByRoot[0]?.excluded).toContain(realpathSync(home));
+  });
+
+  it('a root inside the Spool home is covered by it', async () => {
+    const root = join(layout.home, 'workspace');
+    mkdirSync(root);
+    const result = await layoutFor(layout.work, layout.home, { writableRoots: [root] });
+    expect(result.writableRoots).toContain(realpathSync(root));
+    expect(result.readOnlyPaths).toContain(realpathSync(layout.home));
+    expect(result.excludedByRoot.map((r) => r.root)).not.toContain(realpathSync(root));
+  });
+
+  it('a symlinked .git is protected at its target; missing roots are left out', async () => {
+    const real = join(layout.work, 'gitdir-real');
+    mkdirSync(real);
+    symlinkSync(real, join(layout.work, '.git'));
+    const result = await layoutFor(layout.work, layout.home, { writableRoots: [join(layout.base, 'nope')] });
+    expect(result.readOnlyPaths).toContain(realpathSync(real));
+    expect(result.readOnlyPaths).not.toContain(join(realpathSync(layout.work), '.git'));
+    expect(result.writableRoots).toEqual([realpathSync(layout.work)]);
+  });
+});
+
+describe('mount points for missing names', () => {
+  it('removed by the last sandbox that uses them, not before', async () => {
+    const state = join(layout.home, 'sandbox', 'mount-points');
+    const point = join(layout.work, '.spool');
+    const first = await leaseMountPoints(state, [point]);
+    const second = await leaseMountPoints(state, [point]);
+    mkdirSync(point); // what bwrap does
+    await first.release();
+    expect(existsSync(point)).toBe(true);
+    await second.release();
+    expect(existsSync(point)).toBe(false);
+    expect(readdirSync(state)).toEqual([]);
+  });
+
+  it('a mount point that is no longer empty is kept', async () => {
+    const state = join(layout.home, 'state');
+    const point = join(layout.work, '.agents');
+    const lease = await leaseMountPoints(state, [point]);
+    mkdirSync(point);
+    writeFileSync(join(point, 'made-on-the-host'), '');
+    await lease.release();
+    expect(existsSync(join(point, 'made-on-the-host'))).toBe(true);
+  });
+
+  it('many concurrent leases: all released, nothing left', async () => {
+    const state = join(layout.home, 'state');
+    const point = join(layout.work, '.git');
+    const leases = await Promise.all(Array.from({ length: 20 }, () => leaseMountPoints(state, [point])));
+    mkdirSync(point);
+    await Promise.all(leases.slice(0, 19).map((l) => l.release()));
+    expect(existsSync(point)).toBe(true);
+    await leases[19]?.release();
+    expect(existsSync(point)).toBe(false);
+  });
+});
+
+describe('pidsHierarchies', () => {
+  const mountinfo = [
+    '30 25 0:26 / /sys/fs/cgroup/pids rw,relatime shared:12 - cgroup cgroup rw,pids',
+    '31 25 0:27 / /sys/fs/cgroup/unified rw,relatime shared:13 - cgroup2 cgroup2 rw',
+    '32 25 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+  ].join('\n');
+
+  it('prefers the v1 pids hierarchy at the process cgroup, then v2', () => {
+    expect(
+      pidsHierarchies('8:pids:/user.slice\n4:memory:/x\n0::/user.slice/session-1.scope\n', mountinfo),
+    ).toEqual([
+      { version: 1, ownDir: '/sys/fs/cgroup/pids/user.slice' },
+      { version: 2, ownDir: '/sys/fs/cgroup/unified/user.slice/session-1.scope' },
+    ]);
+  });
+
+  it('pure v2', () => {
+    const v2 = '40 25 0:30 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate';
+    expect(pidsHierarchies('0::/\n', v2)).toEqual([{ version: 2, ownDir: '/sys/fs/cgroup' }]);
+    expect(pidsHierarchies('0::/\n', '')).toEqual([]);
+  });
+});
