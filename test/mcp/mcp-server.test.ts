@@ -36,8 +36,8 @@ async function connect(e: Emulator, home: string): Promise<Client> {
   return c;
 }
 
-function textOf(result: { content?: unknown }): string {
-  return (result.content as Array<{ type: string; text?: string }>)
+function textOf(result: unknown): string {
+  return ((result as { content?: Array<{ type: string; text?: string }> }).content ?? [])
     .filter((c) => c.type === 'text')
     .map((c) => c.text)
     .join('');

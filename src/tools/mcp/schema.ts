@@ -328,7 +328,9 @@ export function sanitizeInputSchema(schema: Json): Schema {
     // Arguments are always one JSON object: a root that also allows `null` or others is narrowed.
     root = { ...root, type: 'object' };
   }
-  const sanitized = sanitizeNode(root, 0) ?? { type: 'object', properties: {} };
+  // `nullable` would re-widen the root: arguments are never null.
+  const { nullable: _nullable, ...nonNull } = root;
+  const sanitized = sanitizeNode(nonNull, 0) ?? { type: 'object', properties: {} };
   for (const key of ROOT_FORBIDDEN) delete sanitized[key];
   return sanitized;
 }
