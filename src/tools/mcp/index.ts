@@ -1,6 +1,7 @@
 /**
  * MCP: external tool servers as Spool tools.
  *
+ *   // A front end with one thread: attachMcpTools (attach.ts) does all of this.
  *   const mcp = new McpManager(config.mcp_servers, { spoolHome, env, cwd, onWarning });
  *   await mcp.settled(MCP_FIRST_TURN_WAIT_MS);          // fast servers make the first turn
  *   const set = composeMcpTools(createDefaultTools(settings).registry, mcp);
@@ -10,6 +11,12 @@
  *
  * See docs/mcp.md.
  */
+export {
+  type AttachMcpOptions,
+  attachMcpTools,
+  MCP_FIRST_TURN_WAIT_MS,
+  type ToolsWithMcp,
+} from './attach.js';
 export { McpCallError, type McpServerState, type McpToolInfo } from './connection.js';
 export {
   McpManager,
@@ -36,9 +43,3 @@ export {
   type ThreadToolSet,
   type ToolUpdate,
 } from './tool-set.js';
-
-/**
- * How long a front end waits for MCP servers before the first turn. Servers ready by then are in
- * the first request; slower ones join at a later turn boundary (announced), never mid-turn.
- */
-export const MCP_FIRST_TURN_WAIT_MS = 3_000;
