@@ -49,6 +49,8 @@ export interface SandboxLaunch {
   extraFds: SandboxFd[];
   /** Kills what is left and removes what the sandbox needed; call once the process has ended. */
   cleanup(): Promise<void>;
+  /** Delivers Ctrl-C to the command inside (given the spawned pid); false if it could not. */
+  interrupt?: (pid: number) => boolean;
   /** The bound on processes, or undefined where no cgroup could be made. */
   maxProcesses: number | undefined;
 }

@@ -355,6 +355,15 @@ describe('secrets and processes', () => {
     expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
   });
 
+  it('a timeout ends the whole sandbox', async () => {
+    const marker = `${300 + (process.pid % 1000) / 1000}`;
+    const started = performance.now();
+    const { output } = await sh(`sleep ${marker} & sleep ${marker}`, {}, 300);
+    expect(output).toMatch(/^Exit code: 124/);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
+  });
+
   it('a gigabyte of output is bounded in memory', async () => {
     const before = process.memoryUsage().rss;
     const { result, sink } = await sh(

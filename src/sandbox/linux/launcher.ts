@@ -16,6 +16,7 @@ import { readSandboxLayout } from '../layout.js';
 import { buildWritePolicy } from '../write-policy.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import { createPidsCgroup } from './cgroup.js';
+import { interruptSandboxedCommand } from './interrupt.js';
 import { leaseMountPoints } from './mount-points.js';
 import { buildSeccompProgram, seccompArchFor } from './seccomp.js';
 
@@ -84,6 +85,7 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
         await lease.release();
       },
       maxProcesses: cgroup ? maxProcesses : undefined,
+      interrupt: interruptSandboxedCommand,
     },
   };
 }

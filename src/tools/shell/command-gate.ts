@@ -106,7 +106,7 @@ export async function askToRun(
   }
   return {
     approved: false,
-    output: `exec command rejected by user: ${display}\nIt needed approval because ${request.reason}.${why}`,
+    output: `exec command rejected by user: ${display}\nApproval was asked because: ${request.reason}${why}`,
   };
 }
 

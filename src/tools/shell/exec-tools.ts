@@ -109,7 +109,7 @@ function deliverInput(session: ExecSession, chars: string): boolean {
     const text = at === -1 ? rest : rest.slice(0, at);
     if (text !== '' && !session.process.write(text)) return false;
     if (at === -1) break;
-    if (rest[at] === CTRL_C) session.process.signalGroup('SIGINT');
+    if (rest[at] === CTRL_C) session.process.interrupt();
     if (rest[at] === CTRL_D) session.process.endStdin();
     rest = rest.slice(at + 1);
   }

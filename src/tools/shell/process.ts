@@ -38,6 +38,8 @@ export interface ProcessSpec {
   extraFds?: readonly ExtraFd[];
   /** Runs after the process has ended and before the result is delivered (sandbox teardown). */
   cleanup?: () => Promise<void>;
+  /** Delivers Ctrl-C when SIGINT to the group would not reach the command (a sandbox); false: fall back. */
+  interrupt?: (pid: number) => boolean;
 }
 
 export type ExtraFd = { kind: 'input'; data: Buffer } | { kind: 'status' };
@@ -117,6 +119,7 @@ export class ManagedProcess {
   private readonly carries = new Map<OutputStreamName, Utf8Carry>();
   private statusBytes = Buffer.alloc(0);
   private readonly cleanup: (() => Promise<void>) | undefined;
+  private readonly interruptHook: ((pid: number) => boolean) | undefined;
 
   static start(spec: ProcessSpec, options: ProcessOptions = {}): ManagedProcess {
     return new ManagedProcess(spec, options);
@@ -134,6 +137,7 @@ export class ManagedProcess {
     this.drainIdleMs = options.drainIdleMs ?? DEFAULT_DRAIN_IDLE_MS;
     this.drainMaxMs = options.drainMaxMs ?? DEFAULT_DRAIN_MAX_MS;
     this.cleanup = spec.cleanup;
+    this.interruptHook = spec.interrupt;
 
     const [program, ...args] = spec.argv;
     if (program === undefined || program === '') {
@@ -219,6 +223,13 @@ export class ManagedProcess {
     } catch {
       // ESRCH: the group is already gone.
     }
+  }
+
+  /** Ctrl-C: SIGINT to the command's process group (inside its sandbox, where it has one). */
+  interrupt(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.interruptHook?.(pid)) return;
+    this.signalGroup('SIGINT');
   }
 
   /** Ends the whole group: SIGTERM now, SIGKILL after the grace period. Idempotent. */

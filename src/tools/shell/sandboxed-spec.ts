@@ -45,7 +45,14 @@ export async function commandSpec(
   return {
     ok: true,
     sandboxed: true,
-    spec: { argv: launch.argv, cwd, env: launch.env, extraFds: launch.extraFds, cleanup: launch.cleanup },
+    spec: {
+      argv: launch.argv,
+      cwd,
+      env: launch.env,
+      extraFds: launch.extraFds,
+      cleanup: launch.cleanup,
+      ...(launch.interrupt ? { interrupt: launch.interrupt } : {}),
+    },
   };
 }
 
