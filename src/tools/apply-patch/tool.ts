@@ -124,7 +124,7 @@ async function gatePatch(
   return {
     proceed: false,
     result: {
-      output: `patch ${verb} by user: it needed approval because ${assessment.reason}. No file was changed.${why}`,
+      output: `patch ${verb} by user; no file was changed.\nApproval was asked because: ${assessment.reason}${why}`,
       success: false,
     },
   };
