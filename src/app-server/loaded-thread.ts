@@ -1,0 +1,408 @@
+/**
+ * A thread this server has in memory: the Spool `Thread`, the connections subscribed to it, its
+ * event projection, the approval requests it has out, and what runs on it (a turn or compaction).
+ *
+ * A thread stays loaded while some connection is subscribed; when the last one leaves, the
+ * thread manager closes it (its rollout keeps everything; `thread/resume` loads it again).
+ */
+import type { ThreadSettings } from '../agent/settings.js';
+import type { Thread } from '../agent/thread.js';
+import { VERSION } from '../cli/version.js';
+import type { CliFlags } from '../config/runtime.js';
+import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
+import type { Session } from '../store/sessions.js';
+import type { Connection } from './connection.js';
+import { contentFromInput } from './input.js';
+import { invalidParams, invalidRequest, type RequestId } from './jsonrpc.js';
+import type { TurnStartParams } from './params.js';
+import { EventProjector, type Outgoing } from './projector.js';
+import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
+import {
+  type Json,
+  sandboxPolicyIn,
+  seconds,
+  type ThreadInfo,
+  type V2ThreadStatus,
+  type V2Turn,
+} from './v2-shapes.js';
+
+export interface LoadedThreadInit {
+  thread: Thread;
+  /** The recorded session; absent for ephemeral threads. */
+  session?: Session;
+  ctx: ServerContext;
+  flags: CliFlags;
+  modelProvider: string;
+  createdAtMs: number;
+  forkedFromId?: string;
+  git?: ThreadInfo['git'];
+  preview?: string;
+}
+
+/** Codex's approval answers as Spool's decisions. */
+function decisionOf(answer: unknown): ApprovalDecision | undefined {
+  const decision = (answer as { decision?: unknown } | null)?.decision;
+  switch (decision) {
+    case 'accept':
+      return 'approved';
+    case 'acceptForSession':
+      return 'approved_for_session';
+    case 'decline':
+      return 'denied';
+    case 'cancel':
+      return 'abort';
+  }
+  if (decision && typeof decision === 'object') {
+    if ('acceptWithExecpolicyAmendment' in decision) return 'approved_for_session';
+    if ('applyNetworkPolicyAmendment' in decision) return 'approved';
+  }
+  return undefined;
+}
+
+export class LoadedThread {
+  readonly id: string;
+  readonly thread: Thread;
+  readonly session: Session | undefined;
+  private readonly projector: EventProjector;
+  private readonly subscribers = new Set<Connection>();
+  /** Approval id → the request each connection was sent. */
+  private readonly approvals = new Map<string, Map<Connection, RequestId>>();
+  /** Notifications held back until a response has gone out (see `startTurn`). */
+  private held: Outgoing[] | undefined;
+  private busy: 'turn' | 'compact' | undefined;
+  /** Settles when what runs (`runTurn`, `compact`) has returned. */
+  private work: Promise<void> | undefined;
+  private explicitSandbox = false;
+  private flags: CliFlags;
+  private preview: string;
+  private updatedAtMs: number;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly init: LoadedThreadInit) {
+    this.thread = init.thread;
+    this.id = init.thread.id;
+    this.session = init.session;
+    this.flags = init.flags;
+    this.preview = init.preview ?? '';
+    this.updatedAtMs = init.createdAtMs;
+    this.projector = new EventProjector(this.id, () => this.thread.settings.cwd, {
+      keepTurns: !init.session,
+    });
+    this.thread.subscribe((event) => this.onEvent(event));
+  }
+
+  get settings(): ThreadSettings {
+    return this.thread.settings;
+  }
+
+  get activeTurnId(): string | undefined {
+    return this.projector.activeTurnId;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  info(): ThreadInfo {
+    return {
+      id: this.id,
+      createdAt: seconds(this.init.createdAtMs),
+      updatedAt: seconds(this.updatedAtMs),
+      cwd: this.settings.cwd,
+      model: this.settings.model,
+      modelProvider: this.init.modelProvider,
+      preview: this.preview,
+      path: this.session?.path ?? null,
+      ephemeral: !this.session,
+      forkedFromId: this.init.forkedFromId ?? null,
+      git: this.init.git,
+      cliVersion: VERSION,
+      source: 'appServer',
+      reasoningEffort: this.settings.reasoning?.effort ?? null,
+    };
+  }
+
+  status(): V2ThreadStatus {
+    if (!this.activeTurnId) return { type: 'idle' };
+    return { type: 'active', activeFlags: this.approvals.size > 0 ? ['waitingOnApproval'] : [] };
+  }
+
+  /** Turns of an ephemeral thread (recorded threads are read from their rollout). */
+  get liveTurns(): V2Turn[] {
+    return this.projector.turnLog ?? [];
+  }
+
+  subscribe(connection: Connection): void {
+    this.subscribers.add(connection);
+  }
+
+  /** Returns true when no connection is left. */
+  unsubscribe(connection: Connection): boolean {
+    this.subscribers.delete(connection);
+    for (const [approvalId, sent] of this.approvals) {
+      if (!sent.delete(connection)) continue;
+      if (sent.size === 0) this.noAnswer(approvalId, 'every client that was asked has disconnected');
+    }
+    return this.subscribers.size === 0;
+  }
+
+  hasSubscriber(connection: Connection): boolean {
+    return this.subscribers.has(connection);
+  }
+
+  /** Sends to every subscriber (thread lifecycle notifications from the thread methods). */
+  notifyAll(method: string, params: Json): void {
+    for (const connection of this.subscribers) connection.notify(method, params);
+  }
+
+  /**
+   * Starts a turn. Its notifications are held until `release` runs, so the client reads the
+   * `turn/start` response (with the turn id) before `turn/started`.
+   */
+  async startTurn(params: TurnStartParams): Promise<{ turn: V2Turn; release: () => void }> {
+    // The previous turn (or compaction) has reported its end but has not returned yet: wait for it.
+    if (this.busy && !this.activeTurnId) await this.work;
+    if (this.closing) throw invalidRequest(`thread ${this.id} is closing`);
+    if (this.busy === 'compact')
+      throw invalidRequest(`thread ${this.id} is compacting; wait for turn/completed`);
+    if (this.busy === 'turn')
+      throw invalidRequest(
+        `a turn is already running on thread ${this.id} (turn ${this.activeTurnId}); interrupt it or wait for turn/completed`,
+      );
+    this.applyOverrides(params);
+    const content = contentFromInput(params.input, this.settings.cwd);
+    if (!this.preview) {
+      const text = params.input.find((item) => item.type === 'text');
+      if (text?.type === 'text') this.preview = text.text.slice(0, 240);
+    }
+    this.held = [];
+    this.busy = 'turn';
+    this.updatedAtMs = Date.now();
+    this.projector.setNextInput(content);
+    let done: Promise<unknown>;
+    try {
+      done = this.thread.runTurn(content);
+    } catch (err) {
+      this.busy = undefined;
+      this.release();
+      throw err;
+    }
+    this.work = done
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        // The loop stopped where it could not go on (its log could not be written).
+        const turnId = this.activeTurnId;
+        if (turnId)
+          this.onEvent({
+            type: 'turn.failed',
+            turn_id: turnId,
+            usage: emptyUsage(),
+            error: { message: (err as Error).message },
+          });
+      })
+      .finally(() => {
+        this.busy = undefined;
+        this.updatedAtMs = Date.now();
+      });
+    // `runTurn` announces the turn before its first await, so the id is known here.
+    const turnId = this.activeTurnId;
+    if (!turnId) {
+      this.release();
+      throw invalidRequest(`the turn on thread ${this.id} did not start`);
+    }
+    const turn: V2Turn = {
+      id: turnId,
+      items: [],
+      status: 'inProgress',
+      error: null,
+      startedAt: seconds(Date.now()),
+      completedAt: null,
+      durationMs: null,
+    };
+    return { turn, release: () => this.release() };
+  }
+
+  interrupt(turnId: string): void {
+    const active = this.activeTurnId;
+    if (!active || active !== turnId)
+      throw invalidRequest(
+        `turn ${turnId} is not running on thread ${this.id}${active ? ` (the running turn is ${active})` : ' (no turn is running)'}`,
+      );
+    this.thread.interrupt();
+  }
+
+  /**
+   * Compacts the history now; progress streams as a turn with one `contextCompaction` item, held
+   * (like a turn's) until `release` runs after the response.
+   */
+  async compact(): Promise<() => void> {
+    if (this.busy && !this.activeTurnId) await this.work;
+    if (this.closing) throw invalidRequest(`thread ${this.id} is closing`);
+    if (this.busy)
+      throw invalidRequest(
+        `thread ${this.id} is busy (${this.busy === 'turn' ? 'a turn is running' : 'compacting'})`,
+      );
+    this.busy = 'compact';
+    this.held = [];
+    this.emit(this.projector.beginSyntheticTurn());
+    this.work = this.thread
+      .compact()
+      .then(
+        (ok) => this.emit(this.projector.endSyntheticTurn(ok ? undefined : 'compaction failed')),
+        (err: unknown) => this.emit(this.projector.endSyntheticTurn((err as Error).message)),
+      )
+      .finally(() => {
+        this.busy = undefined;
+        this.updatedAtMs = Date.now();
+      });
+    return () => this.release();
+  }
+
+  /** Interrupts what runs and closes the thread (flushes its log, releases its lock). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const approvalId of this.approvals.keys()) this.noAnswer(approvalId, 'the thread is closing');
+      await this.thread.close();
+      this.subscribers.clear();
+    })();
+    return this.closing;
+  }
+
+  private applyOverrides(params: TurnStartParams): void {
+    const patch: Partial<ThreadSettings> = {};
+    if (params.model != null || params.cwd != null || params.approvalPolicy != null) {
+      this.flags = threadFlags(this.flags, {
+        model: params.model,
+        cwd: params.cwd,
+        approvalPolicy: params.approvalPolicy,
+      });
+      const fresh = loadThreadRuntime(this.init.ctx, this.flags).settings;
+      Object.assign(patch, {
+        model: fresh.model,
+        cwd: fresh.cwd,
+        approvalPolicy: fresh.approvalPolicy,
+        contextWindow: fresh.contextWindow,
+        autoCompactTokenLimit: fresh.autoCompactTokenLimit,
+        reasoning: fresh.reasoning,
+        ...(this.explicitSandbox ? {} : { sandbox: fresh.sandbox }),
+      });
+    }
+    if (params.sandboxPolicy) {
+      this.explicitSandbox = true;
+      patch.sandbox = sandboxPolicyIn(
+        params.sandboxPolicy,
+        this.settings.sandbox,
+        patch.cwd ?? this.settings.cwd,
+      );
+    }
+    const reasoning = patch.reasoning ?? this.settings.reasoning;
+    if (reasoning && (params.effort != null || params.summary != null)) {
+      patch.reasoning = {
+        ...reasoning,
+        ...(params.effort != null ? { effort: params.effort } : {}),
+        ...(params.summary != null ? { summary: params.summary } : {}),
+      };
+    }
+    const schema = params.outputSchema;
+    if (schema != null && (typeof schema !== 'object' || Array.isArray(schema)))
+      throw invalidParams('outputSchema must be a JSON Schema object');
+    // The schema applies to this turn only.
+    patch.outputSchema = (schema ?? undefined) as Record<string, unknown> | undefined;
+    this.thread.updateSettings(patch);
+  }
+
+  private release(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.deliver(held);
+  }
+
+  private onEvent(event: SpoolEvent): void {
+    const failure = this.session?.recorder.failure;
+    const shown: SpoolEvent =
+      event.type === 'turn.interrupted' && failure
+        ? {
+            type: 'turn.failed',
+            turn_id: event.turn_id,
+            usage: event.usage,
+            error: {
+              message: `the session log could not be written, so the turn was stopped: ${failure.message}`,
+            },
+          }
+        : event;
+    this.emit(this.projector.project(shown));
+  }
+
+  /** Delivers now, or holds while a response is on its way. */
+  private emit(out: Outgoing[]): void {
+    if (this.held) this.held.push(...out);
+    else this.deliver(out);
+  }
+
+  private deliver(out: Outgoing[]): void {
+    for (const message of out) {
+      switch (message.kind) {
+        case 'notify':
+          for (const connection of this.subscribers) connection.notify(message.method, message.params);
+          break;
+        case 'delta':
+          for (const connection of this.subscribers)
+            connection.notifyDelta(message.key, message.method, message.params);
+          break;
+        case 'approval':
+          this.ask(message.approvalId, message.method, message.params);
+          break;
+        case 'approvalResolved':
+          this.withdraw(message.approvalId);
+          break;
+      }
+    }
+  }
+
+  /** Sends an approval request to every subscriber; the first answer decides. */
+  private ask(approvalId: string, method: string, params: Json): void {
+    const sent = new Map<Connection, RequestId>();
+    this.approvals.set(approvalId, sent);
+    for (const connection of this.subscribers) {
+      if (!connection.isOpen || !connection.initialized) continue;
+      const { id, response } = connection.request(method, params);
+      sent.set(connection, id);
+      response.then(
+        (answer) => this.answer(approvalId, answer),
+        () => {
+          if (sent.delete(connection) && sent.size === 0 && this.approvals.get(approvalId) === sent)
+            this.noAnswer(approvalId, 'the client answered the approval request with an error');
+        },
+      );
+    }
+    if (sent.size === 0) this.noAnswer(approvalId, 'no client is connected to answer');
+  }
+
+  private answer(approvalId: string, answer: unknown): void {
+    if (!this.approvals.has(approvalId)) return;
+    const decision = decisionOf(answer);
+    if (decision) this.thread.resolveApproval(approvalId, decision);
+    else
+      this.thread.resolveApproval(
+        approvalId,
+        'denied',
+        `the client's answer ${JSON.stringify(answer)?.slice(0, 200)} is not a decision (accept, acceptForSession, decline, cancel)`,
+      );
+  }
+
+  private noAnswer(approvalId: string, why: string): void {
+    if (!this.approvals.has(approvalId)) return;
+    this.thread.resolveApproval(approvalId, 'denied', `Declined because ${why}.`);
+  }
+
+  /** The approval was decided: the other clients' requests are withdrawn. */
+  private withdraw(approvalId: string): void {
+    const sent = this.approvals.get(approvalId);
+    if (!sent) return;
+    this.approvals.delete(approvalId);
+    for (const [connection, requestId] of sent) {
+      connection.abandon(requestId);
+      connection.notify('serverRequest/resolved', { threadId: this.id, requestId });
+    }
+  }
+}

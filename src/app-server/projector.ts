@@ -1,0 +1,435 @@
+/**
+ * Spool's event stream projected onto Codex's v2 notifications, for one thread.
+ *
+ * Most events map one to one. The rest keeps v2's guarantees that Spool's stream does not make:
+ *
+ * - Every item has `item/started` before `item/completed` (Spool reports some items only when they
+ *   are done), and every started item is completed by the end of its turn.
+ * - Item ids are unique within the thread across processes: `<turn id>-<Spool item id>`.
+ * - A turn starts with a `userMessage` item holding the input.
+ * - Approvals: v2 shows the pending command or file change as an item (`item/started`) and asks
+ *   about that item id. Spool asks before the tool shows anything, so the projector shows the item
+ *   itself from the approval request. When the user agrees, the tool's own item for the same
+ *   command (or the next file change) takes over that id; when they decline, the item completes as
+ *   `declined` at once, and the tool's own "declined" report of the same command is not repeated.
+ * - Work outside a turn (manual compaction) is wrapped in a turn of its own.
+ */
+import { uuidv7 } from '../agent/ids.js';
+import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js';
+import type { ContentPart } from '../protocol/items.js';
+import { commandItem, fileChangeItem, v2Item } from './v2-items.js';
+import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
+
+export type Outgoing =
+  | { kind: 'notify'; method: string; params: Json }
+  /** A streaming delta of item `key` (droppable for a slow client, see outbound-queue.ts). */
+  | { kind: 'delta'; key: string; method: string; params: { delta: string } & Json }
+  | { kind: 'approval'; approvalId: string; method: string; params: Json }
+  /** The approval was answered or withdrawn: `serverRequest/resolved` to every client asked. */
+  | { kind: 'approvalResolved'; approvalId: string };
+
+interface OpenItem {
+  v2Id: string;
+  turnId: string;
+  item: Json;
+  /** Streamed text so far (messages, reasoning, command output). */
+  text: string;
+}
+
+interface AskedItem {
+  v2Id: string;
+  turnId: string;
+  kind: 'command' | 'patch';
+  command: string;
+  item: Json;
+}
+
+const DELTA_METHODS = {
+  agent_message: 'item/agentMessage/delta',
+  reasoning: 'item/reasoning/summaryTextDelta',
+  command_output: 'item/commandExecution/outputDelta',
+} as const;
+
+export class EventProjector {
+  private turn: { id: string; startedAtMs: number; synthetic: boolean } | undefined;
+  private readonly open = new Map<string, OpenItem>();
+  private readonly asked = new Map<string, AskedItem>();
+  /** Approved: the tool's next matching item takes this id. */
+  private claims: AskedItem[] = [];
+  /** Declined commands whose tool-side `declined` report is not shown again. */
+  private declined: string[] = [];
+  private pendingInput: ContentPart[] | undefined;
+  /** Completed turns with their items (kept for threads that have no log: ephemeral ones). */
+  readonly turnLog: V2Turn[] | undefined;
+
+  constructor(
+    private readonly threadId: string,
+    private readonly threadCwd: () => string,
+    options: { keepTurns?: boolean; now?: () => number } = {},
+  ) {
+    this.turnLog = options.keepTurns ? [] : undefined;
+    this.now = options.now ?? Date.now;
+  }
+
+  private readonly now: () => number;
+
+  get activeTurnId(): string | undefined {
+    return this.turn?.id;
+  }
+
+  /** The input of the turn about to start (shown as its `userMessage` item). */
+  setNextInput(content: ContentPart[]): void {
+    this.pendingInput = content;
+  }
+
+  project(original: SpoolEvent): Outgoing[] {
+    const out: Outgoing[] = [];
+    // Work the server wrapped in a turn of its own reports under that turn.
+    const synthetic = this.turn?.synthetic ? this.turn.id : undefined;
+    const event: SpoolEvent =
+      synthetic && 'turn_id' in original && original.turn_id !== synthetic
+        ? { ...original, turn_id: synthetic }
+        : original;
+    const threadId = this.threadId;
+    switch (event.type) {
+      case 'thread.started':
+        break;
+      case 'turn.started':
+        this.beginTurn(event.turn_id, false, out);
+        break;
+      case 'item.started':
+      case 'item.updated':
+      case 'item.completed':
+        this.ensureTurn(event.turn_id, out);
+        this.onItem(event, out);
+        break;
+      case 'item.delta': {
+        const open = this.open.get(event.item_id);
+        if (!open) break;
+        open.text += event.delta;
+        out.push({
+          kind: 'delta',
+          key: open.v2Id,
+          method: DELTA_METHODS[event.kind],
+          params: {
+            threadId,
+            turnId: open.turnId,
+            itemId: open.v2Id,
+            delta: event.delta,
+            ...(event.kind === 'reasoning' ? { summaryIndex: 0 } : {}),
+          },
+        });
+        break;
+      }
+      case 'usage.updated':
+        out.push(
+          this.notify('thread/tokenUsage/updated', {
+            threadId,
+            turnId: event.turn_id,
+            tokenUsage: {
+              total: usageBreakdown(event.thread),
+              last: usageBreakdown(event.last),
+              modelContextWindow: event.context_window,
+            },
+          }),
+        );
+        break;
+      case 'stream.retrying':
+        out.push(
+          this.notify('error', {
+            threadId,
+            turnId: event.turn_id,
+            willRetry: true,
+            error: { message: event.message, codexErrorInfo: null, additionalDetails: null },
+          }),
+        );
+        break;
+      case 'approval.requested':
+        this.ensureTurn(event.turn_id, out);
+        this.onApprovalRequested(event, out);
+        break;
+      case 'approval.resolved':
+        this.onApprovalResolved(event, out);
+        break;
+      case 'turn.completed':
+        this.endTurn(event.turn_id, 'completed', null, out);
+        break;
+      case 'turn.failed':
+        out.push(
+          this.notify('error', {
+            threadId,
+            turnId: event.turn_id,
+            willRetry: false,
+            error: turnError(event.error),
+          }),
+        );
+        this.endTurn(event.turn_id, 'failed', turnError(event.error), out);
+        break;
+      case 'turn.interrupted':
+        this.endTurn(event.turn_id, 'interrupted', null, out);
+        break;
+      case 'warning':
+        out.push(this.notify('warning', { threadId, message: event.message }));
+        break;
+    }
+    return out;
+  }
+
+  /** Starts a turn around work the server does outside turns (compaction). */
+  beginSyntheticTurn(): Outgoing[] {
+    const out: Outgoing[] = [];
+    if (!this.turn) this.beginTurn(uuidv7(), true, out);
+    return out;
+  }
+
+  /** Ends a turn the server wrapped around work outside turns (compaction). */
+  endSyntheticTurn(error: string | undefined): Outgoing[] {
+    const out: Outgoing[] = [];
+    if (!this.turn?.synthetic) return out;
+    const failure =
+      error === undefined ? null : { message: error, codexErrorInfo: 'other', additionalDetails: null };
+    this.endTurn(this.turn.id, failure ? 'failed' : 'completed', failure, out);
+    return out;
+  }
+
+  private notify(method: string, params: Json): Outgoing {
+    return { kind: 'notify', method, params };
+  }
+
+  private turnObject(status: V2Turn['status'], error: Json | null, items: Json[] = []): V2Turn {
+    const now = this.now();
+    const turn = this.turn ?? { id: '', startedAtMs: now };
+    const done = status !== 'inProgress';
+    return {
+      id: turn.id,
+      items,
+      status,
+      error,
+      startedAt: seconds(turn.startedAtMs),
+      completedAt: done ? seconds(now) : null,
+      durationMs: done ? Math.max(0, now - turn.startedAtMs) : null,
+    };
+  }
+
+  private status(activeFlags: string[] | undefined): Outgoing {
+    return this.notify('thread/status/changed', {
+      threadId: this.threadId,
+      status: activeFlags ? { type: 'active', activeFlags } : { type: 'idle' },
+    });
+  }
+
+  private beginTurn(turnId: string, synthetic: boolean, out: Outgoing[]): void {
+    this.turn = { id: turnId, startedAtMs: this.now(), synthetic };
+    out.push(
+      this.notify('turn/started', { threadId: this.threadId, turn: this.turnObject('inProgress', null) }),
+    );
+    out.push(this.status([]));
+    const input = this.pendingInput;
+    this.pendingInput = undefined;
+    if (input && !synthetic) {
+      const content = input.map((part) =>
+        part.type === 'input_image'
+          ? { type: 'image', url: part.image_url }
+          : { type: 'text', text: part.text, text_elements: [] },
+      );
+      const item = { type: 'userMessage', id: `${turnId}-input`, content };
+      this.startItem(item, turnId, out);
+      this.completeItem(item, turnId, out);
+    }
+  }
+
+  private ensureTurn(turnId: string, out: Outgoing[]): void {
+    if (!this.turn) this.beginTurn(turnId, true, out);
+  }
+
+  private endTurn(turnId: string, status: V2Turn['status'], error: Json | null, out: Outgoing[]): void {
+    if (!this.turn || this.turn.id !== turnId)
+      this.turn = { id: turnId, startedAtMs: this.now(), synthetic: false };
+    const settled = status === 'completed' ? 'completed' : 'failed';
+    for (const [spoolId, open] of this.open) {
+      if (open.turnId !== turnId) continue;
+      this.open.delete(spoolId);
+      this.completeItem(this.finalState(open, settled), turnId, out);
+    }
+    for (const claim of this.claims.filter((c) => c.turnId === turnId))
+      this.completeItem({ ...claim.item, status: settled }, turnId, out);
+    this.claims = this.claims.filter((c) => c.turnId !== turnId);
+    for (const [id, asked] of this.asked) {
+      if (asked.turnId !== turnId) continue;
+      this.asked.delete(id);
+      out.push({ kind: 'approvalResolved', approvalId: id });
+      this.completeItem({ ...asked.item, status: 'declined' }, turnId, out);
+    }
+    this.declined = [];
+    const turn = this.turnObject(status, error);
+    const logged = this.loggedTurn(turnId);
+    if (logged) Object.assign(logged, { ...turn, items: logged.items });
+    out.push(this.notify('turn/completed', { threadId: this.threadId, turn }));
+    out.push(this.status(undefined));
+    this.turn = undefined;
+  }
+
+  /** An item that never got its completion: what was streamed, marked as not finished. */
+  private finalState(open: OpenItem, settled: 'completed' | 'failed'): Json {
+    switch (open.item.type) {
+      case 'agentMessage':
+        return { ...open.item, text: open.text };
+      case 'reasoning':
+        return { ...open.item, summary: open.text === '' ? [] : [open.text] };
+      case 'commandExecution':
+        return { ...open.item, status: 'failed', aggregatedOutput: open.text };
+      case 'fileChange':
+      case 'mcpToolCall':
+        return { ...open.item, status: settled === 'completed' ? 'completed' : 'failed' };
+      default:
+        return open.item;
+    }
+  }
+
+  private startItem(item: Json, turnId: string, out: Outgoing[]): void {
+    out.push(this.notify('item/started', { threadId: this.threadId, turnId, startedAtMs: this.now(), item }));
+  }
+
+  private completeItem(item: Json, turnId: string, out: Outgoing[]): void {
+    out.push(
+      this.notify('item/completed', { threadId: this.threadId, turnId, completedAtMs: this.now(), item }),
+    );
+    this.loggedTurn(turnId)?.items.push(item);
+  }
+
+  /** The kept record of a turn (ephemeral threads only). */
+  private loggedTurn(turnId: string): V2Turn | undefined {
+    const log = this.turnLog;
+    if (!log) return undefined;
+    let turn = log[log.length - 1];
+    if (!turn || turn.id !== turnId) {
+      turn = { ...this.turnObject('inProgress', null), id: turnId };
+      log.push(turn);
+    }
+    return turn;
+  }
+
+  /** The approved request a tool item continues, if any. */
+  private takeClaim(item: ThreadItem, turnId: string): AskedItem | undefined {
+    const index = this.claims.findIndex(
+      (claim) =>
+        claim.turnId === turnId &&
+        ((item.type === 'command_execution' && claim.kind === 'command' && claim.command === item.command) ||
+          (item.type === 'file_change' && claim.kind === 'patch')),
+    );
+    if (index < 0) return undefined;
+    return this.claims.splice(index, 1)[0];
+  }
+
+  private onItem(
+    event: SpoolEventOf<'item.started' | 'item.updated' | 'item.completed'>,
+    out: Outgoing[],
+  ): void {
+    const { item } = event;
+    const turnId = event.turn_id;
+    if (item.type === 'todo_list') {
+      out.push(
+        this.notify('turn/plan/updated', {
+          threadId: this.threadId,
+          turnId,
+          explanation: null,
+          plan: item.items.map((entry) => ({
+            step: entry.text,
+            status: entry.completed ? 'completed' : 'pending',
+          })),
+        }),
+      );
+      return;
+    }
+    if (item.type === 'error') {
+      out.push(this.notify('warning', { threadId: this.threadId, message: item.message }));
+      return;
+    }
+    let open = this.open.get(item.id);
+    if (!open) {
+      if (
+        event.type === 'item.completed' &&
+        item.type === 'command_execution' &&
+        item.status === 'declined'
+      ) {
+        const index = this.declined.indexOf(item.command);
+        if (index >= 0) {
+          this.declined.splice(index, 1);
+          return;
+        }
+      }
+      const claim = this.takeClaim(item, turnId);
+      const v2Id = claim?.v2Id ?? `${turnId}-${item.id}`;
+      const shaped = v2Item(item, v2Id, this.threadCwd());
+      if (!shaped) return;
+      open = { v2Id, turnId, item: shaped, text: '' };
+      this.open.set(item.id, open);
+      if (!claim) this.startItem(shaped, turnId, out);
+    }
+    const shaped = v2Item(item, open.v2Id, this.threadCwd());
+    if (!shaped) return;
+    open.item = shaped;
+    if (event.type !== 'item.completed') return;
+    this.open.delete(item.id);
+    this.completeItem(shaped, turnId, out);
+    if (item.type === 'context_compaction' && item.status === 'completed')
+      out.push(this.notify('thread/compacted', { threadId: this.threadId, turnId }));
+  }
+
+  private onApprovalRequested(event: SpoolEventOf<'approval.requested'>, out: Outgoing[]): void {
+    const { request } = event;
+    const turnId = event.turn_id;
+    const v2Id = `${turnId}-${request.id}`;
+    const command = request.display;
+    const item =
+      request.kind === 'command'
+        ? commandItem({
+            id: v2Id,
+            command,
+            cwd: request.cwd,
+            status: 'in_progress',
+            aggregatedOutput: null,
+            exitCode: null,
+            durationMs: null,
+          })
+        : fileChangeItem(v2Id, request.changes ?? [], 'in_progress');
+    this.asked.set(request.id, { v2Id, turnId, kind: request.kind, command, item });
+    this.startItem(item, turnId, out);
+    if (this.asked.size === 1) out.push(this.status(['waitingOnApproval']));
+    const params: Json =
+      request.kind === 'command'
+        ? {
+            threadId: this.threadId,
+            turnId,
+            itemId: v2Id,
+            reason: request.reason,
+            command,
+            cwd: request.cwd,
+            commandActions: [{ type: 'unknown', command }],
+            proposedExecpolicyAmendment: request.proposed_rule ?? null,
+          }
+        : { threadId: this.threadId, turnId, itemId: v2Id, reason: request.reason, grantRoot: null };
+    out.push({
+      kind: 'approval',
+      approvalId: request.id,
+      method:
+        request.kind === 'command'
+          ? 'item/commandExecution/requestApproval'
+          : 'item/fileChange/requestApproval',
+      params,
+    });
+  }
+
+  private onApprovalResolved(event: SpoolEventOf<'approval.resolved'>, out: Outgoing[]): void {
+    const asked = this.asked.get(event.id);
+    out.push({ kind: 'approvalResolved', approvalId: event.id });
+    if (!asked) return;
+    this.asked.delete(event.id);
+    if (event.decision === 'approved' || event.decision === 'approved_for_session') this.claims.push(asked);
+    else {
+      if (asked.kind === 'command') this.declined.push(asked.command);
+      this.completeItem({ ...asked.item, status: 'declined' }, asked.turnId, out);
+    }
+    if (this.asked.size === 0 && this.turn) out.push(this.status([]));
+  }
+}

@@ -1,0 +1,57 @@
+/** The method table: each method's params schema and handler, and dispatching a request to it. */
+import type { z } from 'zod';
+import type { Connection } from './connection.js';
+import { ErrorCode, invalidParams, RpcError } from './jsonrpc.js';
+import type { ServerContext } from './runtime.js';
+import type { ThreadManager } from './thread-manager.js';
+
+/** What handlers reach of the server. */
+export interface ServerState {
+  readonly ctx: ServerContext;
+  readonly threads: ThreadManager;
+  /** Sends a notification to every initialized connection. */
+  broadcast(method: string, params: unknown): void;
+}
+
+export interface MethodContext {
+  server: ServerState;
+  connection: Connection;
+  /** Runs `fn` once the response has been sent (notifications that must follow it). */
+  after(fn: () => void): void;
+}
+
+export interface MethodSpec {
+  params: z.ZodType;
+  handle(ctx: MethodContext, params: never): unknown;
+}
+
+export function defineMethod<S extends z.ZodType>(
+  params: S,
+  handle: (ctx: MethodContext, params: z.infer<S>) => unknown,
+): MethodSpec {
+  return { params, handle: handle as MethodSpec['handle'] };
+}
+
+export type MethodTable = Readonly<Record<string, MethodSpec>>;
+
+function describeIssues(method: string, error: z.ZodError): string {
+  const issues = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'params';
+    return `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
+  return `Invalid params for ${method}: ${issues.join('; ')}${more}`;
+}
+
+export async function dispatchMethod(
+  table: MethodTable,
+  ctx: MethodContext,
+  method: string,
+  raw: unknown,
+): Promise<unknown> {
+  const spec = Object.hasOwn(table, method) ? table[method] : undefined;
+  if (!spec) throw new RpcError(ErrorCode.methodNotFound, `Method not found: ${method}`);
+  const parsed = spec.params.safeParse(raw ?? {});
+  if (!parsed.success) throw invalidParams(describeIssues(method, parsed.error));
+  return spec.handle(ctx, parsed.data as never);
+}

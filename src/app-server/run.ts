@@ -1,0 +1,113 @@
+/**
+ * `spool app-server`: serves the protocol on stdio (default) or on a WebSocket listener until the
+ * client goes away (stdio) or the process is told to stop (SIGINT/SIGTERM, or `signal`).
+ */
+import fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { AppServer, type AppServerOptions } from './server.js';
+import { serveStreams } from './stdio-transport.js';
+import { listenWebSocket, type WebSocketListener } from './ws-transport.js';
+
+/** The variable `--listen ws://…` reads its bearer token from when no token file is given. */
+export const TOKEN_ENV = 'SPOOL_APP_SERVER_TOKEN';
+
+export interface RunAppServerOptions extends AppServerOptions {
+  /** `stdio://` (default) or `ws://HOST:PORT` (PORT 0 picks one). */
+  listen?: string;
+  /** WebSocket: a file holding the bearer token (first line, trimmed). */
+  wsTokenFile?: string;
+  /** WebSocket: the variable holding the token (default SPOOL_APP_SERVER_TOKEN), read from `env`. */
+  wsTokenEnv?: string;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Stops the server (besides SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Called once listening (the WebSocket URL, or `stdio://`). */
+  onListening?: (url: string) => void;
+}
+
+export const EXIT = { ok: 0, usage: 2 } as const;
+
+export type ListenTarget = { kind: 'stdio' } | { kind: 'ws'; host: string; port: number };
+
+export function parseListen(value: string): ListenTarget {
+  if (value === 'stdio://' || value === 'stdio') return { kind: 'stdio' };
+  const match = /^ws:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(value);
+  if (!match) throw new Error(`--listen takes stdio:// or ws://HOST:PORT, not ${JSON.stringify(value)}`);
+  const port = Number(match[2]);
+  if (port > 65535) throw new Error(`--listen: ${port} is not a port`);
+  return { kind: 'ws', host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function readToken(options: RunAppServerOptions, env: NodeJS.ProcessEnv): string {
+  if (options.wsTokenFile) {
+    let text: string;
+    try {
+      text = fs.readFileSync(options.wsTokenFile, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read the token file ${options.wsTokenFile}: ${(err as Error).message}`);
+    }
+    const token = text.split('\n')[0]!.trim();
+    if (!token) throw new Error(`the token file ${options.wsTokenFile} is empty`);
+    return token;
+  }
+  const variable = options.wsTokenEnv ?? TOKEN_ENV;
+  const token = env[variable]?.trim();
+  if (!token)
+    throw new Error(
+      `a WebSocket listener requires a bearer token: give --ws-token-file FILE or set ${variable}`,
+    );
+  return token;
+}
+
+function stopSignal(options: RunAppServerOptions): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** Runs until done; resolves with the exit code. */
+export async function runAppServer(options: RunAppServerOptions = {}): Promise<number> {
+  const stderr = options.stderr ?? process.stderr;
+  const say = (line: string) => stderr.write(`spool app-server: ${line}\n`);
+  let target: ListenTarget;
+  let token = '';
+  const env = options.env ?? process.env;
+  try {
+    target = parseListen(options.listen ?? 'stdio://');
+    if (target.kind === 'ws') token = readToken(options, env);
+  } catch (err) {
+    say((err as Error).message);
+    return EXIT.usage;
+  }
+  const server = new AppServer({ ...options, env });
+  if (target.kind === 'stdio') {
+    const serving = serveStreams(server, options.stdin ?? process.stdin, options.stdout ?? process.stdout);
+    options.onListening?.('stdio://');
+    await Promise.race([serving.done, stopSignal(options)]);
+    await server.close();
+    return EXIT.ok;
+  }
+  let listener: WebSocketListener;
+  try {
+    listener = await listenWebSocket(server, { host: target.host, port: target.port, token });
+  } catch (err) {
+    say(`cannot listen on ${options.listen}: ${(err as Error).message}`);
+    return EXIT.usage;
+  }
+  say(`listening on ${listener.url} (GET /readyz for readiness)`);
+  options.onListening?.(listener.url);
+  await stopSignal(options);
+  await listener.close();
+  await server.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,102 @@
+/**
+ * From a client's thread settings (Codex's names) to what a Spool thread runs with: command-line
+ * style flags layered over the server's own, loaded through the same configuration code as
+ * `spool exec`, so config.toml, profiles and providers apply alike.
+ */
+import fs from 'node:fs';
+import type { ThreadSettings } from '../agent/settings.js';
+import { missingKeyMessage } from '../config/providers.js';
+import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
+import { createModelClient } from '../model/client-factory.js';
+import type { ModelClient } from '../model/types.js';
+import { createDefaultTools, type ThreadTools } from '../tools/default-tools.js';
+import { invalidParams, invalidRequest } from './jsonrpc.js';
+import type { ServerLimits } from './limits.js';
+import type { ThreadOverrides } from './params.js';
+import { approvalPolicyIn } from './v2-shapes.js';
+
+/** What every thread of one server shares: environment, defaults, and the seams tests replace. */
+export interface ServerContext {
+  env: NodeJS.ProcessEnv;
+  /** The server's own flags (`spool app-server -m … -c …`): defaults of every thread. */
+  flags: CliFlags;
+  limits: ServerLimits;
+  createTools(settings: ThreadSettings): ThreadTools;
+  createModelClient(runtime: Runtime): ModelClient;
+}
+
+export function defaultSeams(): Pick<ServerContext, 'createTools' | 'createModelClient'> {
+  return { createTools: (settings) => createDefaultTools(settings), createModelClient };
+}
+
+/** A JSON value as a TOML value (for `config` overrides, which take the `-c key=value` path). */
+export function tomlValue(value: unknown, where: string): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw invalidParams(`config.${where}: ${value} is not a TOML number`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v, i) => tomlValue(v, `${where}[${i}]`)).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).map(
+      ([key, v]) => `${JSON.stringify(key)} = ${tomlValue(v, `${where}.${key}`)}`,
+    );
+    return `{ ${entries.join(', ')} }`;
+  }
+  throw invalidParams(`config.${where}: null is not a configuration value (leave the key out instead)`);
+}
+
+/** The server's flags with a client's settings on top (theirs win, as command-line flags do). */
+export function threadFlags(base: CliFlags, overrides: ThreadOverrides): CliFlags {
+  const config = Object.entries(overrides.config ?? {}).map(
+    ([key, value]) => `${key}=${tomlValue(value, key)}`,
+  );
+  return {
+    ...base,
+    config: [...(base.config ?? []), ...config],
+    model: overrides.model ?? base.model,
+    provider: overrides.modelProvider ?? base.provider,
+    cwd: overrides.cwd ?? base.cwd,
+    approvalPolicy: overrides.approvalPolicy
+      ? approvalPolicyIn(overrides.approvalPolicy)
+      : base.approvalPolicy,
+    sandbox: overrides.sandbox ?? base.sandbox,
+  };
+}
+
+/** Loads configuration for a thread; configuration problems are the client's to fix (invalid params). */
+export function loadThreadRuntime(
+  ctx: ServerContext,
+  flags: CliFlags,
+  instructions: Pick<ThreadOverrides, 'baseInstructions' | 'developerInstructions'> = {},
+): Runtime {
+  let runtime: Runtime;
+  try {
+    runtime = loadRuntime(flags, ctx.env, { approvalPolicy: 'on-request' });
+  } catch (err) {
+    if (err instanceof ConfigError) throw invalidParams(`configuration: ${err.message}`);
+    throw err;
+  }
+  const cwd = runtime.settings.cwd;
+  if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
+    throw invalidParams(`working directory ${cwd} does not exist`);
+  const missingKey = missingKeyMessage(runtime.provider);
+  if (missingKey) throw invalidRequest(`${missingKey} (in the app-server's environment)`);
+  if (instructions.baseInstructions != null)
+    runtime.settings.baseInstructions = instructions.baseInstructions;
+  if (instructions.developerInstructions != null)
+    runtime.settings.developerInstructions = instructions.developerInstructions;
+  return runtime;
+}
+
+/** The server's own settings (no thread): what `command/exec` runs with. */
+export function serverSettings(ctx: ServerContext, cwd: string | undefined): ThreadSettings {
+  try {
+    return loadRuntime({ ...ctx.flags, ...(cwd ? { cwd } : {}) }, ctx.env, { approvalPolicy: 'on-request' })
+      .settings;
+  } catch (err) {
+    if (err instanceof ConfigError) throw invalidParams(`configuration: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The threads one server has loaded: starting, resuming and forking them the way `spool exec`
+ * does (recorded through src/store/ unless ephemeral), and unloading them when no connection is
+ * subscribed any more.
+ */
+import { uuidv7 } from '../agent/ids.js';
+import { Thread } from '../agent/thread.js';
+import { spoolHome } from '../config/home.js';
+import type { Runtime } from '../config/runtime.js';
+import {
+  SessionLockedError,
+  SessionNotFoundError,
+  SessionStoreError,
+  TurnOutOfRangeError,
+} from '../store/errors.js';
+import { readRollout } from '../store/rollout-reader.js';
+import {
+  forkSession,
+  type OpenedSession,
+  openSession,
+  resumeThread,
+  type Session,
+  startSession,
+} from '../store/sessions.js';
+import type { Connection } from './connection.js';
+import { ErrorCode, invalidParams, invalidRequest, RpcError } from './jsonrpc.js';
+import { LoadedThread } from './loaded-thread.js';
+import type { ThreadOverrides } from './params.js';
+import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
+import { findStoredThread, readRecordedTurns, type StoredThread } from './stored-threads.js';
+import type { V2Turn } from './v2-shapes.js';
+
+export interface OpenedThread {
+  loaded: LoadedThread;
+  turns: V2Turn[];
+}
+
+function storeFailure(err: unknown): never {
+  if (err instanceof SessionLockedError) throw invalidRequest(err.message);
+  if (err instanceof SessionNotFoundError || err instanceof TurnOutOfRangeError)
+    throw invalidParams(err.message);
+  if (err instanceof SessionStoreError)
+    throw new RpcError(ErrorCode.internalError, `session store: ${err.message}`);
+  throw err;
+}
+
+export class ThreadManager {
+  private readonly loaded = new Map<string, LoadedThread>();
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  get home(): string {
+    return spoolHome(this.ctx.env);
+  }
+
+  get(id: string): LoadedThread | undefined {
+    return this.loaded.get(id);
+  }
+
+  /** A loaded thread this connection may drive. */
+  require(id: string): LoadedThread {
+    const loaded = this.loaded.get(id);
+    if (!loaded)
+      throw invalidRequest(
+        `thread ${id} is not loaded; call thread/start, thread/resume or thread/fork first`,
+      );
+    return loaded;
+  }
+
+  /** A thread this connection may drive: loaded, and subscribed to by it. */
+  requireFor(connection: Connection, id: string): LoadedThread {
+    const loaded = this.require(id);
+    if (!loaded.hasSubscriber(connection)) loaded.subscribe(connection);
+    return loaded;
+  }
+
+  loadedIds(): string[] {
+    return [...this.loaded.keys()];
+  }
+
+  start(params: ThreadOverrides & { ephemeral?: boolean | null }): LoadedThread {
+    const flags = threadFlags(this.ctx.flags, params);
+    const runtime = loadThreadRuntime(this.ctx, flags, params);
+    const { threadRuntime, close } = this.threadRuntime(runtime);
+    let thread: Thread;
+    let session: Session | undefined;
+    try {
+      if (params.ephemeral) thread = new Thread(threadRuntime);
+      else {
+        session = startSession({ ...threadRuntime, home: runtime.home, providerId: runtime.providerId });
+        thread = session.thread;
+      }
+    } catch (err) {
+      void close();
+      storeFailure(err);
+    }
+    return this.add(
+      new LoadedThread({
+        thread,
+        session,
+        ctx: this.ctx,
+        flags,
+        modelProvider: runtime.providerId,
+        createdAtMs: Date.now(),
+      }),
+    );
+  }
+
+  /** Loads a recorded thread (or joins it when this server has it loaded already). */
+  resume(id: string, params: ThreadOverrides): OpenedThread {
+    const existing = this.loaded.get(id);
+    if (existing) return { loaded: existing, turns: this.turnsOf(existing) };
+    const stored = this.stored(id);
+    const resumed = this.openRecorded(stored, params);
+    return { loaded: resumed, turns: readRecordedTurns(resumed.session!.path).turns };
+  }
+
+  /** A new thread with the history of `id` (through `lastTurnId`, inclusive). */
+  fork(
+    id: string,
+    params: ThreadOverrides & { lastTurnId?: string | null; ephemeral?: boolean | null },
+  ): OpenedThread {
+    const source = this.loaded.get(id);
+    if (source && !source.session)
+      throw invalidRequest(`thread ${id} is ephemeral (not recorded), so it cannot be forked`);
+    const stored = this.stored(id);
+    const file = stored.listing.path;
+    const sourceTurns = readRecordedTurns(file).turns;
+    let at: number | undefined;
+    if (params.lastTurnId != null) {
+      const index = sourceTurns.findIndex((turn) => turn.id === params.lastTurnId);
+      if (index < 0) throw invalidParams(`turn ${params.lastTurnId} is not a turn of thread ${id}`);
+      at = index + 1;
+    }
+    const turns = at === undefined ? sourceTurns : sourceTurns.slice(0, at);
+    if (params.ephemeral) {
+      const read = readRollout(file, at === undefined ? {} : { throughTurn: at });
+      const recorded = read.lastContext ?? read.meta;
+      const flags = threadFlags(this.ctx.flags, {
+        ...params,
+        cwd: params.cwd ?? recorded.cwd,
+        model: params.model ?? recorded.model,
+      });
+      const runtime = loadThreadRuntime(this.ctx, flags, params);
+      const { threadRuntime } = this.threadRuntime(runtime);
+      const thread = new Thread({
+        ...threadRuntime,
+        id: uuidv7(),
+        history: read.history,
+        ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
+      });
+      const loaded = this.add(
+        new LoadedThread({
+          thread,
+          ctx: this.ctx,
+          flags,
+          modelProvider: runtime.providerId,
+          createdAtMs: Date.now(),
+          forkedFromId: id,
+          git: read.meta.git,
+          preview: stored.listing.first_prompt ?? '',
+        }),
+      );
+      return { loaded, turns };
+    }
+    let forked: ReturnType<typeof forkSession>;
+    try {
+      forked = forkSession(this.home, { id }, at === undefined ? {} : { at });
+    } catch (err) {
+      storeFailure(err);
+    }
+    const loaded = this.openRecorded(this.stored(forked.id), params, id);
+    return { loaded, turns: readRecordedTurns(loaded.session!.path).turns };
+  }
+
+  /** The connection went away: threads nobody is subscribed to any more are closed. */
+  connectionClosed(connection: Connection): void {
+    for (const loaded of [...this.loaded.values()]) {
+      if (!loaded.hasSubscriber(connection)) continue;
+      if (loaded.unsubscribe(connection)) void this.unload(loaded.id);
+    }
+  }
+
+  /** Closes a loaded thread: its turn is interrupted, its log flushed, its lock released. */
+  async unload(id: string): Promise<void> {
+    const loaded = this.loaded.get(id);
+    if (!loaded) return;
+    this.loaded.delete(id);
+    loaded.notifyAll('thread/closed', { threadId: id });
+    await loaded.close();
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.loaded.keys()].map((id) => this.unload(id)));
+  }
+
+  turnsOf(loaded: LoadedThread): V2Turn[] {
+    if (!loaded.session) return loaded.liveTurns;
+    return readRecordedTurns(loaded.session.path, loaded.activeTurnId).turns;
+  }
+
+  stored(id: string): StoredThread {
+    let found: StoredThread | undefined;
+    try {
+      found = findStoredThread(this.home, id);
+    } catch (err) {
+      storeFailure(err);
+    }
+    if (!found) throw invalidParams(`no recorded thread has the id ${id}`);
+    if (found.archived) throw invalidRequest(`thread ${id} is archived`);
+    return found;
+  }
+
+  private add(loaded: LoadedThread): LoadedThread {
+    this.loaded.set(loaded.id, loaded);
+    return loaded;
+  }
+
+  private threadRuntime(runtime: Runtime) {
+    const tools = this.ctx.createTools(runtime.settings);
+    return {
+      threadRuntime: {
+        client: this.ctx.createModelClient(runtime),
+        settings: runtime.settings,
+        tools: tools.registry,
+        onClose: tools.close,
+      },
+      close: tools.close,
+    };
+  }
+
+  /** Locks a recorded session and loads it (a resume, or a fork just written). */
+  private openRecorded(stored: StoredThread, params: ThreadOverrides, forkedFromId?: string): LoadedThread {
+    let opened: OpenedSession;
+    try {
+      opened = openSession(this.home, { id: stored.listing.id });
+    } catch (err) {
+      storeFailure(err);
+    }
+    let session: Session;
+    let runtime: Runtime;
+    let flags: ReturnType<typeof threadFlags>;
+    try {
+      // A resumed thread keeps its directory and model unless the client says otherwise.
+      const recorded = opened.read.lastContext ?? opened.read.meta;
+      flags = threadFlags(this.ctx.flags, {
+        ...params,
+        cwd: params.cwd ?? recorded.cwd,
+        model: params.model ?? recorded.model,
+      });
+      runtime = loadThreadRuntime(this.ctx, flags, params);
+      const { threadRuntime, close } = this.threadRuntime(runtime);
+      try {
+        session = resumeThread(opened, threadRuntime);
+      } catch (err) {
+        void close();
+        throw err;
+      }
+    } catch (err) {
+      opened.release();
+      storeFailure(err);
+    }
+    const meta = opened.read.meta;
+    return this.add(
+      new LoadedThread({
+        thread: session.thread,
+        session,
+        ctx: this.ctx,
+        flags,
+        modelProvider: meta.model_provider,
+        createdAtMs: Date.parse(meta.timestamp),
+        forkedFromId: forkedFromId ?? meta.forked_from?.thread_id,
+        git: meta.git,
+        preview: stored.listing.first_prompt ?? '',
+      }),
+    );
+  }
+}

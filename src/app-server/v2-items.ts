@@ -1,0 +1,248 @@
+/**
+ * Items in Codex's v2 shapes: Spool's display items as they stream (`v2Item`), and the items of
+ * a recorded turn rebuilt from its history (`HistoryTurnItems`) for `thread/read`, `thread/resume`
+ * and `thread/fork`.
+ */
+import type { FileChange, ThreadItem } from '../protocol/events.js';
+import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
+import { parsePatch } from '../tools/apply-patch/index.js';
+import { displayCommand } from '../tools/shell/command-line.js';
+import type { Json } from './v2-shapes.js';
+
+const STATUS = {
+  in_progress: 'inProgress',
+  completed: 'completed',
+  failed: 'failed',
+  declined: 'declined',
+} as const;
+
+function changeKind(change: FileChange): Json {
+  if (change.kind === 'update') return { type: 'update', move_path: change.move_path ?? null };
+  return { type: change.kind };
+}
+
+export function commandItem(fields: {
+  id: string;
+  command: string;
+  cwd: string;
+  status: keyof typeof STATUS;
+  aggregatedOutput: string | null;
+  exitCode: number | null;
+  durationMs: number | null;
+}): Json {
+  return {
+    type: 'commandExecution',
+    id: fields.id,
+    command: fields.command,
+    cwd: fields.cwd,
+    processId: null,
+    source: 'agent',
+    status: STATUS[fields.status],
+    commandActions: [{ type: 'unknown', command: fields.command }],
+    aggregatedOutput: fields.aggregatedOutput,
+    exitCode: fields.exitCode,
+    durationMs: fields.durationMs,
+  };
+}
+
+export function fileChangeItem(
+  id: string,
+  changes: readonly FileChange[],
+  status: keyof typeof STATUS,
+): Json {
+  return {
+    type: 'fileChange',
+    id,
+    changes: changes.map((change) => ({
+      path: change.path,
+      kind: changeKind(change),
+      diff: change.diff ?? '',
+    })),
+    status: STATUS[status],
+  };
+}
+
+/**
+ * A Spool display item as a v2 item, with the id the client sees. Undefined for the kinds v2 shows
+ * otherwise (`todo_list` → `turn/plan/updated`, `error` → `warning`).
+ */
+export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | undefined {
+  switch (item.type) {
+    case 'agent_message':
+      return { type: 'agentMessage', id, text: item.text };
+    case 'reasoning':
+      return { type: 'reasoning', id, summary: item.text === '' ? [] : [item.text], content: [] };
+    case 'command_execution':
+      return commandItem({
+        id,
+        command: item.command,
+        cwd: item.cwd ?? threadCwd,
+        status: item.status,
+        aggregatedOutput: item.status === 'in_progress' ? null : item.aggregated_output,
+        exitCode: item.exit_code,
+        durationMs: item.duration_ms === undefined ? null : Math.round(item.duration_ms),
+      });
+    case 'file_change':
+      return fileChangeItem(id, item.changes, item.status);
+    case 'mcp_tool_call':
+      return {
+        type: 'mcpToolCall',
+        id,
+        server: item.server,
+        tool: item.tool,
+        status: STATUS[item.status],
+        arguments: item.arguments ?? null,
+        result: item.result
+          ? { content: item.result.content, structuredContent: item.result.structured_content ?? null }
+          : null,
+        error: item.error,
+        durationMs: null,
+      };
+    case 'context_compaction':
+      return { type: 'contextCompaction', id };
+    case 'todo_list':
+    case 'error':
+      return undefined;
+  }
+}
+
+function userContent(parts: readonly ContentPart[]): Json[] {
+  return parts.flatMap((part): Json[] => {
+    if (part.type === 'input_image') return [{ type: 'image', url: part.image_url }];
+    return [{ type: 'text', text: part.text, text_elements: [] }];
+  });
+}
+
+function outputText(item: ToolOutputItem): string {
+  if (typeof item.output === 'string') return item.output;
+  return item.output.map((part) => (part.type === 'input_text' ? part.text : '[image]')).join('\n');
+}
+
+function parseArguments(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The command a shell-family call ran, as displayed; undefined when the call is not one. */
+function shellCommand(call: ToolCallItem): { command: string; workdir?: string } | undefined {
+  if (call.type !== 'function_call') return undefined;
+  const args = parseArguments(call.arguments) as Record<string, unknown> | undefined;
+  if (!args || typeof args !== 'object') return undefined;
+  const workdir = typeof args.workdir === 'string' ? args.workdir : undefined;
+  if (call.name === 'shell' && Array.isArray(args.command))
+    return { command: displayCommand(args.command.map(String)), workdir };
+  if (call.name === 'shell_command' && typeof args.command === 'string')
+    return { command: args.command, workdir };
+  if (call.name === 'exec_command' && typeof args.cmd === 'string') return { command: args.cmd, workdir };
+  return undefined;
+}
+
+function patchText(call: ToolCallItem): string | undefined {
+  if (call.name !== 'apply_patch') return undefined;
+  if (call.type === 'custom_tool_call') return call.input;
+  const args = parseArguments(call.arguments) as { input?: unknown } | undefined;
+  return typeof args?.input === 'string' ? args.input : undefined;
+}
+
+function patchChanges(patch: string, cwd: string): FileChange[] {
+  const parsed = parsePatch(patch);
+  if (!parsed.ok) return [];
+  const absolute = (p: string) => (p.startsWith('/') ? p : `${cwd}/${p}`);
+  return parsed.value.hunks.map((hunk) => ({
+    path: absolute(hunk.path),
+    kind: hunk.type,
+    ...(hunk.type === 'update' && hunk.movePath ? { move_path: absolute(hunk.movePath) } : {}),
+  }));
+}
+
+/** Builds one recorded turn's v2 items from the history items committed during it. */
+export class HistoryTurnItems {
+  readonly items: Json[] = [];
+  private readonly calls = new Map<string, ToolCallItem>();
+  private counter = 0;
+
+  constructor(
+    private readonly turnId: string,
+    private readonly cwd: string,
+  ) {}
+
+  private nextId(): string {
+    return `${this.turnId}-h${this.counter++}`;
+  }
+
+  add(item: HistoryItem): void {
+    switch (item.type) {
+      case 'message':
+        if (item.role === 'user')
+          this.items.push({ type: 'userMessage', id: this.nextId(), content: userContent(item.content) });
+        else if (item.role === 'assistant') {
+          const text = item.content.map((part) => (part.type === 'input_image' ? '' : part.text)).join('');
+          this.items.push({ type: 'agentMessage', id: this.nextId(), text });
+        }
+        return;
+      case 'reasoning':
+        this.items.push({
+          type: 'reasoning',
+          id: this.nextId(),
+          summary: item.summary.map((part) => part.text),
+          content: (item.content ?? []).map((part) => part.text),
+        });
+        return;
+      case 'function_call':
+      case 'custom_tool_call':
+        this.calls.set(item.call_id, item);
+        return;
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
+        const call = this.calls.get(item.call_id);
+        if (call) this.items.push(this.toolItem(call, outputText(item)));
+        return;
+      }
+      case 'compaction':
+        this.items.push({ type: 'contextCompaction', id: this.nextId() });
+        return;
+    }
+  }
+
+  private toolItem(call: ToolCallItem, output: string): Json {
+    const id = this.nextId();
+    const shell = shellCommand(call);
+    if (shell) {
+      const exit = /^(?:Exit code:|Process exited with code) (-?\d+)/m.exec(output);
+      const exitCode = exit ? Number(exit[1]) : null;
+      return commandItem({
+        id,
+        command: shell.command,
+        cwd: shell.workdir
+          ? shell.workdir.startsWith('/')
+            ? shell.workdir
+            : `${this.cwd}/${shell.workdir}`
+          : this.cwd,
+        status: exitCode === null || exitCode === 0 ? 'completed' : 'failed',
+        aggregatedOutput: output,
+        exitCode,
+        durationMs: null,
+      });
+    }
+    const patch = patchText(call);
+    if (patch !== undefined)
+      return fileChangeItem(
+        id,
+        patchChanges(patch, this.cwd),
+        output.startsWith('Success') ? 'completed' : 'failed',
+      );
+    return {
+      type: 'dynamicToolCall',
+      id,
+      tool: call.name,
+      arguments: call.type === 'function_call' ? parseArguments(call.arguments) : call.input,
+      status: 'completed',
+      contentItems: [{ type: 'inputText', text: output }],
+      success: null,
+      durationMs: null,
+    };
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Spool's values in the shapes of Codex's v2 protocol (and back): threads, turns, token usage,
+ * error information, sandbox and approval policies.
+ */
+import path from 'node:path';
+import type { ThreadSettings } from '../agent/settings.js';
+import type { TurnError, Usage } from '../protocol/events.js';
+import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
+import { invalidParams } from './jsonrpc.js';
+import type { AskForApprovalInput, SandboxPolicyInput } from './params.js';
+
+export type Json = Record<string, unknown>;
+
+export type V2TurnStatus = 'completed' | 'interrupted' | 'failed' | 'inProgress';
+
+export interface V2Turn {
+  id: string;
+  items: Json[];
+  status: V2TurnStatus;
+  error: Json | null;
+  startedAt: number | null;
+  completedAt: number | null;
+  durationMs: number | null;
+}
+
+export type V2ThreadStatus =
+  | { type: 'notLoaded' }
+  | { type: 'idle' }
+  | { type: 'active'; activeFlags: string[] };
+
+/** What a v2 `Thread` object is built from. */
+export interface ThreadInfo {
+  id: string;
+  /** Unix seconds. */
+  createdAt: number;
+  updatedAt: number;
+  cwd: string;
+  model: string | null;
+  modelProvider: string;
+  preview: string;
+  path: string | null;
+  ephemeral: boolean;
+  forkedFromId: string | null;
+  git: { branch?: string; commit?: string } | undefined;
+  cliVersion: string;
+  /** `appServer` for threads this server started; `unknown` when the log does not say. */
+  source: 'appServer' | 'unknown';
+  reasoningEffort: string | null;
+}
+
+export const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+export function threadObject(info: ThreadInfo, status: V2ThreadStatus, turns: V2Turn[] = []): Json {
+  return {
+    id: info.id,
+    sessionId: info.id,
+    forkedFromId: info.forkedFromId,
+    parentThreadId: null,
+    preview: info.preview,
+    ephemeral: info.ephemeral,
+    modelProvider: info.modelProvider,
+    model: info.model,
+    reasoningEffort: info.reasoningEffort,
+    createdAt: info.createdAt,
+    updatedAt: info.updatedAt,
+    recencyAt: info.updatedAt,
+    status,
+    path: info.path,
+    cwd: info.cwd,
+    cliVersion: info.cliVersion,
+    source: info.source,
+    threadSource: null,
+    agentNickname: null,
+    agentRole: null,
+    gitInfo: info.git
+      ? { sha: info.git.commit ?? null, branch: info.git.branch ?? null, originUrl: null }
+      : null,
+    name: null,
+    projectId: null,
+    turns,
+  };
+}
+
+export function usageBreakdown(usage: Usage): Json {
+  return {
+    totalTokens: usage.input_tokens + usage.output_tokens,
+    inputTokens: usage.input_tokens,
+    cachedInputTokens: usage.cached_input_tokens,
+    cacheWriteInputTokens: 0,
+    outputTokens: usage.output_tokens,
+    reasoningOutputTokens: usage.reasoning_output_tokens,
+  };
+}
+
+/** Codex's `codexErrorInfo` for Spool's error kinds (model/types.ts `ModelErrorKind`). */
+export function codexErrorInfo(kind: string | undefined): unknown {
+  switch (kind) {
+    case 'auth':
+      return 'unauthorized';
+    case 'rate_limit':
+      return 'rateLimitExceeded';
+    case 'quota':
+      return 'usageLimitExceeded';
+    case 'context_length_exceeded':
+      return 'contextWindowExceeded';
+    case 'server':
+      return 'internalServerError';
+    case 'invalid_request':
+      return 'badRequest';
+    case 'network':
+      return { httpConnectionFailed: { httpStatusCode: null } };
+    case 'stream_closed':
+    case 'idle_timeout':
+      return { responseStreamDisconnected: { httpStatusCode: null } };
+    default:
+      return 'other';
+  }
+}
+
+export function turnError(error: TurnError): Json {
+  return { message: error.message, codexErrorInfo: codexErrorInfo(error.kind), additionalDetails: null };
+}
+
+/**
+ * Spool's policy as a v2 `AskForApproval`. v2 has no `on-failure`; `on-request` is the nearest
+ * (both ask when a command needs more than the sandbox allows).
+ */
+export function approvalPolicyOut(policy: ApprovalPolicy): 'untrusted' | 'on-request' | 'never' {
+  return policy === 'on-failure' ? 'on-request' : policy;
+}
+
+export function approvalPolicyIn(input: AskForApprovalInput): ApprovalPolicy {
+  if (typeof input === 'string') return input;
+  throw invalidParams(
+    'granular approval policies are not supported by Spool; use untrusted, on-request or never',
+  );
+}
+
+export function sandboxPolicyOut(settings: Pick<ThreadSettings, 'sandbox' | 'bypassSandbox'>): Json {
+  const s = settings.sandbox;
+  if (settings.bypassSandbox || s.mode === 'danger-full-access') return { type: 'dangerFullAccess' };
+  if (s.mode === 'read-only') return { type: 'readOnly', networkAccess: s.networkAccess };
+  return {
+    type: 'workspaceWrite',
+    writableRoots: s.writableRoots,
+    networkAccess: s.networkAccess,
+    excludeTmpdirEnvVar: s.excludeTmpdirEnvVar,
+    excludeSlashTmp: s.excludeSlashTmp,
+  };
+}
+
+/** A v2 sandbox policy as Spool's; `externalSandbox` (the client sandboxes) runs without Spool's. */
+export function sandboxPolicyIn(
+  input: SandboxPolicyInput,
+  current: SandboxPolicy,
+  cwd: string,
+): SandboxPolicy {
+  switch (input.type) {
+    case 'dangerFullAccess':
+      return { ...current, mode: 'danger-full-access' };
+    case 'externalSandbox':
+      return { ...current, mode: 'danger-full-access', networkAccess: input.networkAccess === 'enabled' };
+    case 'readOnly':
+      return { ...current, mode: 'read-only', networkAccess: input.networkAccess ?? false };
+    case 'workspaceWrite':
+      return {
+        mode: 'workspace-write',
+        writableRoots: (input.writableRoots ?? current.writableRoots).map((root) => path.resolve(cwd, root)),
+        networkAccess: input.networkAccess ?? false,
+        excludeTmpdirEnvVar: input.excludeTmpdirEnvVar ?? false,
+        excludeSlashTmp: input.excludeSlashTmp ?? false,
+      };
+  }
+}
+
+/** The fields `thread/start`, `thread/resume` and `thread/fork` answer with besides the thread. */
+export function threadSettingsFields(settings: ThreadSettings, modelProvider: string): Json {
+  return {
+    model: settings.model,
+    modelProvider,
+    serviceTier: null,
+    cwd: settings.cwd,
+    instructionSources: [],
+    approvalPolicy: approvalPolicyOut(settings.approvalPolicy),
+    approvalsReviewer: 'user',
+    sandbox: sandboxPolicyOut(settings),
+    reasoningEffort: settings.reasoning?.effort ?? null,
+  };
+}
