@@ -21,7 +21,7 @@ export interface SandboxLaunchOptions {
   arch?: string;
   /** The bubblewrap binary; looked up on PATH, then /usr/bin/bwrap, when not set. */
   bwrapPath?: string;
-  /** `pids.max` of the command's cgroup where one can be made (default 1024; threads count). */
+  /** `pids.max` of the command's cgroup where one can be made (default 1024; threads count; 0: none). */
   maxProcesses?: number;
 }
 

@@ -50,23 +50,26 @@ function uniqueByDepth(paths: Iterable<string>): string[] {
  * created from inside the sandbox would be an escalation (its config is trusted).
  */
 export async function readSandboxLayout(policy: WritePolicy): Promise<SandboxLayout> {
-  const roots: string[] = [];
-  for (const root of policy.writableRoots) {
-    if ((await kindOf(root)) === 'directory') roots.push(root);
-  }
-  const writableRoots = uniqueByDepth(roots);
+  const rootKinds = await Promise.all(policy.writableRoots.map(kindOf));
+  const writableRoots = uniqueByDepth(policy.writableRoots.filter((_, i) => rootKinds[i] === 'directory'));
   const inRoot = (p: string) => writableRoots.some((root) => isWithin(p, root));
 
   const readOnly = new Set<string>();
   const blocked = new Set<string>();
-  for (const entry of policy.protectedPaths) {
-    if (!inRoot(entry.path)) continue;
-    const kind = await kindOf(entry.path);
+  const entries = policy.protectedPaths.filter((entry) => inRoot(entry.path));
+  const kinds = await Promise.all(
+    entries.map(async (entry) => {
+      const kind = await kindOf(entry.path);
+      const parent = kind === 'missing' ? await kindOf(path.dirname(entry.path)) : undefined;
+      return { kind, parent };
+    }),
+  );
+  entries.forEach((entry, i) => {
+    const { kind, parent } = kinds[i] as { kind: Kind; parent: Kind | undefined };
     // A symlinked entry cannot carry a mount; its resolved target is in the list as well.
     if (kind === 'directory' || kind === 'file') readOnly.add(entry.path);
-    else if (kind === 'missing' && (await kindOf(path.dirname(entry.path))) === 'directory')
-      blocked.add(entry.path);
-  }
+    else if (kind === 'missing' && parent === 'directory') blocked.add(entry.path);
+  });
 
   const home = policy.spoolHome;
   const homeOverlaps = writableRoots.some((root) => isWithin(home, root) || isWithin(root, home));

@@ -93,6 +93,35 @@ async function killAll(dir: string, version: 1 | 2): Promise<void> {
   }
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes empty cgroups that a Spool process which no longer runs left behind (it died mid-command).
+ * Only old ones: a Spool in another pid namespace looks dead from here, and its fresh cgroup must
+ * not vanish before its command joins it.
+ */
+async function removeStale(parent: string): Promise<void> {
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  const cutoff = Date.now() - 60_000;
+  await Promise.all(
+    names
+      .filter((name) => /^spool-\d+-[0-9a-f]+$/.test(name))
+      .filter((name) => !pidAlive(Number(name.split('-')[1])))
+      .map(async (name) => {
+        const dir = path.join(parent, name);
+        const stat = await fs.stat(dir).catch(() => undefined);
+        if (stat && stat.mtimeMs < cutoff) await fs.rmdir(dir).catch(() => {});
+      }),
+  );
+}
+
 /** A fresh pids cgroup with `pids.max = maxProcesses`, or undefined where none can be made. */
 export async function createPidsCgroup(maxProcesses: number): Promise<PidsCgroup | undefined> {
   const hierarchies = pidsHierarchies(
@@ -101,6 +130,7 @@ export async function createPidsCgroup(maxProcesses: number): Promise<PidsCgroup
   );
   for (const hierarchy of hierarchies) {
     if (!(await usable(hierarchy))) continue;
+    await removeStale(hierarchy.ownDir);
     const dir = path.join(hierarchy.ownDir, `spool-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       await fs.mkdir(dir);

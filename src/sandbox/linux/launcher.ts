@@ -70,7 +70,7 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
     layout.blockedPaths,
   );
   const maxProcesses = request.options?.maxProcesses ?? DEFAULT_MAX_PROCESSES;
-  const cgroup = await createPidsCgroup(maxProcesses);
+  const cgroup = maxProcesses > 0 ? await createPidsCgroup(maxProcesses) : undefined;
   const argv = cgroup
     ? ['/bin/sh', '-c', JOIN_CGROUP, 'spool-cgroup', cgroup.procsFile, bwrap, ...args]
     : [bwrap, ...args];

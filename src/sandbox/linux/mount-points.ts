@@ -81,11 +81,13 @@ export async function leaseMountPoints(
   try {
     await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
     registered = await withLock(stateDir, async () => {
-      for (const mountPoint of mountPoints) {
-        const dir = markerDir(stateDir, mountPoint);
-        await fs.mkdir(dir, { recursive: true });
-        await fs.writeFile(path.join(dir, marker), mountPoint);
-      }
+      await Promise.all(
+        mountPoints.map(async (mountPoint) => {
+          const dir = markerDir(stateDir, mountPoint);
+          await fs.mkdir(dir, { recursive: true });
+          await fs.writeFile(path.join(dir, marker), mountPoint);
+        }),
+      );
     });
   } catch {
     registered = false;
@@ -94,15 +96,17 @@ export async function leaseMountPoints(
     release: async () => {
       if (!registered) return;
       await withLock(stateDir, async () => {
-        for (const mountPoint of mountPoints) {
-          const dir = markerDir(stateDir, mountPoint);
-          await fs.rm(path.join(dir, marker), { force: true });
-          const others = await fs.readdir(dir).catch(() => [] as string[]);
-          if (others.some((name) => pidAlive(markerPid(name)))) continue;
-          // Only an empty directory: if anything was created there on the host, it stays.
-          await fs.rmdir(mountPoint).catch(() => {});
-          await fs.rm(dir, { recursive: true, force: true });
-        }
+        await Promise.all(
+          mountPoints.map(async (mountPoint) => {
+            const dir = markerDir(stateDir, mountPoint);
+            await fs.rm(path.join(dir, marker), { force: true });
+            const others = await fs.readdir(dir).catch(() => [] as string[]);
+            if (others.some((name) => pidAlive(markerPid(name)))) return;
+            // Only an empty directory: if anything was created there on the host, it stays.
+            await fs.rmdir(mountPoint).catch(() => {});
+            await fs.rm(dir, { recursive: true, force: true });
+          }),
+        );
       }).catch(() => false);
     },
   };
