@@ -49,7 +49,11 @@ function uniqueByDepth(paths: Iterable<string>): string[] {
  * overlaps a writable root and does not exist, it is created, so the sandbox can cover it: a home
  * created from inside the sandbox would be an escalation (its config is trusted).
  */
-export async function readSandboxLayout(policy: WritePolicy): Promise<SandboxLayout> {
+export async function readSandboxLayout(
+  policy: WritePolicy,
+  /** More existing paths to keep read-only where they are inside a root (Spool's own state). */
+  alsoReadOnly: readonly string[] = [],
+): Promise<SandboxLayout> {
   const rootKinds = await Promise.all(policy.writableRoots.map(kindOf));
   const writableRoots = uniqueByDepth(policy.writableRoots.filter((_, i) => rootKinds[i] === 'directory'));
   const inRoot = (p: string) => writableRoots.some((root) => isWithin(p, root));
@@ -70,6 +74,8 @@ export async function readSandboxLayout(policy: WritePolicy): Promise<SandboxLay
     if (kind === 'directory' || kind === 'file') readOnly.add(entry.path);
     else if (kind === 'missing' && parent === 'directory') blocked.add(entry.path);
   });
+
+  for (const p of alsoReadOnly) if (inRoot(p) && (await kindOf(p)) === 'directory') readOnly.add(p);
 
   const home = policy.spoolHome;
   const homeOverlaps = writableRoots.some((root) => isWithin(home, root) || isWithin(root, home));

@@ -178,6 +178,21 @@ describe('protected paths inside the workspace', () => {
   });
 });
 
+describe("Spool's own state", () => {
+  it('the mount-point registry is read-only inside the sandbox, though /tmp is writable', async () => {
+    const { mountPointRegistry } = await import('../../src/sandbox/linux/mount-points.js');
+    const registry = await mountPointRegistry(layout.home);
+    const { output } = await sh(
+      `touch ${registry}/forged-1; mkdir ${registry}/forged-2; echo ok > /tmp/spool-sbx-reg-${process.pid}`,
+    );
+    expect(output).toContain('Read-only file system');
+    expect(existsSync(join(registry, 'forged-1'))).toBe(false);
+    expect(existsSync(join(registry, 'forged-2'))).toBe(false);
+    expect(existsSync(`/tmp/spool-sbx-reg-${process.pid}`)).toBe(true);
+    (await import('node:fs')).rmSync(`/tmp/spool-sbx-reg-${process.pid}`, { force: true });
+  });
+});
+
 describe('apply_patch obeys the same path check', () => {
   const add = (path: string) => `*** Begin Patch\n*** Add File: ${path}\n+evil\n*** End Patch`;
   const update = (path: string) =>

@@ -134,3 +134,27 @@ describe('pidsHierarchies', () => {
     expect(pidsHierarchies('0::/\n', '')).toEqual([]);
   });
 });
+
+describe('mountPointRegistry', () => {
+  it('is a private directory of this user, the same for every Spool home', async () => {
+    const { mountPointRegistry } = await import('../../src/sandbox/linux/mount-points.js');
+    const a = await mountPointRegistry(join(layout.base, 'home-a'), {});
+    const b = await mountPointRegistry(join(layout.base, 'home-b'), {});
+    expect(a).toBe(b);
+    expect(statSync(a).mode & 0o077).toBe(0);
+    const runtime = join(layout.base, 'run');
+    mkdirSync(runtime);
+    expect(await mountPointRegistry(layout.home, { XDG_RUNTIME_DIR: runtime })).toBe(
+      join(realpathSync(runtime), 'spool-sandbox'),
+    );
+  });
+
+  it('refuses a directory others can write, falling back', async () => {
+    const { mountPointRegistry } = await import('../../src/sandbox/linux/mount-points.js');
+    const runtime = join(layout.base, 'run');
+    mkdirSync(join(runtime, 'spool-sandbox'), { recursive: true, mode: 0o777 });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(join(runtime, 'spool-sandbox'), 0o777);
+    expect(await mountPointRegistry(layout.home, { XDG_RUNTIME_DIR: runtime })).not.toContain(runtime);
+  });
+});

@@ -4,7 +4,6 @@
  * made, a one-line sh that moves itself into it and execs bwrap (so every process of the command
  * is born inside the cgroup).
  */
-import path from 'node:path';
 import {
   DEFAULT_MAX_PROCESSES,
   findExecutable,
@@ -17,7 +16,7 @@ import { buildWritePolicy } from '../write-policy.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import { createPidsCgroup } from './cgroup.js';
 import { interruptSandboxedCommand } from './interrupt.js';
-import { leaseMountPoints } from './mount-points.js';
+import { leaseMountPoints, mountPointRegistry } from './mount-points.js';
 import { buildSeccompProgram, seccompArchFor } from './seccomp.js';
 
 const SECCOMP_FD = 3;
@@ -54,7 +53,8 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
     spoolHome: request.spoolHome,
     env: request.env,
   });
-  const layout = await readSandboxLayout(policy);
+  const registry = await mountPointRegistry(policy.spoolHome);
+  const layout = await readSandboxLayout(policy, [registry]);
   const networkAccess = request.sandbox.mode === 'workspace-write' && request.sandbox.networkAccess;
   const args = buildBwrapArgs({
     mounts: layout,
@@ -65,10 +65,7 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
     command: request.command,
   });
 
-  const lease = await leaseMountPoints(
-    path.join(layout.spoolHome, 'sandbox', 'mount-points'),
-    layout.blockedPaths,
-  );
+  const lease = await leaseMountPoints(registry, layout.blockedPaths);
   const maxProcesses = request.options?.maxProcesses ?? DEFAULT_MAX_PROCESSES;
   const cgroup = maxProcesses > 0 ? await createPidsCgroup(maxProcesses) : undefined;
   const argv = cgroup

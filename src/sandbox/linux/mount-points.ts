@@ -6,9 +6,13 @@
  * Removing it too early would be a hole: deleting a directory that is a mount point in another
  * mount namespace detaches that mount there, so a sandbox still running would suddenly be able to
  * create the name. Every sandbox therefore registers the mount points it uses (a marker file per
- * command, under the Spool home, which no sandbox can write), and a mount point is removed only
- * by the last user, under a lock, so a registration cannot slip in between the check and the
- * removal. Markers of dead processes are ignored.
+ * command), and a mount point is removed only by the last user, under a lock, so a registration
+ * cannot slip in between the check and the removal. Markers of dead processes are ignored.
+ *
+ * The registry is one per user, not per Spool home, so Spool sessions with different homes that
+ * share a directory (/tmp, a checkout) see each other's sandboxes: `$XDG_RUNTIME_DIR/spool-sandbox`
+ * or `/tmp/spool-sandbox-<uid>` (a directory of this user's, mode 0700, not a symlink), else the
+ * Spool home. Every sandbox mounts it read-only, like the Spool home, so no command can touch it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -20,6 +24,41 @@ export interface MountPointLease {
 }
 
 const LOCK_WAIT_MS = 5_000;
+
+/** A directory only this user can write, created if needed; undefined when `dir` is not one. */
+async function privateDirectory(dir: string): Promise<string | undefined> {
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+  }
+  try {
+    const stat = await fs.lstat(dir);
+    const uid = process.getuid?.();
+    if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0)
+      return undefined;
+    return await fs.realpath(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where this user's mount-point registry lives (see above). */
+export async function mountPointRegistry(
+  spoolHome: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const runtime = env.XDG_RUNTIME_DIR;
+  const candidates = [
+    ...(runtime && path.isAbsolute(runtime) ? [path.join(runtime, 'spool-sandbox')] : []),
+    `/tmp/spool-sandbox-${process.getuid?.() ?? 'user'}`,
+  ];
+  for (const candidate of candidates) {
+    const dir = await privateDirectory(candidate);
+    if (dir) return dir;
+  }
+  return path.join(spoolHome, 'sandbox', 'mount-points');
+}
 
 function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
