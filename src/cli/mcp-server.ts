@@ -192,6 +192,9 @@ class SpoolMcpServer {
   private async runTurn(thread: Thread, prompt: string, extra: CallExtra): Promise<CallToolResult> {
     const token = extra._meta?.progressToken;
     let progress = 0;
+    // Notifications go out in order, and all before the result: a client drops progress that
+    // arrives after the answer to its request.
+    let sent: Promise<void> = Promise.resolve();
     const unsubscribe =
       token === undefined
         ? () => undefined
@@ -199,15 +202,15 @@ class SpoolMcpServer {
             const message = progressLine(event);
             if (message === undefined) return;
             progress++;
-            void extra
-              .sendNotification({
-                method: 'notifications/progress',
-                params: { progressToken: token, progress, message },
-              })
-              .catch(() => undefined);
+            const params = { progressToken: token, progress, message };
+            sent = sent.then(() =>
+              extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined),
+            );
           });
     try {
       const outcome = await thread.runTurn(prompt, { signal: extra.signal });
+      unsubscribe();
+      await sent;
       const base = { threadId: thread.id, status: outcome.status, usage: outcome.usage };
       if (outcome.status === 'completed') {
         const finalMessage = outcome.finalMessage ?? '';

@@ -16,22 +16,30 @@ async function pidOf(started: TestManager): Promise<string> {
 
 describe('MCP servers', () => {
   it('start in parallel; a slow one does not hold up the others', async () => {
-    const started = Date.now();
+    const delay = 1_500;
     const { manager } = pool.start({
       fast: fixture(),
-      slow1: fixture({ FIXTURE_STARTUP_DELAY_MS: '1200' }),
-      slow2: fixture({ FIXTURE_STARTUP_DELAY_MS: '1200' }),
+      slow1: fixture({ FIXTURE_STARTUP_DELAY_MS: String(delay) }),
+      slow2: fixture({ FIXTURE_STARTUP_DELAY_MS: String(delay) }),
     });
-    await manager.settled(700);
-    const early = Object.fromEntries(manager.status().map((s) => [s.name, s.state]));
-    expect(early).toEqual({ fast: 'ready', slow1: 'starting', slow2: 'starting' });
+    const state = (name: string) => manager.status().find((s) => s.name === name)!.state;
+    await expect.poll(() => state('fast'), { timeout: 10_000 }).toBe('ready');
+    expect([state('slow1'), state('slow2')]).toEqual(['starting', 'starting']);
     const versionEarly = manager.snapshot().version;
     expect(manager.snapshot().tools.every((t) => t.server === 'fast')).toBe(true);
 
-    await manager.settled();
-    // Both slow servers waited at the same time.
-    expect(Date.now() - started).toBeLessThan(2_300);
-    expect(manager.status().map((s) => s.state)).toEqual(['ready', 'ready', 'ready']);
+    // Both slow servers wait at the same time: they become ready together, not one delay apart.
+    const readyAt: Record<string, number> = {};
+    await expect
+      .poll(
+        () => {
+          for (const name of ['slow1', 'slow2']) if (state(name) === 'ready') readyAt[name] ??= Date.now();
+          return Object.keys(readyAt).length;
+        },
+        { timeout: 15_000, interval: 20 },
+      )
+      .toBe(2);
+    expect(Math.abs(readyAt.slow1! - readyAt.slow2!)).toBeLessThan(delay * 0.66);
     expect(manager.snapshot().version).toBeGreaterThan(versionEarly);
     expect(new Set(manager.snapshot().tools.map((t) => t.server))).toEqual(
       new Set(['fast', 'slow1', 'slow2']),
@@ -49,7 +57,7 @@ describe('MCP servers', () => {
     });
     const started = Date.now();
     await manager.settled();
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
     const status = Object.fromEntries(manager.status().map((s) => [s.name, s]));
     expect(status.silent).toMatchObject({ state: 'failed', error: 'it did not start within 0.4 s' });
     expect(status.missing).toMatchObject({ state: 'failed' });
@@ -69,7 +77,7 @@ describe('MCP servers', () => {
     ).toBe(true);
     // The silent server was killed, and its log says so.
     const log = fs.readFileSync(`${home}/log/mcp-silent.log`, 'utf8');
-    expect(log).toContain('fixture: never answering');
+    expect(log).toContain('spool: starting ');
     expect(log).toMatch(/server exited \(signal SIG(KILL|TERM)\)/);
   });
 
@@ -127,7 +135,7 @@ describe('MCP servers', () => {
     await expect(manager.callTool('fix', 'hang', {}, signal())).rejects.toThrow(
       'MCP tool "hang" (server "fix") did not finish within 0.5 s, so the call was cancelled. The server did not answer a ping either, so it was stopped; it will be restarted on the next call.',
     );
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(6_000);
     expect(Number.isNaN(Number(pid.slice(4)))).toBe(false);
     // The hung process is gone.
     const hungPid = Number(pid.slice(4));

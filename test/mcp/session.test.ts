@@ -26,8 +26,11 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-/** A built-in tool for the script: returns once every MCP startup and list refresh is done. */
-function waitForMcpTool(manager: McpManager): ToolHandler<Record<string, never>> {
+/**
+ * A built-in tool for the script: opens `gate` (a gated server starts), then returns once every MCP
+ * startup and list refresh is done.
+ */
+function waitForMcpTool(manager: McpManager, gate: string): ToolHandler<Record<string, never>> {
   return {
     name: 'wait_for_mcp',
     spec: {
@@ -40,6 +43,7 @@ function waitForMcpTool(manager: McpManager): ToolHandler<Record<string, never>>
     parallel: false,
     parse: () => ({ ok: true, args: {} }),
     run: async () => {
+      fs.writeFileSync(gate, '');
       await manager.idle();
       return { output: 'ready', success: true };
     },
@@ -81,11 +85,18 @@ describe('a scripted session with MCP servers', () => {
   it('calls both real servers, keeps the prefix through list changes, and survives a crash', async () => {
     const work = tempDir('spool-mcp-session-');
     fs.writeFileSync(path.join(work, 'hello.txt'), 'hi there\n');
-    // server-everything starts late (after the first request) and announces list changes while it
-    // starts: it registers more tools once it knows the client's capabilities.
-    const slowEverything = { command: 'sh', args: ['-c', `sleep 1.5 && exec "${EVERYTHING_BIN}" stdio`] };
+    // server-everything starts late (once wait_for_mcp opens the gate, after the first request) and
+    // announces list changes while it starts: it registers more tools once it knows the client's
+    // capabilities.
+    const gate = path.join(work, 'gate');
+    const slowEverything = {
+      command: 'sh',
+      args: ['-c', `while [ ! -e "${gate}" ]; do sleep 0.05; done; exec "${EVERYTHING_BIN}" stdio`],
+    };
     const { manager } = pool.start({ everything: slowEverything, fs: filesystem(work), fix: fixture() });
-    await expect.poll(() => manager.status().filter((s) => s.state === 'ready').length).toBe(2);
+    await expect
+      .poll(() => manager.status().filter((s) => s.state === 'ready').length, { timeout: 10_000 })
+      .toBe(2);
 
     emulator = await startEmulator({
       script: [
@@ -115,7 +126,7 @@ describe('a scripted session with MCP servers', () => {
       ],
     });
     const log = { runs: [] };
-    const tools = composeMcpTools(new ToolRegistry([echoTool(log), waitForMcpTool(manager)]), manager);
+    const tools = composeMcpTools(new ToolRegistry([echoTool(log), waitForMcpTool(manager, gate)]), manager);
     const thread = new Thread({
       client: clientFor('responses', emulator.url),
       settings: testSettings({ cwd: work }),
