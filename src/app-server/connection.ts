@@ -53,8 +53,19 @@ export class Connection {
     readonly label: string,
   ) {
     const limits = host.limits;
+    const sink = {
+      write: (text: string): boolean => {
+        try {
+          return transport.write(text);
+        } catch {
+          // A transport that throws is broken: the client is gone.
+          queueMicrotask(() => this.close('the transport failed'));
+          return true;
+        }
+      },
+    };
     this.queue = new OutboundQueue(
-      transport,
+      sink,
       { softBytes: limits.outboundSoftBytes, hardBytes: limits.outboundHardBytes },
       {
         onHigh: () => transport.pause(),

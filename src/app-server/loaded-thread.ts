@@ -341,21 +341,30 @@ export class LoadedThread {
 
   private deliver(out: Outgoing[]): void {
     for (const message of out) {
-      switch (message.kind) {
-        case 'notify':
-          for (const connection of this.subscribers) connection.notify(message.method, message.params);
-          break;
-        case 'delta':
-          for (const connection of this.subscribers)
-            connection.notifyDelta(message.key, message.method, message.params);
-          break;
-        case 'approval':
-          this.ask(message.approvalId, message.method, message.params);
-          break;
-        case 'approvalResolved':
-          this.withdraw(message.approvalId);
-          break;
+      try {
+        this.deliverOne(message);
+      } catch (err) {
+        // One broken delivery must not stop the others (or the thread that emitted the event).
+        process.emitWarning(`app-server: could not deliver ${message.kind}: ${(err as Error).message}`);
       }
+    }
+  }
+
+  private deliverOne(message: Outgoing): void {
+    switch (message.kind) {
+      case 'notify':
+        for (const connection of this.subscribers) connection.notify(message.method, message.params);
+        break;
+      case 'delta':
+        for (const connection of this.subscribers)
+          connection.notifyDelta(message.key, message.method, message.params);
+        break;
+      case 'approval':
+        this.ask(message.approvalId, message.method, message.params);
+        break;
+      case 'approvalResolved':
+        this.withdraw(message.approvalId);
+        break;
     }
   }
 

@@ -82,18 +82,18 @@ export class OutboundQueue {
       this.blocked = !this.sink.write(JSON.stringify({ method, params }));
       return;
     }
+    if (this.queuedBytes >= this.limits.softBytes) {
+      this.droppedDeltas++;
+      this.lossy.add(key);
+      if (this.lossy.size > LOSSY_MEMORY) this.lossy.delete(this.lossy.values().next().value as string);
+      return;
+    }
     const tail = this.entries[this.entries.length - 1];
     if (this.size() > 0 && tail?.delta?.key === key && tail.delta.method === method) {
       tail.delta.params = { ...tail.delta.params, delta: tail.delta.params.delta + params.delta };
       tail.bytes += Buffer.byteLength(params.delta);
       this.queuedBytes += Buffer.byteLength(params.delta);
       this.checkBounds();
-      return;
-    }
-    if (this.queuedBytes >= this.limits.softBytes) {
-      this.droppedDeltas++;
-      this.lossy.add(key);
-      if (this.lossy.size > LOSSY_MEMORY) this.lossy.delete(this.lossy.values().next().value as string);
       return;
     }
     this.push({ delta: { key, method, params }, bytes: Buffer.byteLength(params.delta) + DELTA_OVERHEAD });

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { WebSocket } from 'ws';
-import type { AppServer } from '../../../src/app-server/index.js';
+import type { AppServer, Connection } from '../../../src/app-server/index.js';
 import { serveStreams } from '../../../src/app-server/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { ROOT } from '../../support/spool-bin.js';
@@ -40,6 +40,7 @@ export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) =>
 
 export interface StreamClient {
   client: ProtocolClient;
+  connection: Connection;
   input: PassThrough;
   output: PassThrough;
   done: Promise<void>;
@@ -51,8 +52,8 @@ export function streamClient(server: AppServer): StreamClient {
   const output = new PassThrough();
   const client = new ProtocolClient((text) => input.write(`${text}\n`));
   onLines(output, (line) => client.receive(line));
-  const { done } = serveStreams(server, input, output, 'test-stream');
-  return { client, input, output, done };
+  const { connection, done } = serveStreams(server, input, output, 'test-stream');
+  return { client, connection, input, output, done };
 }
 
 export interface ProcessClient {

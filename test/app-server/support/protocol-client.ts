@@ -40,7 +40,7 @@ export class ProtocolClient {
   private readonly pending = new Map<unknown, (message: Message) => void>();
   private waiters: Waiter[] = [];
   private nextId = 1;
-  /** Answers server→client requests (approvals); default: decline. */
+  /** Answers server→client requests (approvals); default: decline; `undefined`: no answer. */
   onServerRequest: (request: Message) => unknown = () => ({ decision: 'decline' });
 
   constructor(private readonly sendText: (text: string) => void) {}
@@ -56,9 +56,11 @@ export class ProtocolClient {
     }
     this.messages.push(message);
     if (typeof message.method === 'string' && message.id !== undefined) {
-      void Promise.resolve(this.onServerRequest(message)).then((result) =>
-        this.sendText(JSON.stringify({ id: message.id, result })),
-      );
+      // Answered later, as a client on the other side of a pipe would; `undefined` answers nothing.
+      setImmediate(() => {
+        const result = this.onServerRequest(message);
+        if (result !== undefined) this.sendText(JSON.stringify({ id: message.id, result }));
+      });
     } else if (message.method === undefined && message.id !== undefined && message.id !== null) {
       const resolve = this.pending.get(message.id);
       this.pending.delete(message.id);
