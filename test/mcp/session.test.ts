@@ -233,7 +233,17 @@ describe('a scripted session with MCP servers', () => {
       const hidden = ['shell', 'shell_command', 'exec_command'].filter(
         (n) => !builtins.registry.names().includes(n),
       );
-      for (const name of hidden) expect(tools.registry.get(name)).toBe(builtins.registry.get(name));
+      expect(hidden.length).toBeGreaterThan(0);
+      for (const name of hidden) {
+        expect(tools.registry.get(name)).toBe(builtins.registry.get(name));
+        const resolved = tools.registry.resolve({
+          type: 'function_call',
+          name,
+          arguments: '{}',
+          call_id: 'c',
+        });
+        expect(resolved.handler).toBe(builtins.registry.get(name));
+      }
       // Two compositions of the same state are byte-identical.
       const again = composeMcpTools(builtins.registry, manager);
       expect(JSON.stringify(again.registry.specs)).toBe(JSON.stringify(tools.registry.specs));
