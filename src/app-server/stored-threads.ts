@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VERSION } from '../cli/version.js';
+import type { SessionMeta } from '../store/format.js';
 import { acquireSessionLock } from '../store/lock.js';
 import { lockPathFor, sessionsDir } from '../store/paths.js';
 import { type RolloutRead, readRollout } from '../store/rollout-reader.js';
@@ -63,6 +64,23 @@ export function findStoredThread(home: string, id: string): StoredThread | undef
   if (live) return { listing: live, archived: false };
   const archived = listArchived(home).find((s) => s.id === id);
   return archived ? { listing: archived, archived: true } : undefined;
+}
+
+/** The meta line of a rollout (its first line), without reading the rest. */
+export function readSessionMeta(file: string): SessionMeta | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buffer = Buffer.alloc(64 * 1024);
+    const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, length).toString('utf8');
+    const line = JSON.parse(text.slice(0, text.indexOf('\n'))) as { type?: string; payload?: SessionMeta };
+    return line.type === 'session_meta' ? line.payload : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 export function storedThreadInfo(listing: SessionListing, git?: ThreadInfo['git']): ThreadInfo {

@@ -33,6 +33,8 @@ import type { V2Turn } from './v2-shapes.js';
 export interface OpenedThread {
   loaded: LoadedThread;
   turns: V2Turn[];
+  /** Problems found reading its log (a torn last line), for the client. */
+  warnings?: string[];
 }
 
 function storeFailure(err: unknown): never {
@@ -111,8 +113,9 @@ export class ThreadManager {
     const existing = this.loaded.get(id);
     if (existing) return { loaded: existing, turns: this.turnsOf(existing) };
     const stored = this.stored(id);
-    const resumed = this.openRecorded(stored, params);
-    return { loaded: resumed, turns: readRecordedTurns(resumed.session!.path).turns };
+    const warnings: string[] = [];
+    const resumed = this.openRecorded(stored, params, undefined, warnings);
+    return { loaded: resumed, turns: readRecordedTurns(resumed.session!.path).turns, warnings };
   }
 
   /** A new thread with the history of `id` (through `lastTurnId`, inclusive). */
@@ -230,13 +233,19 @@ export class ThreadManager {
   }
 
   /** Locks a recorded session and loads it (a resume, or a fork just written). */
-  private openRecorded(stored: StoredThread, params: ThreadOverrides, forkedFromId?: string): LoadedThread {
+  private openRecorded(
+    stored: StoredThread,
+    params: ThreadOverrides,
+    forkedFromId?: string,
+    warnings: string[] = [],
+  ): LoadedThread {
     let opened: OpenedSession;
     try {
       opened = openSession(this.home, { id: stored.listing.id });
     } catch (err) {
       storeFailure(err);
     }
+    warnings.push(...opened.warnings);
     let session: Session;
     let runtime: Runtime;
     let flags: ReturnType<typeof threadFlags>;

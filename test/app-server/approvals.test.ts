@@ -185,4 +185,30 @@ describe('app-server approvals', () => {
     expect(emulator!.requests[1]!.bodyText).toContain('not done: denied');
     expect(client.schemaProblems()).toEqual([]);
   });
+
+  it('asks every subscribed client; the first answer decides and the others are told it is resolved', async () => {
+    const decisions: ApprovalDecision[] = [];
+    const { client, threadId } = await setup(
+      [respond(call('ask', { what: 'shared', kind: 'command' })), respond(say('Done.'))],
+      decisions,
+    );
+    const { client: other } = streamClient(server!);
+    await other.initialize('other-editor');
+    await other.call('thread/resume', { threadId });
+    client.onServerRequest = () => undefined;
+    other.onServerRequest = () => ({ decision: 'accept' });
+    const { turn: started } = await client.call('turn/start', {
+      threadId,
+      input: [{ type: 'text', text: 'go' }],
+    });
+    await client.turnCompleted(started.id);
+    expect(decisions).toEqual(['approved']);
+    const [asked] = client.messages.filter((m) => m.method === 'item/commandExecution/requestApproval');
+    expect(client.notifications('serverRequest/resolved')).toEqual([{ threadId, requestId: asked!.id }]);
+    // A late answer to a resolved request changes nothing.
+    client.sendRaw(JSON.stringify({ id: asked!.id, result: { decision: 'cancel' } }));
+    expect(other.notifications('turn/completed')).toHaveLength(1);
+    expect(client.schemaProblems()).toEqual([]);
+    expect(other.schemaProblems()).toEqual([]);
+  });
 });

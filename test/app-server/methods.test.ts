@@ -265,4 +265,43 @@ describe('turns', () => {
     expect((await client.call('thread/loaded/list', {})).data).toEqual([]);
     expect(client.schemaProblems()).toEqual([]);
   });
+
+  it('honours notification opt-outs and thread settings from the config map', async () => {
+    emulator = await startEmulator({ script: [respond(say('Quiet answer in a few pieces of text.'))] });
+    server = new AppServer({ env: serverEnv(emulator) });
+    const { client } = streamClient(server);
+    await client.call('initialize', {
+      clientInfo: { name: 'quiet', version: '1' },
+      capabilities: {
+        optOutNotificationMethods: ['item/agentMessage/delta', 'thread/status/changed', 'no/such'],
+      },
+    });
+    const started = await client.call('thread/start', {
+      cwd: tempDir(),
+      config: {
+        model_reasoning_effort: 'high',
+        'sandbox_workspace_write.network_access': true,
+        sandbox_mode: 'workspace-write',
+      },
+    });
+    expect(started).toMatchObject({
+      reasoningEffort: 'high',
+      sandbox: { type: 'workspaceWrite', networkAccess: true },
+    });
+    const { turn } = await client.call('turn/start', {
+      threadId: started.thread.id,
+      input: [{ type: 'text', text: 'hi' }],
+    });
+    await client.turnCompleted(turn.id);
+    expect(client.notifications('item/agentMessage/delta')).toEqual([]);
+    expect(client.notifications('thread/status/changed')).toEqual([]);
+    expect(client.notifications('item/completed', (p) => p.item.type === 'agentMessage')).toHaveLength(1);
+    expect(JSON.stringify(emulator.requests[0]!.body?.reasoning)).toContain('high');
+    const bad = await client.request('thread/start', { config: { model_context_window: 'many' } });
+    expect(bad.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('model_context_window'),
+    });
+    expect(client.schemaProblems()).toEqual([]);
+  });
 });

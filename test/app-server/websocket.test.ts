@@ -4,12 +4,20 @@
  * resume, fork, archive, compaction). Every message the server sends is checked against Codex's
  * v2 JSON Schema.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppServer, listenWebSocket, type WebSocketListener } from '../../src/app-server/index.js';
+import {
+  AppServer,
+  listenWebSocket,
+  runAppServer,
+  type WebSocketListener,
+} from '../../src/app-server/index.js';
 import { type Emulator, type RecordedRequest, respond, say, startEmulator } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
-import { connectWs, serverEnv, type WsClient } from './support/harness.js';
+import { connectWs, serverEnv, spawnServer, type WsClient } from './support/harness.js';
 import type { ProtocolClient } from './support/protocol-client.js';
 
 const TOKEN = 'secret-token-for-tests';
@@ -225,5 +233,45 @@ describe('spool app-server on WebSocket', () => {
     const unknown = await second.request('thread/resume', { threadId: 'no-such-thread' });
     expect(unknown.error.message).toBe('no recorded thread has the id no-such-thread');
     expect(second.schemaProblems()).toEqual([]);
+  });
+
+  it('runs as a process listening on ws:// with a token file, until SIGTERM', async () => {
+    emulator = await startEmulator({});
+    const tokenFile = path.join(tempDir(), 'token');
+    fs.writeFileSync(tokenFile, `${TOKEN}\n`);
+    const child = spawnServer(serverEnv(emulator), [
+      '--listen',
+      'ws://127.0.0.1:0',
+      '--ws-token-file',
+      tokenFile,
+    ]);
+    await expect
+      .poll(() => /listening on (ws:\S+)/.exec(child.stderr())?.[1], { timeout: 20_000 })
+      .toBeTruthy();
+    const url = /listening on (ws:\S+)/.exec(child.stderr())![1]!;
+    expect(await httpGet(`${url.replace('ws://', 'http://')}/readyz`)).toBe(200);
+    const ws = await connectWs(url, TOKEN);
+    clients.push(ws);
+    await ws.client.initialize();
+    expect(await ws.client.call('thread/loaded/list', {})).toEqual({ data: [], nextCursor: null });
+    child.child.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(ws.client.schemaProblems()).toEqual([]);
+  });
+
+  it('refuses to listen on ws:// without a token, or on an address it cannot parse', async () => {
+    let said = '';
+    const stderr = new Writable({
+      write(chunk, _encoding, done) {
+        said += chunk;
+        done();
+      },
+    });
+    expect(await runAppServer({ listen: 'ws://127.0.0.1:0', env: {}, stderr })).toBe(2);
+    expect(said).toContain(
+      'a WebSocket listener requires a bearer token: give --ws-token-file FILE or set SPOOL_APP_SERVER_TOKEN',
+    );
+    expect(await runAppServer({ listen: 'tcp://somewhere', env: {}, stderr })).toBe(2);
+    expect(said).toContain('--listen takes stdio:// or ws://HOST:PORT, not "tcp://somewhere"');
   });
 });

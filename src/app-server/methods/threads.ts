@@ -1,7 +1,6 @@
 /** thread/start, thread/resume, thread/fork, thread/list, thread/read, thread/archive, thread/compact/start. */
 import { z } from 'zod';
 import { SessionLockedError } from '../../store/errors.js';
-import { readRollout } from '../../store/rollout-reader.js';
 import { invalidRequest } from '../jsonrpc.js';
 import type { LoadedThread } from '../loaded-thread.js';
 import {
@@ -18,6 +17,7 @@ import {
   findStoredThread,
   listStoredThreads,
   readRecordedTurns,
+  readSessionMeta,
   storedThreadInfo,
 } from '../stored-threads.js';
 import { type Json, threadObject, threadSettingsFields, type V2Turn } from '../v2-shapes.js';
@@ -52,8 +52,13 @@ export const threadMethods: MethodTable = {
 
   'thread/resume': defineMethod(ThreadResumeParams, (ctx, params) => {
     const { threadId, excludeTurns, ...overrides } = params;
-    const { loaded, turns } = ctx.server.threads.resume(threadId, overrides);
+    const { loaded, turns, warnings } = ctx.server.threads.resume(threadId, overrides);
     loaded.subscribe(ctx.connection);
+    ctx.after(() => {
+      for (const message of warnings ?? []) ctx.connection.notify('warning', { threadId, message });
+      // Startup warnings (project docs) of a thread loaded just now.
+      loaded.thread.announce();
+    });
     return openedResponse(loaded, excludeTurns ? [] : turns);
   }),
 
@@ -89,12 +94,9 @@ export const threadMethods: MethodTable = {
       return { thread: loadedThreadObject(loaded, params.includeTurns ? threads.turnsOf(loaded) : []) };
     const stored = findStoredThread(threads.home, params.threadId);
     if (!stored) throw invalidRequest(`no thread has the id ${params.threadId}`);
-    const { turns, read } = params.includeTurns
-      ? readRecordedTurns(stored.listing.path)
-      : { turns: [], read: readRollout(stored.listing.path) };
-    return {
-      thread: threadObject(storedThreadInfo(stored.listing, read.meta.git), { type: 'notLoaded' }, turns),
-    };
+    const turns = params.includeTurns ? readRecordedTurns(stored.listing.path).turns : [];
+    const git = readSessionMeta(stored.listing.path)?.git;
+    return { thread: threadObject(storedThreadInfo(stored.listing, git), { type: 'notLoaded' }, turns) };
   }),
 
   'thread/archive': defineMethod(ThreadIdParams, async (ctx, params) => {
