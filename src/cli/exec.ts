@@ -205,6 +205,7 @@ async function runOpened(
     if (options.json) {
       for (const line of projector.project(event)) io.stdout.write(`${JSON.stringify(line)}\n`);
       if (event.type === 'warning') say(`warning: ${event.message}`);
+      if (event.type === 'turn.failed' && recorder.failure) say(`spool: ${event.error.message}`);
     } else {
       const text = formatHumanEvent(event);
       if (text !== undefined) say(text);

@@ -49,10 +49,8 @@ export interface ReadOptions {
   hooks?: FoldHooks;
 }
 
-interface VersionReader {
-  /** Applies one line after the meta line. */
-  (fold: RolloutFold, line: RolloutLine, where: string): void;
-}
+/** Applies one line after the meta line. */
+type VersionReader = (fold: RolloutFold, line: RolloutLine, where: string) => void;
 
 /** One reader per format version this Spool can read. */
 const READERS: Record<number, VersionReader> = {
