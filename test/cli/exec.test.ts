@@ -141,7 +141,7 @@ describe('spool exec (the built binary)', () => {
     expect(bad.stderr).toMatch(/-c approval_policy=sometimes: approval_policy: expected one of/);
   });
 
-  it('refuses shell commands outside danger-full-access and tells the model why', async () => {
+  it('runs shell commands inside the sandbox (read-only by default) and tells the model what failed', async () => {
     const workdir = tempDir();
     emulator = await startEmulator({ script: [respond(shellCall('touch marker')), respond(say('ok'))] });
     const run = await runSpool([...EXEC, '--json', '-C', workdir, 'touch it'], { env: envFor(emulator) });
@@ -150,9 +150,27 @@ describe('spool exec (the built binary)', () => {
     const output = (emulator.requests[1]!.body!.input as Array<Record<string, unknown>>).find(
       (i) => i.type === 'function_call_output',
     );
-    expect(output!.output).toMatch(/danger-full-access/);
-    const declined = jsonLines(run.stdout).find((e) => e.type === 'item.completed');
-    expect(declined).toMatchObject({ item: { type: 'command_execution', status: 'declined' } });
+    expect(output!.output).toMatch(/Read-only file system/);
+    const item = jsonLines(run.stdout).find((e) => e.type === 'item.completed');
+    expect(item).toMatchObject({ item: { type: 'command_execution', status: 'failed', exit_code: 1 } });
+  });
+
+  it('-s workspace-write writes inside the cwd, not outside it', async () => {
+    const workdir = tempDir();
+    const outside = fs.mkdtempSync('/var/tmp/spool-outside-');
+    try {
+      emulator = await startEmulator({
+        script: [respond(shellCall(`touch inside; touch ${outside}/escaped`)), respond(say('ok'))],
+      });
+      const run = await runSpool([...EXEC, '--json', '-s', 'workspace-write', '-C', workdir, 'touch'], {
+        env: envFor(emulator),
+      });
+      expect(run.code).toBe(0);
+      expect(fs.existsSync(path.join(workdir, 'inside'))).toBe(true);
+      expect(fs.existsSync(path.join(outside, 'escaped'))).toBe(false);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('exits 130 on SIGINT and kills the running command', async () => {
