@@ -12,7 +12,8 @@
  *   itself from the approval request. When the user agrees, the tool's own item for the same
  *   command (or the next file change) takes over that id; when they decline, the item completes as
  *   `declined` at once, and the tool's own "declined" report of the same command is not repeated.
- * - Work outside a turn (manual compaction) is wrapped in a turn of its own.
+ * - Work outside a turn (manual compaction) is wrapped in a turn of its own; items reported for a
+ *   turn that has ended are not shown (v2 has no items outside turns).
  */
 import { uuidv7 } from '../agent/ids.js';
 import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js';
@@ -100,8 +101,8 @@ export class EventProjector {
       case 'item.started':
       case 'item.updated':
       case 'item.completed':
-        this.ensureTurn(event.turn_id, out);
-        this.onItem(event, out);
+        // v2 has no items outside turns: a late report of a finished turn's item is not shown.
+        if (this.turn?.id === event.turn_id) this.onItem(event, out);
         break;
       case 'item.delta': {
         const open = this.open.get(event.item_id);
@@ -145,7 +146,6 @@ export class EventProjector {
         );
         break;
       case 'approval.requested':
-        this.ensureTurn(event.turn_id, out);
         this.onApprovalRequested(event, out);
         break;
       case 'approval.resolved':
@@ -236,10 +236,6 @@ export class EventProjector {
       this.startItem(item, turnId, out);
       this.completeItem(item, turnId, out);
     }
-  }
-
-  private ensureTurn(turnId: string, out: Outgoing[]): void {
-    if (!this.turn) this.beginTurn(turnId, true, out);
   }
 
   private endTurn(turnId: string, status: V2Turn['status'], error: Json | null, out: Outgoing[]): void {

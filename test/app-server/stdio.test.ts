@@ -151,6 +151,8 @@ describe('spool app-server on stdio', () => {
     );
     expect(finals[0]).toMatchObject({ status: 'completed', exitCode: 0 });
     expect(finals[1]).toMatchObject({ status: 'declined' });
+    // One item per command: the tool's own items continued the asked ones.
+    expect(client.notifications('item/completed', (p) => p.item.type === 'commandExecution')).toHaveLength(2);
     expect(client.schemaProblems()).toEqual([]);
   });
 
