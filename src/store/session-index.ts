@@ -114,17 +114,22 @@ function parseLines(text: string): unknown[] {
   }
 }
 
-function loadIndex(file: string): { entries: Map<string, IndexEntry>; lines: number } {
+/** The index's entries by rollout path; `lines` counts every line, `invalid` the unusable ones. */
+function loadIndex(file: string): { entries: Map<string, IndexEntry>; lines: number; invalid: number } {
   const entries = new Map<string, IndexEntry>();
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return { entries, lines: 0 };
+    return { entries, lines: 0, invalid: 0 };
   }
   const values = parseLines(text);
-  for (const value of values) if (validEntry(value)) entries.set(value.path, value);
-  return { entries, lines: values.length };
+  let invalid = 0;
+  for (const value of values) {
+    if (validEntry(value)) entries.set(value.path, value);
+    else invalid++;
+  }
+  return { entries, lines: values.length, invalid };
 }
 
 /** Summarises `file` anew, or continues `previous` from the offset it covers. */
@@ -181,10 +186,15 @@ function serialize(entries: IndexEntry[]): string {
   return entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
 }
 
+/** Whether the index holds so many superseded or unusable lines that it should be rewritten. */
+function needsRewrite(lines: number, invalid: number, live: number): boolean {
+  return invalid > 0 || lines > 2 * live + 64;
+}
+
 /** Best effort: the index is a cache, and listing works without it (only slower). */
-function persist(file: string, all: IndexEntry[], changed: IndexEntry[], lines: number): void {
+function persist(file: string, all: IndexEntry[], changed: IndexEntry[], rewrite: boolean): void {
   try {
-    if (lines + changed.length > 2 * all.length + 64) {
+    if (rewrite) {
       const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       fs.writeFileSync(temp, serialize(all));
       fs.renameSync(temp, file);
@@ -202,7 +212,7 @@ function persist(file: string, all: IndexEntry[], changed: IndexEntry[], lines: 
  */
 export function listSessions(home: string): SessionListing[] {
   const file = indexPath(home);
-  const { entries, lines } = loadIndex(file);
+  const { entries, lines, invalid } = loadIndex(file);
   const all: IndexEntry[] = [];
   const changed: IndexEntry[] = [];
   for (const rollout of rolloutFiles(home)) {
@@ -224,7 +234,8 @@ export function listSessions(home: string): SessionListing[] {
     }
     all.push(entry);
   }
-  if (changed.length > 0 || lines > 2 * all.length + 64) persist(file, all, changed, lines);
+  const rewrite = needsRewrite(lines + changed.length, invalid, all.length);
+  if (changed.length > 0 || rewrite) persist(file, all, changed, rewrite);
   const root = `${sessionsDir(home)}${path.sep}`;
   return all.map((entry) => listing(entry, root));
 }

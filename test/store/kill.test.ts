@@ -20,6 +20,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readRollout } from '../../src/store/rollout-reader.js';
 import { chunkText } from '../emulator/ids.js';
 import {
+  CACHE_STEP_TOKENS,
+  cachedTokensForPrefix,
   type Emulator,
   type RecordedRequest,
   respond,
@@ -202,9 +204,6 @@ describe('kill -9 and resume (the built binary)', () => {
           killNow();
         }
         const result = await live.done;
-        process.stderr.write(
-          `RUN ${run} ${point?.phase}@${point?.step} t=${Date.now() % 100000} sig=${result.signal} code=${result.code} reqs=${emulator.requests.length} err=${result.stderr.slice(0, 300)}\n`,
-        );
         if (!point) {
           // The last run finishes the session.
           expect(result.code, result.stderr).toBe(0);
@@ -275,6 +274,11 @@ function checkResume(kill: KillRecord, first: RecordedRequest): void {
   const before = itemsText(inputOf(last));
   const after = itemsText(inputOf(first));
   expect(after.slice(0, before.length), where).toEqual(before);
+  // So the provider's prefix cache is warm: all of the last request's prompt is a cached prefix.
+  expect(first.cachedTokens, where).toBeGreaterThanOrEqual(
+    cachedTokensForPrefix(last.inputTokens) - CACHE_STEP_TOKENS,
+  );
+  expect(first.cachedTokens, where).toBeGreaterThan(0);
   const input = inputOf(first);
   expect(input.at(-1), where).toEqual({
     type: 'message',

@@ -45,10 +45,13 @@ describe('session list and index', () => {
     expect(refreshed.tokens.input_tokens).toBe(18000);
     expect(refreshed.first_prompt).toBe(first.first_prompt);
 
-    // A deleted session disappears; a corrupt index line is ignored.
+    // A deleted session disappears; a corrupt index line is ignored, then the index is rewritten.
     fs.rmSync(generated[0]!.path);
     fs.appendFileSync(indexPath(home), '{"v":1,"path":\n');
     expect(listSessions(home).map((s) => s.id)).not.toContain(generated[0]!.id);
+    const rewritten = fs.readFileSync(indexPath(home), 'utf8').trim().split('\n');
+    expect(rewritten).toHaveLength(11);
+    for (const line of rewritten) expect(() => JSON.parse(line)).not.toThrow();
     expect(listSessions(home)).toHaveLength(11);
   });
 
