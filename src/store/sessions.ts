@@ -249,18 +249,19 @@ export function forkSession(home: string, ref: SessionRef, options: { at?: numbe
     spool_version: VERSION,
     forked_from: { thread_id: read.meta.id, turn: read.turns },
   };
-  const body = readRange(found.path, read.metaBytes, read.endOffset);
-  const closing = closingLines(read)
-    .map(([type, payload]) => serializeLine(type, payload, now))
-    .join('');
+  const closing = closingLines(read).map(([type, payload]) => serializeLine(type, payload, now));
+  const data = Buffer.concat([
+    Buffer.from(serializeLine('session_meta', meta, now)),
+    readRange(found.path, read.metaBytes, read.endOffset),
+    Buffer.from(closing.join('')),
+  ]);
+  // Written whole under a temporary name, then renamed: a fork appears complete or not at all.
   const temp = `${file}.tmp-${process.pid}`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const fd = fs.openSync(temp, 'wx', 0o600);
     try {
-      fs.writeSync(fd, serializeLine('session_meta', meta, now));
-      fs.writeSync(fd, body);
-      fs.writeSync(fd, closing);
+      fs.writeFileSync(fd, data);
       fs.fdatasyncSync(fd);
     } finally {
       fs.closeSync(fd);

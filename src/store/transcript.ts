@@ -3,7 +3,7 @@
  * prompt, the model's messages and reasoning summaries, tool calls and their outputs, and the
  * turn's outcome and tokens. The history shown is the one resume would continue from.
  */
-import type { SpoolEvent, Usage } from '../protocol/events.js';
+import { emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { messageText } from '../protocol/items.js';
 import { readRollout } from './rollout-reader.js';
@@ -85,12 +85,7 @@ function outcome(event: SpoolEvent, usage: Usage): string | undefined {
 
 export function renderTranscript(file: string): string {
   const blocks: string[] = [];
-  let turnUsage: Usage = {
-    input_tokens: 0,
-    cached_input_tokens: 0,
-    output_tokens: 0,
-    reasoning_output_tokens: 0,
-  };
+  let turnUsage: Usage = emptyUsage();
   let inTurn = false;
   // Items committed between turns (context updates) belong to the next turn's start.
   let between: HistoryItem[] = [];
@@ -103,7 +98,7 @@ export function renderTranscript(file: string): string {
         if (turn > 1) blocks.push(...contextItems);
         between = [];
         inTurn = true;
-        turnUsage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
+        turnUsage = emptyUsage();
       },
       committed: (items) => {
         if (!inTurn) between.push(...items);
