@@ -12,7 +12,8 @@
  * - `commit`           {received: n}: the first n received items since the last commit join history,
  *                      the rest are dropped; or {outputs: [call_id…]}: those tool outputs join history
  * - `item`             HistoryItem committed as is (prompts, initial context, context updates, closures)
- * - `event`            SpoolEvent worth keeping (turn outcomes, usage, warnings, approvals)
+ * - `compacted`        {history: HistoryItem[]}: compaction replaced the whole history with this one
+ * - `event`            SpoolEvent worth keeping (turn outcomes, usage, warnings, approvals, compactions)
  */
 import type { SpoolEvent } from '../protocol/events.js';
 
@@ -50,6 +51,7 @@ export type LineType =
   | 'tool_output'
   | 'commit'
   | 'item'
+  | 'compacted'
   | 'event';
 
 export interface CommitPayload {
@@ -81,6 +83,7 @@ const TURN_ENDS: ReadonlySet<SpoolEvent['type']> = new Set([
 ]);
 
 export function isKeptEvent(event: SpoolEvent): boolean {
+  if (event.type === 'item.completed') return event.item.type === 'context_compaction';
   return KEPT_EVENTS.has(event.type);
 }
 

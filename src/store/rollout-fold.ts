@@ -37,6 +37,8 @@ export interface Closure {
 export interface FoldHooks {
   turnStarted?(turn: number, context: TurnContextRecord, timestamp: string): void;
   committed?(items: HistoryItem[], timestamp: string): void;
+  /** Compaction replaced the history with `history`. */
+  compacted?(history: HistoryItem[], timestamp: string): void;
   event?(event: SpoolEvent, timestamp: string): void;
 }
 
@@ -105,6 +107,15 @@ export class RolloutFold {
         this.pendingReceived = [];
         this.commit([historyItem(line.payload, where)], line.timestamp);
         return;
+      case 'compacted': {
+        const history = record(line.payload, where).history;
+        if (!Array.isArray(history)) throw new RolloutFormatError(`${where}: compacted without a history`);
+        this.replace(
+          history.map((item, i) => historyItem(item, `${where} (item ${i})`)),
+          line.timestamp,
+        );
+        return;
+      }
       case 'event': {
         const event = record(line.payload, where);
         if (typeof event.type !== 'string') throw new RolloutFormatError(`${where}: event without type`);
@@ -162,6 +173,20 @@ export class RolloutFold {
       return;
     }
     throw new RolloutFormatError(`${where}: commit without received count or outputs`);
+  }
+
+  /** Compaction: the history starts over from `history`; nothing received before it is pending. */
+  private replace(history: HistoryItem[], timestamp: string): void {
+    this.history.length = 0;
+    this.pendingReceived = [];
+    this.pendingOutputs.clear();
+    this.unanswered.clear();
+    this.history.push(...history);
+    for (const item of history) {
+      if (isToolCall(item)) this.unanswered.set(item.call_id, item);
+      else if (isToolOutput(item)) this.unanswered.delete(item.call_id);
+    }
+    this.hooks.compacted?.(history, timestamp);
   }
 
   private commit(items: HistoryItem[], timestamp: string): void {

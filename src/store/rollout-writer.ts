@@ -12,7 +12,7 @@
  *
  * Failures (disk full, permissions): the first failed write stops the thread's turn (via
  * `onFailure`) and is thrown from the loop's synchronous path (`received`, `committed`,
- * `turnStarted`), so a call that could not be recorded is never started. `toolOutput` and `event`
+ * `compacted`, `turnStarted`), so a call that could not be recorded is never started. `toolOutput` and `event`
  * never throw (they run where a throw would go unhandled); every later write is refused, so the
  * file ends with its last complete line.
  */
@@ -81,6 +81,12 @@ export class RolloutRecorder implements ThreadRecorder {
     );
     this.pendingReceived = [];
     for (const item of items) if (isToolOutput(item)) this.pendingOutputs.delete(item.call_id);
+  }
+
+  compacted(history: HistoryItem[]): void {
+    this.write([['compacted', { history }]], true);
+    this.pendingReceived = [];
+    this.pendingOutputs.clear();
   }
 
   turnStarted(context: TurnContextRecord): void {

@@ -76,6 +76,9 @@ function outcome(event: SpoolEvent, usage: Usage): string | undefined {
       return `_Turn interrupted · tokens: ${tokens(usage)}_`;
     case 'warning':
       return `> **Warning:** ${event.message}`;
+    case 'item.completed':
+      if (event.item.type !== 'context_compaction') return undefined;
+      return `_Context compacted (${event.item.trigger}, ${event.item.mode}): ${event.item.tokens_before.toLocaleString('en-US')} → ${event.item.tokens_after?.toLocaleString('en-US') ?? '?'} tokens_`;
     case 'approval.resolved':
       return `_Approval ${event.id}: ${event.decision}${event.reason ? ` (${event.reason})` : ''}_`;
     default:
@@ -99,6 +102,9 @@ export function renderTranscript(file: string): string {
         between = [];
         inTurn = true;
         turnUsage = emptyUsage();
+      },
+      compacted: (history) => {
+        blocks.push(`_The history was replaced by its compacted form (${history.length} items)._`);
       },
       committed: (items) => {
         if (!inTurn) between.push(...items);

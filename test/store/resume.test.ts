@@ -11,6 +11,7 @@ import { SessionLockedError } from '../../src/store/errors.js';
 import { lockPathFor } from '../../src/store/paths.js';
 import { readRollout } from '../../src/store/rollout-reader.js';
 import { forkSession, openSession, resumeSession, startSession } from '../../src/store/sessions.js';
+import { renderTranscript } from '../../src/store/transcript.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { call, type Emulator, respond, say, startEmulator, think } from '../emulator/index.js';
 import { clientFor, tempDir, testSettings } from '../support/thread.js';
@@ -81,6 +82,32 @@ describe('resume (library)', () => {
     // And the provider's prefix cache is warm for the resumed request.
     expect(e.requests[2]!.cachedTokens).toBe(eU.requests[2]!.cachedTokens);
     expect(e.requests[2]!.cachedTokens).toBeGreaterThan(0);
+    expect(e.problems).toEqual([]);
+  });
+
+  it('restores a compacted history: the log starts over from the compacted form', async () => {
+    const cwd = tempDir();
+    const home = tempDir('spool-home-');
+    const e = await emulatorWith({ script: [...twoTurnScript(), respond(say('Third answer.'))] });
+    const session = startSession({ ...runtime(e, cwd, home), home, providerId: 'openai' });
+    await session.thread.runTurn('first');
+    expect(await session.thread.compact()).toBe(true);
+    expect(session.thread.history.some((item) => item.type === 'compaction')).toBe(true);
+    await session.thread.runTurn('second');
+    const liveNext = wireBody(() => session.thread.buildRequest());
+    const liveHistory = [...session.thread.history];
+    await session.thread.close();
+
+    const read = readRollout(session.path);
+    expect(read.history).toEqual(liveHistory);
+    expect(fs.readFileSync(session.path, 'utf8')).toMatch(/"type":"compacted"/);
+    const transcript = renderTranscript(session.path);
+    expect(transcript).toMatch(/_Context compacted \(manual, remote\): [\d,]+ → [\d,]+ tokens_/);
+    expect(transcript).toContain('_The history was replaced by its compacted form');
+    const resumed = resumeSession({ ...runtime(e, cwd, home), home, session: { id: session.thread.id } });
+    expect(wireBody(() => resumed.thread.buildRequest())).toBe(liveNext);
+    expect((await resumed.thread.runTurn('third')).status).toBe('completed');
+    await resumed.thread.close();
     expect(e.problems).toEqual([]);
   });
 
