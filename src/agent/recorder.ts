@@ -29,5 +29,5 @@ export interface ThreadRecorder {
    * The history was replaced by compaction: from here on, `history` is the whole history (a reader
    * starts over from it). The only time history is not appended to.
    */
-  compacted?(history: HistoryItem[]): void;
+  compacted?(history: HistoryItem[], snapshot?: ContextSnapshot): void;
 }

@@ -283,7 +283,7 @@ export class Thread {
     this.items.push(...result.history);
     if (observation) this.context = observation.snapshot;
     this.lengthAfterCompaction = this.items.length;
-    this.options.recorder?.compacted?.(result.history);
+    this.options.recorder?.compacted?.(result.history, this.context);
     return true;
   }
 
@@ -330,9 +330,19 @@ export class Thread {
 
     const emit = (event: SpoolEvent) => this.events.emit(event);
     const newItemId = () => `item_${this.itemCounter++}`;
+    // A tool's "completed" items wait until its output is durable: a front end never shows as
+    // finished what a crash could then answer with "aborted".
+    const held = new Map<string, ThreadItem[] | undefined>();
     const tools = new ToolRunner({
       registry: this.registry,
-      context: (call, callSignal) => this.toolContext(call, callSignal, turnId, newItemId),
+      context: (call, callSignal) => {
+        held.set(call.call_id, []);
+        return this.toolContext(call, callSignal, turnId, newItemId, (item) => {
+          const waiting = held.get(call.call_id);
+          if (waiting) waiting.push(item);
+          else emit({ type: 'item.completed', turn_id: turnId, item });
+        });
+      },
       onRejected: (_call, message) => {
         emit({ type: 'item.completed', turn_id: turnId, item: { id: newItemId(), type: 'error', message } });
       },
@@ -347,7 +357,13 @@ export class Thread {
         emit,
         commit: (items) => this.commit(items),
         received: (item) => this.options.recorder?.received(item),
-        toolOutput: (item) => this.options.recorder?.toolOutput(item),
+        toolOutput: (item) => {
+          this.options.recorder?.toolOutput(item);
+          const waiting = held.get(item.call_id);
+          held.set(item.call_id, undefined);
+          for (const completed of waiting ?? [])
+            emit({ type: 'item.completed', turn_id: turnId, item: completed });
+        },
         buildRequest: () => {
           const request = this.buildRequest();
           this.lastRequestEstimate = estimateRequest(request);
@@ -380,6 +396,7 @@ export class Thread {
     signal: AbortSignal,
     turnId: string,
     newItemId: () => string,
+    completed: (item: ThreadItem) => void,
   ): ToolContext {
     const s = this.currentSettings;
     const emitItem = (type: 'item.started' | 'item.updated' | 'item.completed', item: ThreadItem) =>
@@ -400,7 +417,7 @@ export class Thread {
         newItemId,
         started: (item) => emitItem('item.started', item),
         updated: (item) => emitItem('item.updated', item),
-        completed: (item) => emitItem('item.completed', item),
+        completed,
         outputDelta: (itemId, delta) =>
           this.events.emit({
             type: 'item.delta',

@@ -13,6 +13,7 @@ import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config
 import { findGitRoot } from '../context/project-docs.js';
 import { createModelClient } from '../model/client-factory.js';
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
+import type { ContentPart } from '../protocol/items.js';
 import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
 import {
   type OpenedSession,
@@ -22,9 +23,11 @@ import {
   startSession,
 } from '../store/sessions.js';
 import { createDefaultTools } from '../tools/default-tools.js';
+import { attachMcpTools } from '../tools/mcp/attach.js';
 import { askOnTerminal, NON_INTERACTIVE_REASON } from './exec-approvals.js';
-import { formatHumanEvent } from './exec-human.js';
+import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
+import { imageInput } from './image-input.js';
 
 export interface ExecOptions extends CliFlags {
   prompt?: string;
@@ -32,6 +35,8 @@ export interface ExecOptions extends CliFlags {
   outputLastMessage?: string;
   skipGitRepoCheck?: boolean;
   outputSchemaFile?: string;
+  /** `--image FILE` (repeatable): images attached to the prompt. */
+  images?: string[];
   /** `exec resume`: the session to continue (an id or unique prefix, or the latest). */
   resume?: { id?: string; last?: boolean; all?: boolean };
 }
@@ -154,11 +159,18 @@ async function runOpened(
     );
     return EXIT.usage;
   }
-  if (!runtime.endpoint.apiKey && runtime.endpoint.baseURL === 'https://api.openai.com/v1') {
-    say(
-      `spool: no API key. Set ${runtime.endpoint.errorContext.apiKeyEnvVar} (or point OPENAI_BASE_URL at a server that needs none).`,
-    );
+  for (const warning of runtime.warnings) say(`spool: warning: ${warning}`);
+  const keyProblem = missingKeyMessage(runtime.provider);
+  if (keyProblem) {
+    say(`spool: ${keyProblem}`);
     return EXIT.failed;
+  }
+  let images: ContentPart[];
+  try {
+    images = (options.images ?? []).map((file) => imageInput(file, runtime.settings.cwd));
+  } catch (err) {
+    say(`spool: ${(err as Error).message}`);
+    return EXIT.usage;
   }
   if (!options.skipGitRepoCheck && !findGitRoot(runtime.settings.cwd) && !options.json) {
     say(
@@ -166,11 +178,18 @@ async function runOpened(
     );
   }
 
-  const tools = createDefaultTools(runtime.settings);
+  const tools = await attachMcpTools(createDefaultTools(runtime.settings), {
+    servers: runtime.config.mcp_servers,
+    spoolHome: runtime.home,
+    env: io.env,
+    cwd: runtime.settings.cwd,
+    onWarning: (message) => say(`warning: ${message}`),
+  });
   const threadRuntime = {
     client: createModelClient(runtime),
     settings: runtime.settings,
     tools: tools.registry,
+    ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
     onClose: tools.close,
   };
   let session: Session;
@@ -198,6 +217,7 @@ async function runOpened(
     };
 
   const projector = new ExecJsonProjector();
+  const formatHuman = createHumanFormatter();
   // A person can answer only on a terminal, and only when stdin was not the prompt.
   const interactive =
     !options.json && io.stdin.isTTY === true && options.prompt !== undefined && options.prompt !== '-';
@@ -207,7 +227,7 @@ async function runOpened(
       if (event.type === 'warning') say(`warning: ${event.message}`);
       if (event.type === 'turn.failed' && recorder.failure) say(`spool: ${event.error.message}`);
     } else {
-      const text = formatHumanEvent(event);
+      const text = formatHuman(event);
       if (text !== undefined) say(text);
     }
   };
@@ -238,7 +258,9 @@ async function runOpened(
     thread.announce();
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
     try {
-      outcome = await thread.runTurn(prompt);
+      outcome = await thread.runTurn(
+        images.length > 0 ? [{ type: 'input_text', text: prompt }, ...images] : prompt,
+      );
     } catch (err) {
       // The log could not be written where the loop cannot go on (the loop throws it): the turn
       // stopped before anything unrecorded could run.

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CliFlags } from '../config/runtime.js';
 import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+import { addMcpCommands } from './mcp-command.js';
 import { VERSION } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -88,7 +89,11 @@ export function buildProgram(): Command {
     .option('--experimental-json', 'alias of --json')
     .option('-o, --output-last-message <file>', 'also write the final message to this file')
     .option('--output-schema <file>', 'JSON Schema the final message must follow')
-    .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository');
+    .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository')
+    .option('-i, --image <file>', 'attach an image to the prompt (repeatable)', collect, [])
+    // Accepted for drop-in compatibility with @openai/codex-sdk, which passes them; no effect here.
+    .addOption(new Option('--thread-source <source>').hideHelp())
+    .addOption(new Option('--cyber-access-program <program>').hideHelp());
   const runExecWith = async (
     prompt: string | undefined,
     opts: Record<string, unknown>,
@@ -103,6 +108,7 @@ export function buildProgram(): Command {
         outputLastMessage: opts.outputLastMessage as string | undefined,
         outputSchemaFile: opts.outputSchema as string | undefined,
         skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
+        images: (opts.image as string[] | undefined) ?? [],
         ...(resume ? { resume } : {}),
       },
       stdio(),
@@ -194,6 +200,33 @@ export function buildProgram(): Command {
       const { runModels } = await import('./models-command.js');
       process.exitCode = await runModels({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
     });
+
+  addRuntimeOptions(
+    program
+      .command('app-server')
+      .description("serve Codex's app-server protocol (JSON-RPC v2) on stdio or a WebSocket"),
+  )
+    .option('--listen <url>', 'stdio:// (default) or ws://HOST:PORT', 'stdio://')
+    .option('--ws-token-file <file>', 'WebSocket bearer token file (default: $SPOOL_APP_SERVER_TOKEN)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runAppServer } = await import('../app-server/run.js');
+      process.exitCode = await runAppServer({
+        flags: await flagsFrom(opts),
+        listen: opts.listen as string,
+        wsTokenFile: opts.wsTokenFile as string | undefined,
+      });
+    });
+
+  program
+    .command('apply-patch')
+    .description("apply a patch in Codex's format to the current directory (all or nothing)")
+    .argument('[patch]', 'the patch; `-` or omitted to read it from stdin')
+    .action(async (patch: string | undefined) => {
+      const { runApplyPatchCommand } = await import('./apply-patch-command.js');
+      process.exitCode = await runApplyPatchCommand(patch, { cwd: process.cwd(), ...stdio() });
+    });
+
+  addMcpCommands(program, stdio);
 
   return program;
 }

@@ -108,8 +108,10 @@ export class RolloutFold {
         this.commit([historyItem(line.payload, where)], line.timestamp);
         return;
       case 'compacted': {
-        const history = record(line.payload, where).history;
+        const { history, snapshot } = record(line.payload, where);
         if (!Array.isArray(history)) throw new RolloutFormatError(`${where}: compacted without a history`);
+        // The fresh initial context of a compaction describes the situation from here on.
+        if (snapshot && typeof snapshot === 'object') this.lastContext = snapshot as ContextSnapshot;
         this.replace(
           history.map((item, i) => historyItem(item, `${where} (item ${i})`)),
           line.timestamp,

@@ -83,8 +83,8 @@ export class RolloutRecorder implements ThreadRecorder {
     for (const item of items) if (isToolOutput(item)) this.pendingOutputs.delete(item.call_id);
   }
 
-  compacted(history: HistoryItem[]): void {
-    this.write([['compacted', { history }]], true);
+  compacted(history: HistoryItem[], snapshot?: ContextSnapshot): void {
+    this.write([['compacted', snapshot ? { history, snapshot } : { history }]], true);
     this.pendingReceived = [];
     this.pendingOutputs.clear();
   }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { uuidv7 } from '../agent/ids.js';
 import type { TurnContextRecord } from '../agent/recorder.js';
 import type { ThreadSettings } from '../agent/settings.js';
-import { Thread } from '../agent/thread.js';
+import { Thread, type ThreadOptions } from '../agent/thread.js';
 import { VERSION } from '../cli/version.js';
 import type { ModelClient } from '../model/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -34,6 +34,8 @@ export interface ThreadRuntime {
   client: ModelClient;
   settings: ThreadSettings;
   tools: ToolRegistry;
+  /** Tool set changes (MCP) taken at turn boundaries, see ThreadOptions. */
+  toolUpdates?: ThreadOptions['toolUpdates'];
   /** Released when the thread closes, before the log is closed. */
   onClose?: () => Promise<void>;
 }
@@ -122,7 +124,12 @@ export function startSession(options: StartSessionOptions): Session {
 }
 
 function threadOptions(runtime: ThreadRuntime) {
-  return { client: runtime.client, settings: runtime.settings, tools: runtime.tools };
+  return {
+    client: runtime.client,
+    settings: runtime.settings,
+    tools: runtime.tools,
+    ...(runtime.toolUpdates ? { toolUpdates: runtime.toolUpdates } : {}),
+  };
 }
 
 /** A session read for resuming, with its lock held until it is resumed or released. */
