@@ -63,7 +63,13 @@ export const McpServerConfig = z
   .strict();
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
-export const ReasoningEffortValue = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+/**
+ * Reasoning effort: passed to the provider as given. Models keep adding levels (`xhigh`, `max`, …), so
+ * any non-empty word is accepted and the provider judges it.
+ */
+export const ReasoningEffortValue = z
+  .string()
+  .regex(/^[a-z_-]+$/, 'expected a reasoning effort such as "low", "medium" or "high"');
 export const ReasoningSummaryValue = z.enum(['auto', 'concise', 'detailed', 'none']);
 export const VerbosityValue = z.enum(['low', 'medium', 'high']);
 

@@ -9,7 +9,8 @@ import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ToolSpec } from '../tools/types.js';
 
-export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'none';
+/** `minimal` | `low` | `medium` | `high` | `xhigh` | `none` …: passed through as configured. */
+export type ReasoningEffort = string;
 export type ReasoningSummary = 'auto' | 'concise' | 'detailed' | 'none';
 
 export interface ModelRequest {
