@@ -86,6 +86,9 @@ export class Thread {
   /** Warnings found while building the thread, shown once a front end is listening. */
   private readonly startupWarnings: string[] = [];
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
+  /** The running turn's id, and input added to it (`steer`) that the loop has not taken yet. */
+  private activeTurnId: string | undefined;
+  private steered: ContentPart[][] = [];
 
   private currentSettings: ThreadSettings;
   private registry: ToolRegistry;
@@ -174,8 +177,20 @@ export class Thread {
       return await done;
     } finally {
       this.active = undefined;
+      this.activeTurnId = undefined;
       external?.removeEventListener('abort', onExternalAbort);
     }
+  }
+
+  /**
+   * Adds input to the running turn: it is committed as a user message before the turn's next model
+   * request (or, if the model had just answered, the turn goes on with it). Returns the running
+   * turn's id, or undefined when no turn is running (start one instead).
+   */
+  steer(input: UserInput): string | undefined {
+    if (!this.active || !this.activeTurnId) return undefined;
+    this.steered.push(typeof input === 'string' ? [{ type: 'input_text', text: input }] : input);
+    return this.activeTurnId;
   }
 
   /** Interrupts the running turn: the request and running tools are aborted; history stays well formed. */
@@ -304,6 +319,7 @@ export class Thread {
 
   private async turn(input: UserInput, signal: AbortSignal): Promise<TurnOutcome> {
     const turnId = uuidv7();
+    this.activeTurnId = turnId;
     const observation = observeContext(this.currentSettings, this.now());
     // Announce what changed since the model was last told (nothing earlier is rewritten).
     this.commit(contextUpdateMessages(this.context ?? UNKNOWN_CONTEXT, observation));
@@ -386,6 +402,13 @@ export class Thread {
           await this.compactNow('auto', turnId, compactSignal, newItemId);
         },
         compactForOverflow: (compactSignal) => this.compactNow('overflow', turnId, compactSignal, newItemId),
+        takeSteered: () => {
+          const inputs = this.steered.splice(0);
+          if (inputs.length === 0) return false;
+          this.commit(inputs.map((content) => ({ type: 'message', role: 'user', content })));
+          for (const content of inputs) emit({ type: 'input.steered', turn_id: turnId, content });
+          return true;
+        },
       },
       signal,
     );

@@ -41,6 +41,8 @@ export interface TurnDeps extends AttemptDeps {
   compactIfNeeded(signal: AbortSignal): Promise<void>;
   /** The server refused the input as too long: compact; false when that did not work. */
   compactForOverflow(signal: AbortSignal): Promise<boolean>;
+  /** Commits input the user added while the turn runs (turn/steer); true when there was some. */
+  takeSteered(): boolean;
 }
 
 export type TurnOutcome =
@@ -62,6 +64,7 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
   let overflowCompacted = false;
   for (;;) {
     if (signal.aborted) return interrupted();
+    deps.takeSteered();
     await deps.compactIfNeeded(signal);
     if (signal.aborted) return interrupted();
     const result = await runAttempt(deps, deps.buildRequest(), signal);
@@ -82,7 +85,8 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
         context_window: context.window,
       });
       if (result.finalMessage !== undefined) finalMessage = result.finalMessage;
-      if (result.toolCalls > 0) continue;
+      // More input arrived while the model answered: the turn goes on with it.
+      if (result.toolCalls > 0 || deps.takeSteered()) continue;
       if (signal.aborted) return interrupted();
       deps.emit({ type: 'turn.completed', turn_id: deps.turnId, usage });
       return { status: 'completed', usage, finalMessage };

@@ -155,6 +155,11 @@ export class LoadedThread {
     for (const connection of this.subscribers) connection.notify(method, params);
   }
 
+  /** Adds input to the running turn (turn/steer); the turn id, or undefined when none runs. */
+  steer(input: TurnStartParams['input']): string | undefined {
+    return this.thread.steer(contentFromInput(input, this.settings.cwd));
+  }
+
   /**
    * Starts a turn. Its notifications are held until `release` runs, so the client reads the
    * `turn/start` response (with the turn id) before `turn/started`.

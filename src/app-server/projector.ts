@@ -78,6 +78,8 @@ export class EventProjector {
     return this.turn?.id;
   }
 
+  private steeredCount = 0;
+
   /** The input of the turn about to start (shown as its `userMessage` item). */
   setNextInput(content: ContentPart[]): void {
     this.pendingInput = content;
@@ -103,6 +105,12 @@ export class EventProjector {
       case 'item.completed':
         // v2 has no items outside turns: a late report of a finished turn's item is not shown.
         if (this.turn?.id === event.turn_id) this.onItem(event, out);
+        break;
+      case 'input.steered':
+        if (this.turn?.id === event.turn_id) {
+          this.steeredCount++;
+          this.userMessage(event.content, `${event.turn_id}-steer-${this.steeredCount}`, event.turn_id, out);
+        }
         break;
       case 'item.delta': {
         const open = this.open.get(event.item_id);
@@ -226,16 +234,19 @@ export class EventProjector {
     out.push(this.status([]));
     const input = this.pendingInput;
     this.pendingInput = undefined;
-    if (input && !synthetic) {
-      const content = input.map((part) =>
-        part.type === 'input_image'
-          ? { type: 'image', url: part.image_url }
-          : { type: 'text', text: part.text, text_elements: [] },
-      );
-      const item = { type: 'userMessage', id: `${turnId}-input`, content };
-      this.startItem(item, turnId, out);
-      this.completeItem(item, turnId, out);
-    }
+    if (input && !synthetic) this.userMessage(input, `${turnId}-input`, turnId, out);
+  }
+
+  /** A `userMessage` item: the turn's input, or input steered into it. */
+  private userMessage(input: ContentPart[], id: string, turnId: string, out: Outgoing[]): void {
+    const content = input.map((part) =>
+      part.type === 'input_image'
+        ? { type: 'image', url: part.image_url }
+        : { type: 'text', text: part.text, text_elements: [] },
+    );
+    const item = { type: 'userMessage', id, content };
+    this.startItem(item, turnId, out);
+    this.completeItem(item, turnId, out);
   }
 
   private endTurn(turnId: string, status: V2Turn['status'], error: Json | null, out: Outgoing[]): void {

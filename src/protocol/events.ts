@@ -6,6 +6,7 @@
  * for the richer front ends. Every front end is a client of this one stream.
  */
 import { z } from 'zod';
+import { ContentPart } from './items.js';
 
 export const Usage = z.object({
   input_tokens: z.number().int().nonnegative(),
@@ -197,6 +198,8 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     /** Why it was decided without asking (no interactive front end, …). */
     reason: z.string().optional(),
   }),
+  /** Input the user added to a running turn (steer), now in history before the next request. */
+  z.object({ type: z.literal('input.steered'), turn_id: z.string(), content: z.array(ContentPart) }),
   /** A non-fatal problem the user should see (a warning). */
   z.object({ type: z.literal('warning'), message: z.string() }),
 ]);

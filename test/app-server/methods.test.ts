@@ -177,9 +177,12 @@ describe('model/list and config/read', () => {
 });
 
 describe('turns', () => {
-  it('refuses turn/steer with a clear error, and a second turn/start while one runs', async () => {
+  it('takes turn/steer input into the running turn, and refuses a second turn/start while one runs', async () => {
     const client = await setup({
-      script: [respond(say('A slow answer in many small pieces.'), { eventDelayMs: 40 })],
+      script: [
+        respond(say('A slow answer in many small pieces.'), { eventDelayMs: 40 }),
+        respond(say('Noted the extra input.')),
+      ],
     });
     const threadId = (await client.call('thread/start', { cwd: tempDir() })).thread.id;
     const { turn } = await client.call('turn/start', { threadId, input: [{ type: 'text', text: 'one' }] });
@@ -193,16 +196,24 @@ describe('turns', () => {
       input: [{ type: 'text', text: 'x' }],
     });
     expect(mismatch.error.message).toBe(`expectedTurnId other is not the running turn (${turn.id})`);
-    const steer = await client.request('turn/steer', {
+    const steer = await client.call('turn/steer', {
       threadId,
       expectedTurnId: turn.id,
-      input: [{ type: 'text', text: 'x' }],
+      input: [{ type: 'text', text: 'also mention x' }],
     });
-    expect(steer.error).toMatchObject({
-      code: -32600,
-      message: expect.stringContaining('turn/steer is not supported'),
-    });
+    expect(steer).toEqual({ turnId: turn.id });
     expect((await client.turnCompleted(turn.id)).params.turn.status).toBe('completed');
+    // The model answered once, saw the steered input, and answered again within the same turn.
+    const steered = client
+      .notifications('item/completed', (p) => p.turnId === turn.id)
+      .map((n) => n.item)
+      .filter((item) => item.type === 'userMessage');
+    expect(steered.map((item) => item.content[0].text)).toEqual(['one', 'also mention x']);
+    const agent = client
+      .notifications('item/completed', (p) => p.turnId === turn.id)
+      .map((n) => n.item)
+      .filter((item) => item.type === 'agentMessage');
+    expect(agent.at(-1).text).toBe('Noted the extra input.');
     const idle = await client.request('turn/steer', {
       threadId,
       expectedTurnId: turn.id,

@@ -11,20 +11,16 @@ export const turnMethods: MethodTable = {
     return { turn };
   }),
 
-  /**
-   * Adding input to a running turn needs the agent loop to take it before its next model request;
-   * the Thread API cannot do that yet, so the request is checked and then refused.
-   */
+  /** Adds input to the running turn: the loop takes it before its next model request. */
   'turn/steer': defineMethod(TurnSteerParams, (ctx, params) => {
     const loaded = ctx.server.threads.requireFor(ctx.connection, params.threadId);
     const active = loaded.activeTurnId;
     if (!active) throw invalidRequest(`no turn is running on thread ${params.threadId}; use turn/start`);
     if (active !== params.expectedTurnId)
       throw invalidRequest(`expectedTurnId ${params.expectedTurnId} is not the running turn (${active})`);
-    throw invalidRequest(
-      'turn/steer is not supported by Spool yet: a running turn cannot take more input. ' +
-        'Send it with turn/start when the turn completes, or turn/interrupt and start a new turn with it.',
-    );
+    const turnId = loaded.steer(params.input);
+    if (!turnId) throw invalidRequest(`the turn ${active} has just ended; use turn/start`);
+    return { turnId };
   }),
 
   'turn/interrupt': defineMethod(TurnInterruptParams, (ctx, params) => {
