@@ -25,6 +25,7 @@ export function describeApproval(request: ApprovalRequest): string {
     `  because: ${request.reason}`,
   ];
   for (const change of request.changes ?? []) lines.push(`  ${change.kind} ${change.path}`);
+  if (request.proposed_rule?.length) lines.push(`  rule if saved: ${request.proposed_rule.join(' ')}`);
   return lines.join('\n');
 }
 
