@@ -53,11 +53,6 @@ export interface ThreadOptions {
 
 export type UserInput = string | ContentPart[];
 
-/** Estimated prompt tokens of a request: instructions, tools and input, as the provider counts them. */
-function estimateRequest(request: ModelRequest): number {
-  return estimateTokens(request.instructions) + estimateTokens(request.tools) + estimateTokens(request.input);
-}
-
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
 const UNKNOWN_CONTEXT: ContextSnapshot = {
   cwd: '',
@@ -95,6 +90,9 @@ export class Thread {
   /** Provider tokens per estimated token, learned from usage (estimates are bytes/4). */
   private tokenCalibration = 1;
   private lastRequestEstimate = 0;
+  /** Running estimate of the history's tokens, and of the fixed part of a request. */
+  private historyTokens = 0;
+  private fixedEstimate: { instructions: string; registry: ToolRegistry; tokens: number } | undefined;
   /** History length right after the last compaction: never compact an unchanged history twice. */
   private lengthAfterCompaction = -1;
   /** The provider answered /responses/compact with an error once: use local checkpoints. */
@@ -107,6 +105,7 @@ export class Thread {
     this.currentSettings = options.settings;
     this.registry = options.tools;
     this.items = [...(options.history ?? [])];
+    this.historyTokens = estimateTokens(this.items);
     this.context = options.contextSnapshot;
     const recorder = options.recorder;
     if (recorder) this.events.subscribe((event) => recorder.event(event));
@@ -239,8 +238,26 @@ export class Thread {
 
   /** Tokens the next request would carry: the estimate, calibrated by the provider's counts. */
   contextTokens(): number {
-    const request = this.buildRequest();
-    return Math.round(estimateRequest(request) * this.tokenCalibration);
+    return Math.round(this.estimateNextRequest() * this.tokenCalibration);
+  }
+
+  /**
+   * Estimated prompt tokens of the next request — instructions, tools and history — kept up to date
+   * as items are committed, so asking is cheap on every step of a long turn.
+   */
+  private estimateNextRequest(): number {
+    const s = this.currentSettings;
+    if (
+      this.fixedEstimate?.instructions !== s.baseInstructions ||
+      this.fixedEstimate.registry !== this.registry
+    ) {
+      this.fixedEstimate = {
+        instructions: s.baseInstructions,
+        registry: this.registry,
+        tokens: estimateTokens(s.baseInstructions) + estimateTokens(this.registry.specs),
+      };
+    }
+    return this.fixedEstimate.tokens + this.historyTokens;
   }
 
   /**
@@ -296,6 +313,7 @@ export class Thread {
     }
     this.items.length = 0;
     this.items.push(...result.history);
+    this.historyTokens = estimateTokens(this.items);
     if (observation) this.context = observation.snapshot;
     this.lengthAfterCompaction = this.items.length;
     this.options.recorder?.compacted?.(result.history, this.context);
@@ -382,7 +400,7 @@ export class Thread {
         },
         buildRequest: () => {
           const request = this.buildRequest();
-          this.lastRequestEstimate = estimateRequest(request);
+          this.lastRequestEstimate = this.estimateNextRequest();
           return request;
         },
         recordUsage: (usage) => {
@@ -456,6 +474,7 @@ export class Thread {
   private commit(items: HistoryItem[]): void {
     if (items.length === 0) return;
     this.items.push(...items);
+    for (const item of items) this.historyTokens += estimateTokens(item);
     this.options.recorder?.committed(items);
   }
 }
