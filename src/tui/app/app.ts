@@ -1,0 +1,597 @@
+/**
+ * The interactive session: keys in, app-server protocol out, frames to the terminal. The app is a
+ * client of the app-server (in process); it holds only what the screen needs: the composer, the
+ * transcript's open entries, the approvals waiting for an answer, and the status line's figures.
+ */
+import type { AppServer, ServerNotification, ServerRequest } from '../../app-server/index.js';
+import { paint } from '../terminal/ansi.js';
+import { type Key, KeyParser } from '../terminal/keys.js';
+import { type Frame, LiveRenderer } from '../terminal/renderer.js';
+import type { TerminalIo } from '../terminal/terminal-io.js';
+import { truncateLine } from '../terminal/width.js';
+import { type ApprovalAnswer, answerForKey, approvalLines, type PendingApproval } from '../view/approval.js';
+import { Composer } from '../view/composer.js';
+import { FileIndex, type FuzzyMatch, fuzzyFind } from '../view/mentions.js';
+import type { Picker } from '../view/picker.js';
+import { statusLine } from '../view/status-line.js';
+import { Transcript } from '../view/transcript.js';
+import { sandboxName, type V2OpenedThread, type V2TokenUsage } from '../view/v2.js';
+import {
+  type CommandHost,
+  findCommand,
+  matchingCommands,
+  type NextTurnSettings,
+  type SlashCommand,
+} from './commands.js';
+import { appendHistory, loadHistory } from './history.js';
+import { handleEditingKey } from './keymap.js';
+import { SessionClient } from './session.js';
+
+export type OpenRequest =
+  | { kind: 'new' }
+  | { kind: 'resume'; id: string }
+  | { kind: 'fork'; id: string; at?: number };
+
+export interface AppOptions {
+  io: TerminalIo;
+  server: AppServer;
+  /** Spool's home (prompt history lives there). */
+  home: string;
+  version: string;
+  open: OpenRequest;
+  /** A first prompt, sent as soon as the session is open. */
+  prompt?: string;
+  now?: () => number;
+}
+
+/** A second Ctrl-C within this time quits. */
+export const QUIT_WINDOW_MS = 2000;
+const FRAME_MS = 16;
+const TICK_MS = 100;
+const SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+const PLACEHOLDER = 'Ask Spool to do anything · @ mentions a file · / lists commands';
+
+type Popup =
+  | { kind: 'mention'; matches: FuzzyMatch[]; selected: number; start: number; end: number }
+  | { kind: 'command'; matches: SlashCommand[]; selected: number };
+
+export class App implements CommandHost {
+  readonly transcript: Transcript;
+  readonly session: SessionClient;
+  nextTurn: NextTurnSettings = {};
+  usage: V2TokenUsage | undefined;
+  private readonly composer: Composer;
+  private readonly renderer: LiveRenderer;
+  private readonly keys: KeyParser;
+  private files: { cwd: string; index: FileIndex } | undefined;
+  private readonly now: () => number;
+  private turn: { id: string; startedAt: number } | undefined;
+  private starting = false;
+  private queued: string[] = [];
+  private approvals: PendingApproval[] = [];
+  private picker: Picker<unknown> | undefined;
+  private popup: Popup | undefined;
+  private hint: { text: string; until: number } | undefined;
+  private lastCtrlC = 0;
+  private frameTimer: ReturnType<typeof setTimeout> | undefined;
+  private tickTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly unsubscribe: Array<() => void> = [];
+  private finished: ((code: number) => void) | undefined;
+  private quitting = false;
+
+  constructor(private readonly options: AppOptions) {
+    this.now = options.now ?? Date.now;
+    const size = options.io.size();
+    this.renderer = new LiveRenderer((data) => options.io.write(data), size);
+    this.transcript = new Transcript(size.columns, () => this.cwd());
+    this.composer = new Composer(loadHistory(options.home));
+    this.keys = new KeyParser((key) => this.onKey(key));
+    this.session = new SessionClient(
+      options.server,
+      {
+        onNotification: (n) => this.onNotification(n),
+        onServerRequest: (r) => this.onServerRequest(r),
+      },
+      options.version,
+    );
+  }
+
+  get busy(): boolean {
+    return this.turn !== undefined || this.starting;
+  }
+
+  cwd(): string {
+    return this.session.opened?.cwd ?? process.cwd();
+  }
+
+  /** Runs until the user quits; resolves with the exit code. */
+  async run(): Promise<number> {
+    const io = this.options.io;
+    const exit = new Promise<number>((resolve) => {
+      this.finished = resolve;
+    });
+    io.enter();
+    this.unsubscribe.push(
+      io.onInput((data) => this.keys.feed(data)),
+      io.onResize(() => this.onResize()),
+    );
+    const open = this.options.open;
+    try {
+      if (open.kind === 'new') await this.openThread('thread/start', {}, '');
+      else if (open.kind === 'resume')
+        await this.openThread('thread/resume', { threadId: open.id }, `Resumed session ${open.id}`);
+      else {
+        const lastTurnId = open.at === undefined ? undefined : await this.turnIdAt(open.id, open.at);
+        await this.openThread(
+          'thread/fork',
+          { threadId: open.id, ...(lastTurnId ? { lastTurnId } : {}) },
+          `Forked session ${open.id}`,
+        );
+      }
+    } catch (err) {
+      this.transcript.system('error', (err as Error).message);
+      this.stop(1);
+      return exit;
+    }
+    this.renderNow();
+    if (this.options.prompt?.trim()) void this.submit(this.options.prompt);
+    return exit;
+  }
+
+  private async turnIdAt(threadId: string, at: number): Promise<string> {
+    const read = await this.session.request<{ thread: { turns: Array<{ id: string }> } }>('thread/read', {
+      threadId,
+      includeTurns: true,
+    });
+    const turn = read.thread.turns[at - 1];
+    if (!Number.isInteger(at) || at < 1 || !turn)
+      throw new Error(
+        `session ${threadId} has ${read.thread.turns.length} turn(s); cannot fork at turn ${at}`,
+      );
+    return turn.id;
+  }
+
+  async openThread(
+    method: 'thread/start' | 'thread/resume' | 'thread/fork',
+    params: object,
+    title: string,
+  ): Promise<void> {
+    const opened: V2OpenedThread = await this.session.open(method, params);
+    this.turn = undefined;
+    this.usage = undefined;
+    this.queued = [];
+    const head = [
+      `${paint('Spool', { bold: true })} ${paint(this.options.version, { dim: true })}${title ? `  ${title}` : ''}`,
+      paint(`session ${opened.thread.id} · ${opened.model} · ${opened.cwd}`, { dim: true }),
+    ];
+    if (method === 'thread/start')
+      head.push(paint('Type a prompt and press enter. /help lists commands and keys.', { dim: true }));
+    this.transcript.block(head);
+    this.transcript.replay(opened.thread.turns);
+    this.invalidate();
+  }
+
+  openPicker<T>(picker: Picker<T>): void {
+    this.picker = picker as Picker<unknown>;
+    this.invalidate();
+  }
+
+  quit(): void {
+    this.stop(0);
+  }
+
+  // --- protocol -----------------------------------------------------------------------------
+
+  private onNotification({ method, params }: ServerNotification): void {
+    // biome-ignore lint/suspicious/noExplicitAny: notification params are JSON, read by shape.
+    const p = params as any;
+    const t = this.transcript;
+    switch (method) {
+      case 'turn/started':
+        this.turn = { id: p.turn.id, startedAt: this.now() };
+        this.tickTimer ??= setInterval(() => this.invalidate(), TICK_MS);
+        break;
+      case 'turn/completed':
+        t.turnEnded();
+        if (p.turn.status === 'interrupted')
+          t.system('error', 'Interrupted. Tell the agent what to do differently.');
+        else if (p.turn.status === 'failed') t.system('error', p.turn.error?.message ?? 'The turn failed.');
+        this.turn = undefined;
+        if (this.tickTimer) clearInterval(this.tickTimer);
+        this.tickTimer = undefined;
+        this.sendQueued();
+        break;
+      case 'item/started':
+        t.itemStarted(p.item);
+        break;
+      case 'item/completed':
+        t.itemCompleted(p.item);
+        break;
+      case 'item/agentMessage/delta':
+      case 'item/reasoning/summaryTextDelta':
+      case 'item/commandExecution/outputDelta':
+        t.delta(p.itemId, p.delta);
+        break;
+      case 'turn/plan/updated':
+        t.planUpdated(p.plan, p.explanation ?? null);
+        break;
+      case 'thread/tokenUsage/updated':
+        this.usage = p.tokenUsage;
+        break;
+      case 'error':
+        if (p.willRetry) t.system('warning', p.error?.message ?? 'Retrying…');
+        break;
+      case 'warning':
+        t.system('warning', p.message);
+        break;
+      case 'serverRequest/resolved':
+        for (const pending of this.approvals.filter((a) => a.requestId === p.requestId))
+          pending.answer('decline');
+        break;
+      case 'thread/closed':
+        if (p.threadId === this.session.threadId) t.system('error', 'The session was closed by the server.');
+        break;
+    }
+    this.invalidate();
+  }
+
+  private onServerRequest(request: ServerRequest): Promise<unknown> {
+    const kind =
+      request.method === 'item/commandExecution/requestApproval'
+        ? 'command'
+        : request.method === 'item/fileChange/requestApproval'
+          ? 'patch'
+          : undefined;
+    if (!kind) return Promise.reject(new Error(`spool's terminal UI does not answer ${request.method}`));
+    const params = request.params as PendingApproval['params'];
+    return new Promise((resolve) => {
+      const pending: PendingApproval = {
+        requestId: request.id,
+        kind,
+        params,
+        answer: (answer: ApprovalAnswer) => {
+          const index = this.approvals.indexOf(pending);
+          if (index < 0) return;
+          this.approvals.splice(index, 1);
+          this.transcript.setWaiting(params.itemId, false);
+          resolve({ decision: answer });
+          this.invalidate();
+        },
+      };
+      this.approvals.push(pending);
+      this.transcript.setWaiting(params.itemId, true);
+      this.invalidate();
+    });
+  }
+
+  // --- turns and commands ---------------------------------------------------------------------
+
+  private async submit(raw: string): Promise<void> {
+    const text = raw.replace(/\s+$/, '');
+    if (text.trim() === '') return;
+    const command = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
+    if (command && findCommand(command[1]!)) {
+      await this.runCommand(findCommand(command[1]!)!, command[2] ?? '');
+      return;
+    }
+    appendHistory(this.options.home, text, this.session.threadId);
+    if (this.busy) {
+      this.queued.push(text);
+      this.invalidate();
+      return;
+    }
+    await this.startTurn(text);
+  }
+
+  private async startTurn(text: string): Promise<void> {
+    const threadId = this.session.threadId;
+    if (!threadId) return;
+    this.starting = true;
+    this.invalidate();
+    try {
+      await this.session.request('turn/start', {
+        threadId,
+        input: [{ type: 'text', text }],
+        ...this.nextTurn,
+      });
+    } catch (err) {
+      this.transcript.system('error', (err as Error).message);
+    } finally {
+      this.starting = false;
+      this.invalidate();
+    }
+  }
+
+  private sendQueued(): void {
+    const next = this.queued.shift();
+    if (next !== undefined) void this.startTurn(next);
+  }
+
+  private async runCommand(command: SlashCommand, args: string): Promise<void> {
+    if (!command.duringTurn && this.busy) {
+      this.transcript.system(
+        'warning',
+        `/${command.name} cannot run while a turn is running (esc interrupts it).`,
+      );
+      this.invalidate();
+      return;
+    }
+    try {
+      await command.run(this, args);
+    } catch (err) {
+      this.transcript.system('error', `/${command.name}: ${(err as Error).message}`);
+    }
+    this.invalidate();
+  }
+
+  private interrupt(): void {
+    const threadId = this.session.threadId;
+    if (!this.turn || !threadId) return;
+    this.session.request('turn/interrupt', { threadId, turnId: this.turn.id }).catch(() => undefined);
+  }
+
+  // --- keys -----------------------------------------------------------------------------------
+
+  private onKey(key: Key): void {
+    if (this.quitting) return;
+    if (key.name === 'mode-report') {
+      // 0: the terminal does not know mode 2026; 4: it can never be set.
+      if (key.mode === 2026 && (key.modeValue === 0 || key.modeValue === 4))
+        this.renderer.synchronized = false;
+      return;
+    }
+    if (key.name === 'text' && key.ctrl && key.text === 'c' && !this.approvals[0]) {
+      this.onCtrlC();
+      return;
+    }
+    const approval = this.approvals[0];
+    if (approval) {
+      const answer = answerForKey(key);
+      if (answer) approval.answer(answer);
+      return;
+    }
+    if (this.picker) this.onPickerKey(key, this.picker);
+    else this.onComposerKey(key);
+    this.invalidate();
+  }
+
+  private onCtrlC(): void {
+    const now = this.now();
+    const again = now - this.lastCtrlC < QUIT_WINDOW_MS;
+    this.lastCtrlC = now;
+    if (again) {
+      this.quit();
+      return;
+    }
+    if (this.picker) this.picker = undefined;
+    else if (this.turn) this.interrupt();
+    else if (!this.composer.isEmpty) {
+      this.composer.clear();
+      this.popup = undefined;
+    }
+    this.hint = { text: 'Press Ctrl-C again to quit.', until: now + QUIT_WINDOW_MS };
+    this.invalidate();
+  }
+
+  private onPickerKey(key: Key, picker: Picker<unknown>): void {
+    if (key.name === 'escape') this.picker = undefined;
+    else if (key.name === 'up') picker.move(-1);
+    else if (key.name === 'down') picker.move(1);
+    else if (key.name === 'backspace') picker.erase();
+    else if (key.name === 'enter') {
+      const value = picker.current();
+      this.picker = undefined;
+      if (value !== undefined) picker.onChoose(value);
+    } else if (key.name === 'text' && !key.ctrl && !key.alt && key.text) picker.type(key.text);
+  }
+
+  private onComposerKey(key: Key): void {
+    const popup = this.popup;
+    if (popup && popup.matches.length > 0) {
+      if (key.name === 'up' || key.name === 'down') {
+        const count = popup.matches.length;
+        popup.selected = (popup.selected + (key.name === 'up' ? -1 : 1) + count) % count;
+        return;
+      }
+      if (key.name === 'tab' || key.name === 'enter') {
+        this.acceptPopup(popup, key.name === 'enter');
+        return;
+      }
+    }
+    if (key.name === 'escape') {
+      if (popup) this.popup = undefined;
+      else if (this.turn) this.interrupt();
+      return;
+    }
+    if (key.name === 'enter') {
+      void this.submit(this.composer.submit());
+      this.popup = undefined;
+      return;
+    }
+    if (key.name === 'text' && key.ctrl && key.text === 'd') {
+      if (this.composer.isEmpty) this.quit();
+      else this.composer.deleteForward();
+      return;
+    }
+    if (key.name === 'text' && key.ctrl && key.text === 'l') {
+      this.renderer.clear();
+      return;
+    }
+    if (handleEditingKey(this.composer, key)) this.updatePopup();
+  }
+
+  private acceptPopup(popup: Popup, enter: boolean): void {
+    if (popup.kind === 'mention') {
+      const match = popup.matches[popup.selected]!;
+      const quoted = /\s/.test(match.path) ? `"${match.path}"` : match.path;
+      this.composer.replaceRange(popup.start, popup.end, `@${quoted} `);
+      this.popup = undefined;
+      return;
+    }
+    const command = popup.matches[popup.selected]!;
+    this.popup = undefined;
+    if (enter) {
+      this.composer.submit();
+      void this.runCommand(command, '');
+    } else this.composer.setText(`/${command.name} `);
+  }
+
+  /** The files of the session's directory, for mentions (listed once per directory). */
+  private fileIndex(): FileIndex {
+    const cwd = this.cwd();
+    if (this.files?.cwd !== cwd) this.files = { cwd, index: new FileIndex(cwd) };
+    return this.files.index;
+  }
+
+  private updatePopup(): void {
+    const mention = this.composer.mentionAtCursor();
+    if (mention) {
+      const selected = this.popup?.kind === 'mention' ? this.popup.selected : 0;
+      void this.fileIndex()
+        .files()
+        .then((files) => {
+          const current = this.composer.mentionAtCursor();
+          if (!current || current.query !== mention.query) return;
+          const matches = fuzzyFind(mention.query, files, 8);
+          this.popup = {
+            kind: 'mention',
+            matches,
+            selected: Math.min(selected, Math.max(0, matches.length - 1)),
+            start: current.start,
+            end: current.end,
+          };
+          this.invalidate();
+        });
+      return;
+    }
+    const prefix = this.composer.commandPrefix();
+    if (prefix !== undefined) {
+      this.popup = { kind: 'command', matches: matchingCommands(prefix), selected: 0 };
+      return;
+    }
+    this.popup = undefined;
+  }
+
+  // --- drawing --------------------------------------------------------------------------------
+
+  invalidate(): void {
+    if (this.quitting || this.frameTimer) return;
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = undefined;
+      this.renderNow();
+    }, FRAME_MS);
+  }
+
+  private renderNow(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
+    this.renderer.render(this.frame(), this.transcript.takeCommitted());
+  }
+
+  private onResize(): void {
+    const size = this.options.io.size();
+    this.renderer.resize(size);
+    this.transcript.width = size.columns;
+    this.renderNow();
+  }
+
+  private frame(): Frame {
+    const { columns: width, rows } = this.renderer.size;
+    const lines = [...this.transcript.liveLines()];
+    const now = this.now();
+    if (this.busy) {
+      const seconds = this.turn ? Math.floor((now - this.turn.startedAt) / 1000) : 0;
+      const spin = SPINNER[Math.floor(now / 80) % SPINNER.length];
+      const what = this.approvals.length > 0 ? 'Waiting for your approval' : 'Working';
+      lines.push(
+        '',
+        `${paint(spin!, { fg: 'cyan' })} ${paint(what, { bold: true })} ${paint(`(${seconds}s · esc to interrupt)`, { dim: true })}`,
+      );
+    }
+    for (const text of this.queued)
+      lines.push(truncateLine(paint(`↳ queued: ${text.split('\n')[0]}`, { dim: true }), width, true));
+    lines.push('');
+    let cursor: Frame['cursor'];
+    const approval = this.approvals[0];
+    const opened = this.session.opened;
+    if (approval) {
+      lines.push(
+        ...approvalLines(
+          approval,
+          {
+            item: this.transcript.item(approval.params.itemId),
+            policy: this.nextTurn.approvalPolicy ?? opened?.approvalPolicy ?? '?',
+            sandbox: sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox),
+            cwd: this.cwd(),
+          },
+          width,
+          Math.max(8, rows - 3),
+        ),
+      );
+    } else if (this.picker) {
+      lines.push(...this.picker.render(width));
+    } else {
+      lines.push(paint('─'.repeat(Math.max(1, width)), { dim: true }));
+      const view = this.composer.render(width, PLACEHOLDER);
+      cursor = { row: lines.length + view.cursor.row, col: view.cursor.col };
+      lines.push(...view.lines);
+      lines.push(...this.popupLines(width));
+    }
+    if (this.hint && this.hint.until > now) lines.push(paint(this.hint.text, { fg: 'yellow' }));
+    lines.push(
+      statusLine(
+        {
+          model: this.nextTurn.model ?? opened?.model ?? '…',
+          effort: opened?.reasoningEffort ?? null,
+          sandbox: sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox),
+          approvals: this.nextTurn.approvalPolicy ?? opened?.approvalPolicy ?? '…',
+          ...(this.usage ? { usage: this.usage } : {}),
+        },
+        width,
+      ),
+    );
+    return cursor ? { lines, cursor } : { lines };
+  }
+
+  private popupLines(width: number): string[] {
+    const popup = this.popup;
+    if (!popup) return [];
+    if (popup.matches.length === 0)
+      return [paint(popup.kind === 'mention' ? '  no file matches' : '  no command matches', { dim: true })];
+    return popup.matches.map((match, i) => {
+      const chosen = i === popup.selected;
+      const text =
+        popup.kind === 'mention'
+          ? (match as FuzzyMatch).path
+          : `/${(match as SlashCommand).name}  ${paint((match as SlashCommand).description, { dim: true })}`;
+      return truncateLine(
+        `${chosen ? paint('› ', { fg: 'cyan' }) : '  '}${chosen ? paint(text, { fg: 'cyan' }) : text}`,
+        width,
+        true,
+      );
+    });
+  }
+
+  // --- the end --------------------------------------------------------------------------------
+
+  /** Restores the terminal and resolves `run` (the caller closes the server). */
+  private stop(code: number): void {
+    if (this.quitting) return;
+    // What is committed still goes to the scrollback; then the live region goes away.
+    this.renderer.render({ lines: [] }, this.transcript.takeCommitted());
+    this.quitting = true;
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.keys.dispose();
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const pending of [...this.approvals]) pending.answer('cancel');
+    const id = this.session.threadId;
+    const io = this.options.io;
+    this.renderer.clear();
+    if (id && code === 0)
+      io.write(paint(`Session ${id} saved. Continue it with: spool resume ${id}\r\n`, { dim: true }));
+    io.leave();
+    this.session.close();
+    this.finished?.(code);
+  }
+}

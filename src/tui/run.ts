@@ -1,0 +1,128 @@
+/**
+ * `spool [PROMPT]`, `spool resume` and `spool fork`: the interactive session in the terminal. The
+ * UI is a client of an in-process app-server, like any other front end of the protocol.
+ */
+import { AppServer } from '../app-server/index.js';
+import { VERSION } from '../cli/version.js';
+import { spoolHome } from '../config/home.js';
+import { missingKeyMessage } from '../config/providers.js';
+import { type CliFlags, ConfigError, loadRuntime } from '../config/runtime.js';
+import { SessionNotFoundError } from '../store/errors.js';
+import { findSession, type SessionRef } from '../store/find.js';
+import { App, type OpenRequest } from './app/app.js';
+import { nodeTerminal, type TerminalIo } from './terminal/terminal-io.js';
+
+/** Which recorded session to open: an id (or unique prefix), or the latest (in this directory). */
+export interface SessionChoice {
+  id?: string;
+  last?: boolean;
+  /** With `last`: in any directory. */
+  all?: boolean;
+}
+
+export interface InteractiveOptions extends CliFlags {
+  /** A first prompt, sent at once. */
+  prompt?: string;
+  /** `spool resume`: continue a recorded session. */
+  resume?: SessionChoice;
+  /** `spool fork`: a new session from a recorded one's history, through turn `at` (1-based). */
+  fork?: SessionChoice & { at?: number };
+}
+
+export interface InteractiveIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function processIo(): InteractiveIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** The session `resume`/`fork` names, as an exact id. */
+function resolveChoice(choice: SessionChoice, home: string, cwd: string): string {
+  const ref: SessionRef =
+    choice.last || choice.id === undefined
+      ? { last: true, ...(choice.all ? {} : { cwd }) }
+      : { id: choice.id };
+  return findSession(home, ref).id;
+}
+
+/**
+ * Runs the interactive session until the user quits; resolves with the exit code (0 quit, 1 the
+ * session could not be opened, 2 usage or configuration error). `terminal` replaces the process's
+ * terminal (tests).
+ */
+export async function runInteractive(
+  options: InteractiveOptions,
+  io: InteractiveIo = processIo(),
+  terminal?: TerminalIo,
+  signals: NodeJS.EventEmitter = process,
+): Promise<number> {
+  const say = (line: string) => io.stderr.write(`spool: ${line}\n`);
+  if (!terminal && (!io.stdin.isTTY || !io.stdout.isTTY)) {
+    say('the interactive session needs a terminal on stdin and stdout; for scripts use `spool exec`.');
+    return EXIT.usage;
+  }
+  const { prompt, resume, fork, ...flags } = options;
+  const home = spoolHome(io.env);
+  const cwd = flags.cwd ?? process.cwd();
+  // Configuration problems are reported before the terminal is taken over.
+  try {
+    const runtime = loadRuntime(flags, io.env, { approvalPolicy: 'on-request' });
+    for (const warning of runtime.warnings) say(`warning: ${warning}`);
+    const missingKey = missingKeyMessage(runtime.provider);
+    if (missingKey) {
+      say(missingKey);
+      return EXIT.failed;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      say(err.message);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  let open: OpenRequest = { kind: 'new' };
+  try {
+    if (resume) open = { kind: 'resume', id: resolveChoice(resume, home, cwd) };
+    else if (fork)
+      open = {
+        kind: 'fork',
+        id: resolveChoice(fork, home, cwd),
+        ...(fork.at !== undefined ? { at: fork.at } : {}),
+      };
+  } catch (err) {
+    if (err instanceof SessionNotFoundError) {
+      say(`${resume ? 'resume' : 'fork'}: ${err.message}`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+
+  const server = new AppServer({ env: io.env, flags });
+  const app = new App({
+    io: terminal ?? nodeTerminal(io.stdin, io.stdout),
+    server,
+    home,
+    version: VERSION,
+    open,
+    ...(prompt !== undefined ? { prompt } : {}),
+  });
+  const onSignal = () => app.quit();
+  signals.on('SIGTERM', onSignal);
+  signals.on('SIGHUP', onSignal);
+  try {
+    return await app.run();
+  } finally {
+    signals.off('SIGTERM', onSignal);
+    signals.off('SIGHUP', onSignal);
+    // Threads first, while their connections are open: `AppServer.close` does not wait for the
+    // threads its closing connections unload (see docs/tui.md).
+    await server.threads.closeAll();
+    await server.close();
+  }
+}

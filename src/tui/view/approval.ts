@@ -1,0 +1,113 @@
+/**
+ * The approval modal: what the agent wants to do (the exact command, or the patch with its diff),
+ * where, why, and under which policy; answered with one key.
+ */
+
+import { renderDiff } from '../render/diff.js';
+import { paint, type Style } from '../terminal/ansi.js';
+import type { Key } from '../terminal/keys.js';
+import { hardWrapSpans, sanitize, wrapText } from '../terminal/width.js';
+import { fileChangeSummary } from './cells.js';
+import type { V2Item } from './v2.js';
+
+/** Codex's v2 answers to an approval request. */
+export type ApprovalAnswer = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
+
+export interface ApprovalParams {
+  threadId: string;
+  turnId: string;
+  itemId: string;
+  reason?: string | null;
+  command?: string;
+  cwd?: string;
+  proposedExecpolicyAmendment?: string[] | null;
+}
+
+export interface PendingApproval {
+  /** The server's request id (matched against `serverRequest/resolved`). */
+  requestId: string | number;
+  kind: 'command' | 'patch';
+  params: ApprovalParams;
+  answer(answer: ApprovalAnswer): void;
+}
+
+export interface ApprovalContext {
+  /** The item the request is about (a file change carries its diffs). */
+  item: V2Item | undefined;
+  policy: string;
+  sandbox: string;
+  cwd: string;
+}
+
+export function answerForKey(key: Key): ApprovalAnswer | undefined {
+  if (key.name === 'escape') return 'cancel';
+  if (key.name !== 'text' || key.alt) return undefined;
+  if (key.ctrl) return key.text === 'c' ? 'cancel' : undefined;
+  switch (key.text?.toLowerCase()) {
+    case 'y':
+      return 'accept';
+    case 'a':
+      return 'acceptForSession';
+    case 'n':
+      return 'decline';
+    case 'x':
+      return 'cancel';
+  }
+  return undefined;
+}
+
+const BAR: Style = { fg: 'yellow' };
+
+/** The modal's lines, at most `maxLines` (a long diff is cut). */
+export function approvalLines(
+  pending: PendingApproval,
+  context: ApprovalContext,
+  width: number,
+  maxLines: number,
+): string[] {
+  const inner = Math.max(10, width - 2);
+  const bar = (lines: string[]) => lines.map((line) => paint('│ ', BAR) + line);
+  const head: string[] = [];
+  const body: string[] = [];
+  const tail: string[] = [];
+  const params = pending.params;
+  if (pending.kind === 'command') {
+    head.push(paint('Run this command?', { bold: true }));
+    body.push(
+      ...hardWrapSpans([{ text: sanitize(params.command ?? ''), style: { bold: true } }], inner, {
+        first: [{ text: '$ ', style: { dim: true } }],
+        rest: [{ text: '  ' }],
+      }),
+    );
+  } else {
+    head.push(paint('Apply this patch?', { bold: true }));
+    const item = context.item;
+    if (item?.type === 'fileChange' && item.changes.length > 0) {
+      for (const change of item.changes) {
+        const { verb, name } = fileChangeSummary(change, context.cwd);
+        body.push(`${paint(verb, { bold: true })} ${name}`);
+        if (change.diff) body.push(...renderDiff(change.diff, inner, { indent: 0 }));
+      }
+    } else body.push(paint("(the patch's files are not known)", { dim: true }));
+  }
+  tail.push(paint(`in ${params.cwd ?? context.cwd}`, { dim: true }));
+  if (params.reason)
+    tail.push(...wrapText(sanitize(params.reason), inner, { italic: true }, { first: [{ text: 'why: ' }] }));
+  tail.push(paint(`policy: ${context.policy} · sandbox: ${context.sandbox}`, { dim: true }));
+  const rule = params.proposedExecpolicyAmendment;
+  const sessionText =
+    rule && rule.length > 0 ? `approve \`${rule.join(' ')}\` for this session` : 'approve for this session';
+  tail.push('');
+  tail.push(
+    `${paint('y', { bold: true, fg: 'green' })} approve once  ${paint('a', { bold: true, fg: 'green' })} ${sessionText}  ${paint('n', { bold: true, fg: 'red' })} deny  ${paint('esc', { bold: true, fg: 'red' })} abort turn`,
+  );
+  const room = Math.max(1, maxLines - head.length - tail.length - 2);
+  const shownBody =
+    body.length > room
+      ? [
+          ...body.slice(0, Math.max(0, room - 1)),
+          paint(`… ${body.length - room + 1} more lines`, { dim: true }),
+        ]
+      : body;
+  return [paint('╭─ Approval needed', BAR), ...bar([...head, ...shownBody, ...tail]), paint('╰─', BAR)];
+}
