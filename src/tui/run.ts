@@ -38,6 +38,9 @@ export interface InteractiveIo {
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** How long quitting waits for the session to shut down before giving the terminal back. */
+export const SHUTDOWN_WAIT_MS = 10_000;
+
 function processIo(): InteractiveIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
@@ -118,11 +121,18 @@ export async function runInteractive(
   try {
     return await app.run();
   } finally {
+    // Threads first, while their connections are open: `AppServer.close` does not wait for the
+    // threads its closing connections unload (see docs/tui.md). Turns are interrupted, their
+    // commands killed, logs flushed; a tool that will not stop does not keep the terminal.
+    const shutdown = (async () => {
+      await server.threads.closeAll();
+      await server.close();
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([shutdown, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
+    app.restoreTerminal();
     signals.off('SIGTERM', onSignal);
     signals.off('SIGHUP', onSignal);
-    // Threads first, while their connections are open: `AppServer.close` does not wait for the
-    // threads its closing connections unload (see docs/tui.md).
-    await server.threads.closeAll();
-    await server.close();
   }
 }

@@ -78,6 +78,7 @@ export class App implements CommandHost {
   private readonly unsubscribe: Array<() => void> = [];
   private finished: ((code: number) => void) | undefined;
   private quitting = false;
+  private restored = false;
 
   constructor(private readonly options: AppOptions) {
     this.now = options.now ?? Date.now;
@@ -344,6 +345,9 @@ export class App implements CommandHost {
       this.onCtrlC();
       return;
     }
+    // "Twice" means two Ctrl-C in a row: anything typed in between starts over.
+    this.lastCtrlC = 0;
+    this.hint = undefined;
     const approval = this.approvals[0];
     if (approval) {
       const answer = answerForKey(key);
@@ -574,7 +578,10 @@ export class App implements CommandHost {
 
   // --- the end --------------------------------------------------------------------------------
 
-  /** Restores the terminal and resolves `run` (the caller closes the server). */
+  /**
+   * Clears the live region, prints how to continue, and resolves `run`. The terminal stays in raw
+   * mode (so a late Ctrl-C cannot kill the process while it shuts down) until `restoreTerminal`.
+   */
   private stop(code: number): void {
     if (this.quitting) return;
     // What is committed still goes to the scrollback; then the live region goes away.
@@ -586,12 +593,19 @@ export class App implements CommandHost {
     for (const off of this.unsubscribe.splice(0)) off();
     for (const pending of [...this.approvals]) pending.answer('cancel');
     const id = this.session.threadId;
-    const io = this.options.io;
     this.renderer.clear();
     if (id && code === 0)
-      io.write(paint(`Session ${id} saved. Continue it with: spool resume ${id}\r\n`, { dim: true }));
-    io.leave();
+      this.options.io.write(
+        paint(`Session ${id} saved. Continue it with: spool resume ${id}\r\n`, { dim: true }),
+      );
     this.session.close();
     this.finished?.(code);
+  }
+
+  /** Gives the terminal back as it was (after the session has shut down). */
+  restoreTerminal(): void {
+    if (this.restored) return;
+    this.restored = true;
+    this.options.io.leave();
   }
 }

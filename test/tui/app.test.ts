@@ -1,0 +1,248 @@
+/**
+ * The interactive session in process: `runInteractive` on a headless terminal, against the model
+ * emulator, with the real app-server, sandbox and session store. A whole session — prompt, stream,
+ * approve, diff, interrupt, quit — then resume, status, compact, diff and init.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InteractiveOptions, runInteractive } from '../../src/tui/index.js';
+import {
+  applyPatchCall,
+  type Emulator,
+  respond,
+  say,
+  shellCall,
+  startEmulator,
+  think,
+} from '../emulator/index.js';
+import { tempDir } from '../support/thread.js';
+import {
+  allLines,
+  fullClearsIn,
+  type HeadlessIo,
+  headlessIo,
+  headlessTerminal,
+  screenText,
+  waitFor,
+} from './support/headless.js';
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+interface Running {
+  io: HeadlessIo;
+  done: Promise<number>;
+  stderr: () => string;
+  /** Waits until the whole buffer (scrollback and screen) shows `text`. */
+  see(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  type(data: string): void;
+}
+
+function start(options: InteractiveOptions, env: NodeJS.ProcessEnv, columns = 100, rows = 30): Running {
+  const io = headlessIo(headlessTerminal(columns, rows));
+  let errors = '';
+  const stderr = new Writable({
+    write(chunk, _encoding, callback) {
+      errors += chunk;
+      callback();
+    },
+  });
+  const done = runInteractive(
+    options,
+    { stdin: process.stdin, stdout: process.stdout, stderr, env },
+    io,
+    new EventEmitter(),
+  );
+  const text = () => allLines(io.term).join('\n');
+  return {
+    io,
+    done,
+    stderr: () => errors,
+    see: (wanted, timeoutMs) =>
+      waitFor(
+        io.term,
+        () => (typeof wanted === 'string' ? text().includes(wanted) : wanted.test(text())),
+        () => `${String(wanted)} on the screen:\n${screenText(io.term)}\nstderr: ${errors}`,
+        timeoutMs,
+      ),
+    type: (data) => io.type(data),
+  };
+}
+
+function envFor(e: Emulator, home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    OPENAI_BASE_URL: e.url,
+    OPENAI_API_KEY: 'test-key',
+    SPOOL_HOME: home,
+  };
+}
+
+const LONG_ANSWER = Array.from(
+  { length: 60 },
+  (_, i) => `Streaming sentence number ${i} of a long answer.`,
+).join(' ');
+
+describe('the interactive session', () => {
+  it('streams, asks for approval, shows the diff, interrupts and quits, without ever clearing the screen', async () => {
+    const workdir = tempDir('spool-tui-work-');
+    const home = tempDir('spool-tui-home-');
+    emulator = await startEmulator({
+      script: [
+        respond(
+          think('Look before leaping.'),
+          say('Here is **the plan**:\n\n1. make a file\n2. patch another\n\n```sh\necho made\n```'),
+          shellCall('echo made > made.txt'),
+          { eventDelayMs: 2 },
+        ),
+        respond(
+          applyPatchCall(
+            '*** Begin Patch\n*** Add File: hello.txt\n+hello world\n+second line\n*** End Patch',
+          ),
+        ),
+        respond(say('Both done.')),
+        respond(say(LONG_ANSWER), { eventDelayMs: 15 }),
+      ],
+    });
+    const ui = start(
+      { approvalPolicy: 'untrusted', sandbox: 'workspace-write', cwd: workdir },
+      envFor(emulator, home),
+    );
+    await ui.see('ask untrusted');
+    ui.type('make the files');
+    ui.type('\r');
+    await ui.see('Run this command?');
+    expect(screenText(ui.io.term)).toMatch(/\$ bash -l?c 'echo made > made.txt'/);
+    expect(screenText(ui.io.term)).toContain(`in ${workdir}`);
+    // Streamed before the approval: the reasoning, the Markdown, the highlighted code block.
+    const before = allLines(ui.io.term).join('\n');
+    expect(before).toContain('› make the files');
+    expect(before).toContain('Look before leaping.');
+    expect(before).toContain('Here is the plan:');
+    expect(before).toContain('1. make a file');
+    expect(before).toContain('  echo made');
+    ui.type('y');
+    await ui.see('Apply this patch?');
+    expect(fs.readFileSync(path.join(workdir, 'made.txt'), 'utf8')).toBe('made\n');
+    ui.type('y');
+    await ui.see('Both done.');
+    const session = allLines(ui.io.term).join('\n');
+    expect(session).toContain('✓ Ran echo made > made.txt');
+    expect(session).toMatch(/✓ Added hello\.txt \(\+2 -0\)\n\s+1 \+hello world\n\s+2 \+second line/);
+    expect(fs.readFileSync(path.join(workdir, 'hello.txt'), 'utf8')).toBe('hello world\nsecond line\n');
+    await ui.see(/\d+(\.\d)?k? tokens · \d+% cached · \d+% context left/);
+
+    // Streaming a long answer: only the live region is redrawn, never the whole screen.
+    const from = ui.io.output.length;
+    ui.type('now say a lot\r');
+    await ui.see('Streaming sentence number 3 ');
+    await ui.see('esc to interrupt');
+    ui.type('\x1b');
+    await ui.see('Interrupted. Tell the agent what to do differently.');
+    const streamed = ui.io.output.slice(from).join('');
+    expect(fullClearsIn(streamed)).toEqual([]);
+    expect(fullClearsIn(ui.io.output.join(''))).toEqual([]);
+    // The stream was cut short: the end of the answer never arrived.
+    expect(allLines(ui.io.term).join('\n')).not.toContain('number 59 of');
+    // Every frame is synchronized.
+    expect(ui.io.output.filter((chunk) => chunk.includes('\x1b[?2026h')).length).toBeGreaterThan(10);
+
+    ui.type('\x03');
+    await ui.see('Press Ctrl-C again to quit.');
+    ui.type('\x03');
+    expect(await ui.done).toBe(0);
+    await ui.see(/Session \S+ saved\. Continue it with: spool resume/);
+    expect(ui.io.entered).toBe(false);
+    expect(emulator.problems).toEqual([]);
+  });
+
+  it('resumes a session with its transcript, and runs /status, /diff, /init, /compact and /model', async () => {
+    const workdir = tempDir('spool-tui-work-');
+    const home = tempDir('spool-tui-home-');
+    execFileSync('git', ['init', '-q', workdir]);
+    fs.writeFileSync(path.join(workdir, 'tracked.txt'), 'one\n');
+    execFileSync('git', ['-C', workdir, 'add', '.']);
+    execFileSync('git', [
+      '-C',
+      workdir,
+      '-c',
+      'user.email=t@t',
+      '-c',
+      'user.name=t',
+      'commit',
+      '-qm',
+      'init',
+    ]);
+    emulator = await startEmulator({
+      script: [respond(say('First answer.')), respond(say('After the resume.'))],
+    });
+    const env = envFor(emulator, home);
+
+    const first = start({ cwd: workdir, prompt: 'first prompt' }, env);
+    await first.see('First answer.');
+    first.type('/quit\r');
+    expect(await first.done).toBe(0);
+
+    fs.writeFileSync(path.join(workdir, 'tracked.txt'), 'two\n');
+    const ui = start({ cwd: workdir, resume: { last: true } }, env);
+    await ui.see('Resumed session');
+    await ui.see('› first prompt');
+    await ui.see('First answer.');
+    ui.type('/status\r');
+    await ui.see(/directory\s+\S*spool-tui-work-/);
+    ui.type('/diff\r');
+    await ui.see(/tracked\.txt\n\s+1 -one\n\s+1 \+two/);
+    ui.type('/init\r');
+    await ui.see('Wrote a starter');
+    expect(fs.readFileSync(path.join(workdir, 'AGENTS.md'), 'utf8')).toContain('# AGENTS.md');
+    ui.type('/init\r');
+    await ui.see('it already exists');
+    ui.type('/compact\r');
+    await ui.see('Context compacted');
+    ui.type('/model\r');
+    await ui.see('Choose a model');
+    ui.type('\r');
+    await ui.see('Model for the next turns:');
+    ui.type('and now?\r');
+    await ui.see('After the resume.');
+    ui.type('\x04');
+    expect(await ui.done).toBe(0);
+    // The resumed turn went to the same session's model requests with the earlier history.
+    const last = emulator.requests.filter((r) => r.wire === 'responses').at(-1)!;
+    expect(JSON.stringify(last.body?.input)).toContain('first prompt');
+  });
+
+  it('refuses to start without a terminal, and reports a session that does not exist', async () => {
+    const home = tempDir('spool-tui-home-');
+    let errors = '';
+    const stderr = new Writable({
+      write(chunk, _e, callback) {
+        errors += chunk;
+        callback();
+      },
+    });
+    const env = { OPENAI_API_KEY: 'k', SPOOL_HOME: home, PATH: process.env.PATH };
+    const notTty = { ...process.stdin, isTTY: false } as unknown as NodeJS.ReadStream;
+    expect(await runInteractive({}, { stdin: notTty, stdout: process.stdout, stderr, env })).toBe(2);
+    expect(errors).toContain('needs a terminal');
+    const io = headlessIo(headlessTerminal());
+    expect(
+      await runInteractive(
+        { resume: { id: 'nope' } },
+        { stdin: process.stdin, stdout: process.stdout, stderr, env },
+        io,
+      ),
+    ).toBe(2);
+    expect(errors).toContain('resume: no session matches nope');
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * End to end: the interactive session as a real process in a real terminal (tmux), against the
+ * model emulator. Type a prompt, watch it stream, approve a command and a patch, see the diff,
+ * interrupt a stream, quit while a command runs — and check that no full-screen clear was ever
+ * written (tmux's pipe-pane records every byte) and that no process is left behind.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  applyPatchCall,
+  type Emulator,
+  respond,
+  say,
+  shellCall,
+  startEmulator,
+  think,
+} from '../emulator/index.js';
+import { ROOT } from '../support/spool-bin.js';
+import { tempDir } from '../support/thread.js';
+import { fullClearsIn } from './support/headless.js';
+
+/**
+ * How the session is started. Until `src/cli/program.ts` wires `spool [PROMPT]` to
+ * `runInteractive`, a launcher runs the entry point with tsx; then this becomes
+ * `[process.execPath, SPOOL_BIN, ...args]` (after `npm run build`).
+ */
+const TSX_LOADER = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs');
+const LAUNCHER = path.join(ROOT, 'test/tui/fixtures/launch.ts');
+const spoolCommand = (args: string[]) => [process.execPath, '--import', TSX_LOADER, LAUNCHER, ...args];
+
+const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+function hasTmux(): boolean {
+  return spawnSync('tmux', ['-V']).status === 0;
+}
+
+class Tmux {
+  readonly socket = `spool-tui-e2e-${process.pid}-${Date.now()}`;
+  constructor(readonly rawLog: string) {}
+
+  run(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  start(command: string[], env: Record<string, string>, cwd: string): void {
+    const line = ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command]
+      .map(quote)
+      .join(' ');
+    this.run([
+      'new-session',
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      '100',
+      '-y',
+      '32',
+      '-c',
+      cwd,
+      line,
+      ';',
+      'set-option',
+      '-t',
+      'main',
+      'remain-on-exit',
+      'on',
+      ';',
+      'pipe-pane',
+      '-t',
+      'main',
+      '-o',
+      `cat >> ${quote(this.rawLog)}`,
+    ]);
+  }
+
+  /** Scrollback and screen of the pane. */
+  capture(): string {
+    return this.run(['capture-pane', '-p', '-t', 'main', '-S', '-', '-E', '-']);
+  }
+
+  keys(...keys: string[]): void {
+    this.run(['send-keys', '-t', 'main', ...keys]);
+  }
+
+  text(text: string): void {
+    this.run(['send-keys', '-t', 'main', '-l', text]);
+  }
+
+  paneValue(format: string): string {
+    return this.run(['display-message', '-p', '-t', 'main', format]).trim();
+  }
+
+  async see(wanted: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.capture();
+      if (typeof wanted === 'string' ? screen.includes(wanted) : wanted.test(screen)) return;
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${String(wanted)}; the pane shows:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}
+
+let tmux: Tmux | undefined;
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  tmux?.kill();
+  tmux = undefined;
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const LONG_ANSWER = Array.from(
+  { length: 80 },
+  (_, i) => `Streaming sentence number ${i} of a long answer.`,
+).join(' ');
+/** A command nobody else runs, to find it in the process table. */
+const MARKER_SLEEP = 'sleep 4242.125';
+
+function processesRunning(pattern: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((line) => line.includes(pattern) && !line.includes('ps -eo'));
+}
+
+describe('spool in tmux', () => {
+  it('runs a whole session: prompt, stream, approve, diff, interrupt, quit', async () => {
+    expect(hasTmux(), 'tmux is needed for this test (CI installs it in .ci/run)').toBe(true);
+    const workdir = tempDir('spool-e2e-work-');
+    const home = tempDir('spool-e2e-home-');
+    emulator = await startEmulator({
+      script: [
+        respond(
+          think('Look first.'),
+          say('# Plan\n\nCreate **two** files, then report.'),
+          shellCall('echo made > made.txt'),
+          {
+            eventDelayMs: 5,
+          },
+        ),
+        respond(
+          applyPatchCall(
+            '*** Begin Patch\n*** Add File: hello.txt\n+hello world\n+second line\n*** End Patch',
+          ),
+        ),
+        respond(say('Both files are there.')),
+        respond(say(LONG_ANSWER), { eventDelayMs: 25 }),
+        respond(shellCall(MARKER_SLEEP)),
+      ],
+    });
+    tmux = new Tmux(path.join(tempDir('spool-e2e-raw-'), 'pane.raw'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? home,
+      LANG: 'C.UTF-8',
+      TERM: 'tmux-256color',
+      OPENAI_BASE_URL: emulator.url,
+      OPENAI_API_KEY: 'test-key',
+      SPOOL_HOME: home,
+    };
+    tmux.start(spoolCommand(['-a', 'untrusted', '-s', 'workspace-write']), env, workdir);
+    await tmux.see('ask untrusted', 20_000);
+
+    tmux.text('create the files');
+    tmux.keys('Enter');
+    await tmux.see('Run this command?');
+    await tmux.see(/\$ bash -l?c 'echo made > made.txt'/);
+    const streamed = tmux.capture();
+    expect(streamed).toContain('› create the files');
+    expect(streamed).toContain('Create two files, then report.');
+    tmux.keys('y');
+    await tmux.see('Apply this patch?');
+    // The request names the files; their diff shows once applied (the approval request carries
+    // no diff yet: see docs/tui.md).
+    await tmux.see('Added hello.txt');
+    tmux.keys('y');
+    await tmux.see('Both files are there.');
+    expect(tmux.capture()).toMatch(/✓ Added hello\.txt \(\+2 -0\)\n\s+1 \+hello world\n\s+2 \+second line/);
+    expect(fs.readFileSync(path.join(workdir, 'hello.txt'), 'utf8')).toBe('hello world\nsecond line\n');
+    expect(fs.readFileSync(path.join(workdir, 'made.txt'), 'utf8')).toBe('made\n');
+
+    // A long stream, interrupted with Ctrl-C.
+    const rawBefore = fs.readFileSync(tmux.rawLog, 'utf8').length;
+    tmux.text('now say a lot');
+    tmux.keys('Enter');
+    await tmux.see('Streaming sentence number 2 ');
+    tmux.keys('C-c');
+    await tmux.see('Interrupted. Tell the agent what to do differently.');
+    expect(tmux.capture()).not.toContain('number 79 of');
+    const rawStreaming = fs.readFileSync(tmux.rawLog, 'utf8').slice(rawBefore);
+    expect(rawStreaming).toContain('Streaming sentence number 2');
+    expect(fullClearsIn(rawStreaming)).toEqual([]);
+
+    // Quit (Ctrl-C twice) while an approved command runs: nothing is left running.
+    tmux.text('wait a while');
+    tmux.keys('Enter');
+    await tmux.see('Run this command?');
+    tmux.keys('a');
+    await tmux.see(`Running ${MARKER_SLEEP}`);
+    await expect.poll(() => processesRunning(MARKER_SLEEP).length, { timeout: 5000 }).toBeGreaterThan(0);
+    tmux.keys('C-c');
+    tmux.keys('C-c');
+    await expect.poll(() => tmux!.paneValue('#{pane_dead}'), { timeout: 10_000 }).toBe('1');
+    expect(tmux.paneValue('#{pane_dead_status}/#{pane_dead_signal}'), tmux.capture()).toBe('0/');
+    await tmux.see(/Session \S+ saved\. Continue it with: spool resume/);
+    await expect.poll(() => processesRunning(MARKER_SLEEP), { timeout: 5000 }).toEqual([]);
+
+    const raw = fs.readFileSync(tmux.rawLog, 'utf8');
+    expect(fullClearsIn(raw)).toEqual([]);
+    expect(raw).toContain('\x1b[?2026h');
+    // The terminal is given back as it was: bracketed paste off, cursor shown.
+    expect(raw.lastIndexOf('\x1b[?2004l')).toBeGreaterThan(raw.lastIndexOf('\x1b[?2004h'));
+    expect(emulator.problems).toEqual([]);
+  }, 60_000);
+});
