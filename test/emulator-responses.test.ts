@@ -274,7 +274,7 @@ describe('emulator: Responses API streaming', () => {
         type: 'function_call',
         call_id: 'call_A',
         name: 'shell',
-        arguments: '{"command":["bash","-lc","ls"]}',
+        arguments: '{"command":["bash","-c","ls"]}',
       },
       { type: 'function_call', call_id: 'call_B', name: 'read', arguments: '{"p":1}' },
     ]);

@@ -28,7 +28,7 @@ afterEach(async () => {
 describe('createInProcessConnection', () => {
   it('drives a thread with the protocol messages, approvals included', async () => {
     emulator = await startEmulator({
-      script: [respond(shellCall('echo inside > proof.txt')), respond(say('Written.'))],
+      script: [respond(shellCall('echo inside > proof.txt && echo written')), respond(say('Written.'))],
     });
     server = new AppServer({ env: serverEnv(emulator) });
     const client = createInProcessConnection(server, { keepMessages: true });
@@ -67,7 +67,10 @@ describe('createInProcessConnection', () => {
     );
     expect(fs.readFileSync(path.join(cwd, 'proof.txt'), 'utf8')).toBe('inside\n');
     expect(asked).toEqual([
-      expect.objectContaining({ command: "bash -lc 'echo inside > proof.txt'", turnId: turn.id }),
+      expect.objectContaining({
+        command: "bash -c 'echo inside > proof.txt && echo written'",
+        turnId: turn.id,
+      }),
     ]);
     expect(notifications.map((n) => n.method)).toContain('item/commandExecution/outputDelta');
     expect(notifications.find((n) => n.method === 'turn/completed')).toMatchObject({

@@ -131,8 +131,8 @@ describe('spool app-server on stdio', () => {
 
     const requests = client.messages.filter((m) => m.method === 'item/commandExecution/requestApproval');
     expect(requests.map((r) => r.params.command)).toEqual([
-      "bash -lc 'echo approved > a.txt'",
-      "bash -lc 'echo declined > b.txt'",
+      "bash -c 'echo approved > a.txt'",
+      "bash -c 'echo declined > b.txt'",
     ]);
     for (const request of requests) {
       const { itemId } = request.params;

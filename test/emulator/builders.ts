@@ -30,12 +30,16 @@ export function customCall(name: string, input: string, callId?: string): Output
     : { type: 'custom_tool_call', name, input, call_id: callId };
 }
 
-/** A `shell` function call: a string runs under `bash -lc`, an array is the argv itself. */
+/**
+ * A `shell` function call: a string runs under `bash -c`, an array is the argv itself. (Not `-lc`:
+ * a login shell reads the machine's profile, which costs most of a second on some machines and
+ * tests nothing of Spool's.)
+ */
 export function shellCall(
   command: string | string[],
   extra: { workdir?: string; timeout_ms?: number; call_id?: string } = {},
 ): OutputSpec {
-  const argv = Array.isArray(command) ? command : ['bash', '-lc', command];
+  const argv = Array.isArray(command) ? command : ['bash', '-c', command];
   const { call_id, ...rest } = extra;
   return call('shell', { command: argv, ...rest }, call_id);
 }
