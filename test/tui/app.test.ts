@@ -222,6 +222,72 @@ describe('the interactive session', () => {
     expect(JSON.stringify(last.body?.input)).toContain('first prompt');
   });
 
+  it('switches sessions with /new, /resume and /fork, changes approvals, mentions files, and resizes', async () => {
+    const workdir = tempDir('spool-tui-work-');
+    const home = tempDir('spool-tui-home-');
+    fs.mkdirSync(path.join(workdir, 'src'));
+    fs.writeFileSync(path.join(workdir, 'src', 'parser.ts'), '');
+    fs.writeFileSync(path.join(workdir, 'notes.md'), '');
+    emulator = await startEmulator({
+      script: [respond(say('Answer one.')), respond(say('Answer two.')), respond(say('Answer three.'))],
+    });
+    const ui = start({ cwd: workdir, prompt: 'the first session' }, envFor(emulator, home), 90, 24);
+    await ui.see('Answer one.');
+    const firstId = /session (\S+) ·/.exec(allLines(ui.io.term).join('\n'))![1]!;
+
+    // A mention: the popup lists fuzzy matches; Tab puts the path in.
+    ui.type('look at @prs');
+    await ui.see('› src/parser.ts');
+    ui.type('\t');
+    await ui.see('› look at @src/parser.ts');
+    ui.type('\x15');
+
+    ui.type('/new\r');
+    await ui.see('New session');
+    ui.type('second session\r');
+    await ui.see('Answer two.');
+
+    ui.type('/resume\r');
+    await ui.see('Resume a session');
+    await ui.see('the first session');
+    ui.type('\r');
+    await ui.see(`Resumed session ${firstId}`);
+
+    ui.type('/fork\r');
+    await ui.see(`Forked session ${firstId}`);
+    const forkedId = /session (\S+) · /.exec(screenText(ui.io.term).split('Forked session')[1] ?? '')?.[1];
+    expect(forkedId).toBeDefined();
+    expect(forkedId).not.toBe(firstId);
+
+    ui.type('/approvals\r');
+    await ui.see('Approval mode');
+    ui.type('full');
+    ui.type('\r');
+    await ui.see('danger-full-access · ask never');
+
+    // A narrower terminal: the live region is redrawn once, at the new width.
+    await ui.io.resize(50, 24);
+    ui.type('x');
+    await waitFor(
+      ui.io.term,
+      () => screenText(ui.io.term).includes('› x'),
+      () => screenText(ui.io.term),
+    );
+    const screen = screenText(ui.io.term);
+    expect(screen.match(/danger-full-access · ask/g)).toHaveLength(1);
+    fs.writeFileSync('/tmp/tui-out.json', JSON.stringify(ui.io.output));
+    expect(screen.match(/^─+$/gm)).toHaveLength(1);
+    expect(screen.match(/› x/g)).toHaveLength(1);
+    ui.type('\x15third\r');
+    await ui.see('Answer three.');
+    ui.type('/quit\r');
+    expect(await ui.done).toBe(0);
+    // The last turn ran with the chosen approvals and sandbox, on the fork.
+    expect(emulator.requests.filter((r) => r.wire === 'responses').at(-1)?.body?.prompt_cache_key).toBe(
+      forkedId,
+    );
+  });
+
   it('refuses to start without a terminal, and reports a session that does not exist', async () => {
     const home = tempDir('spool-tui-home-');
     let errors = '';

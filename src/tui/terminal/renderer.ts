@@ -11,11 +11,14 @@
  * reached), and its lines are cut to the width so the terminal never wraps them.
  */
 import { ansi } from './ansi.js';
-import { textWidth, truncateLine } from './width.js';
+import { drawCaret, textWidth, truncateLine } from './width.js';
 
 export interface Frame {
   lines: readonly string[];
-  /** Where the caret shows (row and column in `lines`); hidden when absent. */
+  /**
+   * Where the caret shows (row and column in `lines`), drawn as an inverted cell; none when absent.
+   * The terminal's own cursor stays hidden (see `resize`).
+   */
   cursor?: { row: number; col: number };
 }
 
@@ -31,7 +34,6 @@ export class LiveRenderer {
   private height = 0;
   /** The hardware cursor, relative to the live region's top. */
   private cursorRow = 0;
-  private cursorCol = 0;
   private columns: number;
   private rows: number;
   /** Wrap frames in synchronized-output markers (turned off when the terminal says it has none). */
@@ -54,20 +56,21 @@ export class LiveRenderer {
    * the live region, rewriting only what changed since the last frame.
    */
   render(frame: Frame, committed: readonly string[] = []): void {
-    const { lines, cursorRow } = this.fit(frame);
+    const lines = this.fit(frame);
     let out = this.synchronized ? ansi.syncBegin : '';
     out += ansi.hideCursor;
     if (committed.length > 0) {
       out += `${this.moveToRow(0)}\r`;
+      let rowsWritten = 0;
       for (const line of committed) {
         const width = textWidth(line);
         out += `${line}${width % this.columns !== 0 || width === 0 ? ansi.eraseLineEnd : ''}\r\n`;
+        rowsWritten += Math.max(1, Math.ceil(width / this.columns));
       }
       // The live region now starts here; the old live rows below are stale.
-      this.height = Math.max(0, this.height - committed.length);
+      this.height = Math.max(0, this.height - rowsWritten);
       this.previous = [];
       this.cursorRow = 0;
-      this.cursorCol = 0;
     }
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -75,36 +78,28 @@ export class LiveRenderer {
       out += this.moveToRow(i);
       const width = textWidth(line);
       out += `\r${line}${width < this.columns ? ansi.eraseLineEnd : ''}`;
-      this.cursorCol = width;
     }
-    if (lines.length < this.height) {
-      out += `${this.moveToRow(lines.length)}\r${ansi.eraseDown}`;
-      this.cursorCol = 0;
-    }
+    if (lines.length < this.height) out += `${this.moveToRow(lines.length)}\r${ansi.eraseDown}`;
     this.height = lines.length;
-    this.previous = [...lines];
-    if (frame.cursor && cursorRow !== undefined && lines.length > 0) {
-      out += this.moveToRow(cursorRow);
-      const col = Math.min(frame.cursor.col, this.columns - 1);
-      out += ansi.column(col) + ansi.showCursor;
-      this.cursorCol = col;
-    } else if (lines.length > 0) {
-      out += this.moveToRow(lines.length - 1);
-    }
+    this.previous = lines;
+    // The hidden cursor waits at the start of the blank last row (see `resize`).
+    out += `${this.moveToRow(lines.length - 1)}\r`;
     if (this.synchronized) out += ansi.syncEnd;
     this.write(out);
   }
 
   /**
-   * The terminal changed size. It may have reflowed the live rows (narrower: long rows wrapped),
-   * so the region is erased from where its top is now and the next frame draws it whole.
+   * The terminal changed size and may have reflowed the live rows (narrower: long rows wrapped).
+   * The cursor waits at the start of the region's blank last row, which no reflow moves away
+   * from the rows above it (terminals differ on where a cursor inside a wrapped row ends up), so
+   * the region's top is the rows above it, counted at the new width. The region is erased from
+   * there and the next frame draws it whole.
    */
   resize(size: ScreenSize): void {
     const narrower = size.columns < this.columns;
     const rowsOf = (line: string) => (narrower ? Math.max(1, Math.ceil(textWidth(line) / size.columns)) : 1);
     let above = 0;
     for (let i = 0; i < this.cursorRow && i < this.previous.length; i++) above += rowsOf(this.previous[i]!);
-    if (narrower) above += Math.floor(this.cursorCol / size.columns);
     this.columns = Math.max(1, size.columns);
     this.rows = Math.max(1, size.rows);
     let out = this.synchronized ? ansi.syncBegin : '';
@@ -114,7 +109,6 @@ export class LiveRenderer {
     this.previous = [];
     this.height = 0;
     this.cursorRow = 0;
-    this.cursorCol = 0;
   }
 
   /** Erases the live region; the cursor is left at its top, ready for ordinary output. */
@@ -126,15 +120,20 @@ export class LiveRenderer {
     this.previous = [];
     this.height = 0;
     this.cursorRow = 0;
-    this.cursorCol = 0;
   }
 
-  /** The frame's lines cut to the screen: at most `rows` lines (the bottom ones), none wider than it. */
-  private fit(frame: Frame): { lines: string[]; cursorRow: number | undefined } {
-    const drop = Math.max(0, frame.lines.length - this.rows);
+  /**
+   * The frame's lines cut to the screen — at most `rows - 1` (the bottom ones), none wider than it —
+   * with the caret drawn in, and the blank row the cursor waits on.
+   */
+  private fit(frame: Frame): string[] {
+    const drop = Math.max(0, frame.lines.length - (this.rows - 1));
     const lines = frame.lines.slice(drop).map((line) => truncateLine(line, this.columns));
-    const row = frame.cursor ? frame.cursor.row - drop : undefined;
-    return { lines, cursorRow: row !== undefined && row >= 0 && row < lines.length ? row : undefined };
+    const row = frame.cursor ? frame.cursor.row - drop : -1;
+    if (frame.cursor && row >= 0 && row < lines.length)
+      lines[row] = drawCaret(lines[row]!, Math.min(frame.cursor.col, this.columns - 1));
+    lines.push('');
+    return lines;
   }
 
   /** Moves the cursor to live row `row`, creating rows (scrolling the terminal) below the region. */
@@ -148,7 +147,6 @@ export class LiveRenderer {
       const fresh = row - Math.max(within, this.cursorRow);
       if (fresh > 0) {
         out += '\r\n'.repeat(fresh);
-        this.cursorCol = 0;
         this.height = Math.max(this.height, row + 1);
       }
     }

@@ -154,6 +154,28 @@ export function truncateLine(line: string, width: number, ellipsis = false): str
   return `${out}\x1b[0m${ellipsis ? '…' : ''}`;
 }
 
+/**
+ * `line` with the cell at column `col` shown inverted (a caret); past the end of the line, an
+ * inverted space. The inversion is switched off alone, so the surrounding style is kept.
+ */
+export function drawCaret(line: string, col: number): string {
+  let used = 0;
+  let index = 0;
+  while (index < line.length) {
+    ANSI_PATTERN.lastIndex = index;
+    const match = ANSI_PATTERN.exec(line);
+    if (match && match.index === index) {
+      index += match[0].length;
+      continue;
+    }
+    const ch = String.fromCodePoint(line.codePointAt(index)!);
+    if (used === col) return `${line.slice(0, index)}\x1b[7m${ch}\x1b[27m${line.slice(index + ch.length)}`;
+    used += codePointWidth(ch.codePointAt(0)!);
+    index += ch.length;
+  }
+  return `${line}${' '.repeat(Math.max(0, col - used))}\x1b[7m \x1b[27m`;
+}
+
 /** A run of text in one style. */
 export interface Span {
   text: string;

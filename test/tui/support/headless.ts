@@ -75,7 +75,8 @@ export interface HeadlessIo extends TerminalIo {
   output: string[];
   /** Types into the UI (as the terminal would send it). */
   type(data: string): void;
-  resize(columns: number, rows: number): void;
+  /** Resizes once what was written has been parsed (as a terminal shows output before a resize). */
+  resize(columns: number, rows: number): Promise<void>;
   entered: boolean;
 }
 
@@ -109,7 +110,8 @@ export function headlessIo(term: HeadlessTerminal): HeadlessIo {
     type(data) {
       for (const listener of inputListeners) listener(data);
     },
-    resize(columns, rows) {
+    async resize(columns, rows) {
+      await flush(term);
       term.resize(columns, rows);
       for (const listener of resizeListeners) listener();
     },
