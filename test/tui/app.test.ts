@@ -16,6 +16,7 @@ import {
   type Emulator,
   respond,
   say,
+  serverError500,
   shellCall,
   startEmulator,
   think,
@@ -184,12 +185,20 @@ describe('the interactive session', () => {
       'init',
     ]);
     emulator = await startEmulator({
-      script: [respond(say('First answer.')), respond(say('After the resume.'))],
+      script: [serverError500(), respond(say('First answer.')), respond(say('After the resume.'))],
     });
     const env = envFor(emulator, home);
 
     const first = start({ cwd: workdir, prompt: 'first prompt' }, env);
     await first.see('First answer.');
+    // The retry is a system line, not an error.
+    await first.see(/⚠ Reconnecting\.\.\. 1\/\d/);
+    // Ctrl-C with text in the composer clears it; it does not quit.
+    first.type('draft');
+    await first.see('› draft');
+    first.type('\x03');
+    await first.see('Press Ctrl-C again to quit.');
+    expect(allLines(first.io.term).join('\n')).not.toContain('› draft');
     first.type('/quit\r');
     expect(await first.done).toBe(0);
 
@@ -220,6 +229,14 @@ describe('the interactive session', () => {
     // The resumed turn went to the same session's model requests with the earlier history.
     const last = emulator.requests.filter((r) => r.wire === 'responses').at(-1)!;
     expect(JSON.stringify(last.body?.input)).toContain('first prompt');
+
+    // A fork through turn 1 has the first turn only.
+    const forked = start({ cwd: workdir, fork: { last: true, at: 1 } }, env);
+    await forked.see('Forked session');
+    await forked.see('› first prompt');
+    expect(allLines(forked.io.term).join('\n')).not.toContain('and now?');
+    forked.type('/quit\r');
+    expect(await forked.done).toBe(0);
   });
 
   it('switches sessions with /new, /resume and /fork, changes approvals, mentions files, and resizes', async () => {

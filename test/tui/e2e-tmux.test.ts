@@ -185,6 +185,16 @@ describe('spool in tmux', () => {
     expect(fs.readFileSync(path.join(workdir, 'hello.txt'), 'utf8')).toBe('hello world\nsecond line\n');
     expect(fs.readFileSync(path.join(workdir, 'made.txt'), 'utf8')).toBe('made\n');
 
+    // A narrower window reflows the screen; the live region is redrawn once, without leftovers.
+    tmux.run(['resize-window', '-t', 'main', '-x', '60']);
+    tmux.text('typed');
+    await tmux.see('› typed');
+    const visible = tmux.run(['capture-pane', '-p', '-t', 'main']);
+    expect(visible.match(/ask untrusted/g)).toHaveLength(1);
+    expect(visible.match(/^─+$/gm)).toEqual(['─'.repeat(60)]);
+    tmux.run(['resize-window', '-t', 'main', '-x', '100']);
+    tmux.keys('C-u');
+
     // A long stream, interrupted with Ctrl-C.
     const rawBefore = fs.readFileSync(tmux.rawLog, 'utf8').length;
     tmux.text('now say a lot');

@@ -8,12 +8,10 @@ import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
 import { type Frame, LiveRenderer } from '../terminal/renderer.js';
 import type { TerminalIo } from '../terminal/terminal-io.js';
-import { truncateLine } from '../terminal/width.js';
-import { type ApprovalAnswer, answerForKey, approvalLines, type PendingApproval } from '../view/approval.js';
+import { type ApprovalAnswer, answerForKey, type PendingApproval } from '../view/approval.js';
 import { Composer } from '../view/composer.js';
-import { FileIndex, type FuzzyMatch, fuzzyFind } from '../view/mentions.js';
+import { FileIndex, fuzzyFind } from '../view/mentions.js';
 import type { Picker } from '../view/picker.js';
-import { statusLine } from '../view/status-line.js';
 import { Transcript } from '../view/transcript.js';
 import { sandboxName, type V2OpenedThread, type V2TokenUsage } from '../view/v2.js';
 import {
@@ -23,8 +21,10 @@ import {
   type NextTurnSettings,
   type SlashCommand,
 } from './commands.js';
+import { composeFrame, type Popup } from './frame.js';
 import { appendHistory, loadHistory } from './history.js';
 import { handleEditingKey } from './keymap.js';
+import { type NotificationParams, showInTranscript } from './notifications.js';
 import { SessionClient } from './session.js';
 
 export type OpenRequest =
@@ -48,12 +48,6 @@ export interface AppOptions {
 export const QUIT_WINDOW_MS = 2000;
 const FRAME_MS = 16;
 const TICK_MS = 100;
-const SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
-const PLACEHOLDER = 'Ask Spool to do anything · @ mentions a file · / lists commands';
-
-type Popup =
-  | { kind: 'mention'; matches: FuzzyMatch[]; selected: number; start: number; end: number }
-  | { kind: 'command'; matches: SlashCommand[]; selected: number };
 
 export class App implements CommandHost {
   readonly transcript: Transcript;
@@ -184,53 +178,30 @@ export class App implements CommandHost {
   // --- protocol -----------------------------------------------------------------------------
 
   private onNotification({ method, params }: ServerNotification): void {
-    // biome-ignore lint/suspicious/noExplicitAny: notification params are JSON, read by shape.
-    const p = params as any;
-    const t = this.transcript;
+    const p = params as NotificationParams;
+    showInTranscript(this.transcript, method, p);
     switch (method) {
       case 'turn/started':
-        this.turn = { id: p.turn.id, startedAt: this.now() };
+        this.turn = { id: p.turn!.id, startedAt: this.now() };
         this.tickTimer ??= setInterval(() => this.invalidate(), TICK_MS);
         break;
       case 'turn/completed':
-        t.turnEnded();
-        if (p.turn.status === 'interrupted')
-          t.system('error', 'Interrupted. Tell the agent what to do differently.');
-        else if (p.turn.status === 'failed') t.system('error', p.turn.error?.message ?? 'The turn failed.');
         this.turn = undefined;
         if (this.tickTimer) clearInterval(this.tickTimer);
         this.tickTimer = undefined;
         this.sendQueued();
         break;
-      case 'item/started':
-        t.itemStarted(p.item);
-        break;
-      case 'item/completed':
-        t.itemCompleted(p.item);
-        break;
-      case 'item/agentMessage/delta':
-      case 'item/reasoning/summaryTextDelta':
-      case 'item/commandExecution/outputDelta':
-        t.delta(p.itemId, p.delta);
-        break;
-      case 'turn/plan/updated':
-        t.planUpdated(p.plan, p.explanation ?? null);
-        break;
       case 'thread/tokenUsage/updated':
         this.usage = p.tokenUsage;
         break;
-      case 'error':
-        if (p.willRetry) t.system('warning', p.error?.message ?? 'Retrying…');
-        break;
-      case 'warning':
-        t.system('warning', p.message);
-        break;
       case 'serverRequest/resolved':
+        // Answered by another client, or withdrawn (the turn ended): the modal goes away.
         for (const pending of this.approvals.filter((a) => a.requestId === p.requestId))
           pending.answer('decline');
         break;
       case 'thread/closed':
-        if (p.threadId === this.session.threadId) t.system('error', 'The session was closed by the server.');
+        if (p.threadId === this.session.threadId)
+          this.transcript.system('error', 'The session was closed by the server.');
         break;
     }
     this.invalidate();
@@ -501,78 +472,38 @@ export class App implements CommandHost {
 
   private frame(): Frame {
     const { columns: width, rows } = this.renderer.size;
-    const lines = [...this.transcript.liveLines()];
-    const now = this.now();
-    if (this.busy) {
-      const seconds = this.turn ? Math.floor((now - this.turn.startedAt) / 1000) : 0;
-      const spin = SPINNER[Math.floor(now / 80) % SPINNER.length];
-      const what = this.approvals.length > 0 ? 'Waiting for your approval' : 'Working';
-      lines.push(
-        '',
-        `${paint(spin!, { fg: 'cyan' })} ${paint(what, { bold: true })} ${paint(`(${seconds}s · esc to interrupt)`, { dim: true })}`,
-      );
-    }
-    for (const text of this.queued)
-      lines.push(truncateLine(paint(`↳ queued: ${text.split('\n')[0]}`, { dim: true }), width, true));
-    lines.push('');
-    let cursor: Frame['cursor'];
-    const approval = this.approvals[0];
     const opened = this.session.opened;
-    if (approval) {
-      lines.push(
-        ...approvalLines(
-          approval,
-          {
-            item: this.transcript.item(approval.params.itemId),
-            policy: this.nextTurn.approvalPolicy ?? opened?.approvalPolicy ?? '?',
-            sandbox: sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox),
-            cwd: this.cwd(),
-          },
-          width,
-          Math.max(8, rows - 3),
-        ),
-      );
-    } else if (this.picker) {
-      lines.push(...this.picker.render(width));
-    } else {
-      lines.push(paint('─'.repeat(Math.max(1, width)), { dim: true }));
-      const view = this.composer.render(width, PLACEHOLDER);
-      cursor = { row: lines.length + view.cursor.row, col: view.cursor.col };
-      lines.push(...view.lines);
-      lines.push(...this.popupLines(width));
-    }
-    if (this.hint && this.hint.until > now) lines.push(paint(this.hint.text, { fg: 'yellow' }));
-    lines.push(
-      statusLine(
-        {
-          model: this.nextTurn.model ?? opened?.model ?? '…',
-          effort: opened?.reasoningEffort ?? null,
-          sandbox: sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox),
-          approvals: this.nextTurn.approvalPolicy ?? opened?.approvalPolicy ?? '…',
-          ...(this.usage ? { usage: this.usage } : {}),
-        },
-        width,
-      ),
-    );
-    return cursor ? { lines, cursor } : { lines };
-  }
-
-  private popupLines(width: number): string[] {
-    const popup = this.popup;
-    if (!popup) return [];
-    if (popup.matches.length === 0)
-      return [paint(popup.kind === 'mention' ? '  no file matches' : '  no command matches', { dim: true })];
-    return popup.matches.map((match, i) => {
-      const chosen = i === popup.selected;
-      const text =
-        popup.kind === 'mention'
-          ? (match as FuzzyMatch).path
-          : `/${(match as SlashCommand).name}  ${paint((match as SlashCommand).description, { dim: true })}`;
-      return truncateLine(
-        `${chosen ? paint('› ', { fg: 'cyan' }) : '  '}${chosen ? paint(text, { fg: 'cyan' }) : text}`,
-        width,
-        true,
-      );
+    const approval = this.approvals[0];
+    const sandbox = sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox);
+    const policy = this.nextTurn.approvalPolicy ?? opened?.approvalPolicy ?? '…';
+    const now = this.now();
+    return composeFrame({
+      width,
+      rows,
+      now,
+      live: this.transcript.liveLines(),
+      activity: this.busy
+        ? {
+            seconds: this.turn ? Math.floor((now - this.turn.startedAt) / 1000) : 0,
+            waiting: this.approvals.length > 0,
+          }
+        : undefined,
+      queued: this.queued,
+      approval: approval && {
+        pending: approval,
+        context: { item: this.transcript.item(approval.params.itemId), policy, sandbox, cwd: this.cwd() },
+      },
+      picker: this.picker,
+      composer: this.composer,
+      popup: this.popup,
+      hint: this.hint && this.hint.until > now ? this.hint.text : undefined,
+      status: {
+        model: this.nextTurn.model ?? opened?.model ?? '…',
+        effort: opened?.reasoningEffort ?? null,
+        sandbox,
+        approvals: policy,
+        ...(this.usage ? { usage: this.usage } : {}),
+      },
     });
   }
 

@@ -1,0 +1,52 @@
+/** What the app-server's notifications add to the transcript. */
+import type { PlanStep } from '../view/cells.js';
+import type { Transcript } from '../view/transcript.js';
+import type { V2Item, V2TokenUsage } from '../view/v2.js';
+
+/** The members of the notifications the UI reads (each notification has some of them). */
+export interface NotificationParams {
+  threadId?: string;
+  turn?: { id: string; status: string; error?: { message: string } | null };
+  item?: V2Item;
+  itemId?: string;
+  delta?: string;
+  plan?: PlanStep[];
+  explanation?: string | null;
+  tokenUsage?: V2TokenUsage;
+  willRetry?: boolean;
+  error?: { message: string };
+  message?: string;
+  requestId?: string | number;
+}
+
+export function showInTranscript(t: Transcript, method: string, p: NotificationParams): void {
+  switch (method) {
+    case 'item/started':
+      if (p.item) t.itemStarted(p.item);
+      return;
+    case 'item/completed':
+      if (p.item) t.itemCompleted(p.item);
+      return;
+    case 'item/agentMessage/delta':
+    case 'item/reasoning/summaryTextDelta':
+    case 'item/commandExecution/outputDelta':
+      if (p.itemId && p.delta) t.delta(p.itemId, p.delta);
+      return;
+    case 'turn/plan/updated':
+      t.planUpdated(p.plan ?? [], p.explanation ?? null);
+      return;
+    case 'turn/completed':
+      t.turnEnded();
+      if (p.turn?.status === 'interrupted')
+        t.system('error', 'Interrupted. Tell the agent what to do differently.');
+      else if (p.turn?.status === 'failed') t.system('error', p.turn.error?.message ?? 'The turn failed.');
+      return;
+    case 'error':
+      // A retry in progress ("Reconnecting… 2/5"); a final error shows with the failed turn.
+      if (p.willRetry) t.system('warning', p.error?.message ?? 'Retrying…');
+      return;
+    case 'warning':
+      if (p.message) t.system('warning', p.message);
+      return;
+  }
+}
