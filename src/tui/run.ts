@@ -2,6 +2,7 @@
  * `spool [PROMPT]`, `spool resume` and `spool fork`: the interactive session in the terminal. The
  * UI is a client of an in-process app-server, like any other front end of the protocol.
  */
+import fs from 'node:fs';
 import { AppServer } from '../app-server/index.js';
 import { VERSION } from '../cli/version.js';
 import { spoolHome } from '../config/home.js';
@@ -77,6 +78,11 @@ export async function runInteractive(
   try {
     const runtime = loadRuntime(flags, io.env, { approvalPolicy: 'on-request' });
     for (const warning of runtime.warnings) say(`warning: ${warning}`);
+    const dir = runtime.settings.cwd;
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      say(`working directory ${dir} does not exist`);
+      return EXIT.usage;
+    }
     const missingKey = missingKeyMessage(runtime.provider);
     if (missingKey) {
       say(missingKey);

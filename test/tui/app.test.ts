@@ -327,5 +327,21 @@ describe('the interactive session', () => {
       ),
     ).toBe(2);
     expect(errors).toContain('resume: no session matches nope');
+    expect(
+      await runInteractive(
+        { cwd: '/no/such/dir' },
+        { stdin: process.stdin, stdout: process.stdout, stderr, env },
+        io,
+      ),
+    ).toBe(2);
+    expect(errors).toContain('working directory /no/such/dir does not exist');
+    expect(
+      await runInteractive(
+        {},
+        { stdin: process.stdin, stdout: process.stdout, stderr, env: { SPOOL_HOME: home } },
+        io,
+      ),
+    ).toBe(1);
+    expect(errors).toContain('no API key');
   });
 });
