@@ -6,12 +6,13 @@ import {
   displayCommand,
   fileChangeLines,
   planLines,
+  reasoningLines,
   systemLines,
 } from '../../src/tui/view/cells.js';
 import { statusLine } from '../../src/tui/view/status-line.js';
 import { Transcript } from '../../src/tui/view/transcript.js';
 import type { V2Item } from '../../src/tui/view/v2.js';
-import { allLines, colorOf, printLines } from './support/headless.js';
+import { allLines, attributesOf, colorOf, printLines } from './support/headless.js';
 
 const GREEN = 2;
 const RED = 1;
@@ -134,6 +135,13 @@ describe('transcript cells', () => {
         "  □ Run the tests",
       ]
     `);
+  });
+
+  it('dims reasoning and keeps its emphasis', async () => {
+    const term = await printLines(reasoningLines('**Inspecting** the layout first.', 60));
+    expect(allLines(term)).toEqual(['Inspecting the layout first.']);
+    expect(attributesOf(term, 'Inspecting')).toEqual({ bold: true, dim: true, italic: true });
+    expect(attributesOf(term, 'layout')).toEqual({ bold: false, dim: true, italic: true });
   });
 
   it('unwraps the shell from displayed commands', () => {
@@ -268,45 +276,43 @@ describe('the approval modal', () => {
 });
 
 describe('the status line', () => {
-  it('shows model, sandbox, approvals, tokens, cache hits and context left', async () => {
-    const line = statusLine(
-      {
-        model: 'gpt-5',
-        effort: 'medium',
-        sandbox: 'workspace-write',
-        approvals: 'on-request',
-        usage: {
-          total: {
-            totalTokens: 12_345,
-            inputTokens: 10_000,
-            cachedInputTokens: 8_000,
-            outputTokens: 2_345,
-            reasoningOutputTokens: 0,
-          },
-          last: {
-            totalTokens: 30_000,
-            inputTokens: 29_000,
-            cachedInputTokens: 0,
-            outputTokens: 1_000,
-            reasoningOutputTokens: 0,
-          },
-          modelContextWindow: 200_000,
-        },
+  const info = {
+    model: 'gpt-5',
+    effort: 'medium',
+    sandbox: 'workspace-write',
+    approvals: 'on-request',
+    usage: {
+      total: {
+        totalTokens: 12_345,
+        inputTokens: 10_000,
+        cachedInputTokens: 8_000,
+        outputTokens: 2_345,
+        reasoningOutputTokens: 0,
       },
-      120,
-    );
-    const term = await printLines([line], 120);
+      last: {
+        totalTokens: 30_000,
+        inputTokens: 29_000,
+        cachedInputTokens: 0,
+        outputTokens: 1_000,
+        reasoningOutputTokens: 0,
+      },
+      modelContextWindow: 200_000,
+    },
+  };
+
+  it('shows model, sandbox, approvals, tokens, cache hits and context left', async () => {
+    const term = await printLines([statusLine(info, 120)], 120);
     expect(allLines(term)).toEqual([
       ' gpt-5 medium · workspace-write · ask on-request · 12k tokens · 80% cached · 85% context left',
     ]);
   });
 
-  it('is cut to the width', async () => {
-    const term = await printLines(
-      [statusLine({ model: 'a-very-long-model-name', sandbox: 'read-only', approvals: 'never' }, 30)],
-      30,
-    );
-    expect(allLines(term)).toEqual([' a-very-long-model-name · rea…']);
+  it('drops the least needed parts when narrow, then cuts', async () => {
+    const term = await printLines([statusLine(info, 60), statusLine(info, 20)], 60);
+    expect(allLines(term)).toEqual([
+      ' gpt-5 · workspace-write · ask on-request · 85% context left',
+      ' gpt-5 · 85% contex…',
+    ]);
   });
 
   it('shows system lines with their marker', async () => {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { diffStats, renderDiff } from '../render/diff.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { inlineSpans, renderMarkdown } from '../render/markdown.js';
 import { paint, type Style } from '../terminal/ansi.js';
 import { sanitize, textWidth, truncateLine, wrapSpans, wrapText } from '../terminal/width.js';
 import type { V2FileChange, V2Item } from './v2.js';
@@ -27,10 +27,11 @@ export function userMessageLines(text: string, width: number): string[] {
   );
 }
 
+/** A reasoning summary: its Markdown emphasis kept, all of it dimmed and in italics. */
 export function reasoningLines(text: string, width: number): string[] {
   const body = sanitize(text).trim();
   if (!body) return [];
-  return wrapText(body, width, { dim: true, italic: true });
+  return body.split('\n').flatMap((line) => wrapSpans(inlineSpans(line, { dim: true, italic: true }), width));
 }
 
 /** `bash -lc 'cmd'` as `cmd`: the shell wrapper says nothing the reader needs. */

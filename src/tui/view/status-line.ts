@@ -31,21 +31,30 @@ export function contextLeftPercent(usage: V2TokenUsage): number | undefined {
   return Math.max(0, Math.min(100, Math.round(((window - used) / window) * 100)));
 }
 
+/**
+ * The status line. When it does not fit, the least needed parts go first (reasoning effort, cache
+ * hits, tokens, sandbox, approvals), then it is cut.
+ */
 export function statusLine(info: StatusInfo, width: number): string {
-  const parts = [
-    info.effort ? `${info.model} ${info.effort}` : info.model,
-    info.sandbox,
-    `ask ${info.approvals}`,
-  ];
   const usage = info.usage;
-  if (usage) {
-    parts.push(`${compactCount(usage.total.totalTokens)} tokens`);
-    const cache = cacheHitPercent(usage);
-    if (cache !== undefined) parts.push(`${cache}% cached`);
-    const left = contextLeftPercent(usage);
-    if (left !== undefined) parts.push(`${left}% context left`);
-  } else {
-    parts.push('0 tokens');
+  const cache = usage ? cacheHitPercent(usage) : undefined;
+  const left = usage ? contextLeftPercent(usage) : undefined;
+  const parts = {
+    effort: info.effort ?? '',
+    sandbox: info.sandbox,
+    approvals: `ask ${info.approvals}`,
+    tokens: `${compactCount(usage?.total.totalTokens ?? 0)} tokens`,
+    cache: cache === undefined ? '' : `${cache}% cached`,
+    left: left === undefined ? '' : `${left}% context left`,
+  };
+  const dropOrder = ['effort', 'cache', 'tokens', 'sandbox', 'approvals'] as const;
+  const render = () => {
+    const model = parts.effort ? `${info.model} ${parts.effort}` : info.model;
+    return ` ${[model, parts.sandbox, parts.approvals, parts.tokens, parts.cache, parts.left].filter(Boolean).join(' · ')}`;
+  };
+  for (const part of dropOrder) {
+    if (render().length <= width) break;
+    parts[part] = '';
   }
-  return truncateLine(paint(` ${parts.join(' · ')}`, { dim: true }), width, true);
+  return truncateLine(paint(render(), { dim: true }), width, true);
 }
