@@ -37,11 +37,17 @@ function hasTmux(): boolean {
 }
 
 class Tmux {
-  readonly socket = `spool-tui-e2e-${process.pid}-${Date.now()}`;
-  constructor(readonly rawLog: string) {}
+  /** A server of our own, on a socket in a temporary folder (nothing left in /tmp/tmux-UID). */
+  readonly socket: string;
+  readonly rawLog: string;
+
+  constructor(dir: string) {
+    this.socket = path.join(dir, 'tmux.sock');
+    this.rawLog = path.join(dir, 'pane.raw');
+  }
 
   run(args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
 
   start(command: string[], env: Record<string, string>, cwd: string): void {
@@ -104,7 +110,7 @@ class Tmux {
   }
 
   kill(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    spawnSync('tmux', ['-S', this.socket, 'kill-server']);
   }
 }
 
@@ -154,7 +160,7 @@ describe('spool in tmux', () => {
         respond(shellCall(MARKER_SLEEP)),
       ],
     });
-    tmux = new Tmux(path.join(tempDir('spool-e2e-raw-'), 'pane.raw'));
+    tmux = new Tmux(tempDir('spool-e2e-tmux-'));
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? home,
