@@ -1,148 +1,161 @@
 /**
  * The `spool` command line. Each subcommand's module is imported only when that command runs, so
  * `spool exec` never loads UI code.
+ *
+ * Options are positional: the root's own options (for the interactive session) come before a
+ * subcommand, and a subcommand's after it.
  */
-import { Command, CommanderError, Option } from 'commander';
-import type { CliFlags } from '../config/runtime.js';
-import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+import { Command, CommanderError, type Command as CommandType } from 'commander';
 import { addMcpCommands } from './mcp-command.js';
+import {
+  addConfigOptions,
+  addExecOptions,
+  addRuntimeOptions,
+  flagsFrom,
+  mergedOptions,
+  sessionArguments,
+  stdio,
+} from './options.js';
 import { VERSION } from './version.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+type Options = Record<string, unknown>;
+
+async function runExecWith(
+  prompt: string | undefined,
+  opts: Options,
+  resume?: { id?: string; last?: boolean; all?: boolean },
+): Promise<void> {
+  const { runExec } = await import('./exec.js');
+  process.exitCode = await runExec(
+    {
+      ...(await flagsFrom(opts)),
+      prompt,
+      json: Boolean(opts.json || opts.experimentalJson),
+      outputLastMessage: opts.outputLastMessage as string | undefined,
+      outputSchemaFile: opts.outputSchema as string | undefined,
+      skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
+      images: (opts.image as string[] | undefined) ?? [],
+      ...(resume ? { resume } : {}),
+    },
+    stdio(),
+  );
 }
 
-const stdio = () => ({
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-});
-
-/** Options every command that builds a session understands. */
-function addConfigOptions(command: Command): Command {
-  return command
-    .option('-m, --model <model>', 'model to use')
-    .option('-p, --profile <name>', 'configuration profile from config.toml')
-    .option(
-      '-c, --config <key=value>',
-      'override a configuration value (TOML value; repeatable)',
-      collect,
-      [],
-    )
-    .option('--oss', 'use a local model server (Ollama or LM Studio, whichever answers)');
-}
-
-function addRuntimeOptions(command: Command): Command {
-  return addConfigOptions(command)
-    .addOption(
-      new Option('-s, --sandbox <mode>', 'sandbox policy for model commands').choices(SandboxMode.options),
-    )
-    .addOption(
-      new Option('-a, --ask-for-approval <policy>', 'when to ask before running a command').choices(
-        ApprovalPolicy.options,
-      ),
-    )
-    .option('-C, --cd <dir>', 'working directory for the session')
-    .option('--add-dir <dir>', 'another writable directory (workspace-write; repeatable)', collect, [])
-    .option('--full-auto', 'shortcut for --sandbox workspace-write --ask-for-approval on-request')
-    .option(
-      '--dangerously-bypass-approvals-and-sandbox',
-      'run every command without sandbox or approval (dangerous)',
-    );
-}
-
-/** Turns parsed options into flags, resolving `--oss` to a provider. */
-async function flagsFrom(opts: Record<string, unknown>): Promise<CliFlags> {
-  const flags: CliFlags = {
-    model: opts.model as string | undefined,
-    profile: opts.profile as string | undefined,
-    config: (opts.config as string[] | undefined) ?? [],
-    sandbox: (opts.sandbox as SandboxMode | undefined) ?? (opts.fullAuto ? 'workspace-write' : undefined),
-    approvalPolicy:
-      (opts.askForApproval as ApprovalPolicy | undefined) ?? (opts.fullAuto ? 'on-request' : undefined),
-    cwd: opts.cd as string | undefined,
-    addDirs: (opts.addDir as string[] | undefined) ?? [],
-    bypass: Boolean(opts.dangerouslyBypassApprovalsAndSandbox),
-  };
-  if (opts.oss) {
-    const { detectLocalProvider } = await import('../config/oss.js');
-    flags.provider = await detectLocalProvider(flags, process.env);
-  }
-  return flags;
-}
-
-export function buildProgram(): Command {
-  const program = new Command('spool')
-    .description('Spool: a coding agent harness')
-    .version(VERSION)
-    .showHelpAfterError()
-    .exitOverride();
-
-  const exec = addRuntimeOptions(
+function addExecCommands(program: CommandType): void {
+  const exec = addExecOptions(
     program
       .command('exec')
       .description('run one non-interactive turn and print the final message')
       .argument('[prompt]', 'the prompt; `-` or omitted to read it from stdin'),
+  ).action((prompt: string | undefined, opts: Options) => runExecWith(prompt, opts));
+
+  addExecOptions(
+    exec
+      .command('resume')
+      .description('continue a recorded session with one more turn (takes every `spool exec` option)')
+      .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+      .argument('[prompt]', 'the prompt; `-` or omitted to read it from stdin'),
   )
-    .option('--json', 'print events as JSON lines (the `codex exec --json` format)')
-    .option('--experimental-json', 'alias of --json')
-    .option('-o, --output-last-message <file>', 'also write the final message to this file')
-    .option('--output-schema <file>', 'JSON Schema the final message must follow')
-    .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository')
-    .option('-i, --image <file>', 'attach an image to the prompt (repeatable)', collect, [])
-    // Accepted for drop-in compatibility with @openai/codex-sdk, which passes them; no effect here.
-    .addOption(new Option('--thread-source <source>').hideHelp())
-    .addOption(new Option('--cyber-access-program <program>').hideHelp());
-  const runExecWith = async (
-    prompt: string | undefined,
-    opts: Record<string, unknown>,
-    resume?: { id?: string; last?: boolean; all?: boolean },
-  ) => {
-    const { runExec } = await import('./exec.js');
-    process.exitCode = await runExec(
-      {
-        ...(await flagsFrom(opts)),
-        prompt,
-        json: Boolean(opts.json || opts.experimentalJson),
-        outputLastMessage: opts.outputLastMessage as string | undefined,
-        outputSchemaFile: opts.outputSchema as string | undefined,
-        skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
-        images: (opts.image as string[] | undefined) ?? [],
-        ...(resume ? { resume } : {}),
-      },
-      stdio(),
-    );
-  };
-  exec.action((prompt: string | undefined, opts: Record<string, unknown>) => runExecWith(prompt, opts));
-  exec
-    .command('resume')
-    .description('continue a recorded session with one more turn (takes every `spool exec` option)')
-    .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
-    .argument('[prompt]', 'the prompt; `-` or omitted to read it from stdin')
     .option('--last', 'the most recent session started in this directory')
     .option('--all', 'with --last: in any directory')
     .action(
-      async (session: string | undefined, prompt: string | undefined, _opts: unknown, command: Command) => {
-        const opts = command.optsWithGlobals();
-        // With --last, the first argument is the prompt.
-        const [id, text] = opts.last ? [undefined, session] : [session, prompt];
-        if (!opts.last && id === undefined) {
-          process.stderr.write('spool exec resume: give a session id (or a unique prefix), or --last\n');
-          process.exitCode = 2;
-          return;
-        }
-        await runExecWith(text, opts, { id, last: Boolean(opts.last), all: Boolean(opts.all) });
+      async (
+        session: string | undefined,
+        prompt: string | undefined,
+        _opts: unknown,
+        command: CommandType,
+      ) => {
+        const opts = mergedOptions(command);
+        const args = sessionArguments('spool exec resume', session, prompt, opts);
+        if (args)
+          await runExecWith(args.prompt, opts, {
+            id: args.id,
+            last: Boolean(opts.last),
+            all: Boolean(opts.all),
+          });
       },
     );
+}
 
+function addInteractiveCommands(program: CommandType): void {
+  addRuntimeOptions(program)
+    .argument('[prompt]', 'a first prompt for the interactive session')
+    .action(async (prompt: string | undefined, opts: Options) => {
+      const { runInteractive } = await import('../tui/index.js');
+      process.exitCode = await runInteractive({
+        ...(await flagsFrom(opts)),
+        ...(prompt !== undefined ? { prompt } : {}),
+      });
+    });
+
+  addRuntimeOptions(
+    program
+      .command('resume')
+      .description('continue a recorded session in the interactive UI')
+      .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+      .argument('[prompt]', 'a prompt to send at once'),
+  )
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .action(async (session: string | undefined, prompt: string | undefined, opts: Options) => {
+      const args = sessionArguments('spool resume', session, prompt, opts);
+      if (!args) return;
+      const { runInteractive } = await import('../tui/index.js');
+      process.exitCode = await runInteractive({
+        ...(await flagsFrom(opts)),
+        ...(args.prompt !== undefined ? { prompt: args.prompt } : {}),
+        resume: { id: args.id, last: Boolean(opts.last), all: Boolean(opts.all) },
+      });
+    });
+
+  addRuntimeOptions(
+    program
+      .command('fork')
+      .description("start a new session from a recorded one's history (up to a turn)")
+      .argument('[session]', 'session id or a unique prefix of it (omit with --last)'),
+  )
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .option('--at <turn>', 'keep the history through this turn (1-based; default: all turns)')
+    .option('--json', 'only print the new session as JSON (no interactive UI)')
+    .action(async (id: string | undefined, opts: Options) => {
+      const choice = { id, last: Boolean(opts.last), all: Boolean(opts.all) };
+      const { runFork } = await import('./sessions-command.js');
+      // For scripts (JSON, or no terminal): fork and print the new id.
+      if (opts.json || !process.stdout.isTTY) {
+        process.exitCode = runFork(
+          { ...choice, at: opts.at as string | undefined, json: Boolean(opts.json) },
+          stdio(),
+        );
+        return;
+      }
+      const at = opts.at === undefined ? undefined : Number(opts.at);
+      if (at !== undefined && (!Number.isInteger(at) || at < 1)) {
+        process.stderr.write(`spool fork: --at takes a turn number (1 or more), not ${String(opts.at)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (!choice.last && id === undefined) {
+        process.stderr.write('spool fork: give a session id (or a unique prefix), or --last\n');
+        process.exitCode = 2;
+        return;
+      }
+      const { runInteractive } = await import('../tui/index.js');
+      process.exitCode = await runInteractive({
+        ...(await flagsFrom(opts)),
+        fork: { ...choice, ...(at ? { at } : {}) },
+      });
+    });
+}
+
+function addSessionCommands(program: CommandType): void {
   const sessions = program
     .command('sessions')
     .description('list recorded sessions, newest first')
     .option('--cwd <dir>', 'only sessions started in this directory')
     .option('--limit <n>', 'show at most this many')
     .option('--json', 'print as JSON')
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Options) => {
       const { runSessionsList } = await import('./sessions-command.js');
       process.exitCode = runSessionsList(
         {
@@ -161,42 +174,22 @@ export function buildProgram(): Command {
       const { runSessionsShow } = await import('./sessions-command.js');
       process.exitCode = runSessionsShow(id, stdio());
     });
+}
 
-  program
-    .command('fork')
-    .description("start a new session from a recorded one's history (up to a turn); prints its id")
-    .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
-    .option('--last', 'the most recent session started in this directory')
-    .option('--all', 'with --last: in any directory')
-    .option('--at <turn>', 'keep the history through this turn (1-based; default: all turns)')
-    .option('--json', 'print the new session as JSON')
-    .action(async (id: string | undefined, opts: Record<string, unknown>) => {
-      const { runFork } = await import('./sessions-command.js');
-      process.exitCode = runFork(
-        {
-          id,
-          last: Boolean(opts.last),
-          all: Boolean(opts.all),
-          at: opts.at as string | undefined,
-          json: Boolean(opts.json),
-        },
-        stdio(),
-      );
-    });
-
+function addToolingCommands(program: CommandType): void {
   const config = program.command('config').description('inspect the configuration');
   addRuntimeOptions(
     config.command('show').description('print the effective configuration and where each value comes from'),
   )
     .option('--json', 'print as JSON')
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Options) => {
       const { runConfigShow } = await import('./config-command.js');
       process.exitCode = runConfigShow({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
     });
 
   addConfigOptions(program.command('models').description("list the provider's models"))
     .option('--json', 'print as JSON')
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Options) => {
       const { runModels } = await import('./models-command.js');
       process.exitCode = await runModels({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
     });
@@ -208,7 +201,7 @@ export function buildProgram(): Command {
   )
     .option('--listen <url>', 'stdio:// (default) or ws://HOST:PORT', 'stdio://')
     .option('--ws-token-file <file>', 'WebSocket bearer token file (default: $SPOOL_APP_SERVER_TOKEN)')
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Options) => {
       const { runAppServer } = await import('../app-server/run.js');
       process.exitCode = await runAppServer({
         flags: await flagsFrom(opts),
@@ -227,7 +220,19 @@ export function buildProgram(): Command {
     });
 
   addMcpCommands(program, stdio);
+}
 
+export function buildProgram(): CommandType {
+  const program = new Command('spool')
+    .description('Spool: a coding agent harness. Without a command, opens the interactive session.')
+    .version(VERSION)
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride();
+  addInteractiveCommands(program);
+  addExecCommands(program);
+  addSessionCommands(program);
+  addToolingCommands(program);
   return program;
 }
 

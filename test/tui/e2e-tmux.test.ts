@@ -17,18 +17,12 @@ import {
   startEmulator,
   think,
 } from '../emulator/index.js';
-import { ROOT } from '../support/spool-bin.js';
+import { SPOOL_BIN } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 import { fullClearsIn } from './support/headless.js';
 
-/**
- * How the session is started. Until `src/cli/program.ts` wires `spool [PROMPT]` to
- * `runInteractive`, a launcher runs the entry point with tsx; then this becomes
- * `[process.execPath, SPOOL_BIN, ...args]` (after `npm run build`).
- */
-const TSX_LOADER = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs');
-const LAUNCHER = path.join(ROOT, 'test/tui/fixtures/launch.ts');
-const spoolCommand = (args: string[]) => [process.execPath, '--import', TSX_LOADER, LAUNCHER, ...args];
+/** The real binary, as a user starts it (`npm test` builds before the suite runs). */
+const spoolCommand = (args: string[]) => [process.execPath, SPOOL_BIN, ...args];
 
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 

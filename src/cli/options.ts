@@ -1,0 +1,116 @@
+/** Command-line options shared by the commands that build a session, and their translation to flags. */
+import { type Command, Option } from 'commander';
+import type { CliFlags } from '../config/runtime.js';
+import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+
+/** Repeatable options. No default value, so a subcommand's absent option never hides its parent's. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export const stdio = () => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
+
+/** Options every command that builds a session understands. */
+export function addConfigOptions(command: Command): Command {
+  return command
+    .option('-m, --model <model>', 'model to use')
+    .option('-p, --profile <name>', 'configuration profile from config.toml')
+    .option('-c, --config <key=value>', 'override a configuration value (TOML value; repeatable)', collect)
+    .option('--oss', 'use a local model server (Ollama or LM Studio, whichever answers)');
+}
+
+export function addRuntimeOptions(command: Command): Command {
+  return addConfigOptions(command)
+    .addOption(
+      new Option('-s, --sandbox <mode>', 'sandbox policy for model commands').choices(SandboxMode.options),
+    )
+    .addOption(
+      new Option('-a, --ask-for-approval <policy>', 'when to ask before running a command').choices(
+        ApprovalPolicy.options,
+      ),
+    )
+    .option('-C, --cd <dir>', 'working directory for the session')
+    .option('--add-dir <dir>', 'another writable directory (workspace-write; repeatable)', collect)
+    .option('--full-auto', 'shortcut for --sandbox workspace-write --ask-for-approval on-request')
+    .option(
+      '--dangerously-bypass-approvals-and-sandbox',
+      'run every command without sandbox or approval (dangerous)',
+    );
+}
+
+/** `exec`'s own options (also accepted after `exec resume`, where @openai/codex-sdk puts `--image`). */
+export function addExecOptions(command: Command): Command {
+  return (
+    addRuntimeOptions(command)
+      .option('--json', 'print events as JSON lines (the `codex exec --json` format)')
+      .option('--experimental-json', 'alias of --json')
+      .option('-o, --output-last-message <file>', 'also write the final message to this file')
+      .option('--output-schema <file>', 'JSON Schema the final message must follow')
+      .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository')
+      .option('-i, --image <file>', 'attach an image to the prompt (repeatable)', collect)
+      // Accepted for drop-in compatibility with @openai/codex-sdk, which passes them; no effect here.
+      .addOption(new Option('--thread-source <source>').hideHelp())
+      .addOption(new Option('--cyber-access-program <program>').hideHelp())
+  );
+}
+
+const REPEATABLE = ['config', 'addDir', 'image'];
+
+/**
+ * A subcommand's options merged over its parent's: single values from the subcommand win,
+ * repeatable ones are concatenated (`exec -c a resume ID -c b` has both overrides).
+ */
+export function mergedOptions(command: Command): Record<string, unknown> {
+  const parent = command.parent?.opts() ?? {};
+  const own = command.opts();
+  const merged: Record<string, unknown> = { ...parent, ...own };
+  for (const key of REPEATABLE) {
+    const values = [
+      ...((parent[key] as string[] | undefined) ?? []),
+      ...((own[key] as string[] | undefined) ?? []),
+    ];
+    if (values.length > 0) merged[key] = values;
+  }
+  return merged;
+}
+
+/** Turns parsed options into flags, resolving `--oss` to a provider. */
+export async function flagsFrom(opts: Record<string, unknown>): Promise<CliFlags> {
+  const flags: CliFlags = {
+    model: opts.model as string | undefined,
+    profile: opts.profile as string | undefined,
+    config: (opts.config as string[] | undefined) ?? [],
+    sandbox: (opts.sandbox as SandboxMode | undefined) ?? (opts.fullAuto ? 'workspace-write' : undefined),
+    approvalPolicy:
+      (opts.askForApproval as ApprovalPolicy | undefined) ?? (opts.fullAuto ? 'on-request' : undefined),
+    cwd: opts.cd as string | undefined,
+    addDirs: (opts.addDir as string[] | undefined) ?? [],
+    bypass: Boolean(opts.dangerouslyBypassApprovalsAndSandbox),
+  };
+  if (opts.oss) {
+    const { detectLocalProvider } = await import('../config/oss.js');
+    flags.provider = await detectLocalProvider(flags, process.env);
+  }
+  return flags;
+}
+
+/** `spool resume ID|--last [PROMPT]` style arguments: with --last the first argument is the prompt. */
+export function sessionArguments(
+  name: string,
+  session: string | undefined,
+  prompt: string | undefined,
+  opts: Record<string, unknown>,
+): { id?: string; prompt?: string } | undefined {
+  const [id, text] = opts.last ? [undefined, session] : [session, prompt];
+  if (!opts.last && id === undefined) {
+    process.stderr.write(`${name}: give a session id (or a unique prefix), or --last\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
+  return { ...(id !== undefined ? { id } : {}), ...(text !== undefined ? { prompt: text } : {}) };
+}
