@@ -6,10 +6,18 @@
 import fs from 'node:fs';
 import type { ThreadSettings } from '../agent/settings.js';
 import { missingKeyMessage } from '../config/providers.js';
-import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
+import {
+  type CliFlags,
+  ConfigError,
+  loadEffectiveConfig,
+  loadRuntime,
+  type Runtime,
+} from '../config/runtime.js';
+import type { McpServerConfig } from '../config/schema.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
 import { createDefaultTools, type ThreadTools } from '../tools/default-tools.js';
+import { composeMcpTools, McpManager } from '../tools/mcp/index.js';
 import { invalidParams, invalidRequest } from './jsonrpc.js';
 import type { ServerLimits } from './limits.js';
 import type { ThreadOverrides } from './params.js';
@@ -25,8 +33,40 @@ export interface ServerContext {
   createModelClient(runtime: Runtime): ModelClient;
 }
 
-export function defaultSeams(): Pick<ServerContext, 'createTools' | 'createModelClient'> {
-  return { createTools: (settings) => createDefaultTools(settings), createModelClient };
+export interface DefaultSeams extends Pick<ServerContext, 'createTools' | 'createModelClient'> {
+  /** Stops what the seams started (the MCP servers). */
+  close(): Promise<void>;
+}
+
+/**
+ * Spool's own tools for every thread, plus the MCP servers of the server's configuration. One MCP
+ * manager serves every thread; servers start in the background and their tools join each thread at
+ * a turn boundary (announced), never inside a turn.
+ */
+export function defaultSeams(env: NodeJS.ProcessEnv, flags: CliFlags): DefaultSeams {
+  let servers: Record<string, McpServerConfig> | undefined;
+  let home = '';
+  try {
+    const effective = loadEffectiveConfig(flags, env);
+    servers = effective.config.mcp_servers;
+    home = effective.home;
+  } catch {
+    // A broken configuration is reported when a thread starts; no MCP servers until then.
+  }
+  let manager: McpManager | undefined;
+  return {
+    createModelClient,
+    createTools: (settings) => {
+      const builtins = createDefaultTools(settings);
+      if (!servers || Object.keys(servers).length === 0) return builtins;
+      manager ??= new McpManager(servers, { spoolHome: home, env, cwd: settings.cwd });
+      const composed = composeMcpTools(builtins.registry, manager);
+      return { registry: composed.registry, toolUpdates: composed.toolUpdates, close: builtins.close };
+    },
+    close: async () => {
+      await manager?.close();
+    },
+  };
 }
 
 /** A JSON value as a TOML value (for `config` overrides, which take the `-c key=value` path). */

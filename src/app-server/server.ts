@@ -16,7 +16,7 @@ import { modelConfigMethods } from './methods/models-config.js';
 import { threadMethods } from './methods/threads.js';
 import { turnMethods } from './methods/turns.js';
 import { dispatchMethod, type MethodTable, type ServerState } from './router.js';
-import { defaultSeams, type ServerContext } from './runtime.js';
+import { type DefaultSeams, defaultSeams, type ServerContext } from './runtime.js';
 import { ThreadManager } from './thread-manager.js';
 import type { Transport } from './transport.js';
 
@@ -39,10 +39,12 @@ export class AppServer implements ConnectionHost, ServerState {
   private readonly connections = new Set<Connection>();
   private readonly methods: MethodTable;
   private connectionCounter = 0;
+  private readonly seams: DefaultSeams;
 
   constructor(options: AppServerOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const seams = defaultSeams();
+    const seams = defaultSeams(options.env ?? process.env, options.flags ?? {});
+    this.seams = seams;
     this.ctx = {
       env: options.env ?? process.env,
       flags: options.flags ?? {},
@@ -97,5 +99,6 @@ export class AppServer implements ConnectionHost, ServerState {
   async close(): Promise<void> {
     for (const connection of [...this.connections]) connection.close('the server is shutting down');
     await this.threads.closeAll();
+    await this.seams.close();
   }
 }

@@ -180,8 +180,19 @@ export class ThreadManager {
   connectionClosed(connection: Connection): void {
     for (const loaded of [...this.loaded.values()]) {
       if (!loaded.hasSubscriber(connection)) continue;
-      if (loaded.unsubscribe(connection)) void this.unload(loaded.id);
+      if (loaded.unsubscribe(connection)) this.track(this.unload(loaded.id));
     }
+  }
+
+  /** Unloads still closing (their connection went away); `closeAll` waits for them too. */
+  private readonly unloading = new Set<Promise<void>>();
+
+  private track(unload: Promise<void>): void {
+    this.unloading.add(unload);
+    const settled = () => {
+      this.unloading.delete(unload);
+    };
+    unload.then(settled, settled);
   }
 
   /** Closes a loaded thread: its turn is interrupted, its log flushed, its lock released. */
@@ -195,6 +206,7 @@ export class ThreadManager {
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.loaded.keys()].map((id) => this.unload(id)));
+    await Promise.allSettled([...this.unloading]);
   }
 
   turnsOf(loaded: LoadedThread): V2Turn[] {
@@ -226,6 +238,7 @@ export class ThreadManager {
         client: this.ctx.createModelClient(runtime),
         settings: runtime.settings,
         tools: tools.registry,
+        ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
         onClose: tools.close,
       },
       close: tools.close,

@@ -18,6 +18,8 @@ import type { ToolHandler } from './types.js';
 
 export interface ThreadTools {
   registry: ToolRegistry;
+  /** Tool set changes to take at turn boundaries (MCP), for ThreadOptions.toolUpdates. */
+  toolUpdates?: () => { registry: ToolRegistry; announcement: string } | undefined;
   close(): Promise<void>;
 }
 
