@@ -263,7 +263,7 @@ describe('apply_patch follows the same policy', () => {
         kind: 'patch',
         policy: 'on-request',
         reason: expect.stringMatching(/outside the writable roots/),
-        changes: [{ path: join(layout.outside, 'p.txt'), kind: 'add' }],
+        changes: [{ path: join(layout.outside, 'p.txt'), kind: 'add', diff: expect.stringContaining('+hello') }],
       }),
     ]);
     const inside = await runApplyPatch(addInside, ctx);

@@ -46,7 +46,7 @@ function hunkChanges(hunks: readonly PatchHunk[], cwd: string): FileChange[] {
   });
 }
 
-function plannedChanges(planned: readonly PlannedChange[]): FileChange[] {
+export function plannedChanges(planned: readonly PlannedChange[]): FileChange[] {
   return planned.map((p) => {
     const change: FileChange = { path: p.absPath, kind: p.kind };
     if (p.absMovePath !== undefined) change.move_path = p.absMovePath;

@@ -18,8 +18,9 @@ import { buildWritePolicy, checkWritePath, type WritePolicy } from '../../sandbo
 import { parseJsonArguments } from '../spec.js';
 import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
 import type { CommitHooks } from './commit.js';
-import { applyPatch } from './engine.js';
+import { applyPatch, plannedChanges } from './engine.js';
 import { parsePatch } from './parser.js';
+import { planPatch } from './plan.js';
 import { applyPatchFreeformSpec, applyPatchFunctionSpec } from './spec.js';
 import type { PatchHunk } from './types.js';
 
@@ -83,6 +84,8 @@ async function gatePatch(
   cwd: string,
   policy: WritePolicy,
   ctx: ToolContext,
+  /** A policy that lets planning read anywhere: what the user is asked about is shown as diffs. */
+  previewPolicy: () => Promise<WritePolicy>,
 ): Promise<PatchGate> {
   const parsed = parsePatch(patch);
   // A patch that does not parse writes nothing; the engine reports why.
@@ -104,7 +107,10 @@ async function gatePatch(
     sessionApproved: covered.every((p) => ctx.sessionApprovals.has(patchSessionKey(p))),
   });
   if (assessment.action === 'apply') return { proceed: true, fullAccess: assessment.fullAccess };
-  const { display, changes } = summarize(parsed.value.hunks);
+  const { display, changes: summary } = summarize(parsed.value.hunks);
+  // The user sees exactly what would change (diffs), when the patch applies; else its outline.
+  const preview = await planPatch(parsed.value.hunks, cwd, await previewPolicy());
+  const changes = preview.ok ? plannedChanges(preview.plan.changes) : summary;
   const outcome = await ctx.requestApproval({
     kind: 'patch',
     display,
@@ -146,7 +152,9 @@ export async function runApplyPatch(
       : path.isAbsolute(options.workdir)
         ? options.workdir
         : `${ctx.cwd}${path.sep}${options.workdir}`;
-  const gate = await gatePatch(patch, cwd, sandboxPolicy, ctx);
+  const gate = await gatePatch(patch, cwd, sandboxPolicy, ctx, () =>
+    buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context),
+  );
   if (!gate.proceed) return gate.result;
   const policy = gate.fullAccess
     ? await buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context)
