@@ -6,7 +6,8 @@ import OpenAI, { type APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/** One process (node with tsx's loader), not the `tsx` wrapper: killing it leaves no child behind. */
+const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 const CLI = join(ROOT, 'test', 'emulator', 'cli.ts');
 const DEMO = join(ROOT, 'test', 'emulator', 'scripts', 'demo.json');
 
@@ -27,7 +28,10 @@ function tempDir(): string {
 function startCli(
   args: string[],
 ): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), CLI, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return new Promise((resolveStart, reject) => {
@@ -107,7 +111,10 @@ describe('emulator CLI', () => {
     const dir = tempDir();
     const script = join(dir, 'bad.json');
     writeFileSync(script, JSON.stringify({ steps: [{ output: [{ type: 'nonsense' }] }] }));
-    const child = spawn(TSX, [CLI, '--script', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), CLI, '--script', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let err = '';
     child.stderr?.on('data', (chunk: Buffer) => {
