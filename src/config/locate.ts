@@ -5,31 +5,11 @@
  * arrays of tables). Keys inside inline tables fall back to the position of their parent key.
  */
 
+import { splitDottedKey } from './dotted-key.js';
+
 export interface Position {
   line: number;
   column: number;
-}
-
-function splitDotted(text: string): string[] {
-  const parts: string[] = [];
-  const pattern = /\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(?:\.|$)/y;
-  let index = 0;
-  while (index < text.length) {
-    pattern.lastIndex = index;
-    const match = pattern.exec(text);
-    if (!match || pattern.lastIndex === index) return parts;
-    let key = match[2] ?? match[3] ?? '';
-    if (match[1] !== undefined) {
-      try {
-        key = JSON.parse(`"${match[1]}"`) as string;
-      } catch {
-        key = match[1];
-      }
-    }
-    parts.push(key);
-    index = pattern.lastIndex;
-  }
-  return parts;
 }
 
 /** Maps `a.b.c` (joined with NUL) to where that key is written. */
@@ -44,7 +24,7 @@ export function locateKeys(source: string): Map<string, Position> {
     const header =
       /^\[\[\s*(.+?)\s*\]\]\s*(#.*)?$/.exec(trimmed) ?? /^\[\s*([^[\]]+?)\s*\]\s*(#.*)?$/.exec(trimmed);
     if (header) {
-      table = splitDotted(header[1]!);
+      table = splitDottedKey(header[1]!) ?? [];
       if (trimmed.startsWith('[[')) {
         const key = table.join('\0');
         const n = arrayCounts.get(key) ?? 0;
@@ -56,7 +36,7 @@ export function locateKeys(source: string): Map<string, Position> {
     }
     const assignment = /^((?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.\s-])+?)\s*=/.exec(trimmed);
     if (assignment) {
-      const path = [...table, ...splitDotted(assignment[1]!)];
+      const path = [...table, ...(splitDottedKey(assignment[1]!) ?? [])];
       for (let i = table.length + 1; i <= path.length; i++) {
         const key = path.slice(0, i).join('\0');
         if (!positions.has(key)) positions.set(key, { line: lineIndex + 1, column });

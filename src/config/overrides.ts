@@ -3,6 +3,7 @@
  * string (so `-c model=o3` works without quotes, as in Codex).
  */
 import { parse } from 'smol-toml';
+import { splitDottedKey } from './dotted-key.js';
 
 export interface ConfigOverride {
   path: string[];
@@ -15,19 +16,10 @@ export class OverrideError extends Error {}
 
 /** Splits a dotted key, honouring quoted segments: `model_providers."my.host".base_url`. */
 export function splitKeyPath(key: string): string[] {
-  const segments: string[] = [];
-  const pattern = /\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(\.|$)/y;
-  let index = 0;
-  while (index < key.length) {
-    pattern.lastIndex = index;
-    const match = pattern.exec(key);
-    if (!match) throw new OverrideError(`invalid key "${key}" in -c override`);
-    segments.push(match[1] !== undefined ? JSON.parse(`"${match[1]}"`) : (match[2] ?? match[3] ?? ''));
-    index = pattern.lastIndex;
-    if (match[4] === '') break;
-  }
-  if (segments.length === 0) throw new OverrideError('empty key in -c override');
-  return segments;
+  const parts = splitDottedKey(key);
+  if (!parts)
+    throw new OverrideError(key.trim() ? `invalid key "${key}" in -c override` : 'empty key in -c override');
+  return parts;
 }
 
 export function parseOverride(raw: string): ConfigOverride {

@@ -8,17 +8,8 @@
  */
 import { emptyUsage, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
+import { asObject, type Json, num } from './json-values.js';
 import type { ModelError, ModelEvent } from './types.js';
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
 
 export function usageFromChat(raw: unknown): Usage {
   const usage = asObject(raw);

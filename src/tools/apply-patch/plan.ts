@@ -174,7 +174,7 @@ function modeOf(state: Entry | DiskState): number | undefined {
 }
 
 /** Every path the hunks will check, with whether its final symlink is followed. */
-function targetsOf(hunks: readonly PatchHunk[]): Array<{ target: string; follow: boolean }> {
+export function targetsOf(hunks: readonly PatchHunk[]): Array<{ target: string; follow: boolean }> {
   const targets: Array<{ target: string; follow: boolean }> = [];
   for (const hunk of hunks) {
     targets.push({ target: hunk.path, follow: hunk.type !== 'delete' });

@@ -20,7 +20,7 @@ import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types
 import type { CommitHooks } from './commit.js';
 import { applyPatch, plannedChanges } from './engine.js';
 import { parsePatch } from './parser.js';
-import { planPatch } from './plan.js';
+import { planPatch, targetsOf } from './plan.js';
 import { applyPatchFreeformSpec, applyPatchFunctionSpec } from './spec.js';
 import type { PatchHunk } from './types.js';
 
@@ -48,18 +48,6 @@ export function parseApplyPatchInput(raw: string, shape: 'function' | 'custom'):
   if (shape === 'custom') return { ok: true, args: { patch: raw } };
   const parsed = parseJsonArguments('apply_patch', raw, FunctionArguments);
   return parsed.ok ? { ok: true, args: { patch: parsed.args.input } } : parsed;
-}
-
-/** Every path a patch writes, with whether its final symlink is followed (as the engine checks). */
-function patchTargets(hunks: readonly PatchHunk[]): Array<{ target: string; follow: boolean }> {
-  const targets: Array<{ target: string; follow: boolean }> = [];
-  for (const hunk of hunks) {
-    targets.push({ target: hunk.path, follow: hunk.type !== 'delete' });
-    if (hunk.type === 'update' && hunk.movePath !== undefined) {
-      targets.push({ target: hunk.movePath, follow: true }, { target: hunk.path, follow: false });
-    }
-  }
-  return targets;
 }
 
 function summarize(hunks: readonly PatchHunk[]): { display: string; changes: FileChange[] } {
@@ -91,7 +79,7 @@ async function gatePatch(
   // A patch that does not parse writes nothing; the engine reports why.
   if (!parsed.ok || parsed.value.hunks.length === 0) return { proceed: true, fullAccess: false };
   const checks = await Promise.all(
-    patchTargets(parsed.value.hunks).map(({ target, follow }) =>
+    targetsOf(parsed.value.hunks).map(({ target, follow }) =>
       checkWritePath(policy, target, { cwd, followFinalSymlink: follow }),
     ),
   );

@@ -14,6 +14,7 @@
  * dotted keys) cannot be edited like this, and the edit is refused with a message saying so.
  */
 import { parse, stringify } from 'smol-toml';
+import { splitDottedKey } from '../../config/dotted-key.js';
 import type { McpServerConfig } from '../../config/schema.js';
 
 export class ConfigEditError extends Error {}
@@ -106,25 +107,7 @@ const HEADER = /^\s*\[(\[)?\s*([^\][]+?)\s*\]\]?\s*(#.*)?$/;
 
 /** The dotted parts of a table header's key (bare, "basic" and 'literal' keys). */
 function headerParts(key: string): string[] {
-  const parts: string[] = [];
-  const pattern = /\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(?:\.|$)/y;
-  let index = 0;
-  while (index < key.length) {
-    pattern.lastIndex = index;
-    const match = pattern.exec(key);
-    if (!match || pattern.lastIndex === index) return [];
-    let part = match[2] ?? match[3] ?? '';
-    if (match[1] !== undefined) {
-      try {
-        part = JSON.parse(`"${match[1]}"`) as string;
-      } catch {
-        part = match[1];
-      }
-    }
-    parts.push(part);
-    index = pattern.lastIndex;
-  }
-  return parts;
+  return splitDottedKey(key) ?? [];
 }
 
 function isBlankOrComment(line: string): boolean {
