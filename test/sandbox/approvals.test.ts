@@ -263,7 +263,9 @@ describe('apply_patch follows the same policy', () => {
         kind: 'patch',
         policy: 'on-request',
         reason: expect.stringMatching(/outside the writable roots/),
-        changes: [{ path: join(layout.outside, 'p.txt'), kind: 'add', diff: expect.stringContaining('+hello') }],
+        changes: [
+          { path: join(layout.outside, 'p.txt'), kind: 'add', diff: expect.stringContaining('+hello') },
+        ],
       }),
     ]);
     const inside = await runApplyPatch(addInside, ctx);
