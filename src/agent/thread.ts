@@ -86,6 +86,8 @@ export class Thread {
   private steered: ContentPart[][] = [];
 
   private currentSettings: ThreadSettings;
+  /** Remembers the running turn's plan item (set per turn). */
+  private trackPlan: (item: ThreadItem) => void = () => {};
   private registry: ToolRegistry;
   /** Provider tokens per estimated token, learned from usage (estimates are bytes/4). */
   private tokenCalibration = 1;
@@ -362,7 +364,23 @@ export class Thread {
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
 
-    const emit = (event: SpoolEvent) => this.events.emit(event);
+    // A plan (todo list) stays open while the turn runs and is completed when the turn ends.
+    const openPlans = new Map<string, ThreadItem>();
+    const emit = (event: SpoolEvent) => {
+      if (
+        event.type === 'turn.completed' ||
+        event.type === 'turn.failed' ||
+        event.type === 'turn.interrupted'
+      ) {
+        for (const item of openPlans.values())
+          this.events.emit({ type: 'item.completed', turn_id: turnId, item });
+        openPlans.clear();
+      }
+      this.events.emit(event);
+    };
+    this.trackPlan = (item) => {
+      if (item.type === 'todo_list') openPlans.set(item.id, item);
+    };
     const newItemId = () => `item_${this.itemCounter++}`;
     // A tool's "completed" items wait until its output is durable: a front end never shows as
     // finished what a crash could then answer with "aborted".
@@ -456,8 +474,14 @@ export class Thread {
       sessionApprovals: this.sessionApprovals,
       items: {
         newItemId,
-        started: (item) => emitItem('item.started', item),
-        updated: (item) => emitItem('item.updated', item),
+        started: (item) => {
+          this.trackPlan(item);
+          emitItem('item.started', item);
+        },
+        updated: (item) => {
+          this.trackPlan(item);
+          emitItem('item.updated', item);
+        },
         completed,
         outputDelta: (itemId, delta) =>
           this.events.emit({

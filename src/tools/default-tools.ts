@@ -12,6 +12,7 @@ import type { ThreadSettings } from '../agent/settings.js';
 import { modelInfo } from '../model/catalog.js';
 import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
+import { createPlanTool, PlanTracker } from './plan.js';
 import { ToolRegistry } from './registry.js';
 import { createShellTools, defaultShell, ExecSessionManager, shellInvocation } from './shell/index.js';
 import type { ToolHandler } from './types.js';
@@ -58,7 +59,8 @@ export function createDefaultTools(
   const applyPatch = createApplyPatchTool({
     form: modelInfo(settings.model).customTools ? 'freeform' : 'function',
   });
-  const advertised = [...byShape[shellShape], applyPatch as ToolHandler];
+  const plan = createPlanTool(new PlanTracker());
+  const advertised = [...byShape[shellShape], applyPatch as ToolHandler, plan as ToolHandler];
   const hidden = Object.values(byShape)
     .flat()
     .filter((handler) => !advertised.includes(handler));

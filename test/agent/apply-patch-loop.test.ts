@@ -63,7 +63,11 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
     expect(changes).toHaveLength(3);
     // The freeform tool is advertised to a model that takes custom tools.
     const tools0 = emulator.requests[0]!.body!.tools as Array<{ type: string; name: string }>;
-    expect(tools0.map((t) => `${t.type}:${t.name}`)).toEqual(['custom:apply_patch', 'function:shell']);
+    expect(tools0.map((t) => `${t.type}:${t.name}`)).toEqual([
+      'custom:apply_patch',
+      'function:shell',
+      'function:update_plan',
+    ]);
   });
 
   it('refuses a patch outside the writable roots and changes nothing', async () => {
@@ -94,6 +98,7 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
     expect(tools.registry.specs.map((t) => `${t.type}:${t.name}`)).toEqual([
       'function:apply_patch',
       'function:shell',
+      'function:update_plan',
     ]);
   });
 });
