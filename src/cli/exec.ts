@@ -48,7 +48,7 @@ export interface ExecIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -247,13 +247,20 @@ async function runOpened(
     print((event.type === 'turn.interrupted' && storageFailure()) || event);
   });
 
+  // Ctrl-C, or a job runner's SIGTERM: stop the turn cleanly (commands killed, log flushed) and exit
+  // 130 / 143. A second signal exits at once.
   let interrupts = 0;
-  const onSigint = () => {
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
     interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
+    stoppedBy ??= signal;
+    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
     thread.interrupt();
   };
+  const onSigint = onSignal('SIGINT');
+  const onSigterm = onSignal('SIGTERM');
   signals.on('SIGINT', onSigint);
+  signals.on('SIGTERM', onSigterm);
   try {
     thread.announce();
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
@@ -280,9 +287,11 @@ async function runOpened(
       return EXIT.failed;
     }
     if (outcome.status === 'completed') return EXIT.ok;
-    return outcome.status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
+    if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    return EXIT.failed;
   } finally {
     signals.off('SIGINT', onSigint);
+    signals.off('SIGTERM', onSigterm);
     await thread.close();
   }
 }
