@@ -35,6 +35,8 @@ export interface ExecOptions extends CliFlags {
   outputLastMessage?: string;
   skipGitRepoCheck?: boolean;
   outputSchemaFile?: string;
+  /** `--compact`: compact the (resumed) session's history before the prompt; alone, only that. */
+  compact?: boolean;
   /** `--image FILE` (repeatable): images attached to the prompt. */
   images?: string[];
   /** `exec resume`: the session to continue (an id or unique prefix, or the latest). */
@@ -152,8 +154,11 @@ async function runOpened(
     return EXIT.usage;
   }
 
-  const prompt = await readPrompt(options, io);
-  if (prompt === undefined || prompt.trim() === '') {
+  const given = await readPrompt(options, io);
+  // `--compact` alone compacts the session and stops there.
+  const compactOnly = Boolean(options.compact) && (given === undefined || given.trim() === '');
+  const prompt = given ?? '';
+  if (!compactOnly && prompt.trim() === '') {
     say(
       'spool exec: no prompt given. Pass it as an argument, or pipe it on stdin (use `-` to read stdin explicitly).',
     );
@@ -263,6 +268,14 @@ async function runOpened(
   signals.on('SIGTERM', onSigterm);
   try {
     thread.announce();
+    if (options.compact) {
+      const compacted = await thread.compact();
+      if (!compacted) {
+        say('spool: compaction failed; the history is unchanged');
+        return EXIT.failed;
+      }
+      if (compactOnly) return EXIT.ok;
+    }
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
     try {
       outcome = await thread.runTurn(

@@ -53,6 +53,10 @@ export function addExecOptions(command: Command): Command {
       .option('--output-schema <file>', 'JSON Schema the final message must follow')
       .option('--skip-git-repo-check', 'do not warn when the directory is not a git repository')
       .option('-i, --image <file>', 'attach an image to the prompt (repeatable)', collect)
+      .option(
+        '--compact',
+        "compact the session's history first (with `resume`; without a prompt, only compact)",
+      )
       // Accepted for drop-in compatibility with @openai/codex-sdk, which passes them; no effect here.
       .addOption(new Option('--thread-source <source>').hideHelp())
       .addOption(new Option('--cyber-access-program <program>').hideHelp())

@@ -35,6 +35,7 @@ async function runExecWith(
       outputSchemaFile: opts.outputSchema as string | undefined,
       skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
       images: (opts.image as string[] | undefined) ?? [],
+      compact: Boolean(opts.compact),
       ...(resume ? { resume } : {}),
     },
     stdio(),

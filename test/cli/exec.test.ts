@@ -183,6 +183,47 @@ describe('spool exec (the built binary)', () => {
     }
   });
 
+  it('compacts a resumed session on request, and the next turn continues from the compacted history', async () => {
+    const workdir = tempDir();
+    emulator = await startEmulator({
+      script: [respond(say('first answer')), respond(say('after compaction'))],
+      compact: [{ encrypted_content: 'opaque-after-compact' }],
+    });
+    const env = envFor(emulator);
+    expect((await runSpool([...EXEC, '-C', workdir, 'remember the number 7'], { env })).code).toBe(0);
+
+    const compact = await runSpool(
+      ['exec', 'resume', '--last', '--compact', '--json', '--skip-git-repo-check', '-C', workdir],
+      {
+        env,
+      },
+    );
+    expect(compact.code, compact.stderr).toBe(0);
+    expect(jsonLines(compact.stdout)).toContainEqual(
+      expect.objectContaining({
+        type: 'item.completed',
+        item: expect.objectContaining({
+          type: 'context_compaction',
+          trigger: 'manual',
+          mode: 'remote',
+          status: 'completed',
+        }),
+      }),
+    );
+    expect(emulator.requests.filter((r) => r.wire === 'compact')).toHaveLength(1);
+
+    const next = await runSpool(
+      ['exec', 'resume', '--last', '--skip-git-repo-check', '-C', workdir, 'and now?'],
+      { env },
+    );
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toBe('after compaction\n');
+    const input = emulator.requests.at(-1)!.body!.input as Array<Record<string, unknown>>;
+    expect(input).toContainEqual({ type: 'compaction', encrypted_content: 'opaque-after-compact' });
+    expect(JSON.stringify(input)).toContain('remember the number 7');
+    expect(JSON.stringify(input)).not.toContain('first answer');
+  });
+
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
