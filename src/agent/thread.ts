@@ -11,7 +11,6 @@ import { estimateTokens } from '../context/tokens.js';
 import type { ModelClient, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
-  type ApprovalRequest,
   addUsage,
   emptyUsage,
   type SpoolEvent,
@@ -20,7 +19,8 @@ import {
 } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import type { ApprovalOutcome, ToolContext } from '../tools/types.js';
+import type { ToolContext } from '../tools/types.js';
+import { ApprovalBroker } from './approvals.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { EventBus } from './event-bus.js';
 import { uuidv7 } from './ids.js';
@@ -73,11 +73,10 @@ export class Thread {
   private readonly items: HistoryItem[];
   private usage: Usage = emptyUsage();
   private itemCounter = 0;
-  /** Approvals waiting for the user, by request id. */
-  private readonly pendingApprovals = new Map<string, (outcome: ApprovalOutcome) => void>();
-  private approvalCounter = 0;
-  /** Exact command keys the user approved for the rest of this thread. */
-  private readonly sessionApprovals = new Set<string>();
+  private readonly approvals = new ApprovalBroker(
+    (event) => this.events.emit(event),
+    () => this.interrupt(),
+  );
   /** Warnings found while building the thread, shown once a front end is listening. */
   private readonly startupWarnings: string[] = [];
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
@@ -204,32 +203,7 @@ export class Thread {
    * Unknown or already answered ids are ignored (returns false).
    */
   resolveApproval(id: string, decision: ApprovalDecision, reason?: string): boolean {
-    const resolve = this.pendingApprovals.get(id);
-    if (!resolve) return false;
-    resolve({ decision, reason });
-    return true;
-  }
-
-  private requestApproval(
-    turnId: string,
-    signal: AbortSignal,
-    request: Omit<ApprovalRequest, 'id'>,
-  ): Promise<ApprovalOutcome> {
-    const id = `approval_${this.approvalCounter++}`;
-    if (signal.aborted) return Promise.resolve({ decision: 'abort', reason: 'the turn was interrupted' });
-    return new Promise<ApprovalOutcome>((resolve) => {
-      const finish = (outcome: ApprovalOutcome) => {
-        if (!this.pendingApprovals.delete(id)) return;
-        signal.removeEventListener('abort', onAbort);
-        this.events.emit({ type: 'approval.resolved', turn_id: turnId, id, ...outcome });
-        if (outcome.decision === 'abort') this.interrupt();
-        resolve(outcome);
-      };
-      const onAbort = () => finish({ decision: 'abort', reason: 'the turn was interrupted' });
-      this.pendingApprovals.set(id, finish);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.events.emit({ type: 'approval.requested', turn_id: turnId, request: { id, ...request } });
-    });
+    return this.approvals.resolve(id, decision, reason);
   }
 
   async close(): Promise<void> {
@@ -470,8 +444,8 @@ export class Thread {
       bypassSandbox: s.bypassSandbox,
       env: s.shellEnv,
       spoolHome: s.spoolHome,
-      requestApproval: (request) => this.requestApproval(turnId, signal, request),
-      sessionApprovals: this.sessionApprovals,
+      requestApproval: (request) => this.approvals.request(turnId, signal, request),
+      sessionApprovals: this.approvals.sessionApprovals,
       items: {
         newItemId,
         started: (item) => {
