@@ -1,27 +1,10 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  call,
-  customCall,
-  type Emulator,
-  type EmulatorOptions,
-  respond,
-  say,
-  startEmulator,
-  think,
-} from './emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { call, customCall, respond, say, think } from './emulator/index.js';
+import { useEmulators } from './support/emulator-client.js';
 
-const emulators: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emulators.splice(0).map((emu) => emu.close()));
-});
-
-async function start(options: EmulatorOptions): Promise<{ emu: Emulator; client: OpenAI }> {
-  const emu = await startEmulator(options);
-  emulators.push(emu);
-  return { emu, client: new OpenAI({ baseURL: emu.url, apiKey: 'x', maxRetries: 0 }) };
-}
+const start = useEmulators();
 
 const CHAT = {
   model: 'gpt-5-codex',

@@ -1,8 +1,6 @@
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type Emulator,
-  type EmulatorOptions,
   httpError,
   quotaExceeded429,
   rateLimit429,
@@ -11,20 +9,11 @@ import {
   type StreamFault,
   say,
   serverError500,
-  startEmulator,
   unauthorized401,
 } from './emulator/index.js';
+import { useEmulators } from './support/emulator-client.js';
 
-const emulators: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emulators.splice(0).map((emu) => emu.close()));
-});
-
-async function start(options: EmulatorOptions): Promise<{ emu: Emulator; client: OpenAI }> {
-  const emu = await startEmulator(options);
-  emulators.push(emu);
-  return { emu, client: new OpenAI({ baseURL: emu.url, apiKey: 'x', maxRetries: 0 }) };
-}
+const start = useEmulators();
 
 const REQUEST = { model: 'gpt-5-codex', input: 'hi', store: false } as const;
 const CHAT = {

@@ -1,11 +1,9 @@
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   call,
   customCall,
-  type Emulator,
-  type EmulatorOptions,
   type ResponseStep,
   respond,
   say,
@@ -13,17 +11,9 @@ import {
   startEmulator,
   think,
 } from './emulator/index.js';
+import { useEmulators } from './support/emulator-client.js';
 
-const emulators: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emulators.splice(0).map((emu) => emu.close()));
-});
-
-async function start(options: EmulatorOptions): Promise<{ emu: Emulator; client: OpenAI }> {
-  const emu = await startEmulator(options);
-  emulators.push(emu);
-  return { emu, client: new OpenAI({ baseURL: emu.url, apiKey: 'x', maxRetries: 0 }) };
-}
+const start = useEmulators();
 
 const BASE = {
   model: 'gpt-5-codex',

@@ -40,6 +40,17 @@ function now(state: EmulatorState): number {
   return state.options.clock?.() ?? Math.floor(Date.now() / 1000);
 }
 
+/** What the wire builders need to answer a request. */
+function wireContext(state: EmulatorState, record: RecordedRequest, body: Json) {
+  return {
+    ids: state.ids,
+    body,
+    createdAt: now(state),
+    inputTokens: record.inputTokens,
+    cachedTokens: record.cachedTokens,
+  };
+}
+
 function nextStep(state: EmulatorState, record: RecordedRequest): Step | undefined {
   const index = state.stepsUsed;
   const script = state.options.script;
@@ -122,13 +133,7 @@ export function decideResponses(
   const modelProblem = unknownModelBody(state, body);
   if (modelProblem) return rejected(state, record, 404, modelProblem);
 
-  const ctx = {
-    ids: state.ids,
-    body,
-    createdAt: now(state),
-    inputTokens: record.inputTokens,
-    cachedTokens: record.cachedTokens,
-  };
+  const ctx = wireContext(state, record, body);
   const threshold = serverCompactionThreshold(body);
   const compacts = threshold !== undefined && record.inputTokens >= threshold;
   const window = state.options.contextWindow;
@@ -194,13 +199,7 @@ export function decideChat(state: EmulatorState, record: RecordedRequest, accoun
   }
   record.outcome = 'response';
   state.cache.remember(accounting.routingKey, accounting.prompt);
-  const ctx = {
-    ids: state.ids,
-    body,
-    createdAt: now(state),
-    inputTokens: record.inputTokens,
-    cachedTokens: record.cachedTokens,
-  };
+  const ctx = wireContext(state, record, body);
   if (body.stream !== true) {
     if (step.terminal?.type === 'failed') {
       return {
@@ -228,13 +227,7 @@ export function decideCompact(state: EmulatorState, record: RecordedRequest, acc
   }
   record.outcome = 'compacted';
   state.cache.remember(accounting.routingKey, accounting.prompt);
-  const ctx = {
-    ids: state.ids,
-    body,
-    createdAt: now(state),
-    inputTokens: record.inputTokens,
-    cachedTokens: record.cachedTokens,
-  };
+  const ctx = wireContext(state, record, body);
   return { kind: 'json', status: 200, body: buildCompactedResponse(ctx, step) };
 }
 
