@@ -59,7 +59,8 @@ export function canonicalOutputItem(raw: unknown): HistoryItem | undefined {
 }
 
 export class ResponsesStreamTranslator {
-  private readonly reported = new Set<number>();
+  /** Identities of the items already reported (see `identity`). */
+  private readonly reported = new Set<string>();
   private terminal = false;
   /** Next index for servers that omit `output_index` on `output_item.done`. */
   private nextIndex = 0;
@@ -132,9 +133,21 @@ export class ResponsesStreamTranslator {
     }
   }
 
+  /**
+   * Reports a finished item once, whether it comes as `output_item.done`, in `response.completed`,
+   * or both. Items are known by their id or call id (servers do not always number `output_index`
+   * correctly); items with neither by their position and content.
+   */
   private itemDone(index: number, rawItem: unknown): ModelEvent[] {
-    if (this.reported.has(index)) return [];
-    this.reported.add(index);
+    const raw = asObject(rawItem);
+    const key =
+      typeof raw?.id === 'string' && raw.id
+        ? `id:${raw.id}`
+        : typeof raw?.call_id === 'string' && raw.call_id
+          ? `call:${raw.call_id}`
+          : `at:${index}:${JSON.stringify(rawItem)}`;
+    if (this.reported.has(key)) return [];
+    this.reported.add(key);
     this.nextIndex = Math.max(this.nextIndex, index + 1);
     const item = canonicalOutputItem(rawItem);
     return item ? [{ type: 'item_done', outputIndex: index, item }] : [];
