@@ -43,6 +43,8 @@ interface AskedItem {
   kind: 'command' | 'patch';
   command: string;
   item: Json;
+  /** The tool's own id for the item the approved work appears as, when the request said it. */
+  spoolItemId?: string;
 }
 
 const DELTA_METHODS = {
@@ -316,11 +318,17 @@ export class EventProjector {
     return turn;
   }
 
-  /** The approved request a tool item continues, if any. */
+  /**
+   * The approved request a tool item continues, if any: the one that named this item's id, else
+   * (a tool that did not say) the first with the same command, or the first patch.
+   */
   private takeClaim(item: ThreadItem, turnId: string): AskedItem | undefined {
+    const exact = this.claims.findIndex((claim) => claim.spoolItemId === item.id);
+    if (exact >= 0) return this.claims.splice(exact, 1)[0];
     const index = this.claims.findIndex(
       (claim) =>
         claim.turnId === turnId &&
+        claim.spoolItemId === undefined &&
         ((item.type === 'command_execution' && claim.kind === 'command' && claim.command === item.command) ||
           (item.type === 'file_change' && claim.kind === 'patch')),
     );
@@ -400,7 +408,14 @@ export class EventProjector {
             durationMs: null,
           })
         : fileChangeItem(v2Id, request.changes ?? [], 'in_progress');
-    this.asked.set(request.id, { v2Id, turnId, kind: request.kind, command, item });
+    this.asked.set(request.id, {
+      v2Id,
+      turnId,
+      kind: request.kind,
+      command,
+      item,
+      ...(request.item_id ? { spoolItemId: request.item_id } : {}),
+    });
     this.startItem(item, turnId, out);
     if (this.asked.size === 1) out.push(this.status(['waitingOnApproval']));
     const params: Json =

@@ -145,6 +145,8 @@ export const ApprovalRequest = z.object({
   changes: z.array(FileChange).optional(),
   /** The command prefix an "approve for session" would save as a rule, if any. */
   proposed_rule: z.array(z.string()).optional(),
+  /** The display item the approved work will appear as (same id), so front ends can join them. */
+  item_id: z.string().optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 

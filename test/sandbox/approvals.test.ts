@@ -26,7 +26,7 @@ const touchOutside = () => ['touch', outsideFile()];
 
 describe('on-request', () => {
   it('escalation asks with the justification; approved runs outside the sandbox', async () => {
-    const { ctx, requests } = makeContext(layout.work, {
+    const { ctx, requests, sink } = makeContext(layout.work, {
       spoolHome: layout.home,
       policy: 'on-request',
       answer: () => 'approved',
@@ -52,6 +52,8 @@ describe('on-request', () => {
         reason: 'Create the file next to the workspace?',
         policy: 'on-request',
         proposed_rule: ['touch'],
+        // The command's item carries the same id (front ends join the two).
+        item_id: sink.completedItems()[0]!.id,
       },
     ]);
   });

@@ -74,6 +74,8 @@ async function gatePatch(
   ctx: ToolContext,
   /** A policy that lets planning read anywhere: what the user is asked about is shown as diffs. */
   previewPolicy: () => Promise<WritePolicy>,
+  /** The id the patch's file_change item will have. */
+  itemId: string,
 ): Promise<PatchGate> {
   const parsed = parsePatch(patch);
   // A patch that does not parse writes nothing; the engine reports why.
@@ -106,6 +108,7 @@ async function gatePatch(
     reason: assessment.reason,
     policy: ctx.approvalPolicy,
     changes,
+    item_id: itemId,
   });
   if (outcome.decision === 'approved_for_session') {
     for (const p of covered) ctx.sessionApprovals.add(patchSessionKey(p));
@@ -140,14 +143,19 @@ export async function runApplyPatch(
       : path.isAbsolute(options.workdir)
         ? options.workdir
         : `${ctx.cwd}${path.sep}${options.workdir}`;
-  const gate = await gatePatch(patch, cwd, sandboxPolicy, ctx, () =>
-    buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context),
+  const itemId = ctx.items.newItemId();
+  const gate = await gatePatch(
+    patch,
+    cwd,
+    sandboxPolicy,
+    ctx,
+    () => buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context),
+    itemId,
   );
   if (!gate.proceed) return gate.result;
   const policy = gate.fullAccess
     ? await buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context)
     : sandboxPolicy;
-  const itemId = ctx.items.newItemId();
   let announced: FileChange[] | undefined;
   const outcome = await applyPatch({
     patch,

@@ -77,6 +77,8 @@ export async function askToRun(
     scope: 'run' | 'unsandboxed';
     proposedRule: string[] | undefined;
     rules: ExecRules;
+    /** The id the command's item will have if it runs. */
+    itemId?: string;
   },
 ): Promise<AskResult> {
   const display = displayCommand(request.argv);
@@ -88,6 +90,7 @@ export async function askToRun(
     reason: request.reason,
     policy: ctx.approvalPolicy,
     ...(request.proposedRule ? { proposed_rule: request.proposedRule } : {}),
+    ...(request.itemId ? { item_id: request.itemId } : {}),
   });
   if (outcome.decision === 'approved') return { approved: true };
   if (outcome.decision === 'approved_for_session') {
@@ -115,6 +118,8 @@ export async function gateCommand(
   cwd: string,
   escalation: EscalationArgs,
   ctx: ToolContext,
+  /** The id the command's item will have (announced with an approval request). */
+  itemId?: string,
 ): Promise<GateResult> {
   const display = displayCommand(argv);
   const permissions = escalation.sandbox_permissions;
@@ -174,6 +179,7 @@ export async function gateCommand(
         scope: assessment.sandbox ? 'run' : 'unsandboxed',
         proposedRule,
         rules,
+        ...(itemId ? { itemId } : {}),
       });
       if (!answer.approved) return { kind: 'refused', output: answer.output };
       return {

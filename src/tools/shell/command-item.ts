@@ -24,17 +24,19 @@ export class CommandItemReporter {
     sink: ToolItemSink,
     private readonly command: string,
     private readonly cwd: string,
+    /** An id allocated earlier (the one an approval request announced); else a new one. */
+    id?: string,
   ) {
     this.sink = sink;
-    this.id = sink.newItemId();
+    this.id = id ?? sink.newItemId();
   }
 
   /**
    * A command that was refused: one completed item with status `declined`, nothing started;
    * `why` (the text the model gets) is its output, so the user sees the reason too.
    */
-  static declined(sink: ToolItemSink, command: string, cwd: string, why = ''): void {
-    const reporter = new CommandItemReporter(sink, command, cwd);
+  static declined(sink: ToolItemSink, command: string, cwd: string, why = '', id?: string): void {
+    const reporter = new CommandItemReporter(sink, command, cwd, id);
     reporter.done = true;
     sink.completed(reporter.item({ aggregated_output: why, exit_code: null, status: 'declined' }));
   }

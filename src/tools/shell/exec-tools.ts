@@ -133,22 +133,23 @@ export function createExecCommandTool(
       const command = displayCommand(argv);
       const workdir = await resolveWorkdir(ctx.cwd, args.workdir);
       if (!workdir.ok) return { output: workdir.error, success: false };
-      const gate = await gateCommand(argv, workdir.cwd, escalationOf(args), ctx);
+      const itemId = ctx.items.newItemId();
+      const gate = await gateCommand(argv, workdir.cwd, escalationOf(args), ctx, itemId);
       if (gate.kind === 'refused') {
-        CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output);
+        CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output, itemId);
         return { output: gate.output, success: false };
       }
       const yieldMs = clamp(args.yield_time_ms ?? yields.execDefault, yields.min, yields.max);
 
       /** Starts a session (in the sandbox or not) and waits for its first yield. */
-      const start = async (sandbox: boolean): Promise<ExecSession | ToolResult> => {
+      const start = async (sandbox: boolean, id: string): Promise<ExecSession | ToolResult> => {
         const spec = await commandSpec(argv, workdir.cwd, sandbox, ctx, config.sandbox);
         if (!spec.ok) {
           const output = sandboxUnavailableMessage(spec.unavailable, command);
-          CommandItemReporter.declined(ctx.items, command, workdir.cwd, output);
+          CommandItemReporter.declined(ctx.items, command, workdir.cwd, output, id);
           return { output, success: false };
         }
-        const item = new CommandItemReporter(ctx.items, command, workdir.cwd);
+        const item = new CommandItemReporter(ctx.items, command, workdir.cwd, id);
         item.started();
         const session = sessions.start(
           spec.spec,
@@ -166,7 +167,7 @@ export function createExecCommandTool(
         return session;
       };
 
-      const first = await start(gate.sandbox);
+      const first = await start(gate.sandbox, itemId);
       if (!(first instanceof ExecSession)) return first;
       const exit = first.exited;
       const retry =
@@ -181,6 +182,7 @@ export function createExecCommandTool(
           outputText: exit.output.head + exit.output.tail,
         });
       if (!retry) return respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens);
+      const retryItemId = ctx.items.newItemId();
       const answer = await askToRun(ctx, {
         argv,
         cwd: workdir.cwd,
@@ -188,13 +190,14 @@ export function createExecCommandTool(
         scope: 'unsandboxed',
         proposedRule: gate.proposedRule,
         rules: gate.rules,
+        itemId: retryItemId,
       });
       if (!answer.approved) {
         const result = respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens);
         return { ...result, output: `${result.output as string}\n\n${answer.output}` };
       }
       sessions.remove(first.id);
-      const second = await start(false);
+      const second = await start(false, retryItemId);
       if (!(second instanceof ExecSession)) return second;
       return respond(sessions, second, 'exec_command', second.startedAt, args.max_output_tokens);
     },

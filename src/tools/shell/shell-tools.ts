@@ -55,15 +55,16 @@ async function runOnce(
   timeoutMs: number | undefined,
   ctx: ToolContext,
   config: ShellRunConfig,
+  itemId: string,
 ): Promise<OneRun> {
   const command = displayCommand(argv);
   const spec = await commandSpec(argv, cwd, sandbox, ctx, config.sandbox);
   if (!spec.ok) {
     const output = sandboxUnavailableMessage(spec.unavailable, command);
-    CommandItemReporter.declined(ctx.items, command, cwd, output);
+    CommandItemReporter.declined(ctx.items, command, cwd, output, itemId);
     return { kind: 'refused', result: { output, success: false } };
   }
-  const item = new CommandItemReporter(ctx.items, command, cwd);
+  const item = new CommandItemReporter(ctx.items, command, cwd, itemId);
   item.started();
   const run = await runProcess(spec.spec, {
     ...config.process,
@@ -120,12 +121,14 @@ export async function runCommandForModel(
   const workdir = await resolveWorkdir(ctx.cwd, options.workdir);
   if (!workdir.ok) return { output: workdir.error, success: false };
 
-  const gate = await gateCommand(argv, workdir.cwd, options.escalation ?? {}, ctx);
+  // The item's id is known before any approval, so the request and the item share it.
+  const itemId = ctx.items.newItemId();
+  const gate = await gateCommand(argv, workdir.cwd, options.escalation ?? {}, ctx, itemId);
   if (gate.kind === 'refused') {
-    CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output);
+    CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output, itemId);
     return { output: gate.output, success: false };
   }
-  const first = await runOnce(argv, workdir.cwd, gate.sandbox, options.timeoutMs, ctx, config);
+  const first = await runOnce(argv, workdir.cwd, gate.sandbox, options.timeoutMs, ctx, config, itemId);
   if (first.kind === 'refused') return first.result;
   const run = first.run;
   const retry =
@@ -139,6 +142,7 @@ export async function runCommandForModel(
       outputText: run.output.head + run.output.tail,
     });
   if (!retry) return first.result;
+  const retryItemId = ctx.items.newItemId();
 
   const answer = await askToRun(ctx, {
     argv,
@@ -147,12 +151,13 @@ export async function runCommandForModel(
     scope: 'unsandboxed',
     proposedRule: gate.proposedRule,
     rules: gate.rules,
+    itemId: retryItemId,
   });
   if (!answer.approved) {
     const text = typeof first.result.output === 'string' ? first.result.output : '';
     return { output: `${text}\n\n${answer.output}`, success: first.result.success };
   }
-  const second = await runOnce(argv, workdir.cwd, false, options.timeoutMs, ctx, config);
+  const second = await runOnce(argv, workdir.cwd, false, options.timeoutMs, ctx, config, retryItemId);
   return second.result;
 }
 
