@@ -136,7 +136,7 @@ function processesRunning(pattern: string): string[] {
 }
 
 describe('spool in tmux', () => {
-  it('runs a whole session: prompt, stream, approve, diff, interrupt, quit', async () => {
+  it('runs a whole session: prompt, stream, approve, diff, interrupt, compact, quit, resume', async () => {
     expect(hasTmux(), 'tmux is needed for this test (CI installs it in .ci/run)').toBe(true);
     const workdir = tempDir('spool-e2e-work-');
     const home = tempDir('spool-e2e-home-');
@@ -158,6 +158,7 @@ describe('spool in tmux', () => {
         respond(say('Both files are there.')),
         respond(say(LONG_ANSWER), { eventDelayMs: 25 }),
         respond(shellCall(MARKER_SLEEP)),
+        respond(say('Resumed, and I still know about hello.txt.')),
       ],
     });
     tmux = new Tmux(tempDir('spool-e2e-tmux-'));
@@ -182,9 +183,9 @@ describe('spool in tmux', () => {
     expect(streamed).toContain('Create two files, then report.');
     tmux.keys('y');
     await tmux.see('Apply this patch?');
-    // The request names the files; their diff shows once applied (the approval request carries
-    // no diff yet: see docs/tui.md).
+    // The approval shows the diff of what would change.
     await tmux.see('Added hello.txt');
+    await tmux.see('+hello world');
     tmux.keys('y');
     await tmux.see('Both files are there.');
     expect(tmux.capture()).toMatch(/✓ Added hello\.txt \(\+2 -0\)\n\s+1 \+hello world\n\s+2 \+second line/);
@@ -213,6 +214,12 @@ describe('spool in tmux', () => {
     expect(rawStreaming).toContain('Streaming sentence number 2');
     expect(fullClearsIn(rawStreaming)).toEqual([]);
 
+    // Compaction on request (the provider's /responses/compact).
+    tmux.text('/compact');
+    tmux.keys('Enter');
+    await tmux.see('Context compacted');
+    expect(emulator.requests.some((r) => r.wire === 'compact')).toBe(true);
+
     // Quit (Ctrl-C twice) while an approved command runs: nothing is left running.
     tmux.text('wait a while');
     tmux.keys('Enter');
@@ -233,6 +240,22 @@ describe('spool in tmux', () => {
     expect(raw).toContain('\x1b[?2026h');
     // The terminal is given back as it was: bracketed paste off, cursor shown.
     expect(raw.lastIndexOf('\x1b[?2004l')).toBeGreaterThan(raw.lastIndexOf('\x1b[?2004h'));
+
+    // A new process resumes the recorded session: its transcript is back and the next turn goes on
+    // from the compacted history.
+    tmux.kill();
+    tmux = new Tmux(tempDir('spool-e2e-tmux-'));
+    tmux.start(spoolCommand(['resume', '--last']), env, workdir);
+    await tmux.see('Resumed session', 20_000);
+    await tmux.see('› create the files');
+    tmux.text('do you remember?');
+    tmux.keys('Enter');
+    await tmux.see('Resumed, and I still know about hello.txt.');
+    const resumed = emulator.requests.filter((r) => r.wire === 'responses').at(-1)!;
+    expect(JSON.stringify(resumed.body!.input)).toContain('"type":"compaction"');
+    tmux.keys('C-c');
+    tmux.keys('C-c');
+    await expect.poll(exitStatus, { timeout: 15_000 }).toBe('0');
     expect(emulator.problems).toEqual([]);
   }, 60_000);
 });
