@@ -1,13 +1,7 @@
 /** `spool config show`: the effective configuration, and where each value came from. */
 import { stringify } from 'smol-toml';
 import type { CliFlags } from '../config/runtime.js';
-import { runtimeForCommand } from './command-runtime.js';
-
-export interface ConfigShowIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
+import { type CommandIo, runtimeForCommand } from './command-runtime.js';
 
 function flatten(value: unknown, prefix: string, out: Array<[string, unknown]>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -25,7 +19,7 @@ function tomlValue(value: unknown): string {
   return line.startsWith('v = ') ? line.slice(4) : JSON.stringify(value);
 }
 
-export function runConfigShow(flags: CliFlags & { json?: boolean }, io: ConfigShowIo): number {
+export function runConfigShow(flags: CliFlags & { json?: boolean }, io: CommandIo): number {
   const runtime = runtimeForCommand(flags, io);
   if (typeof runtime === 'number') return runtime;
   const entries: Array<[string, unknown]> = [];

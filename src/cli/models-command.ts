@@ -1,17 +1,11 @@
 /** `spool models`: the models the configured provider offers (`GET /models`), with known context windows. */
 import type { CliFlags } from '../config/runtime.js';
 import { knownContextWindow } from '../model/catalog.js';
+import { sdkClient } from '../model/endpoint.js';
 import { classifyException } from '../model/errors.js';
-import { sdkClient } from '../model/responses-client.js';
-import { runtimeForCommand } from './command-runtime.js';
+import { type CommandIo, runtimeForCommand } from './command-runtime.js';
 
-export interface ModelsIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
-export async function runModels(flags: CliFlags & { json?: boolean }, io: ModelsIo): Promise<number> {
+export async function runModels(flags: CliFlags & { json?: boolean }, io: CommandIo): Promise<number> {
   const runtime = runtimeForCommand(flags, io);
   if (typeof runtime === 'number') return runtime;
   const client = sdkClient({ ...runtime.endpoint, idleTimeoutMs: 30_000 });

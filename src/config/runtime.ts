@@ -7,7 +7,7 @@ import type { ThreadSettings } from '../agent/settings.js';
 import { DEFAULT_TURN_RETRY } from '../agent/turn.js';
 import { BASE_INSTRUCTIONS } from '../context/base-instructions.js';
 import { DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
-import type { HttpEndpoint } from '../model/responses-client.js';
+import type { HttpEndpoint } from '../model/endpoint.js';
 import { filterShellEnvironment } from '../sandbox/environment.js';
 import type { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
 import { spoolHome } from './home.js';

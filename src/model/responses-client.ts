@@ -13,8 +13,6 @@ import { classifyException } from './errors.js';
 import { canonicalOutputItem, ResponsesStreamTranslator, usageFromResponses } from './responses-events.js';
 import type { CompactOutcome, ModelClient, ModelEvent, ModelRequest } from './types.js';
 
-export { type HttpEndpoint, sdkClient } from './endpoint.js';
-
 /** The request body, fields in Codex's order. Exported for tests of the exact wire shape. */
 export function responsesRequestBody(request: ModelRequest): Record<string, unknown> {
   const reasoning = request.reasoning;

@@ -26,9 +26,10 @@ export {
   rulesFile,
   saveAllowRule,
 } from './exec-rules.js';
-export { isKnownSafeCommand, isSafeCommandWords } from './safe-commands.js';
+export { areKnownSafe, isKnownSafeCommand, isSafeCommandWords } from './safe-commands.js';
 export { commandSessionKey, patchSessionKey, sessionApprovalOf } from './session.js';
 export {
+  analyzeCommand,
   everyCommand,
   plainCommands,
   plainCommandsOfScript,

@@ -232,6 +232,10 @@ export function isSafeCommandWords(words: readonly string[]): boolean {
 
 /** True when `argv` (a command, or a `bash -lc` script) only runs known-safe commands. */
 export async function isKnownSafeCommand(argv: readonly string[]): Promise<boolean> {
-  const commands = await plainCommands(argv);
+  return areKnownSafe(await plainCommands(argv));
+}
+
+/** True when every one of these plain commands is known-safe (false when there are none). */
+export function areKnownSafe(commands: readonly string[][] | undefined): boolean {
   return commands?.every(isSafeCommandWords) ?? false;
 }

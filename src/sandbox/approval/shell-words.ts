@@ -64,13 +64,16 @@ function collectPlain(node: BashNode, out: string[][]): boolean {
   }
 }
 
-/** The plain commands of a script, or undefined when it is anything more than plain commands. */
-export async function plainCommandsOfScript(script: string): Promise<string[][] | undefined> {
-  const tree = await parseBash(script);
+function plainOfTree(tree: Awaited<ReturnType<typeof parseBash>>): string[][] | undefined {
   if (tree.hasError) return undefined;
   const out: string[][] = [];
   if (!collectPlain(tree.root, out) || out.length === 0) return undefined;
   return out;
+}
+
+/** The plain commands of a script, or undefined when it is anything more than plain commands. */
+export async function plainCommandsOfScript(script: string): Promise<string[][] | undefined> {
+  return plainOfTree(await parseBash(script));
 }
 
 /** The plain commands `argv` stands for: a shell script's, or argv itself. */
@@ -94,10 +97,17 @@ function collectAll(node: BashNode, out: Word[][]): void {
 
 /** Every simple command in `argv` (into substitutions, subshells, functions …), best effort. */
 export async function everyCommand(argv: readonly string[]): Promise<Word[][]> {
+  return (await analyzeCommand(argv)).every;
+}
+
+/** Both readings of `argv` from one parse: its plain commands (if that is all it is) and every command. */
+export async function analyzeCommand(
+  argv: readonly string[],
+): Promise<{ plain: string[][] | undefined; every: Word[][] }> {
   const script = shellScriptOf(argv);
-  if (script === undefined) return [[...argv]];
+  if (script === undefined) return { plain: argv.length > 0 ? [[...argv]] : undefined, every: [[...argv]] };
   const tree = await parseBash(script);
-  const out: Word[][] = [];
-  collectAll(tree.root, out);
-  return out;
+  const every: Word[][] = [];
+  collectAll(tree.root, every);
+  return { plain: plainOfTree(tree), every };
 }

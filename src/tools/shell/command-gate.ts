@@ -6,16 +6,15 @@
  */
 import { spoolHome as defaultSpoolHome } from '../../config/home.js';
 import {
+  analyzeCommand,
+  areKnownSafe,
   assessCommand,
   commandSessionKey,
   dangerousReason,
   decideRules,
   type ExecRules,
-  everyCommand,
-  isKnownSafeCommand,
   loadExecRules,
   type OnSandboxDenial,
-  plainCommands,
   saveAllowRule,
   sessionApprovalOf,
 } from '../../sandbox/approval/index.js';
@@ -140,8 +139,7 @@ export async function gateCommand(
     };
   }
   const rules = loaded.rules;
-  const plain = await plainCommands(argv);
-  const everything = await everyCommand(argv);
+  const { plain, every: everything } = await analyzeCommand(argv);
   const escalationRequested = permissions === 'require_escalated';
   const mode = ctx.bypassSandbox ? 'danger-full-access' : ctx.sandbox.mode;
   const roots = effectiveWritableRoots({ ...ctx.sandbox, mode: 'workspace-write' }, ctx.cwd, ctx.env);
@@ -151,46 +149,37 @@ export async function gateCommand(
     bypass: ctx.bypassSandbox,
     escalationRequested,
     ...(escalation.justification !== undefined ? { justification: escalation.justification } : {}),
-    knownSafe: ctx.approvalPolicy === 'untrusted' ? await isKnownSafeCommand(argv) : false,
+    knownSafe: ctx.approvalPolicy === 'untrusted' && areKnownSafe(plain),
     ...withDanger(dangerousReason(everything, { cwd, writableRoots: roots })),
     ...withRule(decideRules(rules.rules, { plain, every: everything })),
     session: sessionApprovalOf(ctx.sessionApprovals, argv),
   });
   const proposedRule = proposedRuleFor(plain, escalation.prefix_rule);
-  switch (assessment.action) {
-    case 'refuse':
-      return {
-        kind: 'refused',
-        output: `Command not run: ${display}\nIt was refused because ${assessment.reason}.`,
-      };
-    case 'run':
-      return {
-        kind: 'run',
-        sandbox: assessment.sandbox,
-        onSandboxDenial: assessment.onSandboxDenial,
-        proposedRule,
-        rules,
-      };
-    case 'ask': {
-      const answer = await askToRun(ctx, {
-        argv,
-        cwd,
-        reason: assessment.reason,
-        scope: assessment.sandbox ? 'run' : 'unsandboxed',
-        proposedRule,
-        rules,
-        ...(itemId ? { itemId } : {}),
-      });
-      if (!answer.approved) return { kind: 'refused', output: answer.output };
-      return {
-        kind: 'run',
-        sandbox: assessment.sandbox,
-        onSandboxDenial: assessment.onSandboxDenial,
-        proposedRule,
-        rules,
-      };
-    }
+  if (assessment.action === 'refuse') {
+    return {
+      kind: 'refused',
+      output: `Command not run: ${display}\nIt was refused because ${assessment.reason}.`,
+    };
   }
+  if (assessment.action === 'ask') {
+    const answer = await askToRun(ctx, {
+      argv,
+      cwd,
+      reason: assessment.reason,
+      scope: assessment.sandbox ? 'run' : 'unsandboxed',
+      proposedRule,
+      rules,
+      ...(itemId ? { itemId } : {}),
+    });
+    if (!answer.approved) return { kind: 'refused', output: answer.output };
+  }
+  return {
+    kind: 'run',
+    sandbox: assessment.sandbox,
+    onSandboxDenial: assessment.onSandboxDenial,
+    proposedRule,
+    rules,
+  };
 }
 
 function withDanger(reason: string | undefined): { dangerous?: string } {
