@@ -9,6 +9,9 @@
  * project instructions come back with the fresh initial context.
  */
 import { type HistoryItem, isToolCall, type MessageItem, messageText } from '../protocol/items.js';
+import { ENVIRONMENT_CONTEXT_OPEN } from './environment-context.js';
+import { PROJECT_INSTRUCTIONS_OPEN } from './project-docs.js';
+import { PROJECT_INSTRUCTIONS_CHANGED } from './snapshot.js';
 import { estimateTokens } from './tokens.js';
 
 export const CHECKPOINT_TAG = 'context_checkpoint';
@@ -36,9 +39,9 @@ Anything else needed to continue: errors seen, commands that work, open question
 
 /** Our own context messages, told apart from the user's prompts by the tags they start with. */
 const CONTEXT_PREFIXES = [
-  '<environment_context>',
-  '<project_instructions>',
-  'The project instructions changed',
+  ENVIRONMENT_CONTEXT_OPEN,
+  PROJECT_INSTRUCTIONS_OPEN,
+  PROJECT_INSTRUCTIONS_CHANGED,
   `<${CHECKPOINT_TAG}>`,
   '<compaction_request>',
 ];

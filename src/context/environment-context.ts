@@ -31,8 +31,11 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** How the block starts (compaction tells Spool's context messages from the user's by it). */
+export const ENVIRONMENT_CONTEXT_OPEN = '<environment_context>';
+
 export function renderEnvironmentContext(context: Partial<EnvironmentContext>): string {
-  const lines = ['<environment_context>'];
+  const lines = [ENVIRONMENT_CONTEXT_OPEN];
   if (context.cwd !== undefined) lines.push(`  <cwd>${escapeXml(context.cwd)}</cwd>`);
   if (context.shell !== undefined) lines.push(`  <shell>${escapeXml(context.shell)}</shell>`);
   if (context.currentDate !== undefined) lines.push(`  <current_date>${context.currentDate}</current_date>`);

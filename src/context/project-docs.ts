@@ -110,11 +110,14 @@ export function loadProjectDocs(options: ProjectDocsOptions): ProjectDocsResult 
   return { docs, truncated, warnings };
 }
 
+/** How the project-instructions block starts. */
+export const PROJECT_INSTRUCTIONS_OPEN = '<project_instructions>';
+
 export function renderProjectDocs(result: ProjectDocsResult): string | undefined {
   if (result.docs.length === 0) return undefined;
   const sections = result.docs.map((doc) => `## ${doc.path}\n\n${doc.text.trimEnd()}`);
   const note = result.truncated
     ? '\n\n(The project instructions were cut to fit the size limit; the rest was not included.)'
     : '';
-  return `<project_instructions>\nInstructions from AGENTS.md files; deeper directories take precedence.\n\n${sections.join('\n\n')}${note}\n</project_instructions>`;
+  return `${PROJECT_INSTRUCTIONS_OPEN}\nInstructions from AGENTS.md files; deeper directories take precedence.\n\n${sections.join('\n\n')}${note}\n</project_instructions>`;
 }

@@ -11,7 +11,16 @@ import type { ThreadSettings } from '../agent/settings.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { effectiveWritableRoots } from '../sandbox/writable-roots.js';
 import { currentEnvironment, renderEnvironmentContext } from './environment-context.js';
-import { loadProjectDocs, type ProjectDocsResult, renderProjectDocs } from './project-docs.js';
+import {
+  loadProjectDocs,
+  PROJECT_INSTRUCTIONS_OPEN,
+  type ProjectDocsResult,
+  renderProjectDocs,
+} from './project-docs.js';
+
+/** How the message announcing new project instructions starts. */
+export const PROJECT_INSTRUCTIONS_CHANGED =
+  'The project instructions changed; these replace the earlier ones.';
 
 export interface ContextSnapshot {
   cwd: string;
@@ -116,8 +125,8 @@ export function contextUpdateMessages(before: ContextSnapshot, after: ContextObs
       text(
         'user',
         after.projectDocsText
-          ? `The project instructions changed; these replace the earlier ones.\n${after.projectDocsText}`
-          : '<project_instructions>\nThe project instructions were removed; the earlier ones no longer apply.\n</project_instructions>',
+          ? `${PROJECT_INSTRUCTIONS_CHANGED}\n${after.projectDocsText}`
+          : `${PROJECT_INSTRUCTIONS_OPEN}\nThe project instructions were removed; the earlier ones no longer apply.\n</project_instructions>`,
       ),
     );
   }
