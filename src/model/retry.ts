@@ -14,13 +14,6 @@ export interface RetryPolicy {
   jitter: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxRetries: 5,
-  baseDelayMs: 200,
-  maxDelayMs: 20_000,
-  jitter: 0.1,
-};
-
 /** Delay before retry number `attempt` (1-based). `random` is injectable for tests. */
 export function backoffDelayMs(
   policy: RetryPolicy,

@@ -116,14 +116,6 @@ export function userText(text: string): MessageItem {
   return { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
 }
 
-export function developerText(text: string): MessageItem {
-  return { type: 'message', role: 'developer', content: [{ type: 'input_text', text }] };
-}
-
-export function assistantText(text: string): MessageItem {
-  return { type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] };
-}
-
 /** The concatenated text of a message (output_text and input_text parts). */
 export function messageText(item: MessageItem): string {
   return item.content.map((part) => (part.type === 'input_image' ? '' : part.text)).join('');

@@ -28,10 +28,3 @@ export function describeFsError(err: unknown): string {
   const text = DESCRIPTIONS[code] ?? code;
   return number === undefined ? text : `${text} (os error ${number})`;
 }
-
-/** An fs error with the given code, for failures detected before touching the disk. */
-export function fsError(code: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(code);
-  err.code = code;
-  return err;
-}

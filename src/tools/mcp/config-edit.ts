@@ -72,11 +72,6 @@ function normalised(doc: Record<string, unknown>): Record<string, unknown> {
   return Object.keys(servers).length > 0 ? { ...rest, mcp_servers: servers } : rest;
 }
 
-/** The names of the servers defined in `text` (throws when it is not TOML). */
-export function mcpServerNames(text: string): string[] {
-  return Object.keys(serversOf(parseToml(text, 'config.toml')));
-}
-
 /** The TOML text of one server entry. */
 export function renderServer(name: string, server: McpServerConfig): string {
   const ordered: Record<string, unknown> = {};

@@ -11,10 +11,6 @@ export function approxTokensFromBytes(bytes: number): number {
   return Math.ceil(bytes / BYTES_PER_TOKEN);
 }
 
-export function approxTokenCount(text: string): number {
-  return approxTokensFromBytes(Buffer.byteLength(text, 'utf8'));
-}
-
 /** Lines as Rust's `str::lines()` counts them: a final newline does not start another line. */
 export function countLines(text: string): number {
   if (text === '') return 0;
