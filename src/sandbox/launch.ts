@@ -5,7 +5,6 @@
  * set up. Either can say the sandbox is unavailable, and then nothing has run.
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
-import path from 'node:path';
 import { CHECK_FAILED_EXIT, STATUS } from './check-script.js';
 import { prepareLinuxLaunch } from './linux/launcher.js';
 import { prepareMacosLaunch } from './macos/launcher.js';
@@ -19,7 +18,7 @@ export interface SandboxLaunchOptions {
   /** Defaults to `process.platform` / `process.arch`. */
   platform?: NodeJS.Platform;
   arch?: string;
-  /** The bubblewrap binary; looked up on PATH, then /usr/bin/bwrap, when not set. */
+  /** The bubblewrap binary (absolute; checked like any trusted binary); else found in the system directories, never on PATH. */
   bwrapPath?: string;
   /** `pids.max` of the command's cgroup where one can be made (default 1024; threads count; 0: none). */
   maxProcesses?: number;
@@ -74,19 +73,6 @@ export async function isExecutable(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** `name` on `PATH` (absolute entries only), else the first of `fallbacks` that exists. */
-export async function findExecutable(
-  name: string,
-  pathVar: string | undefined,
-  fallbacks: readonly string[],
-): Promise<string | undefined> {
-  const dirs = (pathVar ?? '').split(path.delimiter).filter((dir) => path.isAbsolute(dir));
-  for (const candidate of [...dirs.map((dir) => path.join(dir, name)), ...fallbacks]) {
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 export type SandboxExit =

@@ -5,6 +5,7 @@
  */
 export type UnavailableReason =
   | 'bwrap-missing'
+  | 'bwrap-untrusted'
   | 'bwrap-too-old'
   | 'user-namespaces'
   | 'capabilities'
@@ -32,6 +33,11 @@ export function describeUnavailable(unavailable: SandboxUnavailable): { what: st
         fix:
           'Install it: `sudo apt-get install bubblewrap` (Debian, Ubuntu), `sudo dnf install bubblewrap` (Fedora), ' +
           '`sudo pacman -S bubblewrap` (Arch), `apk add bubblewrap` (Alpine).',
+      };
+    case 'bwrap-untrusted':
+      return {
+        what: 'the only bubblewrap found is in a place a sandboxed command or another user could change, so it cannot be trusted',
+        fix: 'Install bubblewrap from your distribution (it goes to /usr/bin, owned by root); Spool never looks bwrap up through PATH.',
       };
     case 'bwrap-too-old':
       return {

@@ -9,7 +9,8 @@
  *
  * In workspace-write the writable roots are the turn's cwd, the configured roots, /tmp and $TMPDIR
  * (unless excluded). Inside every root, `.git` (and the directory a `gitdir:` file points to),
- * `.spool` and `.agents` are protected, whether or not they exist yet; a `.git` component at any
+ * `.spool`, `.agents` and `.codex` (another harness's config: written, it escalates the next Codex
+ * run in that repository) are protected, whether or not they exist yet; a `.git` component at any
  * depth is protected too (nested repositories). The Spool home (config, sessions) is never writable
  * unless the sandbox is off (danger-full-access).
  */
@@ -21,7 +22,7 @@ import { effectiveWritableRoots } from './writable-roots.js';
 export interface ProtectedPath {
   /** Absolute, symlink-free. */
   path: string;
-  /** What it is, for messages: '.git', '.spool', '.agents'. */
+  /** What it is, for messages: '.git', '.spool', '.agents', '.codex'. */
   name: string;
 }
 
@@ -52,7 +53,7 @@ export type WriteCheck =
   | { allowed: false; realPath: string; message: string };
 
 /** Names protected inside every writable root, whether or not they exist. */
-export const PROTECTED_NAMES = ['.git', '.spool', '.agents'] as const;
+export const PROTECTED_NAMES = ['.git', '.spool', '.agents', '.codex'] as const;
 
 /** `target` is `dir` or inside it (both absolute and normalised). */
 export function isWithin(target: string, dir: string): boolean {

@@ -42,9 +42,12 @@ describe('readSandboxLayout', () => {
     const work = realpathSync(layout.work);
     expect(result.writableRoots).toEqual([work]);
     expect(result.readOnlyPaths).toEqual([join(work, '.agents'), join(work, '.git')]);
-    expect(result.blockedPaths).toEqual([join(work, '.spool')]);
+    expect(result.blockedPaths).toEqual([join(work, '.codex'), join(work, '.spool')]);
     expect(result.excludedByRoot).toEqual([
-      { root: work, excluded: [join(work, '.agents'), join(work, '.git'), join(work, '.spool')] },
+      {
+        root: work,
+        excluded: [join(work, '.agents'), join(work, '.codex'), join(work, '.git'), join(work, '.spool')],
+      },
     ]);
   });
 

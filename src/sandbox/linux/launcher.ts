@@ -4,14 +4,9 @@
  * made, a one-line sh that moves itself into it and execs bwrap (so every process of the command
  * is born inside the cgroup).
  */
-import {
-  DEFAULT_MAX_PROCESSES,
-  findExecutable,
-  isExecutable,
-  type PrepareResult,
-  type SandboxLaunchRequest,
-} from '../launch.js';
+import { DEFAULT_MAX_PROCESSES, type PrepareResult, type SandboxLaunchRequest } from '../launch.js';
 import { readSandboxLayout } from '../layout.js';
+import { resolveTrustedBinary } from '../trusted-binaries.js';
 import { buildWritePolicy } from '../write-policy.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import { createPidsCgroup } from './cgroup.js';
@@ -33,26 +28,25 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
       unavailable: { reason: 'unsupported-arch', detail: request.options?.arch ?? process.arch },
     };
   }
-  const configured = request.options?.bwrapPath;
-  const bwrap =
-    configured === undefined
-      ? await findExecutable('bwrap', request.env.PATH ?? process.env.PATH, [
-          '/usr/bin/bwrap',
-          '/usr/local/bin/bwrap',
-        ])
-      : (await isExecutable(configured))
-        ? configured
-        : undefined;
-  if (!bwrap) {
-    const detail = configured === undefined ? {} : { detail: `${configured} is not an executable file` };
-    return { ok: false, unavailable: { reason: 'bwrap-missing', ...detail } };
-  }
-
   const policy = await buildWritePolicy(request.sandbox, {
     cwd: request.sessionCwd,
     spoolHome: request.spoolHome,
     env: request.env,
   });
+  // Never through PATH: a writable directory on it could hold a fake bwrap (see trusted-binaries.ts).
+  const configured = request.options?.bwrapPath;
+  const trust = { untrustedRoots: policy.writableRoots };
+  const bwrap = resolveTrustedBinary('bwrap', {
+    ...trust,
+    ...(configured === undefined ? {} : { configured }),
+  });
+  if (!bwrap.ok) {
+    const reason = bwrap.missing ? 'bwrap-missing' : 'bwrap-untrusted';
+    return { ok: false, unavailable: { reason, detail: bwrap.reason } };
+  }
+  const sh = resolveTrustedBinary('sh', trust);
+  if (!sh.ok) return { ok: false, unavailable: { reason: 'setup-failed', detail: sh.reason } };
+
   const registry = await mountPointRegistry(policy.spoolHome);
   const layout = await readSandboxLayout(policy, [registry]);
   const networkAccess = request.sandbox.mode === 'workspace-write' && request.sandbox.networkAccess;
@@ -69,8 +63,8 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
   const maxProcesses = request.options?.maxProcesses ?? DEFAULT_MAX_PROCESSES;
   const cgroup = maxProcesses > 0 ? await createPidsCgroup(maxProcesses) : undefined;
   const argv = cgroup
-    ? ['/bin/sh', '-c', JOIN_CGROUP, 'spool-cgroup', cgroup.procsFile, bwrap, ...args]
-    : [bwrap, ...args];
+    ? [sh.path, '-c', JOIN_CGROUP, 'spool-cgroup', cgroup.procsFile, bwrap.path, ...args]
+    : [bwrap.path, ...args];
   return {
     ok: true,
     launch: {
