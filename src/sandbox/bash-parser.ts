@@ -7,6 +7,7 @@
  * cannot interleave.
  */
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { Language, Parser } from 'web-tree-sitter';
 
 export interface BashNode {
@@ -38,8 +39,19 @@ interface LoadedParser {
 
 let loaded: Promise<LoadedParser> | undefined;
 
+/**
+ * WebAssembly stays on V8's baseline compiler (Liftoff). The grammar's lexer is one ~160 KB
+ * function; after the first parse V8's dynamic tiering recompiles it with TurboFan, which took
+ * 0.5 s on an idle machine (seconds under load) and held the main thread the whole time, so the
+ * first command's exit, its output and the next request all waited (issue 13, item 15). Baseline
+ * code parses a command as fast (the JavaScript tree walk dominates). The flags are read when code
+ * is compiled, so setting them before the grammar loads is enough; they only affect tier-up.
+ */
+export const WASM_BASELINE_FLAGS = ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'] as const;
+
 function loadParser(): Promise<LoadedParser> {
   loaded ??= (async () => {
+    for (const flag of WASM_BASELINE_FLAGS) v8.setFlagsFromString(flag);
     const require = createRequire(import.meta.url);
     await Parser.init();
     const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
@@ -48,6 +60,18 @@ function loadParser(): Promise<LoadedParser> {
     return { parser };
   })();
   return loaded;
+}
+
+/**
+ * Starts loading the parser now (a thread calls this when its tools are built), so the first
+ * command the model runs does not wait for it. A failure is not lost: the first `parseBash` awaits
+ * the same promise and reports it.
+ */
+export function preloadBashParser(): void {
+  loadParser().catch((err: unknown) => {
+    // Reported by the first parseBash (same promise); here only kept from being unhandled.
+    void err;
+  });
 }
 
 export async function parseBash(source: string): Promise<BashTree> {

@@ -10,6 +10,7 @@
  */
 import type { ThreadSettings } from '../agent/settings.js';
 import { modelInfo } from '../model/catalog.js';
+import { preloadBashParser } from '../sandbox/bash-parser.js';
 import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { createPlanTool, PlanTracker } from './plan.js';
@@ -30,6 +31,9 @@ export function createDefaultTools(
   settings: ThreadSettings,
   shellShape: ShellToolShape = 'shell',
 ): ThreadTools {
+  // Every command passes the bash parser (approvals, apply_patch interception): load it while the
+  // first request is in flight rather than when the first command arrives.
+  preloadBashParser();
   const sessions = new ExecSessionManager();
   const shell = createShellTools(sessions);
   const byShape: Record<ShellToolShape, ToolHandler[]> = {
