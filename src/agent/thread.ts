@@ -8,6 +8,7 @@
 import { buildInitialContext } from '../context/initial-context.js';
 import { type ContextSnapshot, contextUpdateMessages, observeContext } from '../context/snapshot.js';
 import { estimateTokens } from '../context/tokens.js';
+import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
@@ -373,7 +374,7 @@ export class Thread {
         emit({ type: 'item.completed', turn_id: turnId, item: { id: newItemId(), type: 'error', message } });
       },
     });
-    return runTurnLoop(
+    const outcome = await runTurnLoop(
       {
         client: this.options.client,
         tools,
@@ -422,6 +423,10 @@ export class Thread {
       },
       signal,
     );
+    // The next request tells the model the user stopped this turn (cut-short calls already
+    // answer "aborted"), so it does not simply start the same work over.
+    if (outcome.status === 'interrupted') this.commit([turnAbortedMessage()]);
+    return outcome;
   }
 
   private toolContext(

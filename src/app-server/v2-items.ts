@@ -3,6 +3,7 @@
  * a recorded turn rebuilt from its history (`HistoryTurnItems`) for `thread/read`, `thread/resume`
  * and `thread/fork`.
  */
+import { isContextMessage } from '../context/checkpoint.js';
 import type { FileChange, ThreadItem } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
 import { parsePatch } from '../tools/apply-patch/index.js';
@@ -176,7 +177,8 @@ export class HistoryTurnItems {
   add(item: HistoryItem): void {
     switch (item.type) {
       case 'message':
-        if (item.role === 'user')
+        // Context Spool adds (environment, the interrupt notice, …) is not the user's message.
+        if (item.role === 'user' && !isContextMessage(item))
           this.items.push({ type: 'userMessage', id: this.nextId(), content: userContent(item.content) });
         else if (item.role === 'assistant') {
           const text = item.content.map((part) => (part.type === 'input_image' ? '' : part.text)).join('');

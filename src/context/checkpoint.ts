@@ -13,6 +13,7 @@ import { ENVIRONMENT_CONTEXT_OPEN } from './environment-context.js';
 import { PROJECT_INSTRUCTIONS_OPEN } from './project-docs.js';
 import { PROJECT_INSTRUCTIONS_CHANGED } from './snapshot.js';
 import { estimateTokens } from './tokens.js';
+import { TURN_ABORTED_OPEN } from './turn-aborted.js';
 
 export const CHECKPOINT_TAG = 'context_checkpoint';
 
@@ -42,6 +43,7 @@ const CONTEXT_PREFIXES = [
   ENVIRONMENT_CONTEXT_OPEN,
   PROJECT_INSTRUCTIONS_OPEN,
   PROJECT_INSTRUCTIONS_CHANGED,
+  TURN_ABORTED_OPEN,
   `<${CHECKPOINT_TAG}>`,
   '<compaction_request>',
 ];

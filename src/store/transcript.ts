@@ -3,6 +3,8 @@
  * prompt, the model's messages and reasoning summaries, tool calls and their outputs, and the
  * turn's outcome and tokens. The history shown is the one resume would continue from.
  */
+
+import { isContextMessage } from '../context/checkpoint.js';
 import { emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { messageText } from '../protocol/items.js';
@@ -47,7 +49,7 @@ function renderItem(item: HistoryItem, inTurn: boolean): string {
     case 'message': {
       const text = messageText(item);
       if (item.role === 'assistant') return `**Assistant**\n\n${text}`;
-      if (item.role === 'user' && inTurn) return `**User**\n\n${text}`;
+      if (item.role === 'user' && inTurn && !isContextMessage(item)) return `**User**\n\n${text}`;
       return `<details><summary>Context for the model (${item.role})</summary>\n\n${fenced(text)}\n\n</details>`;
     }
     case 'reasoning': {

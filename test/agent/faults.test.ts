@@ -269,6 +269,35 @@ describe.each(WIRES)('interrupts over the %s wire', (wire: WireName) => {
       finalMessage: 'after interrupt',
     });
     expect(emulator.problems).toEqual([]);
+
+    // … and tells the model the user stopped the last turn: the cut-short call answers "aborted",
+    // then a <turn_aborted> notice, then the new prompt.
+    const sent = JSON.stringify(emulator.requests.at(-1)!.body);
+    const aborted = sent.indexOf('"aborted"');
+    const notice = sent.indexOf('<turn_aborted>');
+    const prompt = sent.lastIndexOf('continue');
+    expect(aborted).toBeGreaterThan(-1);
+    expect(notice).toBeGreaterThan(aborted);
+    expect(prompt).toBeGreaterThan(notice);
+    expect(sent).toContain('stopped the previous turn');
+  });
+
+  it('tells the model about an interrupt that came before any tool ran', async () => {
+    emulator = await startEmulator({
+      script: [
+        respond(say('a long answer that streams slowly, chunk by chunk'), { eventDelayMs: 40 }),
+        respond(say('ok')),
+      ],
+    });
+    const { thread, events } = threadOn(emulator, registry({ runs: [] }));
+    const turn = thread.runTurn('go');
+    await waitFor(() => events.some((e) => e.type === 'item.delta'));
+    thread.interrupt();
+    expect((await turn).status).toBe('interrupted');
+    await thread.runTurn('next');
+    const sent = JSON.stringify(emulator.requests.at(-1)!.body);
+    expect(sent.indexOf('<turn_aborted>')).toBeGreaterThan(sent.indexOf('"go"'));
+    expect(sent.indexOf('"next"')).toBeGreaterThan(sent.indexOf('<turn_aborted>'));
   });
 
   it('drops a half-streamed message when interrupted mid-stream', async () => {
@@ -282,7 +311,8 @@ describe.each(WIRES)('interrupts over the %s wire', (wire: WireName) => {
     await waitFor(() => events.some((e) => e.type === 'item.delta'));
     thread.interrupt();
     expect((await turn).status).toBe('interrupted');
-    expect(thread.history.at(-1)).toMatchObject({ role: 'user' });
+    // Nothing of the half-streamed message: the prompt, then the interrupt notice.
+    expect(thread.history.filter((item) => item.type === 'message' && item.role === 'assistant')).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { turnAbortedMessage } from '../../src/context/turn-aborted.js';
 import { responsesRequestBody } from '../../src/model/responses-client.js';
 import { SessionLockedError } from '../../src/store/errors.js';
 import { lockPathFor } from '../../src/store/paths.js';
@@ -138,7 +139,8 @@ describe('resume (library)', () => {
 
     session.thread.interrupt();
     expect((await done).status).toBe('interrupted');
-    expect(crashed.history).toEqual(session.thread.history);
+    // The live loop adds only the notice that the user stopped the turn.
+    expect([...crashed.history, turnAbortedMessage()]).toEqual(session.thread.history);
     expect(crashed.history.slice(-5).map((item) => item.type)).toEqual([
       'reasoning',
       'function_call',
