@@ -106,6 +106,13 @@ export async function runExec(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);
+  if (options.compact && !options.resume) {
+    // A new session has nothing to compact: say which command was meant instead of doing nothing.
+    say(
+      'spool exec: --compact compacts a recorded session; use `spool exec resume ID|--last --compact [PROMPT]`.',
+    );
+    return EXIT.usage;
+  }
   let opened: OpenedSession | undefined;
   if (options.resume) {
     const found = openForResume(options, io.env);

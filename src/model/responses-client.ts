@@ -13,9 +13,24 @@ import { classifyException } from './errors.js';
 import { canonicalOutputItem, ResponsesStreamTranslator, usageFromResponses } from './responses-events.js';
 import type { CompactOutcome, ModelClient, ModelEvent, ModelRequest } from './types.js';
 
+/**
+ * The `reasoning` object as the API takes it: `summary` is one of `auto`, `concise`, `detailed`;
+ * `model_reasoning_summary = "none"` means no summary, so the field is left out (the API rejects
+ * `"none"`).
+ */
+function reasoningParam(reasoning: ModelRequest['reasoning']): Record<string, unknown> | undefined {
+  if (!reasoning) return undefined;
+  return {
+    ...(reasoning.effort !== undefined ? { effort: reasoning.effort } : {}),
+    ...(reasoning.summary !== undefined && reasoning.summary !== 'none'
+      ? { summary: reasoning.summary }
+      : {}),
+  };
+}
+
 /** The request body, fields in Codex's order. Exported for tests of the exact wire shape. */
 export function responsesRequestBody(request: ModelRequest): Record<string, unknown> {
-  const reasoning = request.reasoning;
+  const reasoning = reasoningParam(request.reasoning);
   const text: Record<string, unknown> = {};
   if (request.verbosity) text.verbosity = request.verbosity;
   if (request.outputSchema) {
@@ -42,7 +57,11 @@ export function responsesRequestBody(request: ModelRequest): Record<string, unkn
   };
 }
 
-/** The body of `POST /responses/compact`: the request's model, instructions, history and tools. */
+/**
+ * The body of `POST /responses/compact`: the request's model, instructions, history and tools, and
+ * the thread's `prompt_cache_key`, so the compaction request (the whole history) is routed to the
+ * cache the thread's requests warmed.
+ */
 export function compactRequestBody(request: ModelRequest): Record<string, unknown> {
   const body = responsesRequestBody(request);
   return {
@@ -53,6 +72,7 @@ export function compactRequestBody(request: ModelRequest): Record<string, unknow
     parallel_tool_calls: body.parallel_tool_calls,
     ...(body.reasoning ? { reasoning: body.reasoning } : {}),
     ...(body.text ? { text: body.text } : {}),
+    prompt_cache_key: body.prompt_cache_key,
   };
 }
 

@@ -167,12 +167,14 @@ describe('apply_patch tool', () => {
     ]);
   });
 
-  it('shows no item for a patch that does not parse', async () => {
+  it('shows a patch that does not parse as one failed change naming no file', async () => {
     const { ctx, events } = context();
     const result = await runApplyPatch('*** Begin Patch\n*** Nope\n*** End Patch', ctx);
     expect(result.success).toBe(false);
     expect(result.output).toMatch(/^Invalid patch hunk on line 2: '\*\*\* Nope' is not a valid hunk header/);
-    expect(events).toEqual([]);
+    expect(events.map((e) => [e.kind, e.item])).toEqual([
+      ['completed', expect.objectContaining({ type: 'file_change', changes: [], status: 'failed' })],
+    ]);
   });
 
   it('follows the sandbox of the turn: read-only refuses, bypass allows', async () => {

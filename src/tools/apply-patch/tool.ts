@@ -172,6 +172,9 @@ export async function runApplyPatch(
     const changes = outcome.status === 'invalid' ? announced : outcome.changes;
     const status = outcome.status === 'applied' ? 'completed' : 'failed';
     ctx.items.completed({ id: itemId, type: 'file_change', changes, status });
+  } else if (outcome.status !== 'applied') {
+    // A patch that does not parse names no file, but the call still shows, as a failed change.
+    ctx.items.completed({ id: itemId, type: 'file_change', changes: [], status: 'failed' });
   }
   return { output: outcome.output, success: outcome.status === 'applied' };
 }
