@@ -339,4 +339,22 @@ describe('emulator: request checks, models, unknown paths', () => {
     expect(JSON.parse(request?.bodyText ?? '')).toEqual(request?.body);
     expect(request?.body?.prompt_cache_key).toBe('k');
   });
+
+  it('records when each request arrived, before its answer was streamed', async () => {
+    const { emu, client } = await start({
+      script: [{ ...respond(say('a slow answer')), eventDelayMs: 20 }, respond(say('next'))],
+    });
+    const before = performance.timeOrigin + performance.now();
+    const stream = await client.responses.create({ model: 'm', input: 'q', stream: true });
+    for await (const _event of stream) {
+      // drain: the answer takes ≥ 20 ms per event
+    }
+    const answered = performance.timeOrigin + performance.now();
+    await client.responses.create({ model: 'm', input: 'q2' });
+    const [first, second] = emu.requests;
+    expect(first?.receivedAt).toBeGreaterThanOrEqual(before);
+    // Stamped on arrival, not once the slow answer was done.
+    expect(first?.receivedAt).toBeLessThan(answered - 40);
+    expect(second?.receivedAt).toBeGreaterThanOrEqual(answered);
+  });
 });

@@ -117,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const receivedAt = performance.timeOrigin + performance.now();
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const { wire, modelId } = route(method, path);
@@ -136,6 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const measured = accounting ? state.cache.measure(accounting.routingKey, accounting.prompt) : undefined;
     const record: RecordedRequest = {
       seq: requests.length,
+      receivedAt,
       method,
       path,
       wire,

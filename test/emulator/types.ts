@@ -29,6 +29,12 @@ export interface RequestBody {
 export interface RecordedRequest {
   /** 0-based position among all requests this emulator received. */
   seq: number;
+  /**
+   * When the request's headers arrived, before its body was read and answered: milliseconds since
+   * the epoch with sub-millisecond resolution (`performance.timeOrigin + performance.now()`), so
+   * benchmarks can tell a client's time from the emulator's.
+   */
+  receivedAt: number;
   method: string;
   /** The path as received (with `/v1` when the client sent it). */
   path: string;
