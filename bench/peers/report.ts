@@ -123,19 +123,19 @@ export function renderSection(run: BenchRun): string {
   }
   const main = run.lengths.at(-1)!;
   rows.push(
-    { name: `  mean (${main} steps)`, values: per(main, (s) => mean(s.gapsMs)), format: ms },
+    { name: `↳ mean (${main} steps)`, values: per(main, (s) => mean(s.gapsMs)), format: ms },
     {
-      name: `  first tool call (${main} steps)`,
+      name: `↳ first tool call (${main} steps)`,
       values: per(main, (s) => s.gapsMs[0] ?? Number.NaN),
       format: ms,
     },
     {
-      name: `  answer end → command start (${main} steps)`,
+      name: `↳ answer end → command start (${main} steps)`,
       values: per(main, (s) => median(s.beforeCommandMs)),
       format: ms,
     },
     {
-      name: `  command end → next request (${main} steps)`,
+      name: `↳ command end → next request (${main} steps)`,
       values: per(main, (s) => median(s.afterCommandMs)),
       format: ms,
     },
