@@ -178,12 +178,17 @@ describe('file semantics', () => {
     );
   });
 
-  it('reports an empty patch and an unparsable one without touching anything', async () => {
-    expect(await apply('*** Begin Patch\n*** End Patch')).toEqual({
-      status: 'invalid',
-      output: 'No files were modified.',
-    });
+  it('reports an empty patch as an error (not "nothing to do") and an unparsable one, touching nothing', async () => {
+    await writeFiles(root, { 'a.txt': 'a\n' });
+    const before = await tree();
+    for (const empty of ['*** Begin Patch\n*** End Patch', "<<'EOF'\n*** Begin Patch\n*** End Patch\nEOF"]) {
+      const outcome = await apply(empty);
+      expect(outcome.status).toBe('invalid');
+      expect(outcome.output).toMatch(/^Invalid patch: empty patch\b/);
+      expect(outcome.output).not.toContain('No files were modified');
+    }
     expect((await apply('garbage')).status).toBe('invalid');
+    expect(await tree()).toEqual(before);
   });
 
   it('gives every change an absolute path and a unified diff', async () => {

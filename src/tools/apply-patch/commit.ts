@@ -11,15 +11,22 @@
  *
  * Files are independent, so each phase works on several files at once (bounded); a phase finishes
  * every started step before the next phase or the rollback begins.
+ *
+ * Every name is looked up relative to a directory opened without following symlinks (see
+ * anchored-fs.ts): a directory swapped for a symlink after the plan was checked makes the step
+ * fail (and the commit roll back); it never sends a write somewhere else.
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { AnchorError, type AnchoredFs } from './anchored-fs.js';
 import { describeFsError } from './fs-errors.js';
 import { forEachLimited } from './limited.js';
 import type { FileOperation } from './plan.js';
 
 export interface CommitHooks {
+  /** Runs after the plan, before the first directory or file is written (tests). */
+  beforeWrite?: () => Promise<void> | void;
   /** Runs after all temporary files are written, before the first target is replaced (tests). */
   beforeReplace?: () => Promise<void> | void;
 }
@@ -36,6 +43,8 @@ export class CommitError extends Error {
 
 interface Prepared {
   op: FileOperation;
+  /** `op.path` as looked up through its anchored directory. */
+  target?: string;
   temp?: string;
   backup?: string;
   replaced: boolean;
@@ -56,7 +65,10 @@ async function step<T>(verb: string, target: string, action: () => Promise<T>): 
   try {
     return await action();
   } catch (err) {
-    throw new StepError(verb, target, err);
+    // A directory on the way is no longer the one that was checked (a symlink, a file).
+    const original =
+      err instanceof AnchorError ? Object.assign(new Error(err.message), { code: err.code }) : err;
+    throw new StepError(verb, target, original);
   }
 }
 
@@ -87,55 +99,66 @@ async function keepOriginal(target: string): Promise<string | undefined> {
   }
 }
 
+/** Creates `file` (which must not exist, not even as a symlink) with `content` and exactly `mode`. */
+async function writeNew(file: string, content: string, mode: number | undefined): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const handle = await fs.open(file, flags, mode ?? 0o666);
+  try {
+    await handle.writeFile(content);
+    // The open mode is masked by the umask; a preserved mode must be exact. fchmod, on the file
+    // just created: a name could have been swapped meanwhile, a descriptor cannot.
+    if (mode !== undefined) await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function commitOperations(
   operations: readonly FileOperation[],
+  anchors: AnchoredFs,
   hooks: CommitHooks = {},
 ): Promise<void> {
   const prepared: Prepared[] = operations.map((op) => ({ op, replaced: false }));
-  /** The first directory each mkdir created (its top), for the rollback. */
-  const createdDirs: string[] = [];
-  const directories = new Map<string, Promise<void>>();
-  const ensureDirectory = (dir: string): Promise<void> => {
-    let ready = directories.get(dir);
-    if (!ready) {
-      ready = fs.mkdir(dir, { recursive: true }).then((first) => {
-        if (first) createdDirs.push(first);
-      });
-      directories.set(dir, ready);
-    }
-    return ready;
-  };
 
   const prepare = async (item: Prepared): Promise<void> => {
     const { op } = item;
-    if (op.kind !== 'write') return;
-    await step('create parent directories for', op.path, () => ensureDirectory(path.dirname(op.path)));
-    const temp = sideName(op.path, 'tmp');
+    if (op.kind !== 'write') {
+      item.target = await step('delete file', op.path, () => anchors.locate(op.path));
+      return;
+    }
+    const target = await step('create parent directories for', op.path, () =>
+      anchors.locate(op.path, { create: true }),
+    );
+    item.target = target;
+    const temp = sideName(target, 'tmp');
     item.temp = temp;
-    await step('write file', op.path, async () => {
-      await fs.writeFile(temp, op.content, { flag: 'wx', mode: op.mode ?? 0o666 });
-      // The open mode is masked by the umask; a preserved mode must be exact.
-      if (op.mode !== undefined) await fs.chmod(temp, op.mode);
-    });
+    await step('write file', op.path, () => writeNew(temp, op.content, op.mode));
   };
 
   const replace = async (item: Prepared): Promise<void> => {
     const { op } = item;
+    const target = item.target as string;
     if (op.kind === 'write') {
       await step('write file', op.path, async () => {
-        item.backup = await keepOriginal(op.path);
-        await fs.rename(item.temp as string, op.path);
+        item.backup = await keepOriginal(target);
+        await fs.rename(item.temp as string, target);
       });
       item.temp = undefined;
     } else {
-      const backup = sideName(op.path, 'bak');
-      await step('delete file', op.path, () => fs.rename(op.path, backup));
+      const backup = sideName(target, 'bak');
+      await step('delete file', op.path, () => fs.rename(target, backup));
       item.backup = backup;
     }
     item.replaced = true;
   };
 
-  let failure = await forEachLimited(prepared, prepare);
+  let failure: { error: unknown } | undefined;
+  try {
+    await hooks.beforeWrite?.();
+  } catch (error) {
+    failure = { error };
+  }
+  failure ??= await forEachLimited(prepared, prepare);
   if (!failure) {
     try {
       await hooks.beforeReplace?.();
@@ -145,7 +168,7 @@ export async function commitOperations(
   }
   failure ??= await forEachLimited(prepared, replace);
   if (failure) {
-    const unrestored = await rollback(prepared, createdDirs);
+    const unrestored = await rollback(prepared, anchors);
     const what =
       failure.error instanceof StepError
         ? failure.error.message
@@ -162,13 +185,14 @@ export async function commitOperations(
   });
 }
 
-async function rollback(prepared: Prepared[], createdDirs: string[]): Promise<string[]> {
+async function rollback(prepared: Prepared[], anchors: AnchoredFs): Promise<string[]> {
   const unrestored: string[] = [];
   for (const item of [...prepared].reverse()) {
     try {
-      if (item.replaced) {
-        if (item.backup) await fs.rename(item.backup, item.op.path);
-        else await fs.rm(item.op.path, { force: true });
+      const target = item.target;
+      if (item.replaced && target !== undefined) {
+        if (item.backup) await fs.rename(item.backup, target);
+        else await fs.rm(target, { force: true });
       } else if (item.backup) {
         await fs.rm(item.backup, { force: true });
       }
@@ -177,17 +201,7 @@ async function rollback(prepared: Prepared[], createdDirs: string[]): Promise<st
       unrestored.push(item.op.path);
     }
   }
-  // Remove directories this commit created, deepest first; rmdir refuses non-empty ones.
-  const dirs = new Set<string>();
-  for (const item of prepared) {
-    if (item.op.kind !== 'write') continue;
-    for (const top of createdDirs) {
-      const within = (dir: string) => dir === top || dir.startsWith(top + path.sep);
-      for (let dir = path.dirname(item.op.path); within(dir); dir = path.dirname(dir)) dirs.add(dir);
-    }
-  }
-  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
-    await fs.rmdir(dir).catch(() => undefined);
-  }
+  // Directories this commit created, deepest first; rmdir refuses non-empty ones.
+  await anchors.removeCreated().catch(() => undefined);
   return unrestored;
 }

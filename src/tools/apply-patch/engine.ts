@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { FileChange } from '../../protocol/events.js';
 import type { WritePolicy } from '../../sandbox/write-policy.js';
+import { type AnchoredFs, openAnchoredFs } from './anchored-fs.js';
 import { CommitError, type CommitHooks, commitOperations } from './commit.js';
 import { unifiedDiff } from './diff.js';
 import { parsePatch } from './parser.js';
@@ -18,6 +19,8 @@ export interface ApplyPatchRequest {
   /** Directory relative patch paths are resolved against (absolute). */
   cwd: string;
   policy: WritePolicy;
+  /** Targets larger than this are refused before they are read (default 16 MiB). */
+  maxFileBytes?: number;
   signal?: AbortSignal;
   hooks?: CommitHooks;
   /**
@@ -33,6 +36,10 @@ export type ApplyPatchOutcome =
   | { status: 'invalid'; output: string }
   /** It parsed but did not apply (or was refused); no file was changed. */
   | { status: 'failed'; output: string; changes: FileChange[] };
+
+/** A patch with no file sections: an error, so a model never reads "nothing to do" as done. */
+export const EMPTY_PATCH =
+  'Invalid patch: empty patch (it has no *** Add File, *** Delete File or *** Update File section). No file was changed.';
 
 const NOTHING_CHANGED =
   'The patch was not applied and no file was changed; fix it and send the whole patch again.';
@@ -68,9 +75,24 @@ export async function applyPatch(request: ApplyPatchRequest): Promise<ApplyPatch
   const parsed = parsePatch(request.patch);
   if (!parsed.ok) return { status: 'invalid', output: parsed.error.message };
   const { hunks } = parsed.value;
-  if (hunks.length === 0) return { status: 'invalid', output: 'No files were modified.' };
+  if (hunks.length === 0) return { status: 'invalid', output: EMPTY_PATCH };
+  const anchors = openAnchoredFs();
+  try {
+    return await planAndCommit(request, hunks, anchors);
+  } finally {
+    await anchors.close();
+  }
+}
 
-  const planned = await planPatch(hunks, request.cwd, request.policy);
+async function planAndCommit(
+  request: ApplyPatchRequest,
+  hunks: readonly PatchHunk[],
+  anchors: AnchoredFs,
+): Promise<ApplyPatchOutcome> {
+  const planned = await planPatch(hunks, request.cwd, request.policy, {
+    anchors,
+    ...(request.maxFileBytes === undefined ? {} : { maxFileBytes: request.maxFileBytes }),
+  });
   if (!planned.ok) {
     const changes = hunkChanges(hunks, request.cwd);
     request.onChanges?.(changes);
@@ -84,7 +106,7 @@ export async function applyPatch(request: ApplyPatchRequest): Promise<ApplyPatch
     return { status: 'failed', output: 'apply_patch was interrupted before any file was changed.', changes };
   }
   try {
-    await commitOperations(planned.plan.operations, request.hooks);
+    await commitOperations(planned.plan.operations, anchors, request.hooks);
   } catch (err) {
     if (err instanceof CommitError) return { status: 'failed', output: err.message, changes };
     throw err;

@@ -5,11 +5,12 @@
  * ran one after another (an update may follow an add of the same file), yet the disk is untouched
  * until the whole patch has been verified. Every target is checked against the write policy here.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { checkWritePath, type WriteCheck, type WritePolicy } from '../../sandbox/write-policy.js';
+import type { AnchoredFs } from './anchored-fs.js';
 import { describeFsError } from './fs-errors.js';
 import { forEachLimited } from './limited.js';
+import { DEFAULT_MAX_FILE_BYTES, type DiskState, readTarget } from './read-target.js';
 import type { PatchHunk } from './types.js';
 import { applyChunks, type ChangedRegion } from './update.js';
 
@@ -58,12 +59,6 @@ export type PlanResult =
   /** `rejected`: the write policy refused a path (as opposed to a patch that does not apply). */
   | { ok: false; error: string; rejected: boolean };
 
-type DiskState =
-  | { kind: 'absent' }
-  | { kind: 'directory' }
-  | { kind: 'blocked'; error: unknown }
-  | { kind: 'file'; bytes: Buffer; mode: number };
-
 type Entry = { kind: 'absent' } | { kind: 'file'; content: string; mode?: number };
 
 class PlanFailure extends Error {
@@ -85,20 +80,12 @@ function decode(bytes: Buffer): string | undefined {
   }
 }
 
-async function readDisk(realPath: string, followSymlink: boolean): Promise<DiskState> {
-  try {
-    const stat = followSymlink ? await fs.stat(realPath) : await fs.lstat(realPath);
-    if (stat.isDirectory()) return { kind: 'directory' };
-    // A symlink that is itself the target (delete, move source) has no bytes of its own to show.
-    const bytes = stat.isSymbolicLink() ? Buffer.alloc(0) : await fs.readFile(realPath);
-    return { kind: 'file', bytes, mode: stat.mode & 0o7777 };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
-    return { kind: 'blocked', error: err };
-  }
-}
-
 class Overlay {
+  constructor(
+    private readonly anchors: AnchoredFs,
+    private readonly maxFileBytes: number,
+  ) {}
+
   private readonly entries = new Map<string, Entry>();
   /** What each path held before the patch (read once, possibly ahead of time). */
   private readonly disk = new Map<string, Promise<DiskState>>();
@@ -108,7 +95,7 @@ class Overlay {
   original(realPath: string, followSymlink = true): Promise<DiskState> {
     let disk = this.disk.get(realPath);
     if (!disk) {
-      disk = readDisk(realPath, followSymlink).then((state) => {
+      disk = readTarget(this.anchors, realPath, followSymlink, this.maxFileBytes).then((state) => {
         this.settled.set(realPath, state);
         return state;
       });
@@ -166,6 +153,7 @@ function textOf(state: Entry | DiskState): string {
 function notAFile(state: Exclude<Entry | DiskState, { kind: 'file' }>): string {
   if (state.kind === 'directory') return 'Is a directory (os error 21)';
   if (state.kind === 'blocked') return describeFsError(state.error);
+  if (state.kind === 'refused') return `refused: ${state.reason}`;
   return 'No such file or directory (os error 2)';
 }
 
@@ -185,12 +173,20 @@ export function targetsOf(hunks: readonly PatchHunk[]): Array<{ target: string; 
   return targets;
 }
 
+export interface PlanOptions {
+  /** Where files are read (and later written) through; see anchored-fs.ts. */
+  anchors: AnchoredFs;
+  /** Targets larger than this are refused before they are read. */
+  maxFileBytes?: number;
+}
+
 export async function planPatch(
   hunks: readonly PatchHunk[],
   cwd: string,
   policy: WritePolicy,
+  options: PlanOptions,
 ): Promise<PlanResult> {
-  const overlay = new Overlay();
+  const overlay = new Overlay(options.anchors, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   const changes: PlannedChange[] = [];
   const summary: Plan['summary'] = { added: [], modified: [], deleted: [] };
 
@@ -218,6 +214,7 @@ export async function planPatch(
   const writable = async (display: string, realPath: string): Promise<Entry | DiskState> => {
     const state = await overlay.state(realPath);
     const blocker = overlay.fileAncestor(realPath);
+    if (state.kind === 'refused') throw new PlanFailure(`Refused to write ${display}: ${state.reason}`);
     if (blocker || state.kind === 'blocked') {
       const reason =
         state.kind === 'blocked' ? describeFsError(state.error) : 'Not a directory (os error 20)';

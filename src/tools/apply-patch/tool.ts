@@ -17,6 +17,7 @@ import { patchSessionKey } from '../../sandbox/approval/session.js';
 import { buildWritePolicy, checkWritePath, type WritePolicy } from '../../sandbox/write-policy.js';
 import { parseJsonArguments } from '../spec.js';
 import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
+import { openAnchoredFs } from './anchored-fs.js';
 import type { CommitHooks } from './commit.js';
 import { applyPatch, plannedChanges } from './engine.js';
 import { parsePatch } from './parser.js';
@@ -35,6 +36,8 @@ export interface RunApplyPatchOptions {
   spoolHome?: string;
   /** Test hooks into the commit phase. */
   hooks?: CommitHooks;
+  /** Targets larger than this are refused before they are read (`apply_patch_max_file_bytes`). */
+  maxFileBytes?: number;
 }
 
 export interface ApplyPatchToolOptions extends Omit<RunApplyPatchOptions, 'workdir'> {
@@ -74,6 +77,7 @@ async function gatePatch(
   ctx: ToolContext,
   /** A policy that lets planning read anywhere: what the user is asked about is shown as diffs. */
   previewPolicy: () => Promise<WritePolicy>,
+  maxFileBytes: number | undefined,
   /** The id the patch's file_change item will have. */
   itemId: string,
 ): Promise<PatchGate> {
@@ -99,7 +103,11 @@ async function gatePatch(
   if (assessment.action === 'apply') return { proceed: true, fullAccess: assessment.fullAccess };
   const { display, changes: summary } = summarize(parsed.value.hunks);
   // The user sees exactly what would change (diffs), when the patch applies; else its outline.
-  const preview = await planPatch(parsed.value.hunks, cwd, await previewPolicy());
+  const anchors = openAnchoredFs();
+  const preview = await planPatch(parsed.value.hunks, cwd, await previewPolicy(), {
+    anchors,
+    ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+  }).finally(() => anchors.close());
   const changes = preview.ok ? plannedChanges(preview.plan.changes) : summary;
   const outcome = await ctx.requestApproval({
     kind: 'patch',
@@ -150,6 +158,7 @@ export async function runApplyPatch(
     sandboxPolicy,
     ctx,
     () => buildWritePolicy({ ...ctx.sandbox, mode: 'danger-full-access' }, context),
+    options.maxFileBytes,
     itemId,
   );
   if (!gate.proceed) return gate.result;
@@ -163,6 +172,7 @@ export async function runApplyPatch(
     policy,
     signal: ctx.signal,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
     onChanges: (changes) => {
       announced = changes;
       ctx.items.started({ id: itemId, type: 'file_change', changes, status: 'in_progress' });
