@@ -1,4 +1,6 @@
 /** Everything a thread needs to know about how it runs, resolved from config and flags. */
+
+import type { ToolLimits } from '../config/tool-limits.js';
 import type { ModelRequest } from '../model/types.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
 import type { TurnRetryPolicy } from './turn.js';
@@ -23,6 +25,8 @@ export interface ThreadSettings {
   spoolHome: string;
   projectDocMaxBytes: number;
   projectDocFallbackFilenames: string[];
+  /** Bounds on tool call inputs and patch targets (defaults when absent). */
+  toolLimits?: ToolLimits;
   /** The model's context window in tokens (catalog, or `model_context_window`). */
   contextWindow: number;
   /** Compact when the next request would carry this many tokens (default 90 % of the window). */

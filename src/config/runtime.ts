@@ -16,6 +16,7 @@ import { ConfigError, loadConfigFile, validateConfig } from './load.js';
 import { type ConfigOverride, OverrideError, parseOverride, setPath } from './overrides.js';
 import { ProviderError, type ResolvedProvider, resolveProvider } from './providers.js';
 import type { SpoolConfig, WireApi } from './schema.js';
+import { DEFAULT_TOOL_LIMITS } from './tool-limits.js';
 
 export { ConfigError } from './load.js';
 
@@ -200,6 +201,10 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     spoolHome: effective.home,
     projectDocMaxBytes: config.project_doc_max_bytes ?? 32 * 1024,
     projectDocFallbackFilenames: config.project_doc_fallback_filenames ?? [],
+    toolLimits: {
+      argumentsMaxBytes: config.tool_arguments_max_bytes ?? DEFAULT_TOOL_LIMITS.argumentsMaxBytes,
+      patchFileMaxBytes: config.apply_patch_max_file_bytes ?? DEFAULT_TOOL_LIMITS.patchFileMaxBytes,
+    },
     contextWindow,
     autoCompactTokenLimit: Math.min(
       config.model_auto_compact_token_limit ?? Math.floor(contextWindow * 0.9),

@@ -101,6 +101,9 @@ export const SpoolConfig = z
     shell_environment_policy: ShellEnvironmentPolicyConfig.optional(),
     project_doc_max_bytes: z.number().int().nonnegative().optional(),
     project_doc_fallback_filenames: z.array(z.string()).optional(),
+    /** Spool's own: the largest input one tool call may carry, and the largest file apply_patch reads. */
+    tool_arguments_max_bytes: z.number().int().positive().optional(),
+    apply_patch_max_file_bytes: z.number().int().positive().optional(),
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */

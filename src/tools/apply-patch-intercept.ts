@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { extractApplyPatchInvocation } from './apply-patch/invocation.js';
-import { runApplyPatch } from './apply-patch/tool.js';
+import { type RunApplyPatchOptions, runApplyPatch } from './apply-patch/tool.js';
 import type { ToolHandler } from './types.js';
 
 /**
@@ -16,6 +16,8 @@ export function interceptApplyPatch<A>(
   handler: ToolHandler<A>,
   argvOf: (args: A) => string[],
   workdirOf: (args: A) => string | undefined,
+  /** Options every routed patch gets (limits). */
+  patchOptions: Omit<RunApplyPatchOptions, 'workdir'> = {},
 ): ToolHandler<A> {
   return {
     ...handler,
@@ -31,7 +33,11 @@ export function interceptApplyPatch<A>(
             : path.isAbsolute(invocation.workdir)
               ? invocation.workdir
               : `${base}${path.sep}${invocation.workdir}`;
-      return runApplyPatch(invocation.patch, ctx, workdir === undefined ? {} : { workdir });
+      return runApplyPatch(
+        invocation.patch,
+        ctx,
+        workdir === undefined ? patchOptions : { ...patchOptions, workdir },
+      );
     },
   };
 }

@@ -9,6 +9,7 @@
  * either shape is accepted, and patches sent through the shell are routed to the same engine.
  */
 import type { ThreadSettings } from '../agent/settings.js';
+import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
 import { modelInfo } from '../model/catalog.js';
 import { preloadBashParser } from '../sandbox/bash-parser.js';
 import { createApplyPatchTool } from './apply-patch/tool.js';
@@ -36,12 +37,15 @@ export function createDefaultTools(
   preloadBashParser();
   const sessions = new ExecSessionManager();
   const shell = createShellTools(sessions);
+  const limits = settings.toolLimits ?? DEFAULT_TOOL_LIMITS;
+  const patchOptions = { maxFileBytes: limits.patchFileMaxBytes };
   const byShape: Record<ShellToolShape, ToolHandler[]> = {
     shell: [
       interceptApplyPatch(
         shell.shell,
         (a) => a.command,
         (a) => a.workdir,
+        patchOptions,
       ),
     ],
     shell_command: [
@@ -49,6 +53,7 @@ export function createDefaultTools(
         shell.shellCommand,
         (a) => shellInvocation(defaultShell(), a.command, a.login ?? true),
         (a) => a.workdir,
+        patchOptions,
       ),
     ],
     unified_exec: [
@@ -56,12 +61,14 @@ export function createDefaultTools(
         shell.execCommand,
         (a) => shellInvocation(a.shell || defaultShell(), a.cmd, a.login ?? true),
         (a) => a.workdir,
+        patchOptions,
       ),
       shell.writeStdin,
     ],
   };
   const applyPatch = createApplyPatchTool({
     form: modelInfo(settings.model).customTools ? 'freeform' : 'function',
+    ...patchOptions,
   });
   const plan = createPlanTool(new PlanTracker());
   const advertised = [...byShape[shellShape], applyPatch as ToolHandler, plan as ToolHandler];
@@ -69,7 +76,7 @@ export function createDefaultTools(
     .flat()
     .filter((handler) => !advertised.includes(handler));
   return {
-    registry: new ToolRegistry(advertised, hidden),
+    registry: new ToolRegistry(advertised, hidden, { maxArgumentBytes: limits.argumentsMaxBytes }),
     close: () => sessions.closeAll(),
   };
 }

@@ -4,7 +4,10 @@
  * The list is sorted by name once, at construction, and the same array is sent with every request:
  * a tool list that changes order between requests silently defeats the provider's prefix cache.
  */
+
+import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
 import type { ToolCallItem } from '../protocol/items.js';
+import { oversizedCallError } from './limits.js';
 import type { ToolHandler, ToolSpec } from './types.js';
 
 export type ResolvedCall =
@@ -16,8 +19,15 @@ export class ToolRegistry {
   /** Handlers that answer calls but are not advertised (e.g. the other shape of a tool). */
   private readonly hidden: ReadonlyMap<string, ToolHandler>;
   readonly specs: readonly ToolSpec[];
+  /** A call whose raw input is larger is refused before it is parsed (`tool_arguments_max_bytes`). */
+  readonly maxArgumentBytes: number;
 
-  constructor(advertised: ToolHandler[], hidden: ToolHandler[] = []) {
+  constructor(
+    advertised: ToolHandler[],
+    hidden: ToolHandler[] = [],
+    options: { maxArgumentBytes?: number } = {},
+  ) {
+    this.maxArgumentBytes = options.maxArgumentBytes ?? DEFAULT_TOOL_LIMITS.argumentsMaxBytes;
     const sorted = [...advertised].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const byName = new Map<string, ToolHandler>();
     for (const handler of sorted) {
@@ -47,6 +57,8 @@ export class ToolRegistry {
       return { ok: false, error: `Unknown tool "${call.name}". Available tools: ${available}.` };
     }
     const raw = call.type === 'function_call' ? call.arguments : call.input;
+    const oversized = oversizedCallError(call.name, raw, this.maxArgumentBytes);
+    if (oversized) return { ok: false, handler, error: oversized };
     const parsed = handler.parse(raw, call.type === 'function_call' ? 'function' : 'custom');
     return parsed.ok ? { ok: true, handler, args: parsed.args } : { ok: false, handler, error: parsed.error };
   }

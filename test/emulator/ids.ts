@@ -30,8 +30,18 @@ export function obfuscationFor(sequence: number, deltaLength: number): string {
 
 /** Splits text into chunks of about `size` characters without cutting a surrogate pair. */
 export function chunkText(text: string, size = 20): string[] {
-  const chars = Array.from(text);
+  // Walks code points without an array of them (scripts may stream tens of megabytes).
   const chunks: string[] = [];
-  for (let i = 0; i < chars.length; i += size) chunks.push(chars.slice(i, i + size).join(''));
+  let start = 0;
+  let count = 0;
+  for (let i = 0; i < text.length; ) {
+    i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+    if (++count === size) {
+      chunks.push(text.slice(start, i));
+      start = i;
+      count = 0;
+    }
+  }
+  if (start < text.length) chunks.push(text.slice(start));
   return chunks;
 }

@@ -9,8 +9,9 @@
 export type OutputSpec =
   | { type: 'message'; text: string }
   | { type: 'reasoning'; summary?: string[]; encrypted_content?: string }
-  | { type: 'function_call'; name: string; arguments: string | object; call_id?: string }
-  | { type: 'custom_tool_call'; name: string; input: string; call_id?: string };
+  /** `delta_size`: characters per streamed delta (default 20; large calls stream faster with more). */
+  | { type: 'function_call'; name: string; arguments: string | object; call_id?: string; delta_size?: number }
+  | { type: 'custom_tool_call'; name: string; input: string; call_id?: string; delta_size?: number };
 
 export type StreamFault =
   /** Destroy the socket after K SSE events (the client sees a connection error). */

@@ -9,10 +9,11 @@
  * same regular file, so a swap between the two cannot slip a FIFO or a bigger file in.
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
+import { DEFAULT_TOOL_LIMITS } from '../../config/tool-limits.js';
 import { AnchorError, type AnchoredFs } from './anchored-fs.js';
 
 /** Patch targets larger than this are refused unless configured otherwise (`apply_patch_max_file_bytes`). */
-export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = DEFAULT_TOOL_LIMITS.patchFileMaxBytes;
 
 export type DiskState =
   | { kind: 'absent' }

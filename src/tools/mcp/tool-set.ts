@@ -24,7 +24,9 @@ class ExtendedRegistry extends ToolRegistry {
   private readonly base: ToolRegistry;
 
   constructor(base: ToolRegistry, extra: ToolHandler[]) {
-    super([...base.names().map((name) => base.get(name)!), ...extra]);
+    super([...base.names().map((name) => base.get(name)!), ...extra], [], {
+      maxArgumentBytes: base.maxArgumentBytes,
+    });
     this.base = base;
   }
 
