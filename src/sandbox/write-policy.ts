@@ -16,6 +16,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { gitProtectedPaths } from '../git/protected-paths.js';
 import type { SandboxMode, SandboxPolicy } from './policy.js';
 import { effectiveWritableRoots } from './writable-roots.js';
 
@@ -158,6 +159,10 @@ export async function buildWritePolicy(
     const gitdir = await gitdirTarget(root, path.join(root, '.git'));
     if (gitdir) protect(gitdir, '.git');
   }
+  // The cwd's repository, also when its top is above the cwd: its git directories, hooks and the
+  // configuration files it reads, where they lie in a root (what host git would otherwise run).
+  for (const entry of gitProtectedPaths(context.cwd, writableRoots, context.env ?? process.env))
+    protect(entry.path, entry.name);
   return { mode: sandbox.mode, writableRoots, protectedPaths, spoolHome };
 }
 

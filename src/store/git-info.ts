@@ -1,11 +1,11 @@
 /**
  * The branch and commit of the repository a session starts in, read from `.git` directly (no git
- * process at start-up). Handles worktrees and submodules (`.git` as a `gitdir:` file), detached
+ * process at start-up, so nothing the repository configures can run). Handles worktrees and submodules (`.git` as a `gitdir:` file), detached
  * HEADs and packed refs; anything unexpected yields less information, never an error.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { findGitRoot } from '../context/project-docs.js';
+import { discoverRepository } from '../git/repository.js';
 import type { GitInfo } from './format.js';
 
 function readText(file: string): string | undefined {
@@ -14,20 +14,6 @@ function readText(file: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The git directory of the repository at `root` (`.git`, or where a `gitdir:` file points). */
-function gitDir(root: string): string | undefined {
-  const dotGit = path.join(root, '.git');
-  try {
-    if (fs.statSync(dotGit).isDirectory()) return dotGit;
-  } catch {
-    return undefined;
-  }
-  const pointer = readText(dotGit)
-    ?.match(/^gitdir:\s*(.+)$/m)?.[1]
-    ?.trim();
-  return pointer ? path.resolve(root, pointer) : undefined;
 }
 
 /** Looks a ref up as a loose file, then in packed-refs, in `dir` (a worktree shares its common dir). */
@@ -43,14 +29,13 @@ function resolveRef(dirs: string[], ref: string): string | undefined {
 }
 
 export function readGitInfo(cwd: string): GitInfo | undefined {
-  const root = findGitRoot(cwd);
-  if (!root) return undefined;
-  const dir = gitDir(root);
-  if (!dir) return undefined;
+  // The same discovery host git is pinned with (src/git/repository.ts).
+  const repository = discoverRepository(cwd);
+  if (!repository) return undefined;
+  const dir = repository.gitDir;
   const head = readText(path.join(dir, 'HEAD'))?.trim();
   if (!head) return {};
-  const common = readText(path.join(dir, 'commondir'))?.trim();
-  const dirs = common ? [dir, path.resolve(dir, common)] : [dir];
+  const dirs = repository.commonDir === dir ? [dir] : [dir, repository.commonDir];
   const ref = head.match(/^ref:\s*(.+)$/)?.[1];
   if (!ref) return /^[0-9a-f]{40,64}$/.test(head) ? { commit: head } : {};
   const info: GitInfo = { branch: ref.replace(/^refs\/heads\//, '') };

@@ -1,8 +1,10 @@
 /** `@` mentions: the repository's files and the fuzzy match over them. */
+
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HostGit } from '../../src/git/host-git.js';
 import { FileIndex, fuzzyFind, walkFiles } from '../../src/tui/view/mentions.js';
 import { tempDir } from '../support/thread.js';
 
@@ -46,7 +48,7 @@ describe('FileIndex', () => {
     write(root, ['src/a.ts', 'ignored/x.log', 'new.txt', '.gitignore']);
     fs.writeFileSync(path.join(root, '.gitignore'), 'ignored/\n');
     execFileSync('git', ['add', 'src/a.ts', '.gitignore'], { cwd: root });
-    const listed = await new FileIndex(root).files();
+    const listed = await new FileIndex(root, HostGit.pin(root)).files();
     expect(listed.sort()).toEqual(['.gitignore', 'new.txt', 'src/a.ts']);
   });
 

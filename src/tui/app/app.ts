@@ -3,7 +3,9 @@
  * client of the app-server (in process); it holds only what the screen needs: the composer, the
  * transcript's open entries, the approvals waiting for an answer, and the status line's figures.
  */
+
 import type { AppServer, ServerNotification, ServerRequest } from '../../app-server/index.js';
+import { HostGit } from '../../git/host-git.js';
 import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
 import { type Frame, LiveRenderer } from '../terminal/renderer.js';
@@ -58,6 +60,8 @@ export class App implements CommandHost {
   private readonly renderer: LiveRenderer;
   private readonly keys: KeyParser;
   private files: { cwd: string; index: FileIndex } | undefined;
+  /** git for the session's repository, pinned when the session opened (see src/git/host-git.ts). */
+  private pinnedGit: { cwd: string; git: HostGit | undefined } | undefined;
   private readonly now: () => number;
   private turn: { id: string; startedAt: number } | undefined;
   private starting = false;
@@ -152,6 +156,7 @@ export class App implements CommandHost {
     title: string,
   ): Promise<void> {
     const opened: V2OpenedThread = await this.session.open(method, params);
+    this.pinnedGit = { cwd: opened.cwd, git: HostGit.pin(opened.cwd, { untrustedRoots: [opened.cwd] }) };
     this.turn = undefined;
     this.usage = undefined;
     this.queued = [];
@@ -164,6 +169,11 @@ export class App implements CommandHost {
     this.transcript.block(head);
     this.transcript.replay(opened.thread.turns);
     this.invalidate();
+  }
+
+  /** git for the session's repository as found when the session opened; undefined outside one. */
+  git(): HostGit | undefined {
+    return this.pinnedGit?.cwd === this.cwd() ? this.pinnedGit.git : undefined;
   }
 
   openPicker<T>(picker: Picker<T>): void {
@@ -414,7 +424,7 @@ export class App implements CommandHost {
   /** The files of the session's directory, for mentions (listed once per directory). */
   private fileIndex(): FileIndex {
     const cwd = this.cwd();
-    if (this.files?.cwd !== cwd) this.files = { cwd, index: new FileIndex(cwd) };
+    if (this.files?.cwd !== cwd) this.files = { cwd, index: new FileIndex(cwd, this.git()) };
     return this.files.index;
   }
 

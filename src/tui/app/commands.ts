@@ -3,6 +3,7 @@
  * `/diff`, `/init`, `/mcp`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
  */
 
+import type { HostGit } from '../../git/host-git.js';
 import { renderDiff } from '../render/diff.js';
 import { paint } from '../terminal/ansi.js';
 import { Picker, type PickerItem } from '../view/picker.js';
@@ -28,6 +29,8 @@ export interface CommandHost {
   /** Settings the next `turn/start` carries (they stay for the turns after it). */
   nextTurn: NextTurnSettings;
   cwd(): string;
+  /** git for the session's repository, pinned when it opened (undefined outside one). */
+  git(): HostGit | undefined;
   openPicker<T>(picker: Picker<T>): void;
   /** Opens a thread (new, resumed, forked) in place of the current one. */
   openThread(
@@ -202,7 +205,7 @@ function status(host: CommandHost): void {
 }
 
 async function diff(host: CommandHost): Promise<void> {
-  const result = await gitDiff(host.cwd());
+  const result = await gitDiff(host.cwd(), host.git());
   if (!result.ok) {
     host.transcript.system('info', result.message);
     return;

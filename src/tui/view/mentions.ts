@@ -2,27 +2,24 @@
  * `@` file mentions: the repository's files (`git ls-files`, or a bounded walk outside git) and a
  * fuzzy match of what was typed against them.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { HostGit } from '../../git/host-git.js';
 
 /** Files a walk outside git lists at most. */
 export const WALK_LIMIT = 20_000;
 const WALK_DEPTH = 12;
 const SKIPPED_DIRS = new Set(['node_modules', 'target', 'dist', 'build', '__pycache__', 'venv', '.venv']);
 
-function gitFiles(cwd: string): Promise<string[] | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['ls-files', '--cached', '--others', '--exclude-standard', '-z'],
-      { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 10_000 },
-      (err, stdout) => {
-        if (err) resolve(undefined);
-        else resolve([...new Set(stdout.split('\0').filter(Boolean))]);
-      },
-    );
+/** The repository's files as `git ls-files` lists them from `cwd` (host git, see src/git/host-git.ts). */
+export async function gitFiles(cwd: string, git: HostGit | undefined): Promise<string[] | undefined> {
+  if (!git) return undefined;
+  const listed = await git.run(['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
+    timeoutMs: 10_000,
   });
+  return listed.code === 0 ? [...new Set(listed.stdout.split('\0').filter(Boolean))] : undefined;
 }
 
 /** Files under `root` (breadth first, hidden and build folders skipped), at most `limit`. */
@@ -59,10 +56,14 @@ export async function walkFiles(root: string, limit = WALK_LIMIT): Promise<strin
 export class FileIndex {
   private loading: Promise<string[]> | undefined;
 
-  constructor(private readonly cwd: string) {}
+  constructor(
+    private readonly cwd: string,
+    /** The session's pinned repository, when there is one. */
+    private readonly git?: HostGit,
+  ) {}
 
   files(): Promise<string[]> {
-    this.loading ??= gitFiles(this.cwd).then((files) => files ?? walkFiles(this.cwd));
+    this.loading ??= gitFiles(this.cwd, this.git).then((files) => files ?? walkFiles(this.cwd));
     return this.loading;
   }
 }
