@@ -47,17 +47,48 @@ export interface AnchoredFs {
 
 /** Uses `/proc/self/fd` where the platform has it (Linux), plain paths elsewhere. */
 export function openAnchoredFs(platform: NodeJS.Platform = process.platform): AnchoredFs {
-  return platform === 'linux' ? new ProcFdAnchors() : plainPaths;
+  return platform === 'linux' ? new ProcFdAnchors() : new PlainPaths();
 }
 
-const plainPaths: AnchoredFs = {
-  locate: async (file, options) => {
-    if (options?.create) await fs.mkdir(path.dirname(file), { recursive: true });
+/** Paths as they are (no `/proc`): the check-then-write window remains (docs/security.md). */
+class PlainPaths implements AnchoredFs {
+  /** The first directory each mkdir created, for the rollback. */
+  private readonly created: string[] = [];
+
+  async locate(file: string, options: { create?: boolean } = {}): Promise<string> {
+    if (options.create) {
+      const first = await fs.mkdir(path.dirname(file), { recursive: true });
+      if (first) this.created.push(first);
+    }
     return file;
-  },
-  removeCreated: async () => undefined,
-  close: async () => undefined,
-};
+  }
+
+  async removeCreated(): Promise<void> {
+    // Deepest first, whole created subtrees, only where empty (rmdir refuses the others).
+    for (const top of this.created.reverse()) await removeEmptyTree(top);
+    this.created.length = 0;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function removeEmptyTree(dir: string): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return;
+    throw err;
+  }
+  for (const entry of entries) if (entry.isDirectory()) await removeEmptyTree(path.join(dir, entry.name));
+  try {
+    await fs.rmdir(dir);
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOTEMPTY' && errnoOf(err) !== 'EEXIST') throw err;
+  }
+}
 
 const errnoOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
 
