@@ -51,6 +51,7 @@ function rotate<T>(items: T[], by: number): T[] {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+const loadAtStart = os.loadavg()[0]!;
 const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') === '' ? '' : ' (with uncommitted changes)'}`;
 const scratch = path.join(peersDir, `run-${process.pid}`);
 mkdirSync(scratch, { recursive: true });
@@ -127,7 +128,7 @@ if (LONG > 0) {
 const run: BenchRun = {
   commit,
   date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-  machine: `${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)} at the end`,
+  machine: `${os.cpus().length} cores, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`,
   repeats: REPEATS,
   lengths: LENGTHS,
   ...(LONG > 0 ? { longLength: LONG } : {}),
