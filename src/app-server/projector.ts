@@ -18,7 +18,7 @@
 import { uuidv7 } from '../agent/ids.js';
 import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js';
 import type { ContentPart } from '../protocol/items.js';
-import { commandItem, fileChangeItem, v2Item } from './v2-items.js';
+import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
 import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
 
 export type Outgoing =
@@ -47,6 +47,31 @@ interface AskedItem {
   spoolItemId?: string;
 }
 
+/**
+ * The answers a client may give (Codex's `availableDecisions`): accept once or for the session, the
+ * proposed rule when there is one, decline (the turn goes on), cancel (the turn stops).
+ */
+function availableDecisions(proposedRule: readonly string[] | undefined): Array<string | Json> {
+  return [
+    'accept',
+    'acceptForSession',
+    ...(proposedRule?.length
+      ? [{ acceptWithExecpolicyAmendment: { execpolicy_amendment: [...proposedRule] } }]
+      : []),
+    'decline',
+    'cancel',
+  ];
+}
+
+/**
+ * `turn/completed`'s turn carries the turn's final agent message, as Codex's does (the full item
+ * list is `thread/read`'s); `itemsView` says the list is a summary.
+ */
+function turnWithFinalMessage(turn: V2Turn, finalMessage: Json | undefined): V2Turn {
+  if (!finalMessage) return turn;
+  return { ...turn, items: [finalMessage], itemsView: 'summary' };
+}
+
 const DELTA_METHODS = {
   agent_message: 'item/agentMessage/delta',
   reasoning: 'item/reasoning/summaryTextDelta',
@@ -61,6 +86,12 @@ export class EventProjector {
   private claims: AskedItem[] = [];
   /** Declined commands whose tool-side `declined` report is not shown again. */
   private declined: string[] = [];
+  /** Declined requests that named their item: that item's own `declined` report is not shown again. */
+  private declinedItems = new Set<string>();
+  /** The last plan sent per todo_list item (JSON), so a repeat is not sent twice. */
+  private readonly plans = new Map<string, string>();
+  /** The turn's last finished agent message (carried by `turn/completed`, as Codex does). */
+  private finalMessage: Json | undefined;
   private pendingInput: ContentPart[] | undefined;
   /** Completed turns with their items (kept for threads that have no log: ephemeral ones). */
   readonly turnLog: V2Turn[] | undefined;
@@ -111,7 +142,12 @@ export class EventProjector {
       case 'input.steered':
         if (this.turn?.id === event.turn_id) {
           this.steeredCount++;
-          this.userMessage(event.content, `${event.turn_id}-steer-${this.steeredCount}`, event.turn_id, out);
+          this.userMessage(
+            event.content,
+            userMessageId(event.turn_id, this.steeredCount),
+            event.turn_id,
+            out,
+          );
         }
         break;
       case 'item.delta': {
@@ -230,13 +266,16 @@ export class EventProjector {
 
   private beginTurn(turnId: string, synthetic: boolean, out: Outgoing[]): void {
     this.turn = { id: turnId, startedAtMs: this.now(), synthetic };
+    this.finalMessage = undefined;
+    // Numbered within the turn, so a reader of the log gives each the same id (v2-items.ts).
+    this.steeredCount = 0;
     out.push(
       this.notify('turn/started', { threadId: this.threadId, turn: this.turnObject('inProgress', null) }),
     );
     out.push(this.status([]));
     const input = this.pendingInput;
     this.pendingInput = undefined;
-    if (input && !synthetic) this.userMessage(input, `${turnId}-input`, turnId, out);
+    if (input && !synthetic) this.userMessage(input, userMessageId(turnId, 0), turnId, out);
   }
 
   /** A `userMessage` item: the turn's input, or input steered into it. */
@@ -270,9 +309,12 @@ export class EventProjector {
       this.completeItem({ ...asked.item, status: 'declined' }, turnId, out);
     }
     this.declined = [];
-    const turn = this.turnObject(status, error);
+    this.declinedItems.clear();
+    this.plans.clear();
+    const turn = turnWithFinalMessage(this.turnObject(status, error), this.finalMessage);
+    this.finalMessage = undefined;
     const logged = this.loggedTurn(turnId);
-    if (logged) Object.assign(logged, { ...turn, items: logged.items });
+    if (logged) Object.assign(logged, { ...this.turnObject(status, error), items: logged.items });
     out.push(this.notify('turn/completed', { threadId: this.threadId, turn }));
     out.push(this.status(undefined));
     this.turn = undefined;
@@ -295,8 +337,8 @@ export class EventProjector {
     }
   }
 
-  private startItem(item: Json, turnId: string, out: Outgoing[]): void {
-    out.push(this.notify('item/started', { threadId: this.threadId, turnId, startedAtMs: this.now(), item }));
+  private startItem(item: Json, turnId: string, out: Outgoing[], startedAtMs = this.now()): void {
+    out.push(this.notify('item/started', { threadId: this.threadId, turnId, startedAtMs, item }));
   }
 
   private completeItem(item: Json, turnId: string, out: Outgoing[]): void {
@@ -343,17 +385,21 @@ export class EventProjector {
     const { item } = event;
     const turnId = event.turn_id;
     if (item.type === 'todo_list') {
-      out.push(
-        this.notify('turn/plan/updated', {
-          threadId: this.threadId,
-          turnId,
-          explanation: null,
-          plan: item.items.map((entry) => ({
-            step: entry.text,
-            status: entry.completed ? 'completed' : 'pending',
-          })),
-        }),
-      );
+      const params = {
+        threadId: this.threadId,
+        turnId,
+        explanation: item.explanation ?? null,
+        plan: item.items.map((entry) => ({
+          step: entry.text,
+          status: entry.completed ? 'completed' : entry.status === 'in_progress' ? 'inProgress' : 'pending',
+        })),
+      };
+      // Each update_plan call is one update; the plan's completion when the turn ends repeats the
+      // last one and is not sent again.
+      const shown = JSON.stringify(params);
+      if (event.type === 'item.completed' && this.plans.get(item.id) === shown) return;
+      this.plans.set(item.id, shown);
+      out.push(this.notify('turn/plan/updated', params));
       return;
     }
     if (item.type === 'error') {
@@ -362,6 +408,7 @@ export class EventProjector {
     }
     let open = this.open.get(item.id);
     if (!open) {
+      if (event.type === 'item.completed' && this.declinedItems.delete(item.id)) return;
       if (
         event.type === 'item.completed' &&
         item.type === 'command_execution' &&
@@ -374,7 +421,7 @@ export class EventProjector {
         }
       }
       const claim = this.takeClaim(item, turnId);
-      const v2Id = claim?.v2Id ?? `${turnId}-${item.id}`;
+      const v2Id = claim?.v2Id ?? displayItemId(turnId, item.id);
       const shaped = v2Item(item, v2Id, this.threadCwd());
       if (!shaped) return;
       open = { v2Id, turnId, item: shaped, text: '' };
@@ -387,6 +434,7 @@ export class EventProjector {
     if (event.type !== 'item.completed') return;
     this.open.delete(item.id);
     this.completeItem(shaped, turnId, out);
+    if (item.type === 'agent_message') this.finalMessage = shaped;
     if (item.type === 'context_compaction' && item.status === 'completed')
       out.push(this.notify('thread/compacted', { threadId: this.threadId, turnId }));
   }
@@ -394,7 +442,9 @@ export class EventProjector {
   private onApprovalRequested(event: SpoolEventOf<'approval.requested'>, out: Outgoing[]): void {
     const { request } = event;
     const turnId = event.turn_id;
-    const v2Id = `${turnId}-${request.id}`;
+    // The id of the item the approved work appears as, when the tool said which: one id forever.
+    const v2Id = displayItemId(turnId, request.item_id ?? request.id);
+    const startedAtMs = this.now();
     const command = request.display;
     const item =
       request.kind === 'command'
@@ -416,7 +466,7 @@ export class EventProjector {
       item,
       ...(request.item_id ? { spoolItemId: request.item_id } : {}),
     });
-    this.startItem(item, turnId, out);
+    this.startItem(item, turnId, out, startedAtMs);
     if (this.asked.size === 1) out.push(this.status(['waitingOnApproval']));
     const params: Json =
       request.kind === 'command'
@@ -424,13 +474,23 @@ export class EventProjector {
             threadId: this.threadId,
             turnId,
             itemId: v2Id,
+            startedAtMs,
             reason: request.reason,
             command,
             cwd: request.cwd,
             commandActions: [{ type: 'unknown', command }],
             proposedExecpolicyAmendment: request.proposed_rule ?? null,
+            availableDecisions: availableDecisions(request.proposed_rule),
           }
-        : { threadId: this.threadId, turnId, itemId: v2Id, reason: request.reason, grantRoot: null };
+        : {
+            threadId: this.threadId,
+            turnId,
+            itemId: v2Id,
+            startedAtMs,
+            reason: request.reason,
+            grantRoot: null,
+            availableDecisions: availableDecisions(undefined),
+          };
     out.push({
       kind: 'approval',
       approvalId: request.id,
@@ -449,7 +509,8 @@ export class EventProjector {
     this.asked.delete(event.id);
     if (event.decision === 'approved' || event.decision === 'approved_for_session') this.claims.push(asked);
     else {
-      if (asked.kind === 'command') this.declined.push(asked.command);
+      if (asked.spoolItemId !== undefined) this.declinedItems.add(asked.spoolItemId);
+      else if (asked.kind === 'command') this.declined.push(asked.command);
       this.completeItem({ ...asked.item, status: 'declined' }, asked.turnId, out);
     }
     if (this.asked.size === 0 && this.turn) out.push(this.status([]));

@@ -17,7 +17,7 @@ import { listSessions, type SessionListing } from '../store/session-index.js';
 import { SummaryBuilder, scanLines } from '../store/summary.js';
 import { invalidParams } from './jsonrpc.js';
 import type { ThreadListParams } from './params.js';
-import { HistoryTurnItems } from './v2-items.js';
+import { RecordedTurnItems } from './v2-items.js';
 import { seconds, type ThreadInfo, turnError, type V2Turn } from './v2-shapes.js';
 
 export interface StoredThread {
@@ -182,7 +182,8 @@ export interface RecordedTurns {
  */
 export function readRecordedTurns(file: string, liveTurnId?: string): RecordedTurns {
   const turns: V2Turn[] = [];
-  let current: { turn: V2Turn; items: HistoryTurnItems; startMs: number } | undefined;
+  let current: { turn: V2Turn; items: RecordedTurnItems; startMs: number } | undefined;
+  const built: Array<[V2Turn, RecordedTurnItems]> = [];
   let cwd = '';
   const read = readRollout(file, {
     hooks: {
@@ -198,27 +199,37 @@ export function readRecordedTurns(file: string, liveTurnId?: string): RecordedTu
           durationMs: null,
         };
         turns.push(turn);
-        current = { turn, items: new HistoryTurnItems(context.turn_id, cwd), startMs: Date.parse(timestamp) };
-        turn.items = current.items.items;
+        current = {
+          turn,
+          items: new RecordedTurnItems(context.turn_id, cwd),
+          startMs: Date.parse(timestamp),
+        };
+        built.push([turn, current.items]);
       },
       committed: (items) => {
-        if (current) for (const item of items) current.items.add(item);
+        if (current) for (const item of items) current.items.committed(item);
       },
       event: (event, timestamp) => {
         if (!current) return;
         const turn = current.turn;
+        if (event.type === 'item.completed') {
+          current.items.displayItem(event.item);
+          return;
+        }
         if (event.type === 'turn.completed') turn.status = 'completed';
         else if (event.type === 'turn.failed') {
           turn.status = 'failed';
           turn.error = turnError(event.error);
         } else if (event.type === 'turn.interrupted') turn.status = 'interrupted';
         else return;
+        current.items.end();
         turn.completedAt = seconds(Date.parse(timestamp));
         turn.durationMs =
           turn.startedAt === null ? null : Math.max(0, Date.parse(timestamp) - turn.startedAt * 1000);
       },
     },
   });
+  for (const [turn, items] of built) turn.items = items.items;
   const last = turns[turns.length - 1];
   if (last?.status === 'inProgress' && last.id !== liveTurnId) last.status = 'interrupted';
   return { turns, read };

@@ -3,7 +3,7 @@
  * a recorded turn rebuilt from its history (`HistoryTurnItems`) for `thread/read`, `thread/resume`
  * and `thread/fork`.
  */
-import { isContextMessage } from '../context/checkpoint.js';
+import { isUserPrompt } from '../context/checkpoint.js';
 import type { FileChange, ThreadItem } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
 import { parsePatch } from '../tools/apply-patch/index.js';
@@ -159,7 +159,71 @@ function patchChanges(patch: string, cwd: string): FileChange[] {
   }));
 }
 
-/** Builds one recorded turn's v2 items from the history items committed during it. */
+/** The id of a turn's n-th user prompt (0: its input, then what was steered into it), live and read alike. */
+export function userMessageId(turnId: string, n: number): string {
+  return n === 0 ? `${turnId}-input` : `${turnId}-steer-${n}`;
+}
+
+/** The id of a Spool display item in a turn, live and read alike. */
+export function displayItemId(turnId: string, spoolItemId: string): string {
+  return `${turnId}-${spoolItemId}`;
+}
+
+/**
+ * Builds one recorded turn's v2 items for `thread/read`, `thread/resume` and `thread/fork`, with the
+ * ids the live notifications had: the user's prompts (input, then steers) from the committed
+ * history, and every other item from the finished display items the log keeps (format.ts), shaped
+ * by the same `v2Item` as live. Logs written before display items were kept fall back to items
+ * rebuilt from the history (ids `<turn>-h<n>`).
+ */
+export class RecordedTurnItems {
+  private readonly recorded: Json[] = [];
+  private readonly history: HistoryTurnItems;
+  private prompts = 0;
+  private hasDisplayItems = false;
+  private ended = false;
+
+  constructor(
+    private readonly turnId: string,
+    private readonly cwd: string,
+  ) {
+    this.history = new HistoryTurnItems(turnId, cwd, (content) => this.prompt(content));
+  }
+
+  /** Items committed to history during the turn. */
+  committed(item: HistoryItem): void {
+    if (!this.ended) this.history.add(item);
+  }
+
+  /** A finished display item the log kept (`item.completed` events). */
+  displayItem(item: ThreadItem): void {
+    if (this.ended) return;
+    if (item.type !== 'context_compaction') this.hasDisplayItems = true;
+    const shaped = v2Item(item, displayItemId(this.turnId, item.id), this.cwd);
+    if (shaped) this.recorded.push(shaped);
+  }
+
+  /** The turn's outcome: later reports belong to no turn (the live stream drops them too). */
+  end(): void {
+    this.ended = true;
+  }
+
+  private prompt(content: readonly ContentPart[]): Json {
+    const item = {
+      type: 'userMessage',
+      id: userMessageId(this.turnId, this.prompts++),
+      content: userContent(content),
+    };
+    this.recorded.push(item);
+    return item;
+  }
+
+  get items(): Json[] {
+    return this.hasDisplayItems ? this.recorded : this.history.items;
+  }
+}
+
+/** Builds one recorded turn's v2 items from the history items committed during it (older logs). */
 export class HistoryTurnItems {
   readonly items: Json[] = [];
   private readonly calls = new Map<string, ToolCallItem>();
@@ -168,6 +232,8 @@ export class HistoryTurnItems {
   constructor(
     private readonly turnId: string,
     private readonly cwd: string,
+    /** The userMessage item of a prompt the user typed (context messages Spool added are not shown). */
+    private readonly prompt: (content: readonly ContentPart[]) => Json,
   ) {}
 
   private nextId(): string {
@@ -177,10 +243,9 @@ export class HistoryTurnItems {
   add(item: HistoryItem): void {
     switch (item.type) {
       case 'message':
-        // Context Spool adds (environment, the interrupt notice, …) is not the user's message.
-        if (item.role === 'user' && !isContextMessage(item))
-          this.items.push({ type: 'userMessage', id: this.nextId(), content: userContent(item.content) });
-        else if (item.role === 'assistant') {
+        if (item.role === 'user') {
+          if (isUserPrompt(item)) this.items.push(this.prompt(item.content));
+        } else if (item.role === 'assistant') {
           const text = item.content.map((part) => (part.type === 'input_image' ? '' : part.text)).join('');
           this.items.push({ type: 'agentMessage', id: this.nextId(), text });
         }

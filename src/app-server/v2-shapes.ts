@@ -21,6 +21,8 @@ export interface V2Turn {
   startedAt: number | null;
   completedAt: number | null;
   durationMs: number | null;
+  /** How much of the turn's items `items` holds (Codex's `itemsView`; absent: all of them). */
+  itemsView?: 'full' | 'summary' | 'notLoaded';
 }
 
 export type V2ThreadStatus =

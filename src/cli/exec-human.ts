@@ -43,7 +43,12 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
         case 'error':
           return `error: ${item.message}`;
         case 'todo_list':
-          return item.items.map((t) => `${t.completed ? '[x]' : '[ ]'} ${t.text}`).join('\n');
+          return [
+            ...(item.explanation ? [item.explanation] : []),
+            ...item.items.map(
+              (t) => `${t.completed ? '[x]' : t.status === 'in_progress' ? '[~]' : '[ ]'} ${t.text}`,
+            ),
+          ].join('\n');
         case 'context_compaction':
           return item.status === 'completed'
             ? `context compacted (${item.mode}, ${item.trigger}): ${item.tokens_before} → ${item.tokens_after} tokens`

@@ -53,7 +53,8 @@ export class ExecJsonProjector {
           status: item.status,
         };
       case 'todo_list':
-        return { id, type: item.type, items: item.items };
+        // Codex's shape: text and completed only.
+        return { id, type: item.type, items: item.items.map(({ text, completed }) => ({ text, completed })) };
       case 'error':
         return { id, type: item.type, message: item.message };
       case 'context_compaction':

@@ -86,7 +86,16 @@ export const McpToolCallThreadItem = z.object({
 export const TodoListThreadItem = z.object({
   id: z.string(),
   type: z.literal('todo_list'),
-  items: z.array(z.object({ text: z.string(), completed: z.boolean() })),
+  items: z.array(
+    z.object({
+      text: z.string(),
+      completed: z.boolean(),
+      /** The step's state as the model gave it (`completed` alone cannot tell pending from in progress). */
+      status: z.enum(['pending', 'in_progress', 'completed']).optional(),
+    }),
+  ),
+  /** The model's note with this version of the plan (`update_plan`'s `explanation`). */
+  explanation: z.string().optional(),
 });
 
 export const ErrorThreadItem = z.object({

@@ -13,7 +13,8 @@
  *                      the rest are dropped; or {outputs: [call_id…]}: those tool outputs join history
  * - `item`             HistoryItem committed as is (prompts, initial context, context updates, closures)
  * - `compacted`        {history: HistoryItem[]}: compaction replaced the whole history with this one
- * - `event`            SpoolEvent worth keeping (turn outcomes, usage, warnings, approvals, compactions)
+ * - `event`            SpoolEvent worth keeping (turn outcomes, usage, warnings, approvals, finished display
+ *                      items — so a reader shows each item with the id and shape it had live)
  */
 import type { SpoolEvent } from '../protocol/events.js';
 
@@ -65,7 +66,11 @@ export interface RolloutLine {
   payload: unknown;
 }
 
-/** Events kept in the log: what a transcript, the index and audits need. Deltas are not kept. */
+/**
+ * Events kept in the log: what a transcript, the index and audits need, and every finished display
+ * item (app-server clients match items by id between live notifications and `thread/read`).
+ * Deltas and started/updated states are not kept.
+ */
 const KEPT_EVENTS: ReadonlySet<SpoolEvent['type']> = new Set([
   'turn.completed',
   'turn.failed',
@@ -83,7 +88,7 @@ const TURN_ENDS: ReadonlySet<SpoolEvent['type']> = new Set([
 ]);
 
 export function isKeptEvent(event: SpoolEvent): boolean {
-  if (event.type === 'item.completed') return event.item.type === 'context_compaction';
+  if (event.type === 'item.completed') return true;
   return KEPT_EVENTS.has(event.type);
 }
 

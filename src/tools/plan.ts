@@ -66,7 +66,12 @@ export function createPlanTool(tracker: PlanTracker): ToolHandler<PlanArgs> {
       const item: ThreadItemOf<'todo_list'> = {
         id: itemId,
         type: 'todo_list',
-        items: args.plan.map((entry) => ({ text: entry.step, completed: entry.status === 'completed' })),
+        items: args.plan.map((entry) => ({
+          text: entry.step,
+          completed: entry.status === 'completed',
+          status: entry.status,
+        })),
+        ...(args.explanation?.trim() ? { explanation: args.explanation } : {}),
       };
       if (first) ctx.items.started(item);
       else ctx.items.updated(item);

@@ -5,7 +5,10 @@
  * That bundle holds the client requests, the responses and the server notifications. Three shapes
  * Spool sends are not in it and are added here from Codex's own schema files
  * (codex-rs/app-server-protocol/schema/json/: ServerRequest.json, v1/InitializeResponse.json) and
- * from JSON-RPC 2.0: the approval requests, the initialize response and the error response.
+ * from JSON-RPC 2.0: the approval requests, the initialize response and the error response. The
+ * approval requests follow Codex's current `v2.rs`: both carry the required `startedAtMs`, command
+ * approvals may list `availableDecisions`, and MCP tool approvals are `mcpServer/elicitation/request`
+ * in form mode.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,12 +31,34 @@ const EXTRA_DEFINITIONS = {
     },
     required: ['userAgent', 'codexHome', 'platformFamily', 'platformOs'],
   },
+  SpoolTestCommandExecutionApprovalDecision: {
+    oneOf: [
+      { enum: ['accept', 'acceptForSession', 'decline', 'cancel'] },
+      {
+        type: 'object',
+        properties: {
+          acceptWithExecpolicyAmendment: {
+            type: 'object',
+            properties: { execpolicy_amendment: { type: 'array', items: { type: 'string' } } },
+            required: ['execpolicy_amendment'],
+          },
+        },
+        required: ['acceptWithExecpolicyAmendment'],
+        additionalProperties: false,
+      },
+    ],
+  },
   SpoolTestCommandExecutionRequestApprovalParams: {
     type: 'object',
     properties: {
       threadId: { type: 'string' },
       turnId: { type: 'string' },
       itemId: { type: 'string' },
+      startedAtMs: { type: 'integer', format: 'int64' },
+      availableDecisions: {
+        type: ['array', 'null'],
+        items: { $ref: '#/definitions/SpoolTestCommandExecutionApprovalDecision' },
+      },
       approvalId: { type: ['string', 'null'] },
       reason: { type: ['string', 'null'] },
       command: { type: ['string', 'null'] },
@@ -41,7 +66,7 @@ const EXTRA_DEFINITIONS = {
       commandActions: { type: ['array', 'null'], items: { $ref: '#/definitions/CommandAction' } },
       proposedExecpolicyAmendment: { type: ['array', 'null'], items: { type: 'string' } },
     },
-    required: ['itemId', 'threadId', 'turnId'],
+    required: ['itemId', 'threadId', 'turnId', 'startedAtMs'],
   },
   SpoolTestFileChangeRequestApprovalParams: {
     type: 'object',
@@ -49,10 +74,36 @@ const EXTRA_DEFINITIONS = {
       threadId: { type: 'string' },
       turnId: { type: 'string' },
       itemId: { type: 'string' },
+      startedAtMs: { type: 'integer', format: 'int64' },
       reason: { type: ['string', 'null'] },
       grantRoot: { type: ['string', 'null'] },
+      availableDecisions: {
+        type: ['array', 'null'],
+        items: { enum: ['accept', 'acceptForSession', 'decline', 'cancel'] },
+      },
     },
-    required: ['itemId', 'threadId', 'turnId'],
+    required: ['itemId', 'threadId', 'turnId', 'startedAtMs'],
+  },
+  SpoolTestMcpServerElicitationRequestParams: {
+    type: 'object',
+    properties: {
+      threadId: { type: 'string' },
+      turnId: { type: ['string', 'null'] },
+      serverName: { type: 'string' },
+      mode: { enum: ['form'] },
+      _meta: true,
+      message: { type: 'string' },
+      requestedSchema: {
+        type: 'object',
+        properties: {
+          type: { enum: ['object'] },
+          properties: { type: 'object' },
+          required: { type: 'array', items: { type: 'string' } },
+        },
+        required: ['type', 'properties'],
+      },
+    },
+    required: ['threadId', 'turnId', 'serverName', 'mode', '_meta', 'message', 'requestedSchema'],
   },
   SpoolTestServerRequest: {
     oneOf: [
@@ -72,6 +123,16 @@ const EXTRA_DEFINITIONS = {
           id: { $ref: '#/definitions/RequestId' },
           method: { enum: ['item/fileChange/requestApproval'] },
           params: { $ref: '#/definitions/SpoolTestFileChangeRequestApprovalParams' },
+        },
+        required: ['id', 'method', 'params'],
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        properties: {
+          id: { $ref: '#/definitions/RequestId' },
+          method: { enum: ['mcpServer/elicitation/request'] },
+          params: { $ref: '#/definitions/SpoolTestMcpServerElicitationRequestParams' },
         },
         required: ['id', 'method', 'params'],
         additionalProperties: false,
