@@ -41,6 +41,16 @@ export interface LoadedThreadInit {
 
 /** Codex's approval answers as Spool's decisions. */
 function decisionOf(answer: unknown): ApprovalDecision | undefined {
+  // An MCP elicitation's answer (MCP tool call approvals): `_meta.persist` "session" remembers it.
+  const elicited = answer as { action?: unknown; _meta?: { persist?: unknown } | null } | null;
+  switch (elicited?.action) {
+    case 'accept':
+      return elicited._meta?.persist === 'session' ? 'approved_for_session' : 'approved';
+    case 'decline':
+      return 'denied';
+    case 'cancel':
+      return 'abort';
+  }
   const decision = (answer as { decision?: unknown } | null)?.decision;
   switch (decision) {
     case 'accept':

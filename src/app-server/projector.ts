@@ -82,6 +82,8 @@ export class EventProjector {
   private turn: { id: string; startedAtMs: number; synthetic: boolean } | undefined;
   private readonly open = new Map<string, OpenItem>();
   private readonly asked = new Map<string, AskedItem>();
+  /** MCP tool calls waiting for an answer (asked without an item). */
+  private readonly mcpAsked = new Set<string>();
   /** Approved: the tool's next matching item takes this id. */
   private claims: AskedItem[] = [];
   /** Declined commands whose tool-side `declined` report is not shown again. */
@@ -302,6 +304,8 @@ export class EventProjector {
     for (const claim of this.claims.filter((c) => c.turnId === turnId))
       this.completeItem({ ...claim.item, status: settled }, turnId, out);
     this.claims = this.claims.filter((c) => c.turnId !== turnId);
+    for (const id of this.mcpAsked) out.push({ kind: 'approvalResolved', approvalId: id });
+    this.mcpAsked.clear();
     for (const [id, asked] of this.asked) {
       if (asked.turnId !== turnId) continue;
       this.asked.delete(id);
@@ -439,8 +443,44 @@ export class EventProjector {
       out.push(this.notify('thread/compacted', { threadId: this.threadId, turnId }));
   }
 
+  /**
+   * An MCP tool call to approve: Codex asks with an MCP elicitation in form mode (no item is shown
+   * until the call runs); `_meta` names the tool and its arguments, and `persist` says whether
+   * "for this session" may be answered.
+   */
+  private askMcpToolCall(event: SpoolEventOf<'approval.requested'>, out: Outgoing[]): void {
+    const { request } = event;
+    const call = request.mcp_tool ?? { server: '', tool: request.display, arguments: null };
+    this.mcpAsked.add(request.id);
+    if (this.asked.size + this.mcpAsked.size === 1) out.push(this.status(['waitingOnApproval']));
+    out.push({
+      kind: 'approval',
+      approvalId: request.id,
+      method: 'mcpServer/elicitation/request',
+      params: {
+        threadId: this.threadId,
+        turnId: event.turn_id,
+        serverName: call.server,
+        mode: 'form',
+        message: `Allow the MCP tool "${call.tool}" of server "${call.server}" to run with ${JSON.stringify(call.arguments)}? ${request.reason}`,
+        requestedSchema: { type: 'object', properties: {} },
+        _meta: {
+          codex_approval_kind: 'mcp_tool_call',
+          persist: request.session_approval === false ? [] : ['session'],
+          tool_name: call.tool,
+          tool_params: call.arguments as Json,
+        },
+      },
+    });
+  }
+
   private onApprovalRequested(event: SpoolEventOf<'approval.requested'>, out: Outgoing[]): void {
     const { request } = event;
+    if (request.kind === 'mcp_tool_call') {
+      this.askMcpToolCall(event, out);
+      return;
+    }
+    const kind = request.kind;
     const turnId = event.turn_id;
     // The id of the item the approved work appears as, when the tool said which: one id forever.
     const v2Id = displayItemId(turnId, request.item_id ?? request.id);
@@ -461,13 +501,13 @@ export class EventProjector {
     this.asked.set(request.id, {
       v2Id,
       turnId,
-      kind: request.kind,
+      kind,
       command,
       item,
       ...(request.item_id ? { spoolItemId: request.item_id } : {}),
     });
     this.startItem(item, turnId, out, startedAtMs);
-    if (this.asked.size === 1) out.push(this.status(['waitingOnApproval']));
+    if (this.asked.size + this.mcpAsked.size === 1) out.push(this.status(['waitingOnApproval']));
     const params: Json =
       request.kind === 'command'
         ? {
@@ -505,6 +545,10 @@ export class EventProjector {
   private onApprovalResolved(event: SpoolEventOf<'approval.resolved'>, out: Outgoing[]): void {
     const asked = this.asked.get(event.id);
     out.push({ kind: 'approvalResolved', approvalId: event.id });
+    if (this.mcpAsked.delete(event.id)) {
+      if (this.asked.size + this.mcpAsked.size === 0 && this.turn) out.push(this.status([]));
+      return;
+    }
     if (!asked) return;
     this.asked.delete(event.id);
     if (event.decision === 'approved' || event.decision === 'approved_for_session') this.claims.push(asked);
@@ -513,6 +557,6 @@ export class EventProjector {
       else if (asked.kind === 'command') this.declined.push(asked.command);
       this.completeItem({ ...asked.item, status: 'declined' }, asked.turnId, out);
     }
-    if (this.asked.size === 0 && this.turn) out.push(this.status([]));
+    if (this.asked.size + this.mcpAsked.size === 0 && this.turn) out.push(this.status([]));
   }
 }

@@ -6,18 +6,17 @@
 import fs from 'node:fs';
 import type { ThreadSettings } from '../agent/settings.js';
 import { missingKeyMessage } from '../config/providers.js';
-import {
-  type CliFlags,
-  ConfigError,
-  loadEffectiveConfig,
-  loadRuntime,
-  type Runtime,
-} from '../config/runtime.js';
+import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
 import type { McpServerConfig } from '../config/schema.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
 import { createDefaultTools, type ThreadTools } from '../tools/default-tools.js';
-import { composeMcpTools, McpManager } from '../tools/mcp/index.js';
+import {
+  composeMcpTools,
+  McpManager,
+  type McpStartupUpdate,
+  untrustedCommandRoots,
+} from '../tools/mcp/index.js';
 import { invalidParams, invalidRequest } from './jsonrpc.js';
 import type { ServerLimits } from './limits.js';
 import type { ThreadOverrides } from './params.js';
@@ -31,37 +30,68 @@ export interface ServerContext {
   limits: ServerLimits;
   createTools(settings: ThreadSettings): ThreadTools;
   createModelClient(runtime: Runtime): ModelClient;
+  /** Resolves when the tools a new thread gets are ready (MCP servers started or failed). */
+  toolsReady(): Promise<void>;
 }
 
 export interface DefaultSeams extends Pick<ServerContext, 'createTools' | 'createModelClient'> {
+  /**
+   * Starts the configured MCP servers (once) and resolves when each has started or failed within its
+   * own `startup_timeout_sec`, so a new thread's first request has every server that can start.
+   */
+  mcpReady(): Promise<void>;
+  /** Each MCP server's startup as it goes (`mcpServer/startupStatus/updated`). */
+  onMcpStartup(listener: (update: McpStartupUpdate) => void): void;
   /** Stops what the seams started (the MCP servers). */
   close(): Promise<void>;
 }
 
 /**
  * Spool's own tools for every thread, plus the MCP servers of the server's configuration. One MCP
- * manager serves every thread; servers start in the background and their tools join each thread at
- * a turn boundary (announced), never inside a turn.
+ * manager serves every thread; servers start with the first thread (or `mcpReady`), and tools that
+ * arrive later join each thread at a turn boundary (announced), never inside a turn.
  */
 export function defaultSeams(env: NodeJS.ProcessEnv, flags: CliFlags): DefaultSeams {
   let servers: Record<string, McpServerConfig> | undefined;
   let home = '';
+  let untrustedRoots: string[] = [];
+  let cwd = process.cwd();
   try {
-    const effective = loadEffectiveConfig(flags, env);
-    servers = effective.config.mcp_servers;
-    home = effective.home;
-  } catch {
+    const runtime = loadRuntime(flags, env, { approvalPolicy: 'on-request' });
+    servers = runtime.config.mcp_servers;
+    home = runtime.home;
+    cwd = runtime.settings.cwd;
+    untrustedRoots = untrustedCommandRoots(runtime.settings.sandbox, cwd, env);
+  } catch (err) {
     // A broken configuration is reported when a thread starts; no MCP servers until then.
+    if (!(err instanceof ConfigError)) throw err;
   }
   let manager: McpManager | undefined;
+  const listeners: Array<(update: McpStartupUpdate) => void> = [];
+  const ensureManager = (): McpManager | undefined => {
+    if (!servers || Object.keys(servers).length === 0) return undefined;
+    if (!manager) {
+      manager = new McpManager(servers, { spoolHome: home, env, cwd, untrustedRoots });
+      manager.onStartup((update) => {
+        for (const listener of listeners) listener(update);
+      });
+    }
+    return manager;
+  };
   return {
     createModelClient,
     createTools: (settings) => {
       const builtins = createDefaultTools(settings);
-      if (!servers || Object.keys(servers).length === 0) return builtins;
-      manager ??= new McpManager(servers, { spoolHome: home, env, cwd: settings.cwd });
-      const composed = composeMcpTools(builtins.registry, manager);
+      const mcp = ensureManager();
+      if (!mcp) return builtins;
+      const composed = composeMcpTools(builtins.registry, mcp);
       return { registry: composed.registry, toolUpdates: composed.toolUpdates, close: builtins.close };
+    },
+    mcpReady: async () => {
+      await ensureManager()?.settled();
+    },
+    onMcpStartup: (listener) => {
+      listeners.push(listener);
     },
     close: async () => {
       await manager?.close();

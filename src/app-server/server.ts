@@ -51,7 +51,17 @@ export class AppServer implements ConnectionHost, ServerState {
       limits: this.limits,
       createTools: options.createTools ?? seams.createTools,
       createModelClient: options.createModelClient ?? seams.createModelClient,
+      toolsReady: options.createTools ? async () => {} : seams.mcpReady,
     };
+    // Codex's startup notification, to every client (a server starts before any thread uses it).
+    seams.onMcpStartup((update) =>
+      this.broadcast('mcpServer/startupStatus/updated', {
+        name: update.server,
+        status: update.status,
+        error: update.error ?? null,
+        threadId: null,
+      }),
+    );
     this.threads = new ThreadManager(this.ctx);
     this.methods = {
       ...initializeMethods,

@@ -19,7 +19,9 @@ export function describeApproval(request: ApprovalRequest): string {
   const lines = [
     request.kind === 'command'
       ? `Run this command? (${request.policy} policy)`
-      : `Apply this patch? (${request.policy} policy)`,
+      : request.kind === 'mcp_tool_call'
+        ? `Call this MCP tool (outside the sandbox)? (${request.policy} policy)`
+        : `Apply this patch? (${request.policy} policy)`,
     `  ${request.display}`,
     `  in ${request.cwd}`,
     `  because: ${request.reason}`,

@@ -28,6 +28,7 @@ import { askOnTerminal, NON_INTERACTIVE_REASON } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
 import { imageInput } from './image-input.js';
+import { mcpStartupReports } from './mcp-startup-report.js';
 
 export interface ExecOptions extends CliFlags {
   prompt?: string;
@@ -195,7 +196,9 @@ async function runOpened(
     spoolHome: runtime.home,
     env: io.env,
     cwd: runtime.settings.cwd,
+    sandbox: runtime.settings.sandbox,
     onWarning: (message) => say(`warning: ${message}`),
+    ...mcpStartupReports(say),
   });
   const threadRuntime = {
     client: createModelClient(runtime),

@@ -14,6 +14,7 @@
  * config.toml are started once and shared by every session.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -21,6 +22,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'smol-toml';
 import { z } from 'zod';
 import { Thread } from '../agent/thread.js';
+import { missingKeyMessage } from '../config/providers.js';
 import {
   type CliFlags,
   ConfigError,
@@ -30,9 +32,10 @@ import {
 } from '../config/runtime.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { SpoolEvent } from '../protocol/events.js';
-import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../sandbox/policy.js';
 import { createDefaultTools } from '../tools/default-tools.js';
-import { composeMcpTools, MCP_FIRST_TURN_WAIT_MS, McpManager } from '../tools/mcp/index.js';
+import { composeMcpTools, McpManager, untrustedCommandRoots } from '../tools/mcp/index.js';
+import { widerThanServer } from './mcp-server-bounds.js';
 import { VERSION } from './version.js';
 
 export interface McpServerIo {
@@ -151,11 +154,20 @@ class SpoolMcpServer {
     if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) {
       return errorResult(`The working directory ${cwd} does not exist.`);
     }
-    if (!runtime.endpoint.apiKey && runtime.endpoint.baseURL === 'https://api.openai.com/v1') {
-      return errorResult(
-        `Spool has no API key: set ${runtime.endpoint.errorContext.apiKeyEnvVar} in the server's environment.`,
-      );
+    // The call's settings may only narrow the server's own (its command line and configuration).
+    let bounds: Runtime;
+    try {
+      bounds = loadRuntime(this.flags, this.io.env);
+    } catch (err) {
+      if (err instanceof ConfigError)
+        return errorResult(`The server's own settings are invalid: ${err.message}`);
+      throw err;
     }
+    const wider = widerThanServer(bounds.settings, runtime.settings, this.io.env);
+    if (wider) return errorResult(`Refused: ${wider}.`);
+    // The same check as every other front end: each provider's own key variable.
+    const missingKey = missingKeyMessage(runtime.provider);
+    if (missingKey) return errorResult(`${missingKey} (in the environment of \`spool mcp-server\`).`);
     const builtins = createDefaultTools(runtime.settings);
     const tools = composeMcpTools(builtins.registry, this.mcp);
     const thread = new Thread({
@@ -247,10 +259,12 @@ class SpoolMcpServer {
 export async function runMcpServer(flags: CliFlags, io: McpServerIo): Promise<number> {
   let mcpServers: ReturnType<typeof loadEffectiveConfig>['config']['mcp_servers'];
   let home: string;
+  let sandboxPolicy: SandboxPolicy;
   try {
     const effective = loadEffectiveConfig(flags, io.env);
     mcpServers = effective.config.mcp_servers;
     home = effective.home;
+    sandboxPolicy = loadRuntime(flags, io.env).settings.sandbox;
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr.write(`spool mcp-server: ${err.message}\n`);
@@ -258,10 +272,12 @@ export async function runMcpServer(flags: CliFlags, io: McpServerIo): Promise<nu
     }
     throw err;
   }
+  const cwd = path.resolve(flags.cwd ?? process.cwd());
   const mcp = new McpManager(mcpServers, {
     spoolHome: home,
     env: io.env,
-    cwd: flags.cwd ?? process.cwd(),
+    cwd,
+    untrustedRoots: untrustedCommandRoots(sandboxPolicy, cwd, io.env),
     onWarning: (message) => io.stderr.write(`spool mcp-server: warning: ${message}\n`),
   });
   const spool = new SpoolMcpServer(flags, io, mcp);
@@ -275,8 +291,9 @@ export async function runMcpServer(flags: CliFlags, io: McpServerIo): Promise<nu
       inputSchema: startInput,
     },
     async (args, extra) => {
-      // Fast MCP servers of Spool's own configuration make the first turn.
-      await mcp.settled(MCP_FIRST_TURN_WAIT_MS);
+      // Spool's own MCP servers are in the first request: each is waited for within its own
+      // startup_timeout_sec (started when this server started, so usually long done).
+      await mcp.settled();
       return spool.start(args, extra as unknown as CallExtra);
     },
   );

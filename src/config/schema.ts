@@ -45,6 +45,15 @@ export const ShellEnvironmentPolicyConfig = z
   })
   .strict();
 
+/**
+ * Codex's approval modes for MCP tools: `auto` asks unless the tool says it is read-only (and not
+ * destructive); `prompt` always asks; `writes` asks unless `readOnlyHint`; `approve` never asks.
+ */
+export const McpToolApprovalMode = z.enum(['auto', 'prompt', 'writes', 'approve']);
+export type McpToolApprovalMode = z.infer<typeof McpToolApprovalMode>;
+
+export const McpToolConfig = z.object({ approval_mode: McpToolApprovalMode.optional() }).strict();
+
 export const McpServerConfig = z
   .object({
     command: z.string().optional(),
@@ -59,6 +68,9 @@ export const McpServerConfig = z
     disabled_tools: z.array(z.string()).optional(),
     startup_timeout_sec: z.number().positive().optional(),
     tool_timeout_sec: z.number().positive().optional(),
+    /** Codex's keys: when a call of this server's tools is asked about (see docs/mcp.md). */
+    default_tools_approval_mode: McpToolApprovalMode.optional(),
+    tools: z.record(z.string(), McpToolConfig).optional(),
   })
   .strict();
 export type McpServerConfig = z.infer<typeof McpServerConfig>;

@@ -140,7 +140,8 @@ export type TurnError = z.infer<typeof TurnError>;
 /** What a tool asks the user before doing something the policy does not allow by itself. */
 export const ApprovalRequest = z.object({
   id: z.string(),
-  kind: z.enum(['command', 'patch']),
+  /** `mcp_tool_call`: a call of an MCP server's tool (`mcp_tool` says which, with its arguments). */
+  kind: z.enum(['command', 'patch', 'mcp_tool_call']),
   /** The exact command vector (commands), shown verbatim. */
   command: z.array(z.string()).optional(),
   /** The display form of the command, or a summary of the patch. */
@@ -156,6 +157,10 @@ export const ApprovalRequest = z.object({
   proposed_rule: z.array(z.string()).optional(),
   /** The display item the approved work will appear as (same id), so front ends can join them. */
   item_id: z.string().optional(),
+  /** For MCP tool calls: the server, the tool (its own name) and the arguments, shown verbatim. */
+  mcp_tool: z.object({ server: z.string(), tool: z.string(), arguments: z.unknown() }).optional(),
+  /** False when "approve for this session" is not offered (the server's tools always ask). */
+  session_approval: z.boolean().optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 

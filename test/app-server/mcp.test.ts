@@ -6,11 +6,17 @@ import { AppServer, createInProcessConnection } from '../../src/app-server/index
 import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { ROOT } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
-import { serverEnv } from './support/harness.js';
+import { type ProcessClient, serverEnv, spawnServer } from './support/harness.js';
 
 let emulator: Emulator | undefined;
 let server: AppServer | undefined;
+let child: ProcessClient | undefined;
 afterEach(async () => {
+  if (child) {
+    child.child.stdin?.end();
+    await child.exited;
+    child = undefined;
+  }
   await server?.close();
   await emulator?.close();
   server = undefined;
@@ -31,7 +37,7 @@ describe('app-server threads and MCP', () => {
     const env = serverEnv(emulator);
     fs.writeFileSync(
       path.join(env.SPOOL_HOME!, 'config.toml'),
-      `[mcp_servers.fix]\ncommand = "${process.execPath}"\nargs = ["${FIXTURE}"]\n`,
+      `[mcp_servers.fix]\ncommand = "${process.execPath}"\nargs = ["${FIXTURE}"]\ndefault_tools_approval_mode = "approve"\n`,
     );
     server = new AppServer({ env });
     const client = createInProcessConnection(server, { keepMessages: true });
@@ -66,4 +72,60 @@ describe('app-server threads and MCP', () => {
     );
     expect(JSON.stringify(output)).toContain('via app-server');
   });
+
+  it('waits for the servers at thread/start, reports their startup, and asks before a tool call as Codex does', async () => {
+    emulator = await startEmulator({
+      script: [
+        respond(call('mcp__slow__echo', { text: 'asked first' })),
+        respond(say('first done')),
+        respond(call('mcp__slow__echo', { text: 'remembered' })),
+        respond(say('second done')),
+      ],
+    });
+    const env = serverEnv(emulator);
+    fs.writeFileSync(
+      path.join(env.SPOOL_HOME!, 'config.toml'),
+      [
+        '[mcp_servers.slow]',
+        `command = "${process.execPath}"`,
+        `args = ["${FIXTURE}"]`,
+        '[mcp_servers.slow.env]',
+        'FIXTURE_STARTUP_DELAY_MS = "1500"',
+        '',
+      ].join('\n'),
+    );
+    child = spawnServer(env);
+    const { client } = child;
+    client.onServerRequest = (request) =>
+      request.method === 'mcpServer/elicitation/request'
+        ? { action: 'accept', content: null, _meta: { persist: 'session' } }
+        : { decision: 'decline' };
+    await client.initialize();
+    const threadId = (await client.call('thread/start', { cwd: tempDir(), approvalPolicy: 'on-request' }))
+      .thread.id;
+    const statuses = client
+      .notifications('mcpServer/startupStatus/updated')
+      .map((p) => `${p.name}:${p.status}`);
+    expect(statuses).toEqual(['slow:starting', 'slow:ready']);
+    const turn = async (text: string) => {
+      const { turn } = await client.call('turn/start', { threadId, input: [{ type: 'text', text }] });
+      return (await client.turnCompleted(turn.id)).params.turn;
+    };
+    expect((await turn('one')).status).toBe('completed');
+    // The slow server was in the first request.
+    const names = (emulator.requests[0]!.body!.tools as Array<{ name: string }>).map((t) => t.name);
+    expect(names).toContain('mcp__slow__echo');
+    // The call was asked about, naming the server, the tool and its arguments, then ran.
+    const asked = client.messages.filter((m) => m.method === 'mcpServer/elicitation/request');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.params).toMatchObject({ serverName: 'slow', mode: 'form' });
+    expect(asked[0]!.params.message).toContain('echo');
+    expect(asked[0]!.params.message).toContain('asked first');
+    expect(JSON.stringify(emulator.requests[1]!.body!.input)).toContain('echo: asked first');
+    // Approved for the session: the next call of the same tool is not asked again.
+    expect((await turn('two')).status).toBe('completed');
+    expect(client.messages.filter((m) => m.method === 'mcpServer/elicitation/request')).toHaveLength(1);
+    expect(JSON.stringify(emulator.requests[3]!.body!.input)).toContain('echo: remembered');
+    expect(client.schemaProblems()).toEqual([]);
+  }, 90_000);
 });

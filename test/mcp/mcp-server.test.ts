@@ -23,12 +23,17 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-async function connect(e: Emulator, home: string): Promise<Client> {
+async function connect(
+  e: Emulator,
+  home: string,
+  config: string[] = [],
+  env: Record<string, string> = { OPENAI_API_KEY: 'test-key' },
+): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', SERVER],
+    args: ['--import', 'tsx', SERVER, ...config.flatMap((c) => ['-c', c])],
     cwd: ROOT,
-    env: { OPENAI_BASE_URL: e.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home },
+    env: { OPENAI_BASE_URL: e.url, SPOOL_HOME: home, ...env },
     stderr: 'pipe',
   });
   const c = new Client({ name: 'test-client', version: '1.0.0' });
@@ -113,4 +118,60 @@ describe('spool mcp-server', () => {
     expect(badProfile.isError).toBe(true);
     expect(textOf(badProfile)).toContain('profile "nope" is not defined');
   });
+
+  it('checks the API key the way every front end does: each provider by its own variable', async () => {
+    emulator = await startEmulator({ script: [respond(say('should not be reached'))] });
+    // No key in the environment (the Azure resource is named, so only its key is missing).
+    client = await connect(emulator, tempDir('spool-mcp-home-'), [], {
+      PATH: process.env.PATH ?? '',
+      AZURE_OPENAI_ENDPOINT: 'https://example.openai.azure.com/openai',
+    });
+    for (const [provider, variable] of [
+      ['openrouter', 'OPENROUTER_API_KEY'],
+      ['azure', 'AZURE_OPENAI_API_KEY'],
+    ]) {
+      const result = await client.callTool({
+        name: 'spool',
+        arguments: { prompt: 'hi', cwd: tempDir(), config: { model_provider: provider } },
+      });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain(variable);
+    }
+    expect(emulator.requests).toHaveLength(0);
+  }, 60_000);
+
+  it('treats its own sandbox and approval settings as upper bounds a call may only narrow', async () => {
+    const work = tempDir('spool-mcp-work-');
+    emulator = await startEmulator({
+      script: [respond(call('shell', { command: ['touch', 'escaped.txt'] })), respond(say('narrowed run'))],
+    });
+    client = await connect(emulator, tempDir('spool-mcp-home-'), [
+      'sandbox_mode="read-only"',
+      'approval_policy="untrusted"',
+    ]);
+    const wider: Array<[Record<string, unknown>, string]> = [
+      [{ sandbox: 'danger-full-access' }, 'sandbox danger-full-access'],
+      [{ sandbox: 'workspace-write' }, 'sandbox workspace-write'],
+      [{ config: { sandbox_mode: 'danger-full-access' } }, 'sandbox danger-full-access'],
+      [{ approval_policy: 'never' }, 'approval policy never'],
+      [{ config: { approval_policy: 'on-request' } }, 'approval policy on-request'],
+    ];
+    for (const [settings, reason] of wider) {
+      const result = await client.callTool({
+        name: 'spool',
+        arguments: { prompt: 'escape', cwd: work, ...settings },
+      });
+      expect(result.isError, JSON.stringify(settings)).toBe(true);
+      expect(textOf(result)).toContain(reason);
+    }
+    expect(emulator.requests).toHaveLength(0);
+    // Within the bounds the session runs, and its command stays in the read-only sandbox.
+    const narrowed = await client.callTool({
+      name: 'spool',
+      arguments: { prompt: 'try', cwd: work, sandbox: 'read-only', approval_policy: 'untrusted' },
+    });
+    expect(narrowed.isError ?? false).toBe(false);
+    expect(textOf(narrowed)).toBe('narrowed run');
+    expect(fs.existsSync(path.join(work, 'escaped.txt'))).toBe(false);
+  }, 90_000);
 });

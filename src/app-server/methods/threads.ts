@@ -44,7 +44,9 @@ function announce(ctx: MethodContext, loaded: LoadedThread): void {
 }
 
 export const threadMethods: MethodTable = {
-  'thread/start': defineMethod(ThreadStartParams, (ctx, params) => {
+  'thread/start': defineMethod(ThreadStartParams, async (ctx, params) => {
+    // MCP servers start with the first thread; each is waited for within its own startup timeout.
+    await ctx.server.ctx.toolsReady();
     const loaded = ctx.server.threads.start(params);
     announce(ctx, loaded);
     return openedResponse(loaded, []);

@@ -36,12 +36,17 @@ export interface McpToolInfo {
   inputSchema: unknown;
   /** The server says the tool changes nothing (`annotations.readOnlyHint`). */
   readOnly: boolean;
+  /** `annotations.destructiveHint` / `openWorldHint` as the server gave them (undefined: not said). */
+  destructive?: boolean;
+  openWorld?: boolean;
 }
 
 export interface ConnectionHooks {
   /** The tool list differs from the one reported before (first listing, list_changed, restart). */
   toolsChanged(): void;
   warn(message: string): void;
+  /** A start began, succeeded or failed (`error` says why). */
+  startup?(state: 'starting' | 'ready' | 'failed', error?: string): void;
 }
 
 /** A call that failed before the server produced a result; the message is for the model. */
@@ -81,6 +86,8 @@ function toolInfo(raw: unknown): McpToolInfo | undefined {
           : '',
     inputSchema: tool.inputSchema,
     readOnly: annotations.readOnlyHint === true,
+    ...(typeof annotations.destructiveHint === 'boolean' ? { destructive: annotations.destructiveHint } : {}),
+    ...(typeof annotations.openWorldHint === 'boolean' ? { openWorld: annotations.openWorldHint } : {}),
   };
 }
 
@@ -139,6 +146,7 @@ export class McpServerConnection {
   private async connect(): Promise<void> {
     this.state = 'starting';
     this.starts++;
+    this.hooks.startup?.('starting');
     const timeoutMs = this.server.startupTimeoutMs;
     const started = Date.now();
     const client = new Client({ name: 'spool', version: VERSION }, { capabilities: { elicitation: {} } });
@@ -170,6 +178,7 @@ export class McpServerConnection {
       this.state = 'ready';
       this.error = undefined;
       this.setTools(tools);
+      this.hooks.startup?.('ready');
       if (changedWhileStarting) this.refresh();
     } catch (err) {
       this.transport = undefined;
@@ -181,6 +190,7 @@ export class McpServerConnection {
       }
       this.state = 'failed';
       this.error = messageOf(err);
+      this.hooks.startup?.('failed', this.error);
       this.hooks.warn(
         `MCP server "${this.name}" failed to start: ${this.error} (server log: ${this.logFile})`,
       );

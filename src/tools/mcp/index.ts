@@ -3,7 +3,7 @@
  *
  *   // A front end with one thread: attachMcpTools (attach.ts) does all of this.
  *   const mcp = new McpManager(config.mcp_servers, { spoolHome, env, cwd, onWarning });
- *   await mcp.settled(MCP_FIRST_TURN_WAIT_MS);          // fast servers make the first turn
+ *   await mcp.settled();        // each server within its own startup_timeout_sec
  *   const set = composeMcpTools(createDefaultTools(settings).registry, mcp);
  *   new Thread({ …, tools: set.registry, toolUpdates: set.toolUpdates });
  *   …
@@ -14,7 +14,7 @@
 export {
   type AttachMcpOptions,
   attachMcpTools,
-  MCP_FIRST_TURN_WAIT_MS,
+  MCP_STILL_STARTING_NOTICE_MS,
   type ToolsWithMcp,
 } from './attach.js';
 export { McpCallError, type McpServerState, type McpToolInfo } from './connection.js';
@@ -22,6 +22,7 @@ export {
   McpManager,
   type McpManagerOptions,
   type McpServerStatus,
+  type McpStartupUpdate,
   type McpToolEntry,
   type McpToolSnapshot,
   mcpLogFile,
@@ -34,6 +35,7 @@ export {
   type ToolCallResultLike,
 } from './result.js';
 export { sanitizeInputSchema } from './schema.js';
+export { resolveServerCommand, untrustedCommandRoots } from './server-command.js';
 export { DEFAULT_STARTUP_TIMEOUT_SEC, DEFAULT_TOOL_TIMEOUT_SEC, resolveServer } from './server-config.js';
 export { mcpToolHandler, mcpToolSpec } from './tool-handler.js';
 export {

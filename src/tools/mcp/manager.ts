@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { McpServerConfig } from '../../config/schema.js';
+import type { McpServerConfig, McpToolApprovalMode } from '../../config/schema.js';
 import { McpCallError, McpServerConnection, type McpServerState, type McpToolInfo } from './connection.js';
 import { qualifyToolNames, refKey, sanitizeNamePart } from './naming.js';
 import type { ToolCallResultLike } from './result.js';
@@ -22,6 +22,17 @@ export interface McpManagerOptions {
   cwd: string;
   /** Startup failures, exits: things the user should see. */
   onWarning?: (message: string) => void;
+  /** Directories a sandboxed command may write: a server command is never taken from them. */
+  untrustedRoots?: readonly string[];
+}
+
+/** One server's start: begun, done, or failed (and why). Codex's `mcpServer/startupStatus/updated`. */
+export interface McpStartupUpdate {
+  server: string;
+  status: 'starting' | 'ready' | 'failed';
+  error?: string;
+  /** The server's `startup_timeout_sec`, in ms. */
+  timeoutMs: number;
 }
 
 export interface McpToolEntry {
@@ -29,6 +40,8 @@ export interface McpToolEntry {
   name: string;
   server: string;
   tool: McpToolInfo;
+  /** When a call is asked about (the tool's override, else the server's default, else `auto`). */
+  approvalMode: McpToolApprovalMode;
 }
 
 export interface McpToolSnapshot {
@@ -59,6 +72,9 @@ export class McpManager {
   private version = 0;
   private cached: McpToolSnapshot | undefined;
   private readonly startups: Promise<void>[] = [];
+  private readonly startupListeners = new Set<(update: McpStartupUpdate) => void>();
+  /** The last startup update of each server (what a late listener is told first). */
+  private readonly startupStates = new Map<string, McpStartupUpdate>();
 
   constructor(servers: Record<string, McpServerConfig> | undefined, options: McpManagerOptions) {
     const warn = (message: string) => options.onWarning?.(message);
@@ -87,16 +103,32 @@ export class McpManager {
         });
         continue;
       }
+      const timeoutMs = resolved.server.startupTimeoutMs;
       const connection = new McpServerConnection(resolved.server, mcpLogFile(options.spoolHome, name), {
         toolsChanged: () => {
           this.version++;
           this.cached = undefined;
         },
         warn,
+        startup: (status, error) => {
+          const update: McpStartupUpdate = { server: name, status, timeoutMs, ...(error ? { error } : {}) };
+          this.startupStates.set(name, update);
+          for (const listener of this.startupListeners) listener(update);
+        },
       });
       this.connections.set(name, connection);
       this.startups.push(connection.start());
     }
+  }
+
+  /**
+   * Startup updates of every server, beginning with each one's current state; returns the
+   * unsubscribe function.
+   */
+  onStartup(listener: (update: McpStartupUpdate) => void): () => void {
+    for (const update of this.startupStates.values()) listener(update);
+    this.startupListeners.add(listener);
+    return () => this.startupListeners.delete(listener);
   }
 
   /** Server names with a connection (enabled and valid). */
@@ -105,8 +137,9 @@ export class McpManager {
   }
 
   /**
-   * Resolves when every server has started or failed, or after `timeoutMs`, whichever is first.
-   * Front ends wait a moment before the first turn so fast servers' tools are there from the start.
+   * Resolves when every server has started or failed (each within its own `startup_timeout_sec`),
+   * or after `timeoutMs`, whichever is first. Front ends wait for this before the first turn, so
+   * every server that can start is in the first request.
    */
   async settled(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     const all = Promise.all(this.startups).then(() => undefined);
@@ -124,7 +157,12 @@ export class McpManager {
   snapshot(): McpToolSnapshot {
     if (this.cached) return this.cached;
     const refs = [...this.connections.values()].flatMap((c) =>
-      c.tools.map((tool) => ({ server: c.name, tool })),
+      c.tools.map((tool) => ({
+        server: c.name,
+        tool,
+        approvalMode:
+          c.server.approval.tools[tool.name] ?? c.server.approval.defaultMode ?? ('auto' as const),
+      })),
     );
     const names = qualifyToolNames(refs.map((r) => ({ server: r.server, tool: r.tool.name })));
     const tools = refs
@@ -132,6 +170,7 @@ export class McpManager {
         name: names.get(refKey({ server: r.server, tool: r.tool.name }))!,
         server: r.server,
         tool: r.tool,
+        approvalMode: r.approvalMode,
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.cached = { version: this.version, tools };

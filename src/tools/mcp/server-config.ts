@@ -4,7 +4,8 @@
  * (not Spool's whole environment: API keys stay with Spool) plus the entry's `env`.
  */
 import path from 'node:path';
-import type { McpServerConfig } from '../../config/schema.js';
+import type { McpServerConfig, McpToolApprovalMode } from '../../config/schema.js';
+import { resolveServerCommand, trustedSearchPath } from './server-command.js';
 
 export const DEFAULT_STARTUP_TIMEOUT_SEC = 10;
 export const DEFAULT_TOOL_TIMEOUT_SEC = 60;
@@ -36,12 +37,16 @@ export interface ResolvedMcpServer {
   disabledTools: ReadonlySet<string>;
   startupTimeoutMs: number;
   toolTimeoutMs: number;
+  /** `default_tools_approval_mode`, and `tools.<tool>.approval_mode` overrides. */
+  approval: { defaultMode?: McpToolApprovalMode; tools: Record<string, McpToolApprovalMode> };
 }
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
   /** Where stdio servers without `cwd` run, and what a relative `cwd` is relative to. */
   cwd: string;
+  /** Directories a sandboxed command may write: a command given by name is never found there. */
+  untrustedRoots?: readonly string[];
 }
 
 export function toolAllowed(server: ResolvedMcpServer, tool: string): boolean {
@@ -49,10 +54,11 @@ export function toolAllowed(server: ResolvedMcpServer, tool: string): boolean {
   return !server.disabledTools.has(tool);
 }
 
-function inheritedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function inheritedEnv(env: NodeJS.ProcessEnv, untrustedRoots: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of INHERITED_ENV_VARS) {
-    const value = env[key];
+    // The server's own lookups (`#!/usr/bin/env node`) skip what the sandbox may write, too.
+    const value = key === 'PATH' ? trustedSearchPath(env.PATH, untrustedRoots) : env[key];
     // Exported shell functions are not passed on (they start with `()`).
     if (value !== undefined && !value.startsWith('()')) out[key] = value;
   }
@@ -71,12 +77,19 @@ export function resolveServer(
   }
   if (config.command !== undefined) {
     if (config.command.trim() === '') return { error: '`command` is empty' };
+    const cwd = path.resolve(options.cwd, config.cwd ?? '.');
+    const program = resolveServerCommand(config.command, {
+      env: options.env,
+      untrustedRoots: options.untrustedRoots ?? [],
+      cwd,
+    });
+    if (!program.ok) return { error: program.error };
     transport = {
       kind: 'stdio',
-      command: config.command,
+      command: program.path,
       args: config.args ?? [],
-      env: { ...inheritedEnv(options.env), ...(config.env ?? {}) },
-      cwd: path.resolve(options.cwd, config.cwd ?? '.'),
+      env: { ...inheritedEnv(options.env, options.untrustedRoots ?? []), ...(config.env ?? {}) },
+      cwd,
     };
   } else if (config.url !== undefined) {
     try {
@@ -107,6 +120,14 @@ export function resolveServer(
       disabledTools: new Set(config.disabled_tools ?? []),
       startupTimeoutMs: (config.startup_timeout_sec ?? DEFAULT_STARTUP_TIMEOUT_SEC) * 1000,
       toolTimeoutMs: (config.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_SEC) * 1000,
+      approval: {
+        ...(config.default_tools_approval_mode ? { defaultMode: config.default_tools_approval_mode } : {}),
+        tools: Object.fromEntries(
+          Object.entries(config.tools ?? {}).flatMap(([tool, c]) =>
+            c.approval_mode ? [[tool, c.approval_mode]] : [],
+          ),
+        ),
+      },
     },
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { ThreadItemOf } from '../../protocol/events.js';
 import type { ParseResult, ToolContext, ToolHandler, ToolResult, ToolSpec } from '../types.js';
+import { gateMcpCall, mcpToolNeedsApproval, sessionApprovalAllowed, sessionKey } from './approval.js';
 import { McpCallError } from './connection.js';
 import type { McpToolEntry } from './manager.js';
 import { mapToolResult, type ToolCallResultLike } from './result.js';
@@ -46,6 +47,61 @@ function parseArguments(name: string, raw: string): ParseResult<McpArgs> {
   return { ok: true, args: value as McpArgs };
 }
 
+/**
+ * Asks about the call when its mode and the approval policy say so (approval.ts). Resolves with
+ * the reason the call is not made (for the model), or undefined when it may run.
+ */
+async function approveCall(
+  entry: McpToolEntry,
+  args: McpArgs,
+  ctx: ToolContext,
+  itemId: string,
+): Promise<string | undefined> {
+  const names = { server: entry.server, tool: entry.tool.name };
+  const gate = gateMcpCall(
+    mcpToolNeedsApproval(entry.tool, entry.approvalMode),
+    { approvalPolicy: ctx.approvalPolicy, sandboxMode: ctx.sandbox.mode, bypassSandbox: ctx.bypassSandbox },
+    names,
+  );
+  if (gate.action === 'run') return undefined;
+  if (gate.action === 'refuse') return gate.reason;
+  const remember = sessionApprovalAllowed(entry.approvalMode);
+  const key = sessionKey(entry.server, entry.tool.name);
+  if (remember && ctx.sessionApprovals.has(key)) return undefined;
+  const shownArgs = JSON.stringify(args);
+  const outcome = await ctx.requestApproval({
+    kind: 'mcp_tool_call',
+    display: `${entry.server}.${entry.tool.name}(${shownArgs.length > 2_000 ? `${shownArgs.slice(0, 2_000)}…` : shownArgs})`,
+    cwd: ctx.cwd,
+    reason: entry.tool.readOnly
+      ? `MCP server "${entry.server}" runs outside the sandbox; its tool "${entry.tool.name}" is set to ask (approval mode ${entry.approvalMode}).`
+      : `MCP server "${entry.server}" runs outside the sandbox, and its tool "${entry.tool.name}" does not say it only reads (${describeHints(entry.tool)}).`,
+    policy: ctx.approvalPolicy,
+    item_id: itemId,
+    mcp_tool: { server: entry.server, tool: entry.tool.name, arguments: args },
+    session_approval: remember,
+  });
+  switch (outcome.decision) {
+    case 'approved':
+      return undefined;
+    case 'approved_for_session':
+      if (remember) ctx.sessionApprovals.add(key);
+      return undefined;
+    case 'denied':
+      return `The user declined the call of "${entry.tool.name}" (MCP server "${entry.server}")${outcome.reason ? `: ${outcome.reason}` : '.'}`;
+    case 'abort':
+      return `The call of "${entry.tool.name}" (MCP server "${entry.server}") was not made: ${outcome.reason ?? 'the user stopped the turn'}.`;
+  }
+}
+
+function describeHints(tool: McpToolEntry['tool']): string {
+  const hints = [
+    tool.destructive !== undefined ? `destructiveHint: ${tool.destructive}` : undefined,
+    tool.openWorld !== undefined ? `openWorldHint: ${tool.openWorld}` : undefined,
+  ].filter((hint) => hint !== undefined);
+  return hints.length > 0 ? hints.join(', ') : 'no annotations';
+}
+
 export function mcpToolHandler(entry: McpToolEntry, caller: McpCaller): ToolHandler<McpArgs> {
   const spec = mcpToolSpec(entry);
   return {
@@ -68,6 +124,11 @@ export function mcpToolHandler(entry: McpToolEntry, caller: McpCaller): ToolHand
         error: null,
         status: 'in_progress',
       };
+      const refused = await approveCall(entry, args, ctx, item.id);
+      if (refused !== undefined) {
+        ctx.items.completed({ ...item, error: { message: refused }, status: 'failed' });
+        return { output: refused, success: false };
+      }
       ctx.items.started(item);
       try {
         const result = await caller.callTool(entry.server, entry.tool.name, args, ctx.signal);
