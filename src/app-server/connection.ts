@@ -51,6 +51,12 @@ export class Connection {
     private readonly host: ConnectionHost,
     private readonly transport: Transport,
     readonly label: string,
+    /**
+     * The human's own session: the process that started the server (stdio) or the terminal UI in
+     * it. A client that reached the server over the network (WebSocket) is not: its `command/exec`
+     * and `fs/*` stay within the server's sandbox and roots, and never see Spool's home.
+     */
+    readonly ownSession = true,
   ) {
     const limits = host.limits;
     const sink = {

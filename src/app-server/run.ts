@@ -3,7 +3,9 @@
  * client goes away (stdio) or the process is told to stop (SIGINT/SIGTERM, or `signal`).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { spoolHome } from '../config/home.js';
 import { AppServer, type AppServerOptions } from './server.js';
 import { serveStreams } from './stdio-transport.js';
 import { listenWebSocket, type WebSocketListener } from './ws-transport.js';
@@ -40,8 +42,33 @@ export function parseListen(value: string): ListenTarget {
   return { kind: 'ws', host: match[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/**
+ * Where a token file may live: inside Spool's home, which no sandbox can read (commands cannot
+ * `cat` it and hand it back to the model, which could then reach this server and ask for more).
+ */
+function checkTokenPlace(file: string, env: NodeJS.ProcessEnv): void {
+  const home = path.resolve(spoolHome(env));
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return path.resolve(p);
+      throw err;
+    }
+  };
+  const inside = (p: string, dir: string) => {
+    const relative = path.relative(dir, p);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  };
+  if (!inside(path.resolve(file), home) || !inside(real(file), real(home)))
+    throw new Error(
+      `the token file ${file} must be inside Spool's home (${home}), which sandboxed commands cannot read; elsewhere a command the model runs could read it and use this server. Move it there (e.g. ${path.join(home, 'app-server.token')}).`,
+    );
+}
+
 function readToken(options: RunAppServerOptions, env: NodeJS.ProcessEnv): string {
   if (options.wsTokenFile) {
+    checkTokenPlace(options.wsTokenFile, env);
     let text: string;
     try {
       text = fs.readFileSync(options.wsTokenFile, 'utf8');
@@ -81,7 +108,9 @@ export async function runAppServer(options: RunAppServerOptions = {}): Promise<n
   const say = (line: string) => stderr.write(`spool app-server: ${line}\n`);
   let target: ListenTarget;
   let token = '';
-  const env = options.env ?? process.env;
+  // The token never reaches what the server starts (commands, MCP servers): it is not in the
+  // environment threads get.
+  const env = { ...(options.env ?? process.env) };
   try {
     target = parseListen(options.listen ?? 'stdio://');
     if (target.kind === 'ws') token = readToken(options, env);
@@ -89,6 +118,7 @@ export async function runAppServer(options: RunAppServerOptions = {}): Promise<n
     say((err as Error).message);
     return EXIT.usage;
   }
+  delete env[options.wsTokenEnv ?? TOKEN_ENV];
   const server = new AppServer({ ...options, env });
   if (target.kind === 'stdio') {
     const serving = serveStreams(server, options.stdin ?? process.stdin, options.stdout ?? process.stdout);

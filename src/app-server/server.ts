@@ -74,8 +74,13 @@ export class AppServer implements ConnectionHost, ServerState {
   }
 
   /** A new client on `transport`; the transport feeds it with `receive` and `closed`. */
-  connect(transport: Transport, label = 'client'): Connection {
-    const connection = new Connection(this, transport, `${label}#${++this.connectionCounter}`);
+  connect(transport: Transport, label = 'client', options: { ownSession?: boolean } = {}): Connection {
+    const connection = new Connection(
+      this,
+      transport,
+      `${label}#${++this.connectionCounter}`,
+      options.ownSession ?? true,
+    );
     this.connections.add(connection);
     return connection;
   }

@@ -76,7 +76,8 @@ function attach(server: AppServer, ws: WebSocket): void {
       setTimeout(() => ws.terminate(), 1000).unref();
     },
   };
-  const connection = server.connect(transport, 'ws');
+  // A network client: bounded by the server's sandbox (see Connection.ownSession).
+  const connection = server.connect(transport, 'ws', { ownSession: false });
   const limit = server.limits.maxMessageBytes;
   ws.on('message', (data, isBinary) => {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);

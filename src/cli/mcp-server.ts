@@ -21,6 +21,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'smol-toml';
 import { z } from 'zod';
+import { widerThanServer } from '../agent/settings-bounds.js';
 import { Thread } from '../agent/thread.js';
 import { missingKeyMessage } from '../config/providers.js';
 import {
@@ -35,7 +36,6 @@ import type { SpoolEvent } from '../protocol/events.js';
 import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../sandbox/policy.js';
 import { createDefaultTools } from '../tools/default-tools.js';
 import { composeMcpTools, McpManager, untrustedCommandRoots } from '../tools/mcp/index.js';
-import { widerThanServer } from './mcp-server-bounds.js';
 import { VERSION } from './version.js';
 
 export interface McpServerIo {
@@ -163,7 +163,12 @@ class SpoolMcpServer {
         return errorResult(`The server's own settings are invalid: ${err.message}`);
       throw err;
     }
-    const wider = widerThanServer(bounds.settings, runtime.settings, this.io.env);
+    const wider = widerThanServer(
+      bounds.settings,
+      runtime.settings,
+      this.io.env,
+      '(the bound `spool mcp-server` was started with; a call may only narrow it)',
+    );
     if (wider) return errorResult(`Refused: ${wider}.`);
     // The same check as every other front end: each provider's own key variable.
     const missingKey = missingKeyMessage(runtime.provider);

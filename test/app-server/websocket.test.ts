@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -237,14 +238,11 @@ describe('spool app-server on WebSocket', () => {
 
   it('runs as a process listening on ws:// with a token file, until SIGTERM', async () => {
     emulator = await startEmulator({});
-    const tokenFile = path.join(tempDir(), 'token');
+    const env = serverEnv(emulator);
+    // In Spool's home, which no sandbox can read.
+    const tokenFile = path.join(env.SPOOL_HOME!, 'app-server.token');
     fs.writeFileSync(tokenFile, `${TOKEN}\n`);
-    const child = spawnServer(serverEnv(emulator), [
-      '--listen',
-      'ws://127.0.0.1:0',
-      '--ws-token-file',
-      tokenFile,
-    ]);
+    const child = spawnServer(env, ['--listen', 'ws://127.0.0.1:0', '--ws-token-file', tokenFile]);
     await expect
       .poll(() => /listening on (ws:\S+)/.exec(child.stderr())?.[1], { timeout: 20_000 })
       .toBeTruthy();
@@ -274,4 +272,82 @@ describe('spool app-server on WebSocket', () => {
     expect(await runAppServer({ listen: 'tcp://somewhere', env: {}, stderr })).toBe(2);
     expect(said).toContain('--listen takes stdio:// or ws://HOST:PORT, not "tcp://somewhere"');
   });
+
+  it('keeps its token out of sandboxes, and holds network clients to its own sandbox and roots', async () => {
+    emulator = await startEmulator({});
+    const env = serverEnv(emulator, { SPOOL_APP_SERVER_TOKEN: TOKEN });
+    const home = env.SPOOL_HOME!;
+    fs.writeFileSync(path.join(home, 'config.toml'), 'model = "gpt-test"\n');
+
+    // A token file where a sandboxed command could read it is refused.
+    const outside = path.join(tempDir(), 'token');
+    fs.writeFileSync(outside, `${TOKEN}\n`);
+    const refused = spawnServer(env, ['--listen', 'ws://127.0.0.1:0', '--ws-token-file', outside]);
+    expect(await refused.exited).toBe(2);
+    expect(refused.stderr()).toContain("must be inside Spool's home");
+
+    const work = tempDir();
+    // Outside every writable root (not under /tmp, which workspace-write may write).
+    const elsewhere = fs.mkdtempSync(path.join(os.homedir(), '.spool-elsewhere-'));
+    const child = spawnServer(env, ['--listen', 'ws://127.0.0.1:0', '-s', 'workspace-write', '-C', work]);
+    try {
+      await expect
+        .poll(() => /listening on (ws:\S+)/.exec(child.stderr())?.[1], { timeout: 20_000 })
+        .toBeTruthy();
+      const url = /listening on (ws:\S+)/.exec(child.stderr())![1]!;
+      const ws = await connectWs(url, TOKEN);
+      clients.push(ws);
+      const client = ws.client;
+      await client.initialize();
+      const failure = async (method: string, params: unknown) => (await client.request(method, params)).error;
+
+      // The token variable is not in what commands get.
+      const printed = await client.call('command/exec', { command: ['env'], cwd: work });
+      expect(printed.stdout).not.toContain(TOKEN);
+      // No wider sandbox than the server's, and no other writable roots.
+      expect(
+        await failure('command/exec', {
+          command: ['touch', path.join(elsewhere, 'x')],
+          sandboxPolicy: { type: 'dangerFullAccess' },
+        }),
+      ).toMatchObject({
+        message: expect.stringContaining('sandbox danger-full-access is wider than workspace-write'),
+      });
+      expect(
+        await failure('command/exec', {
+          command: ['touch', path.join(elsewhere, 'x')],
+          sandboxPolicy: { type: 'workspaceWrite', writableRoots: [elsewhere] },
+        }),
+      ).toMatchObject({ message: expect.stringContaining('not among the server') });
+      // A command run from another directory cannot write there: the roots are the server's.
+      const moved = await client.call('command/exec', {
+        command: ['sh', '-c', 'touch here.txt'],
+        cwd: elsewhere,
+      });
+      expect(moved.exitCode).not.toBe(0);
+      expect(fs.existsSync(path.join(elsewhere, 'here.txt'))).toBe(false);
+      // fs/*: nothing of Spool's home is readable, writes stay inside the roots.
+      for (const file of [path.join(home, 'config.toml'), path.join(home, 'app-server.token')])
+        expect(await failure('fs/readFile', { path: file })).toMatchObject({
+          message: expect.stringContaining("inside Spool's home"),
+        });
+      expect(await failure('fs/readDirectory', { path: home })).toBeDefined();
+      expect(
+        await failure('fs/writeFile', { path: path.join(elsewhere, 'y'), dataBase64: 'aGk=' }),
+      ).toMatchObject({ message: expect.stringContaining('outside the writable roots') });
+      expect(
+        await failure('fs/writeFile', { path: path.join(work, '.git', 'config'), dataBase64: 'aGk=' }),
+      ).toBeDefined();
+      expect(fs.existsSync(path.join(elsewhere, 'y'))).toBe(false);
+      expect(
+        await client.call('fs/writeFile', { path: path.join(work, 'ok.txt'), dataBase64: 'aGk=' }),
+      ).toEqual({});
+      expect(fs.readFileSync(path.join(work, 'ok.txt'), 'utf8')).toBe('hi');
+      expect(client.schemaProblems()).toEqual([]);
+    } finally {
+      child.child.kill('SIGTERM');
+      await child.exited;
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

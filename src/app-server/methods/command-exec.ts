@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { sandboxWiderThan } from '../../agent/settings-bounds.js';
 import { spoolHome } from '../../config/home.js';
 import { prepareSandboxedLaunch } from '../../sandbox/launch.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
@@ -20,6 +21,10 @@ import { serverSettings } from '../runtime.js';
 import { sandboxPolicyIn } from '../v2-shapes.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Why a network client's request is bounded (see Connection.ownSession). */
+export const NETWORK_CLIENT_BOUND =
+  "(the server's own sandbox: a client connected over the network may only narrow it)";
 
 /** The running commands of each connection, by their client-given processId. */
 export class CommandProcesses {
@@ -97,15 +102,25 @@ async function runCommand(ctx: MethodContext, processes: CommandProcesses, param
   const cwd = path.resolve(base, params.cwd ?? '.');
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
     throw invalidParams(`working directory ${cwd} does not exist`);
-  const settings = serverSettings(ctx.server.ctx, cwd);
+  // The human's own session may run anywhere it asks (its cwd is the session's); a network client
+  // stays within the server's sandbox and the server's writable roots, wherever its command runs.
+  const own = ctx.connection.ownSession;
+  const settings = serverSettings(ctx.server.ctx, own ? cwd : undefined);
+  const sessionCwd = own ? cwd : settings.cwd;
   const env: NodeJS.ProcessEnv = { ...settings.shellEnv };
   for (const [name, value] of Object.entries(params.env ?? {})) {
     if (value === null) delete env[name];
     else env[name] = value;
   }
   const sandbox = params.sandboxPolicy
-    ? sandboxPolicyIn(params.sandboxPolicy, settings.sandbox, cwd)
+    ? sandboxPolicyIn(params.sandboxPolicy, settings.sandbox, sessionCwd)
     : settings.sandbox;
+  if (!own) {
+    const wider = settings.bypassSandbox
+      ? undefined
+      : sandboxWiderThan(settings.sandbox, sandbox, NETWORK_CLIENT_BOUND);
+    if (wider) throw invalidRequest(`command/exec refused: ${wider}`);
+  }
   const argv = params.command;
   let spec: ProcessSpec = { argv, cwd, env };
   const sandboxed = !settings.bypassSandbox && sandbox.mode !== 'danger-full-access';
@@ -113,7 +128,7 @@ async function runCommand(ctx: MethodContext, processes: CommandProcesses, param
     const prepared = await prepareSandboxedLaunch({
       command: argv,
       cwd,
-      sessionCwd: cwd,
+      sessionCwd,
       env,
       sandbox,
       spoolHome: spoolHome(server.env),

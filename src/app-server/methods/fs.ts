@@ -1,13 +1,27 @@
 /**
  * fs/readFile, fs/writeFile, fs/readDirectory, fs/getMetadata: the host file system, by absolute
- * path, for the client (no sandbox: these act for the user, not the model). Contents travel as
- * base64.
+ * path. Contents travel as base64.
+ *
+ * For the human's own session (stdio, the terminal UI) these act for the user, without a sandbox.
+ * A client connected over the network is held to what the server's sandbox allows a command: it
+ * writes only inside the server's writable roots (never `.git`, `.spool`, `.agents` or Spool's
+ * home), and reads nothing in Spool's home (configuration, credentials, sessions, the WebSocket
+ * token) — so a token that leaked is not a way around the sandbox.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { spoolHome } from '../../config/home.js';
+import {
+  buildWritePolicy,
+  checkWritePath,
+  isWithin,
+  resolvePhysicalPath,
+} from '../../sandbox/write-policy.js';
 import { invalidParams, invalidRequest } from '../jsonrpc.js';
 import { FsPathParams, FsWriteFileParams } from '../params.js';
-import { defineMethod, type MethodTable } from '../router.js';
+import { defineMethod, type MethodContext, type MethodTable } from '../router.js';
+import { serverSettings } from '../runtime.js';
+import { NETWORK_CLIENT_BOUND } from './command-exec.js';
 
 function absolute(file: string): string {
   if (!path.isAbsolute(file)) throw invalidParams(`path must be absolute, not ${JSON.stringify(file)}`);
@@ -32,9 +46,35 @@ function failure(what: string, file: string, err: unknown): never {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** A network client may not look into Spool's home (resolved, so no symlink leads there). */
+async function checkReadable(ctx: MethodContext, file: string): Promise<void> {
+  if (ctx.connection.ownSession) return;
+  const home = await resolvePhysicalPath(spoolHome(ctx.server.ctx.env));
+  const real = await resolvePhysicalPath(file);
+  if (isWithin(real, home) || isWithin(path.resolve(file), home))
+    throw invalidRequest(
+      `cannot read ${file}: it is inside Spool's home, which clients connected over the network cannot read`,
+    );
+}
+
+/** A network client writes only where the server's sandbox lets a command write. */
+async function checkWritable(ctx: MethodContext, file: string): Promise<void> {
+  if (ctx.connection.ownSession) return;
+  const settings = serverSettings(ctx.server.ctx, undefined);
+  if (settings.bypassSandbox) return;
+  const policy = await buildWritePolicy(settings.sandbox, {
+    cwd: settings.cwd,
+    spoolHome: spoolHome(ctx.server.ctx.env),
+    env: ctx.server.ctx.env,
+  });
+  const check = await checkWritePath(policy, file, { cwd: settings.cwd });
+  if (!check.allowed) throw invalidRequest(`cannot write ${check.message} ${NETWORK_CLIENT_BOUND}`);
+}
+
 export const fsMethods: MethodTable = {
   'fs/readFile': defineMethod(FsPathParams, async (ctx, params) => {
     const file = absolute(params.path);
+    await checkReadable(ctx, file);
     const limit = ctx.server.ctx.limits.maxReadFileBytes;
     try {
       const stat = await fs.stat(file);
@@ -50,8 +90,9 @@ export const fsMethods: MethodTable = {
     }
   }),
 
-  'fs/writeFile': defineMethod(FsWriteFileParams, async (_ctx, params) => {
+  'fs/writeFile': defineMethod(FsWriteFileParams, async (ctx, params) => {
     const file = absolute(params.path);
+    await checkWritable(ctx, file);
     const text = params.dataBase64.replace(/\s+/g, '');
     if (text.length % 4 === 1 || !BASE64.test(text)) throw invalidParams('dataBase64 is not valid base64');
     try {
@@ -62,8 +103,9 @@ export const fsMethods: MethodTable = {
     return {};
   }),
 
-  'fs/readDirectory': defineMethod(FsPathParams, async (_ctx, params) => {
+  'fs/readDirectory': defineMethod(FsPathParams, async (ctx, params) => {
     const dir = absolute(params.path);
+    await checkReadable(ctx, dir);
     try {
       const entries = await fs.readdir(dir, { withFileTypes: true });
       const shown = await Promise.all(
@@ -87,8 +129,9 @@ export const fsMethods: MethodTable = {
     }
   }),
 
-  'fs/getMetadata': defineMethod(FsPathParams, async (_ctx, params) => {
+  'fs/getMetadata': defineMethod(FsPathParams, async (ctx, params) => {
     const file = absolute(params.path);
+    await checkReadable(ctx, file);
     try {
       const link = await fs.lstat(file);
       const target = link.isSymbolicLink() ? await fs.stat(file).catch(() => undefined) : link;

@@ -218,6 +218,24 @@ export class App implements CommandHost {
   }
 
   private onServerRequest(request: ServerRequest): Promise<unknown> {
+    // An MCP tool call to approve (Codex's elicitation): shown like a command, answered in its shape.
+    if (request.method === 'mcpServer/elicitation/request') {
+      const p = request.params as { message?: string; _meta?: { persist?: unknown } | null };
+      const session = Array.isArray(p._meta?.persist) && p._meta.persist.includes('session');
+      const asCommand: ServerRequest = {
+        ...request,
+        method: 'item/commandExecution/requestApproval',
+        params: { itemId: '', command: p.message ?? 'an MCP tool call', reason: null },
+      };
+      return this.onServerRequest(asCommand).then((answer) => {
+        const decision = (answer as { decision: ApprovalAnswer }).decision;
+        if (decision === 'accept' || (decision === 'acceptForSession' && !session))
+          return { action: 'accept', content: null, _meta: null };
+        if (decision === 'acceptForSession')
+          return { action: 'accept', content: null, _meta: { persist: 'session' } };
+        return { action: decision === 'cancel' ? 'cancel' : 'decline', content: null, _meta: null };
+      });
+    }
     const kind =
       request.method === 'item/commandExecution/requestApproval'
         ? 'command'
