@@ -11,12 +11,15 @@
  * outside them (its symlinks followed). A command given as a path is the user's explicit choice
  * and is taken as given (relative paths from the server's `cwd`).
  *
- * This is the one place MCP server programs are looked up; it can switch to the sandbox's
- * trusted-binary resolver without touching its callers.
+ * This is the one place MCP server programs are looked up. Unlike `bwrap` or `git`, which come only
+ * from fixed system directories, a server program may live wherever the user installed it (nvm,
+ * pipx, …), so `PATH` is searched — but each candidate must also pass the sandbox's trusted-binary
+ * check (src/sandbox/trusted-binaries.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxPolicy } from '../../sandbox/policy.js';
+import { untrustedBinaryReason } from '../../sandbox/trusted-binaries.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
 
 export interface CommandLookup {
@@ -104,6 +107,13 @@ export function resolveServerCommand(command: string, lookup: CommandLookup): Re
     const root = untrustedRootOf(candidate, lookup.untrustedRoots);
     if (root !== undefined) {
       skipped.push(`${candidate} (inside ${root}, which sandboxed commands may write)`);
+      continue;
+    }
+    // The sandbox's own rule for programs Spool runs on the host: owned by root (or this user),
+    // writable by nobody else, all the way up, symlinks followed.
+    const reason = untrustedBinaryReason(candidate, lookup.untrustedRoots);
+    if (reason !== undefined) {
+      skipped.push(`${candidate} (${reason})`);
       continue;
     }
     return { ok: true, path: candidate };
