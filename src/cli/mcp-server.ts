@@ -7,8 +7,9 @@
  * turn's token usage. While a turn runs, a caller that sent a progress token gets a progress
  * notification per finished step (which also keeps its request timeout from firing).
  *
- * No one can be asked for approval here: requests are declined with a reason the model reads,
- * unless the caller chose `approval_policy: "never"` (then nothing is ever asked).
+ * No one can be asked for approval here: requests are declined with a reason the model reads. The
+ * server's own sandbox and approval settings are upper bounds a call may only narrow
+ * (src/agent/settings-bounds.ts); a server started with `-a never` lets callers choose `never`.
  *
  * Sessions live in this process until it exits (stdin closes); MCP servers configured in
  * config.toml are started once and shared by every session.
@@ -46,16 +47,18 @@ export interface McpServerIo {
 }
 
 export const MCP_SERVER_DECLINE_REASON =
-  'Spool is running as an MCP server with no one to ask, so this was declined. Work within the sandbox, or tell the caller what needs approval (a caller can start the session with approval_policy "never").';
+  'Spool is running as an MCP server with no one to ask, so this was declined. Work within the sandbox, or tell the caller what needs approval (a caller can choose approval_policy "never" when the server was started with -a never).';
 
 const startInput = {
   prompt: z.string().min(1).describe('What to do: the first user message of the session.'),
   cwd: z.string().optional().describe('Working directory of the session (default: the server’s).'),
   model: z.string().optional().describe('Model to use (default: from config.toml).'),
   profile: z.string().optional().describe('Configuration profile from config.toml.'),
-  sandbox: SandboxMode.optional().describe('Sandbox for the commands the model runs.'),
+  sandbox: SandboxMode.optional().describe(
+    "Sandbox for the commands the model runs (at most the server's own).",
+  ),
   approval_policy: ApprovalPolicy.optional().describe(
-    'When to ask before running a command. Nobody can answer here: requests are declined, unless this is "never".',
+    "When to ask before running a command. Nobody can answer here: requests are declined. At most as permissive as the server's own policy.",
   ),
   base_instructions: z.string().optional().describe('Replaces Spool’s base instructions.'),
   developer_instructions: z.string().optional().describe('Extra developer instructions.'),
