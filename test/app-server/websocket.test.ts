@@ -283,8 +283,17 @@ describe('spool app-server on WebSocket', () => {
     const outside = path.join(tempDir(), 'token');
     fs.writeFileSync(outside, `${TOKEN}\n`);
     const refused = spawnServer(env, ['--listen', 'ws://127.0.0.1:0', '--ws-token-file', outside]);
-    expect(await refused.exited).toBe(2);
-    expect(refused.stderr()).toContain("must be inside Spool's home");
+    try {
+      const code = await Promise.race([
+        refused.exited,
+        new Promise<string>((resolve) => setTimeout(() => resolve('still listening'), 30_000)),
+      ]);
+      expect(code, refused.stderr()).toBe(2);
+      expect(refused.stderr()).toContain("must be inside Spool's home");
+    } finally {
+      // A server that wrongly started must not outlive the test.
+      refused.child.kill('SIGKILL');
+    }
 
     const work = tempDir();
     // Outside every writable root (not under /tmp, which workspace-write may write).
