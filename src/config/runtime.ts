@@ -181,6 +181,13 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
       exclude: shellPolicy.exclude ?? [],
       set: shellPolicy.set ?? {},
       includeOnly: shellPolicy.include_only ?? [],
+      // Whatever names this configuration reads credentials from are credentials too.
+      secretNames: [
+        ...Object.values(config.model_providers ?? {}).flatMap((p) => (p.env_key ? [p.env_key] : [])),
+        ...Object.values(config.mcp_servers ?? {}).flatMap((s) =>
+          s.bearer_token_env_var ? [s.bearer_token_env_var] : [],
+        ),
+      ],
     }),
     reasoning: info.reasoning
       ? {

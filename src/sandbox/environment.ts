@@ -1,12 +1,18 @@
 /**
- * The environment commands see. By default every variable is inherited except those whose names
- * look like credentials (KEY, SECRET, TOKEN, PASSWORD): whatever a command prints reaches the model,
- * so an inherited `OPENAI_API_KEY` would too.
+ * The environment commands see (and bwrap itself, and MCP servers). Whatever a command prints
+ * reaches the model, and any process in the sandbox can read `/proc/<pid>/environ`, so credentials are
+ * dropped by name before anything is spawned: every name that matches a rule of
+ * `SECRET_ENV_RULES` (one table, below) is removed unless the configuration names that variable
+ * explicitly — a key of `shell_environment_policy.set`, or an exact (wildcard-free) name in
+ * `include_only`. Plain variables (PATH, HOME, LANG, the user's own FOO) stay.
  */
 export interface ShellEnvironmentPolicy {
   /** `all` (default), `core` (PATH, HOME, …) or `none`. */
   inherit: 'all' | 'core' | 'none';
-  /** Drop credential-looking names (default true). */
+  /**
+   * Codex's default excludes (`*KEY*`, `*SECRET*`, `*TOKEN*`), kept for its key
+   * `ignore_default_excludes`; the credential rules below apply whatever this says.
+   */
   excludeSecrets: boolean;
   /** Extra name patterns to drop (case-insensitive globs with `*`). */
   exclude: string[];
@@ -14,6 +20,8 @@ export interface ShellEnvironmentPolicy {
   set: Record<string, string>;
   /** If non-empty, keep only names matching one of these globs. */
   includeOnly: string[];
+  /** More names that hold credentials here (a custom provider's `env_key`, an MCP bearer token variable). */
+  secretNames?: string[];
 }
 
 export const DEFAULT_SHELL_ENVIRONMENT_POLICY: ShellEnvironmentPolicy = {
@@ -24,7 +32,39 @@ export const DEFAULT_SHELL_ENVIRONMENT_POLICY: ShellEnvironmentPolicy = {
   includeOnly: [],
 };
 
-const SECRET_PATTERNS = ['*KEY*', '*SECRET*', '*TOKEN*', '*PASSWORD*'];
+export interface SecretEnvRule {
+  /** `contains`: the name contains `text` anywhere; `prefix`: the name starts with it. Case-insensitive. */
+  match: 'contains' | 'prefix';
+  text: string;
+  why: string;
+}
+
+/** Which variable names are credentials (or Spool's own settings), never passed to what Spool runs. */
+export const SECRET_ENV_RULES: readonly SecretEnvRule[] = [
+  { match: 'contains', text: 'KEY', why: 'API and SSH keys' },
+  { match: 'contains', text: 'SECRET', why: 'client secrets' },
+  { match: 'contains', text: 'TOKEN', why: 'access tokens' },
+  { match: 'contains', text: 'PASSWORD', why: 'passwords' },
+  { match: 'contains', text: 'PASSWD', why: 'passwords' },
+  { match: 'contains', text: 'AUTH', why: 'authorization headers, auth sockets and files' },
+  { match: 'contains', text: 'CREDENTIAL', why: 'credential files and helpers' },
+  { match: 'contains', text: 'PRIVATE', why: 'private keys' },
+  { match: 'contains', text: 'COOKIE', why: 'session cookies' },
+  { match: 'prefix', text: 'SPOOL_', why: "Spool's own namespace (its home, its settings)" },
+  { match: 'prefix', text: 'CODEX_', why: "Codex's namespace (CODEX_API_KEY, its home)" },
+  { match: 'prefix', text: 'OPENAI_', why: "the OpenAI provider's settings and key" },
+  { match: 'prefix', text: 'AZURE_OPENAI_', why: "the Azure OpenAI provider's endpoint and key" },
+  { match: 'prefix', text: 'OPENROUTER_', why: "the OpenRouter provider's key" },
+  { match: 'prefix', text: 'ANTHROPIC_', why: "a provider's key" },
+  { match: 'prefix', text: 'GEMINI_', why: "a provider's key" },
+  { match: 'prefix', text: 'MISTRAL_', why: "a provider's key" },
+  { match: 'prefix', text: 'GROQ_', why: "a provider's key" },
+  { match: 'prefix', text: 'DEEPSEEK_', why: "a provider's key" },
+  { match: 'prefix', text: 'XAI_', why: "a provider's key" },
+];
+
+const CODEX_DEFAULT_EXCLUDES = ['*KEY*', '*SECRET*', '*TOKEN*'];
+
 const CORE_NAMES = [
   'HOME',
   'LOGNAME',
@@ -40,6 +80,34 @@ const CORE_NAMES = [
   'TERM',
 ];
 
+/** The rule that makes `name` a secret, if any. Pure. */
+export function secretRuleFor(name: string): SecretEnvRule | undefined {
+  const upper = name.toUpperCase();
+  return SECRET_ENV_RULES.find((rule) =>
+    rule.match === 'prefix' ? upper.startsWith(rule.text) : upper.includes(rule.text),
+  );
+}
+
+/**
+ * `env` without secrets (by `SECRET_ENV_RULES` and `secretNames`), except the names in `allowed`
+ * (named explicitly by the configuration). For every environment Spool hands to a process it
+ * starts: commands, the sandbox launcher, MCP servers.
+ */
+export function scrubSecretEnv(
+  env: NodeJS.ProcessEnv | Record<string, string>,
+  options: { allowed?: Iterable<string>; secretNames?: Iterable<string> } = {},
+): Record<string, string> {
+  const allowed = new Set(options.allowed ?? []);
+  const extra = new Set(options.secretNames ?? []);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (!allowed.has(name) && (extra.has(name) || secretRuleFor(name))) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`, 'i');
@@ -49,16 +117,24 @@ export function filterShellEnvironment(
   env: NodeJS.ProcessEnv,
   policy: ShellEnvironmentPolicy = DEFAULT_SHELL_ENVIRONMENT_POLICY,
 ): NodeJS.ProcessEnv {
-  const drop = [...(policy.excludeSecrets ? SECRET_PATTERNS : []), ...policy.exclude].map(globToRegExp);
+  const drop = [...(policy.excludeSecrets ? CODEX_DEFAULT_EXCLUDES : []), ...policy.exclude].map(
+    globToRegExp,
+  );
   const only = policy.includeOnly.map(globToRegExp);
+  // Only a name written out in full counts as naming a secret explicitly; `*` does not.
+  const explicit = policy.includeOnly.filter((name) => !name.includes('*'));
   const result: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (policy.inherit === 'none') continue;
     if (policy.inherit === 'core' && !CORE_NAMES.includes(name)) continue;
-    if (drop.some((re) => re.test(name))) continue;
+    if (drop.some((re) => re.test(name)) && !explicit.includes(name)) continue;
     if (only.length > 0 && !only.some((re) => re.test(name))) continue;
     result[name] = value;
   }
-  return { ...result, ...policy.set };
+  const scrubbed = scrubSecretEnv(result, {
+    allowed: explicit,
+    secretNames: policy.secretNames ?? [],
+  });
+  return { ...scrubbed, ...policy.set };
 }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { McpServerConfig, McpToolApprovalMode } from '../../config/schema.js';
+import { scrubSecretEnv } from '../../sandbox/environment.js';
 import { resolveServerCommand, trustedSearchPath } from './server-command.js';
 
 export const DEFAULT_STARTUP_TIMEOUT_SEC = 10;
@@ -88,7 +89,11 @@ export function resolveServer(
       kind: 'stdio',
       command: program.path,
       args: config.args ?? [],
-      env: { ...inheritedEnv(options.env, options.untrustedRoots ?? []), ...(config.env ?? {}) },
+      // The inherited part is scrubbed of credentials; the entry's own `env` is named explicitly.
+      env: {
+        ...scrubSecretEnv(inheritedEnv(options.env, options.untrustedRoots ?? [])),
+        ...(config.env ?? {}),
+      },
       cwd,
     };
   } else if (config.url !== undefined) {
