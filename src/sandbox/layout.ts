@@ -19,6 +19,8 @@ export interface SandboxLayout {
   readOnlyPaths: string[];
   /** Protected paths inside a writable root that do not exist yet (their parent does). */
   blockedPaths: string[];
+  /** Directories hidden entirely (nothing in them readable): the Spool home. */
+  maskedPaths: string[];
   /** For profile-based sandboxes: per writable root, every path inside it that must stay read-only. */
   excludedByRoot: Array<{ root: string; excluded: string[] }>;
   /** The Spool home (absolute, physical). */
@@ -46,8 +48,8 @@ function uniqueByDepth(paths: Iterable<string>): string[] {
 
 /**
  * Reads the layout for `policy` (workspace-write; read-only gives no roots). When the Spool home
- * overlaps a writable root and does not exist, it is created, so the sandbox can cover it: a home
- * created from inside the sandbox would be an escalation (its config is trusted).
+ * does not exist, it is created, so the sandbox can cover it: a home created from inside the
+ * sandbox would be an escalation (its config is trusted), and one created later would be readable.
  */
 export async function readSandboxLayout(
   policy: WritePolicy,
@@ -77,12 +79,19 @@ export async function readSandboxLayout(
 
   for (const p of alsoReadOnly) if (inRoot(p) && (await kindOf(p)) === 'directory') readOnly.add(p);
 
+  // The Spool home (config, credentials, rules, sessions) is hidden from every sandbox, wherever it
+  // is; it is created first when missing, so a sandbox can neither read nor plant one.
   const home = policy.spoolHome;
-  const homeOverlaps = writableRoots.some((root) => isWithin(home, root) || isWithin(root, home));
-  if (homeOverlaps) {
-    if ((await kindOf(home)) === 'missing') await fs.mkdir(home, { recursive: true, mode: 0o700 });
-    readOnly.add(home);
+  const masked: string[] = [];
+  if ((await kindOf(home)) === 'missing')
+    await fs.mkdir(home, { recursive: true, mode: 0o700 }).catch(() => {});
+  if ((await kindOf(home)) === 'directory') {
+    masked.push(home);
+    for (const p of [...readOnly]) if (isWithin(p, home)) readOnly.delete(p);
     for (const p of [...blocked]) if (isWithin(p, home)) blocked.delete(p);
+  } else if (writableRoots.some((root) => isWithin(home, root) || isWithin(root, home))) {
+    // Not a directory (a file, a dangling link): at least nothing may replace it.
+    readOnly.add(home);
   }
 
   const excludedByRoot = writableRoots
@@ -100,6 +109,7 @@ export async function readSandboxLayout(
     writableRoots,
     readOnlyPaths: uniqueByDepth(readOnly),
     blockedPaths: uniqueByDepth(blocked),
+    maskedPaths: masked,
     excludedByRoot,
     spoolHome: home,
   };

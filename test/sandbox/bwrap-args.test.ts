@@ -12,12 +12,28 @@ const base = {
   command: ['git', 'status'],
 };
 
+/** /dev read-only with a capped /dev/shm; /proc with its kernel interfaces read-only. */
+const DEV_PROC = [
+  ['--dev', '/dev'],
+  ['--size', String(128 * 1024 * 1024)],
+  ['--tmpfs', '/dev/shm'],
+  ['--remount-ro', '/dev'],
+  ['--proc', '/proc'],
+  ...['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'].map((p) => [
+    '--ro-bind-try',
+    p,
+    p,
+  ]),
+];
+
 /** The mount operations, in order, as [option, ...operands]. */
 function mountOps(args: string[]): string[][] {
   const ops: string[][] = [];
   const arity: Record<string, number> = {
     '--ro-bind': 2,
+    '--ro-bind-try': 2,
     '--bind': 2,
+    '--size': 1,
     '--tmpfs': 1,
     '--remount-ro': 1,
     '--dev': 1,
@@ -61,10 +77,26 @@ describe('buildBwrapArgs', () => {
   });
 
   it('read-only: the whole tree read-only, fresh /dev and /proc, nothing writable', () => {
-    expect(mountOps(buildBwrapArgs(base))).toEqual([
-      ['--ro-bind', '/', '/'],
-      ['--dev', '/dev'],
-      ['--proc', '/proc'],
+    expect(mountOps(buildBwrapArgs(base))).toEqual([['--ro-bind', '/', '/'], ...DEV_PROC]);
+  });
+
+  it('the Spool home is masked by an empty read-only tmpfs; a root inside it stays visible read-only', () => {
+    const args = buildBwrapArgs({
+      ...base,
+      mounts: {
+        writableRoots: ['/home/u/.spool/ws', '/work'],
+        readOnlyPaths: [],
+        blockedPaths: [],
+        maskedPaths: ['/home/u/.spool'],
+      },
+    });
+    expect(mountOps(args).slice(1 + DEV_PROC.length)).toEqual([
+      ['--bind', '/work', '/work'],
+      ['--bind', '/home/u/.spool/ws', '/home/u/.spool/ws'],
+      ['--size', '65536'],
+      ['--tmpfs', '/home/u/.spool'],
+      ['--ro-bind', '/home/u/.spool/ws', '/home/u/.spool/ws'],
+      ['--remount-ro', '/home/u/.spool'],
     ]);
   });
 
@@ -79,15 +111,16 @@ describe('buildBwrapArgs', () => {
     });
     expect(mountOps(args)).toEqual([
       ['--ro-bind', '/', '/'],
-      ['--dev', '/dev'],
-      ['--proc', '/proc'],
+      ...DEV_PROC,
       ['--bind', '/tmp', '/tmp'],
       ['--bind', '/work', '/work'],
       ['--bind', '/work/repo', '/work/repo'],
       ['--ro-bind', '/tmp/spool-home', '/tmp/spool-home'],
       ['--ro-bind', '/work/repo/.git', '/work/repo/.git'],
+      ['--size', '65536'],
       ['--tmpfs', '/tmp/.git'],
       ['--remount-ro', '/tmp/.git'],
+      ['--size', '65536'],
       ['--tmpfs', '/work/repo/.spool'],
       ['--remount-ro', '/work/repo/.spool'],
     ]);

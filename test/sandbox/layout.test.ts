@@ -51,11 +51,11 @@ describe('readSandboxLayout', () => {
     ]);
   });
 
-  it('a Spool home inside a root is created if missing and made read-only', async () => {
+  it('a Spool home inside a root is created if missing and masked', async () => {
     const home = join(layout.work, 'nested', 'home');
     const result = await layoutFor(layout.work, home);
     expect(statSync(home).isDirectory()).toBe(true);
-    expect(result.readOnlyPaths).toContain(realpathSync(home));
+    expect(result.maskedPaths).toEqual([realpathSync(home)]);
     expect(result.excludedByRoot[0]?.excluded).toContain(realpathSync(home));
   });
 
@@ -64,7 +64,7 @@ describe('readSandboxLayout', () => {
     mkdirSync(root);
     const result = await layoutFor(layout.work, layout.home, { writableRoots: [root] });
     expect(result.writableRoots).toContain(realpathSync(root));
-    expect(result.readOnlyPaths).toContain(realpathSync(layout.home));
+    expect(result.maskedPaths).toEqual([realpathSync(layout.home)]);
     expect(result.excludedByRoot.map((r) => r.root)).not.toContain(realpathSync(root));
   });
 

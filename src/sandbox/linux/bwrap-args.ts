@@ -10,9 +10,14 @@
  * - `--die-with-parent` and the pid namespace: when the command's main process exits (or Spool
  *   dies), everything it started is killed by the kernel, `sleep 100 &` included;
  * - `--new-session`: no controlling terminal to push input into;
- * - the whole filesystem read-only (`--ro-bind / /`), a fresh /dev, then each writable root bound
- *   read-write, then every protected path bound read-only again on top, and protected names
- *   that do not exist yet covered with an empty read-only tmpfs so they cannot be created;
+ * - the whole filesystem read-only (`--ro-bind / /`), a fresh /dev (read-only itself, with a
+ *   size-capped /dev/shm), a fresh /proc whose kernel interfaces (`/proc/sys`, `sysrq-trigger`,
+ *   `irq`, `bus`, `fs`) are bound read-only again — the command is host uid 0 when Spool runs as
+ *   root, and uid 0 may write sysctls such as `kernel.core_pattern` without any capability —, then
+ *   each writable root bound read-write, then every protected path bound read-only again on top,
+ *   the Spool home hidden under an empty read-only tmpfs (nothing in it can be read), and
+ *   protected names that do not exist yet covered with an empty read-only tmpfs so they cannot be
+ *   created; every tmpfs has a size cap;
  * - with the network off, a private network namespace (loopback only);
  * - the seccomp program read from `seccompFd` (see seccomp.ts);
  * - inside, a check runs before the command: it refuses to start it unless every capability set
@@ -20,6 +25,7 @@
  */
 import path from 'node:path';
 import { sandboxCheckScript } from '../check-script.js';
+import { isWithin } from '../write-policy.js';
 
 export interface BwrapMounts {
   /** Existing writable roots (absolute, physical). Empty in read-only mode. */
@@ -28,7 +34,17 @@ export interface BwrapMounts {
   readOnlyPaths: readonly string[];
   /** Protected paths that do not exist: an empty read-only tmpfs is mounted there. */
   blockedPaths: readonly string[];
+  /** Existing directories hidden under an empty read-only tmpfs (the Spool home): unreadable. */
+  maskedPaths?: readonly string[];
 }
+
+/** Kernel interfaces under the sandbox's /proc that stay read-only (bwrap skips them in a user namespace). */
+export const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'];
+
+/** Default size cap of the sandbox's writable tmpfs (/dev/shm). */
+export const DEFAULT_TMPFS_SIZE_BYTES = 128 * 1024 * 1024;
+/** The empty read-only tmpfs mounts (blocked names, masks) hold nothing; their cap is a formality. */
+const EMPTY_TMPFS_SIZE_BYTES = 64 * 1024;
 
 export interface BwrapOptions {
   mounts: BwrapMounts;
@@ -41,6 +57,8 @@ export interface BwrapOptions {
   statusFd: number;
   /** The command (argv[0] looked up on PATH inside the sandbox). */
   command: readonly string[];
+  /** Size cap of /dev/shm in bytes (default `DEFAULT_TMPFS_SIZE_BYTES`). */
+  tmpfsSizeBytes?: number;
 }
 
 /** Parents before children, so a deeper mount is never hidden by a shallower one. */
@@ -61,10 +79,24 @@ export function buildBwrapArgs(options: BwrapOptions): string[] {
   ];
   if (!options.networkAccess) args.push('--unshare-net');
   args.push('--cap-drop', 'ALL');
-  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
-  for (const root of byDepth(options.mounts.writableRoots)) args.push('--bind', root, root);
+  const shmSize = String(options.tmpfsSizeBytes ?? DEFAULT_TMPFS_SIZE_BYTES);
+  const emptySize = String(EMPTY_TMPFS_SIZE_BYTES);
+  args.push('--ro-bind', '/', '/');
+  // /dev itself read-only (a writable /dev is an unbounded tmpfs); /dev/shm writable, capped.
+  args.push('--dev', '/dev', '--size', shmSize, '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
+  args.push('--proc', '/proc');
+  for (const p of PROC_READ_ONLY) args.push('--ro-bind-try', p, p);
+  const roots = byDepth(options.mounts.writableRoots);
+  for (const root of roots) args.push('--bind', root, root);
   for (const p of byDepth(options.mounts.readOnlyPaths)) args.push('--ro-bind', p, p);
-  for (const p of byDepth(options.mounts.blockedPaths)) args.push('--tmpfs', p, '--remount-ro', p);
+  for (const p of byDepth(options.mounts.maskedPaths ?? [])) {
+    args.push('--size', emptySize, '--tmpfs', p);
+    // A writable root inside the masked directory stays visible, read-only.
+    for (const root of roots) if (root !== p && isWithin(root, p)) args.push('--ro-bind', root, root);
+    args.push('--remount-ro', p);
+  }
+  for (const p of byDepth(options.mounts.blockedPaths))
+    args.push('--size', emptySize, '--tmpfs', p, '--remount-ro', p);
   args.push('--seccomp', String(options.seccompFd));
   args.push('--chdir', options.cwd);
   args.push(

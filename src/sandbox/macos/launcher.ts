@@ -24,6 +24,7 @@ export async function prepareMacosLaunch(request: SandboxLaunchRequest): Promise
   const layout = await readSandboxLayout(policy);
   const profile = buildSeatbeltProfile({
     writableRoots: layout.excludedByRoot,
+    unreadable: layout.maskedPaths,
     networkAccess: request.sandbox.mode === 'workspace-write' && request.sandbox.networkAccess,
   });
   const check = sandboxCheckScript({ statusFd: STATUS_FD, verifyLinux: false });

@@ -17,6 +17,8 @@ export interface SeatbeltPolicy {
   /** Per writable root (absolute, physical): the paths inside it that stay read-only. */
   writableRoots: ReadonlyArray<{ root: string; excluded: readonly string[] }>;
   networkAccess: boolean;
+  /** Directories nothing in the sandbox may read (the Spool home). */
+  unreadable?: readonly string[];
 }
 
 export interface SeatbeltProfile {
@@ -92,6 +94,12 @@ export function buildSeatbeltProfile(policy: SeatbeltPolicy): SeatbeltProfile {
     rules.push(parts.length === 1 ? `  ${parts[0]}` : `  (require-all\n    ${parts.join('\n    ')})`);
   });
   let profile = BASE;
+  const hidden = (policy.unreadable ?? []).map((p, i) => {
+    params.push([`UNREADABLE_${i}`, p]);
+    return `  (subpath ${param(`UNREADABLE_${i}`)})`;
+  });
+  if (hidden.length > 0)
+    profile += `\n; Never read: Spool's home.\n(deny file-read*\n${hidden.join('\n')})\n`;
   if (rules.length > 0)
     profile += `\n; Writes: the writable roots, minus protected paths.\n(allow file-write*\n${rules.join('\n')})\n`;
   if (policy.networkAccess) profile += NETWORK;
