@@ -3,7 +3,8 @@
  * are read-only in every mode (a sysctl written from inside would change the host), `/dev` cannot
  * grow, `/dev/shm` has a size cap.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SandboxMode } from '../../src/sandbox/policy.js';
 import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
@@ -93,5 +94,30 @@ describe('private mounts are bounded', () => {
     expect(shm).toBeGreaterThan(0);
     expect(shm).toBeLessThanOrEqual(128);
     expect(output).toContain('null-ok');
+  });
+});
+
+describe('no setuid or setgid bit can be set from the sandbox', () => {
+  it('chmod, install, open/mknod/mkdir with a mode, cp -a of a setuid binary: nothing on disk is setuid', async () => {
+    const output = await sh(
+      [
+        'cp /bin/true a; chmod u+s a; chmod 4755 a; chmod g+s a',
+        'install -m 4755 /bin/true b',
+        'cp -a /usr/bin/passwd c 2>&1 || cp -a /usr/bin/su c',
+        `perl -e 'use Fcntl; sysopen(my $f, "d", O_CREAT|O_WRONLY, 04755) or print "open: $!\\n"; mkdir("e", 02755) or print "mkdir: $!\\n"; chmod(06755, "a") or print "chmod: $!\\n"'`,
+        'mknod -m 4755 f p',
+        'mkdir -m 2755 g',
+        'python3 -c "import os; fd = os.open(\'h\', os.O_CREAT | os.O_WRONLY, 0o755); os.fchmod(fd, 0o4755)"',
+        'ls -la',
+      ].join('; '),
+      'workspace-write',
+    );
+    expect(output).toMatch(/Operation not permitted/);
+    const entries = readdirSync(layout.work);
+    expect(entries.length).toBeGreaterThan(3);
+    for (const name of entries) {
+      const mode = statSync(join(layout.work, name)).mode;
+      expect((mode & 0o6000).toString(8), name).toBe('0');
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
   buildSeccompProgram,
   CLONE_NEWUSER,
   decodeSeccompProgram,
+  MODE_SYSCALLS,
   NETWORK_DENIED,
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
@@ -82,6 +83,21 @@ describe('seccomp program', () => {
         expect(call('clone3')).toBe(ENOSYS);
       });
 
+      it('refuses setuid and setgid modes to every call that sets or creates with a mode', () => {
+        for (const networkAccess of [true, false]) {
+          const call = filter(arch, networkAccess);
+          for (const { name, nr, modeArg } of MODE_SYSCALLS[arch]) {
+            const withMode = (mode: number) =>
+              Array.from({ length: 6 }, (_, i) => (i === modeArg ? BigInt(mode) : 0n));
+            for (const mode of [0o4755, 0o2755, 0o6777, 0o104755 /* S_IFREG|S_ISUID */])
+              expect(call(nr, withMode(mode)), `${name} ${mode.toString(8)}`).toBe(DENY);
+            for (const mode of [0o755, 0o644, 0o1777, 0o100644])
+              expect(call(nr, withMode(mode)), `${name} ${mode.toString(8)}`).toBe(SECCOMP_RET_ALLOW);
+          }
+          expect(call(437 /* openat2 */)).toBe(ENOSYS);
+        }
+      });
+
       it('with the network on, allows sockets of every family', () => {
         const call = filter(arch, true);
         for (const family of [AF_UNIX, AF_INET, AF_INET6])
@@ -108,7 +124,10 @@ describe('seccomp program', () => {
       it('allows ordinary system calls', () => {
         const call = filter(arch, false);
         for (const nr of [0, 1, 3, 56 + 1, 59, 60, 63, 200 + 50]) {
-          const known = Object.values(SYSCALLS[arch]) as number[];
+          const known = [
+            ...(Object.values(SYSCALLS[arch]) as number[]),
+            ...MODE_SYSCALLS[arch].map((c) => c.nr),
+          ];
           if (known.includes(nr)) continue;
           expect(call(nr), `nr ${nr}`).toBe(SECCOMP_RET_ALLOW);
         }

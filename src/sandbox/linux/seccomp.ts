@@ -7,7 +7,12 @@
  * userfaultfd, kexec and the kernel keyring calls; a new user namespace (`clone`/`unshare` with
  * CLONE_NEWUSER; `clone3`, whose flags sit in memory the filter cannot read, answers ENOSYS so
  * libc falls back to `clone`), which would hand the command a fresh set of capabilities inside
- * it. A call made with another architecture's
+ * it. No setuid or setgid bit can be set (EPERM): `chmod`, `fchmod`, `fchmodat`, `fchmodat2`, and
+ * the creating calls `open`, `openat`, `creat`, `mknod(at)` and `mkdir(at)`, are refused when their
+ * mode carries S_ISUID or S_ISGID — files a command creates in a writable root belong to host root
+ * when Spool runs as root, and a setuid-root file left there would give root to whoever runs it
+ * later (`openat2`, whose mode sits in memory the filter cannot read, answers ENOSYS). File
+ * capabilities need CAP_SETFCAP, which no sandbox holds. A call made with another architecture's
  * calling convention (i386 `int 0x80` on x86_64) kills the process, and x32 system calls are
  * refused, so no numbering can slip past the table.
  *
@@ -92,6 +97,40 @@ export const SYSCALLS = {
 } as const satisfies Record<SeccompArch, Record<string, number>>;
 
 export type SyscallName = keyof (typeof SYSCALLS)['x86_64'];
+
+/** Calls that take a file mode, and which argument holds it (aarch64 has only the `*at` forms). */
+export const MODE_SYSCALLS: Record<
+  SeccompArch,
+  ReadonlyArray<{ name: string; nr: number; modeArg: number }>
+> = {
+  x86_64: [
+    { name: 'open', nr: 2, modeArg: 2 },
+    { name: 'creat', nr: 85, modeArg: 1 },
+    { name: 'openat', nr: 257, modeArg: 3 },
+    { name: 'chmod', nr: 90, modeArg: 1 },
+    { name: 'fchmod', nr: 91, modeArg: 1 },
+    { name: 'fchmodat', nr: 268, modeArg: 2 },
+    { name: 'fchmodat2', nr: 452, modeArg: 2 },
+    { name: 'mknod', nr: 133, modeArg: 1 },
+    { name: 'mknodat', nr: 259, modeArg: 2 },
+    { name: 'mkdir', nr: 83, modeArg: 1 },
+    { name: 'mkdirat', nr: 258, modeArg: 2 },
+  ],
+  aarch64: [
+    { name: 'openat', nr: 56, modeArg: 3 },
+    { name: 'fchmod', nr: 52, modeArg: 1 },
+    { name: 'fchmodat', nr: 53, modeArg: 2 },
+    { name: 'fchmodat2', nr: 452, modeArg: 2 },
+    { name: 'mknodat', nr: 33, modeArg: 2 },
+    { name: 'mkdirat', nr: 34, modeArg: 2 },
+  ],
+};
+
+/** `openat2(dfd, path, struct open_how *, size)`: its mode cannot be read by the filter. */
+export const OPENAT2 = 437;
+
+/** S_ISUID | S_ISGID. */
+export const SETID_BITS = 0o6000;
 
 /** Denied in every sandbox: debugging other processes, kernel attack surface, the keyring. */
 export const ALWAYS_DENIED: readonly SyscallName[] = [
@@ -233,6 +272,12 @@ export function seccompInstructions(options: SeccompOptions): SockFilter[] {
   if (options.arch === 'x86_64') p.jump(BPF.JGE_K, X32_SYSCALL_BIT, 'enosys', 'next');
   for (const name of ALWAYS_DENIED) p.jump(BPF.JEQ_K, numbers[name], 'deny', 'next');
   p.jump(BPF.JEQ_K, numbers.clone3, 'enosys', 'next');
+  p.jump(BPF.JEQ_K, OPENAT2, 'enosys', 'next');
+  const modeArgs = new Set<number>();
+  for (const call of MODE_SYSCALLS[options.arch]) {
+    p.jump(BPF.JEQ_K, call.nr, `mode_arg${call.modeArg}`, 'next');
+    modeArgs.add(call.modeArg);
+  }
   p.jump(BPF.JEQ_K, numbers.clone, 'no_new_user', 'next');
   p.jump(BPF.JEQ_K, numbers.unshare, 'no_new_user', 'next');
   if (!options.networkAccess) {
@@ -244,6 +289,9 @@ export function seccompInstructions(options: SeccompOptions): SockFilter[] {
   p.ret(SECCOMP_RET_ALLOW);
   // clone(flags, …) and unshare(flags): no CLONE_NEWUSER (flags fit in the low word).
   p.label('no_new_user').load(SECCOMP_DATA.argLow(0)).jump(BPF.JSET_K, CLONE_NEWUSER, 'deny', 'allow');
+  // A mode (in the low word) with S_ISUID or S_ISGID.
+  for (const arg of [...modeArgs].sort())
+    p.label(`mode_arg${arg}`).load(SECCOMP_DATA.argLow(arg)).jump(BPF.JSET_K, SETID_BITS, 'deny', 'allow');
   if (!options.networkAccess) {
     // socket(domain, …): the whole 64-bit argument must equal AF_UNIX.
     p.label('unix_only')
