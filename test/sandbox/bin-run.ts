@@ -26,6 +26,7 @@ export interface BinRunOptions {
   steps?: Step[];
   onSpawn?: (child: ChildProcess) => void;
   timeoutMs?: number;
+  inheritFds?: Record<number, number>;
 }
 
 function callOutputs(emulator: Emulator): string[] {
@@ -67,6 +68,7 @@ export async function spoolExecIn(
           ...options.env,
         },
         ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+        ...(options.inheritFds ? { inheritFds: options.inheritFds } : {}),
         timeoutMs: options.timeoutMs ?? 60_000,
       },
     );

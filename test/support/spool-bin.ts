@@ -20,6 +20,8 @@ export interface SpoolOptions {
   /** Called once the process is running (e.g. to send it a signal later). */
   onSpawn?: (child: ChildProcess) => void;
   timeoutMs?: number;
+  /** Descriptors the child inherits at these numbers (beyond stdio): child fd → an open fd of ours. */
+  inheritFds?: Record<number, number>;
 }
 
 export function runSpool(args: string[], options: SpoolOptions = {}): Promise<SpoolRun> {
@@ -27,7 +29,18 @@ export function runSpool(args: string[], options: SpoolOptions = {}): Promise<Sp
     const child = spawn(process.execPath, [SPOOL_BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [
+        'pipe',
+        'pipe',
+        'pipe',
+        ...Array.from(
+          { length: Math.max(3, ...Object.keys(options.inheritFds ?? {}).map(Number)) - 2 },
+          (_, i) =>
+            options.inheritFds?.[i + 3] === undefined
+              ? ('ignore' as const)
+              : (options.inheritFds[i + 3] as number),
+        ),
+      ],
     });
     let stdout = '';
     let stderr = '';
