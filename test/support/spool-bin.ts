@@ -1,5 +1,5 @@
 /** Runs the built `bin/spool` as a user would, against an emulator. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,24 +24,19 @@ export interface SpoolOptions {
   inheritFds?: Record<number, number>;
 }
 
+/** stdio entries from fd 3 up: the given descriptors at their numbers, nothing in between. */
+function inheritedStdio(fds: Record<number, number> = {}): Array<number | 'ignore'> {
+  const top = Math.max(2, ...Object.keys(fds).map(Number));
+  return Array.from({ length: top - 2 }, (_, i) => fds[i + 3] ?? 'ignore');
+}
+
 export function runSpool(args: string[], options: SpoolOptions = {}): Promise<SpoolRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SPOOL_BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
-      stdio: [
-        'pipe',
-        'pipe',
-        'pipe',
-        ...Array.from(
-          { length: Math.max(3, ...Object.keys(options.inheritFds ?? {}).map(Number)) - 2 },
-          (_, i) =>
-            options.inheritFds?.[i + 3] === undefined
-              ? ('ignore' as const)
-              : (options.inheritFds[i + 3] as number),
-        ),
-      ],
-    });
+      stdio: ['pipe', 'pipe', 'pipe', ...inheritedStdio(options.inheritFds)],
+    }) as ChildProcessWithoutNullStreams;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
