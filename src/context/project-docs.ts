@@ -27,11 +27,26 @@ export interface ProjectDocsOptions {
   fallbackFilenames: string[];
 }
 
-/** The nearest ancestor of `dir` (inclusive) holding `.git` (a directory or a `gitdir:` file). */
+/**
+ * Whether `dotGit` marks a repository as git itself would accept it: a directory holding `HEAD`, or
+ * a `gitdir:` file. An empty `.git` directory (a sandbox's mount point left behind) is not one.
+ */
+function isGitMarker(dotGit: string): boolean {
+  try {
+    const stat = fs.statSync(dotGit);
+    if (stat.isDirectory()) return fs.statSync(path.join(dotGit, 'HEAD')).isFile();
+    return stat.isFile() && /^gitdir:\s*\S/m.test(fs.readFileSync(dotGit, 'utf8').slice(0, 4096));
+  } catch {
+    // Missing or unreadable: not a repository here.
+    return false;
+  }
+}
+
+/** The nearest ancestor of `dir` (inclusive) holding a real `.git` (a repository or a `gitdir:` file). */
 export function findGitRoot(dir: string): string | undefined {
   let current = path.resolve(dir);
   for (;;) {
-    if (fs.existsSync(path.join(current, '.git'))) return current;
+    if (isGitMarker(path.join(current, '.git'))) return current;
     const parent = path.dirname(current);
     if (parent === current) return undefined;
     current = parent;

@@ -25,6 +25,7 @@ function fixtureRepo(): { root: string; cwd: string; home: string } {
   const home = path.join(root, 'home');
   const cwd = path.join(root, 'repo/packages/app');
   fs.mkdirSync(path.join(root, 'repo/.git'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'repo/.git/HEAD'), 'ref: refs/heads/main\n');
   fs.mkdirSync(cwd, { recursive: true });
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(path.join(home, 'AGENTS.md'), 'Always answer in English.\n');

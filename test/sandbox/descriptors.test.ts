@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => layout.cleanup());
 
-describe('inherited descriptors (the real binary)', () => {
+describe('inherited descriptors (the real binary)', { timeout: 120_000 }, () => {
   for (const sandbox of ['read-only', 'workspace-write'] as const) {
     it(`${sandbox}: an inherited directory fd cannot be used to write outside`, async () => {
       const dir = openSync(layout.outside, 'r');

@@ -2,6 +2,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   statSync,
   symlinkSync,
@@ -103,6 +104,27 @@ describe('mount points for missing names', () => {
     expect(existsSync(join(point, 'made-on-the-host'))).toBe(true);
   });
 
+  it('a lease of a process that died (kill -9) is swept by the next start', async () => {
+    const { sweepStaleMountPoints } = await import('../../src/sandbox/linux/mount-points.js');
+    const state = join(layout.home, 'state');
+    const point = join(layout.work, '.codex');
+    const live = join(layout.work, '.agents');
+    await leaseMountPoints(state, [point, live]);
+    mkdirSync(point);
+    mkdirSync(live);
+    // Rewrite the markers as a dead process's (pid 2^22 + 1 is above pid_max's ceiling).
+    for (const dir of readdirSync(state).filter((d) => d !== 'lock')) {
+      for (const name of readdirSync(join(state, dir))) {
+        const file = join(state, dir, name);
+        const marker = JSON.parse(readFileSync(file, 'utf8'));
+        if (marker.mountPoint === point) writeFileSync(file, JSON.stringify({ ...marker, pid: 4194305 }));
+      }
+    }
+    await sweepStaleMountPoints(state);
+    expect(existsSync(point)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('many concurrent leases: all released, nothing left', async () => {
     const state = join(layout.home, 'state');
     const point = join(layout.work, '.git');
@@ -141,15 +163,26 @@ describe('pidsHierarchies', () => {
 describe('mountPointRegistry', () => {
   it('is a private directory of this user, the same for every Spool home', async () => {
     const { mountPointRegistry } = await import('../../src/sandbox/linux/mount-points.js');
-    const a = await mountPointRegistry(join(layout.base, 'home-a'), {});
-    const b = await mountPointRegistry(join(layout.base, 'home-b'), {});
+    const a = await mountPointRegistry(join(layout.base, 'home-a'), [], {});
+    const b = await mountPointRegistry(join(layout.base, 'home-b'), [], {});
     expect(a).toBe(b);
     expect(statSync(a).mode & 0o077).toBe(0);
     const runtime = join(layout.base, 'run');
     mkdirSync(runtime);
-    expect(await mountPointRegistry(layout.home, { XDG_RUNTIME_DIR: runtime })).toBe(
+    expect(await mountPointRegistry(layout.home, [], { XDG_RUNTIME_DIR: runtime })).toBe(
       join(realpathSync(runtime), 'spool-sandbox'),
     );
+  });
+
+  it('is never inside a writable root (there a command or apply_patch could delete it)', async () => {
+    const { mountPointRegistry } = await import('../../src/sandbox/linux/mount-points.js');
+    const runtime = join(layout.base, 'run');
+    mkdirSync(runtime);
+    const registry = await mountPointRegistry(layout.home, ['/tmp', realpathSync(layout.base)], {
+      XDG_RUNTIME_DIR: runtime,
+    });
+    expect(registry.startsWith('/tmp/')).toBe(false);
+    expect(registry.startsWith(realpathSync(layout.base))).toBe(registry.startsWith(layout.home));
   });
 
   it('refuses a directory others can write, falling back', async () => {
@@ -158,6 +191,6 @@ describe('mountPointRegistry', () => {
     mkdirSync(join(runtime, 'spool-sandbox'), { recursive: true, mode: 0o777 });
     const { chmodSync } = await import('node:fs');
     chmodSync(join(runtime, 'spool-sandbox'), 0o777);
-    expect(await mountPointRegistry(layout.home, { XDG_RUNTIME_DIR: runtime })).not.toContain(runtime);
+    expect(await mountPointRegistry(layout.home, [], { XDG_RUNTIME_DIR: runtime })).not.toContain(runtime);
   });
 });

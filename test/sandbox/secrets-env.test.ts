@@ -39,7 +39,7 @@ const SECRET_NAMES = [
 const DUMP =
   'env; echo ---; printenv; echo ---; for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ 2>/dev/null; done';
 
-describe('secrets in the environment (the real binary, real sandbox)', () => {
+describe('secrets in the environment (the real binary, real sandbox)', { timeout: 120_000 }, () => {
   it('no canary reaches env, printenv, /proc/*/environ or the model; plain variables stay', async () => {
     const tag = randomBytes(6).toString('hex');
     const canaries = Object.fromEntries(SECRET_NAMES.map((name) => [name, `canary-${name}-${tag}`]));

@@ -31,7 +31,7 @@ const places = {
   'outside every writable root': () => join(layout.base, 'home-outside'),
 };
 
-describe("Spool's home is unreadable from the sandbox (the real binary)", () => {
+describe("Spool's home is unreadable from the sandbox (the real binary)", { timeout: 120_000 }, () => {
   for (const [where, place] of Object.entries(places)) {
     it(where, async () => {
       const home = place();

@@ -22,7 +22,7 @@ function script(file: string, body: string, mode = 0o755): string {
   return file;
 }
 
-describe('trusted binaries (the real binary)', () => {
+describe('trusted binaries (the real binary)', { timeout: 120_000 }, () => {
   it('a fake bwrap planted in a writable directory on PATH is never run', async () => {
     const bin = join(layout.work, '.venv', 'bin');
     mkdirSync(bin, { recursive: true });

@@ -47,7 +47,7 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
   const sh = resolveTrustedBinary('sh', trust);
   if (!sh.ok) return { ok: false, unavailable: { reason: 'setup-failed', detail: sh.reason } };
 
-  const registry = await mountPointRegistry(policy.spoolHome);
+  const registry = await mountPointRegistry(policy.spoolHome, policy.writableRoots);
   const layout = await readSandboxLayout(policy, [registry]);
   const networkAccess = request.sandbox.mode === 'workspace-write' && request.sandbox.networkAccess;
   const args = buildBwrapArgs({
