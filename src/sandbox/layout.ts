@@ -17,7 +17,7 @@ export interface SandboxLayout {
   writableRoots: string[];
   /** Existing protected paths inside a writable root, and the Spool home where it overlaps one. */
   readOnlyPaths: string[];
-  /** Protected paths inside a writable root that do not exist yet (their parent does). */
+  /** Protected paths inside a writable root that do not exist yet (their parent does), or are empty directories. */
   blockedPaths: string[];
   /** Directories hidden entirely (nothing in them readable): the Spool home. */
   maskedPaths: string[];
@@ -67,14 +67,17 @@ export async function readSandboxLayout(
     entries.map(async (entry) => {
       const kind = await kindOf(entry.path);
       const parent = kind === 'missing' ? await kindOf(path.dirname(entry.path)) : undefined;
-      return { kind, parent };
+      const empty = kind === 'directory' && (await fs.readdir(entry.path).catch(() => ['?'])).length === 0;
+      return { kind, parent, empty };
     }),
   );
   entries.forEach((entry, i) => {
-    const { kind, parent } = kinds[i] as { kind: Kind; parent: Kind | undefined };
-    // A symlinked entry cannot carry a mount; its resolved target is in the list as well.
-    if (kind === 'directory' || kind === 'file') readOnly.add(entry.path);
-    else if (kind === 'missing' && parent === 'directory') blocked.add(entry.path);
+    const { kind, parent, empty } = kinds[i] as { kind: Kind; parent: Kind | undefined; empty: boolean };
+    // A symlinked entry cannot carry a mount; its resolved target is in the list as well. An empty
+    // directory may be another sandbox's mount point, removed when that sandbox ends: it is
+    // blocked (and leased) like a missing name, so its removal cannot break this sandbox's setup.
+    if (kind === 'file' || (kind === 'directory' && !empty)) readOnly.add(entry.path);
+    else if (kind === 'directory' || (kind === 'missing' && parent === 'directory')) blocked.add(entry.path);
   });
 
   for (const p of alsoReadOnly) if (inRoot(p) && (await kindOf(p)) === 'directory') readOnly.add(p);

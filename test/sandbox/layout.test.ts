@@ -38,7 +38,10 @@ async function layoutFor(
 describe('readSandboxLayout', () => {
   it('existing protected paths are re-bound read-only, missing ones blocked', async () => {
     mkdirSync(join(layout.work, '.git'));
+    writeFileSync(join(layout.work, '.git', 'HEAD'), 'ref: refs/heads/main\n');
     writeFileSync(join(layout.work, '.agents'), 'a file\n');
+    // An empty directory may be another sandbox's mount point: blocked like a missing name.
+    mkdirSync(join(layout.work, '.codex'));
     const result = await layoutFor(layout.work, layout.home);
     const work = realpathSync(layout.work);
     expect(result.writableRoots).toEqual([work]);
@@ -72,6 +75,7 @@ describe('readSandboxLayout', () => {
   it('a symlinked .git is protected at its target; missing roots are left out', async () => {
     const real = join(layout.work, 'gitdir-real');
     mkdirSync(real);
+    writeFileSync(join(real, 'HEAD'), 'ref: refs/heads/main\n');
     symlinkSync(real, join(layout.work, '.git'));
     const result = await layoutFor(layout.work, layout.home, { writableRoots: [join(layout.base, 'nope')] });
     expect(result.readOnlyPaths).toContain(realpathSync(real));
@@ -104,6 +108,15 @@ describe('mount points for missing names', () => {
     expect(existsSync(join(point, 'made-on-the-host'))).toBe(true);
   });
 
+  it("an empty directory that was there before is leased but never removed (it is the user's)", async () => {
+    const state = join(layout.home, 'state');
+    const point = join(layout.work, '.agents');
+    mkdirSync(point);
+    const lease = await leaseMountPoints(state, [point]);
+    await lease.release();
+    expect(existsSync(point)).toBe(true);
+  });
+
   it('a lease of a process that died (kill -9) is swept by the next start', async () => {
     const { sweepStaleMountPoints } = await import('../../src/sandbox/linux/mount-points.js');
     const state = join(layout.home, 'state');
@@ -114,7 +127,7 @@ describe('mount points for missing names', () => {
     mkdirSync(live);
     // Rewrite the markers as a dead process's (pid 2^22 + 1 is above pid_max's ceiling).
     for (const dir of readdirSync(state).filter((d) => d !== 'lock')) {
-      for (const name of readdirSync(join(state, dir))) {
+      for (const name of readdirSync(join(state, dir)).filter((n) => n !== '.created')) {
         const file = join(state, dir, name);
         const marker = JSON.parse(readFileSync(file, 'utf8'));
         if (marker.mountPoint === point) writeFileSync(file, JSON.stringify({ ...marker, pid: 4194305 }));

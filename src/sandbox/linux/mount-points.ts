@@ -162,6 +162,13 @@ async function withLock(stateDir: string, fn: () => Promise<void>): Promise<bool
   }
 }
 
+/**
+ * In a marker directory: present when a sandbox created the mount point (it did not exist when it
+ * was first leased), so the last user removes it. A directory that was already there (the user's
+ * own empty `.agents`) is leased too, so no one removes it while a sandbox uses it, but never removed.
+ */
+const CREATED = '.created';
+
 function markerDir(stateDir: string, mountPoint: string): string {
   return path.join(stateDir, createHash('sha256').update(mountPoint).digest('hex').slice(0, 24));
 }
@@ -171,6 +178,7 @@ async function readMarkers(dir: string): Promise<Array<{ name: string; marker: M
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const out: Array<{ name: string; marker: Marker }> = [];
   for (const name of names) {
+    if (name === CREATED) continue;
     const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => undefined);
     if (text !== undefined) out.push({ name, marker: parseMarker(name, text) });
   }
@@ -192,9 +200,17 @@ async function sweepLocked(stateDir: string): Promise<void> {
     await Promise.all(dead.map(({ name }) => fs.rm(path.join(dir, name), { force: true })));
     if (dead.length < markers.length) continue;
     const mountPoint = dead[0]?.marker.mountPoint;
-    if (mountPoint && path.isAbsolute(mountPoint)) await removeEmptyDirectory(mountPoint);
+    if (mountPoint && path.isAbsolute(mountPoint) && (await exists(path.join(dir, CREATED))))
+      await removeEmptyDirectory(mountPoint);
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function removeEmptyDirectory(dir: string): Promise<void> {
@@ -237,7 +253,7 @@ export async function sweepLeftoverMountPoints(
 }
 
 /**
- * Registers `mountPoints` (paths that do not exist now) for one sandboxed command. When the state
+ * Registers `mountPoints` (paths that do not exist now, or empty directories) for one sandboxed command. When the state
  * directory cannot be used, the lease leaves the mount points in place: an empty directory left
  * behind is better than removing one a running sandbox depends on.
  */
@@ -263,6 +279,7 @@ export async function leaseMountPoints(
         mountPoints.map(async (mountPoint) => {
           const dir = markerDir(stateDir, mountPoint);
           await fs.mkdir(dir, { recursive: true });
+          if (!(await exists(mountPoint))) await fs.writeFile(path.join(dir, CREATED), '');
           await fs.writeFile(path.join(dir, marker), record(mountPoint));
         }),
       );
@@ -282,7 +299,7 @@ export async function leaseMountPoints(
             await fs.rm(path.join(dir, marker), { force: true });
             const others = await readMarkers(dir);
             if (others.some(({ marker: other }) => markerLive(other))) return;
-            await removeEmptyDirectory(mountPoint);
+            if (await exists(path.join(dir, CREATED))) await removeEmptyDirectory(mountPoint);
             await fs.rm(dir, { recursive: true, force: true });
           }),
         );
