@@ -67,7 +67,8 @@ export async function readSandboxLayout(
     entries.map(async (entry) => {
       const kind = await kindOf(entry.path);
       const parent = kind === 'missing' ? await kindOf(path.dirname(entry.path)) : undefined;
-      const empty = kind === 'directory' && (await fs.readdir(entry.path).catch(() => ['?'])).length === 0;
+      // Unreadable counts as empty: most often it was removed just now (another sandbox's mount point).
+      const empty = kind === 'directory' && (await fs.readdir(entry.path).catch(() => [])).length === 0;
       return { kind, parent, empty };
     }),
   );

@@ -46,11 +46,19 @@ describe('readSandboxLayout', () => {
     const work = realpathSync(layout.work);
     expect(result.writableRoots).toEqual([work]);
     expect(result.readOnlyPaths).toEqual([join(work, '.agents'), join(work, '.git')]);
-    expect(result.blockedPaths).toEqual([join(work, '.codex'), join(work, '.spool')]);
+    expect(result.blockedPaths).toEqual(expect.arrayContaining([join(work, '.codex'), join(work, '.spool')]));
+    expect(result.blockedPaths).not.toContain(join(work, '.agents'));
+    expect(result.blockedPaths).not.toContain(join(work, '.git'));
     expect(result.excludedByRoot).toEqual([
       {
         root: work,
-        excluded: [join(work, '.agents'), join(work, '.codex'), join(work, '.git'), join(work, '.spool')],
+        excluded: [
+          join(work, '.agents'),
+          join(work, '.codex'),
+          join(work, '.git'),
+          join(work, '.spool'),
+          join(work, '.git', 'hooks'),
+        ],
       },
     ]);
   });
