@@ -101,6 +101,9 @@ function openForResume(
   }
 }
 
+/** How long a signalled exec may take to stop cleanly before it exits anyway. */
+const STOP_GRACE_MS = 5_000;
+
 export async function runExec(
   options: ExecOptions,
   io: ExecIo,
@@ -269,7 +272,11 @@ async function runOpened(
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
     interrupts++;
     stoppedBy ??= signal;
-    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+    const code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    if (interrupts > 1) process.exit(code);
+    // A clean stop that hangs (a tool stuck in a system call) must not keep Spool alive: the
+    // signal always ends it, within STOP_GRACE_MS.
+    if (signals === process) setTimeout(() => process.exit(code), STOP_GRACE_MS).unref();
     thread.interrupt();
   };
   const onSigint = onSignal('SIGINT');

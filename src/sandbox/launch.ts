@@ -6,6 +6,7 @@
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { CHECK_FAILED_EXIT, STATUS } from './check-script.js';
+import type { SessionPidsBudget } from './linux/cgroup.js';
 import { prepareLinuxLaunch } from './linux/launcher.js';
 import { prepareMacosLaunch } from './macos/launcher.js';
 import type { SandboxPolicy } from './policy.js';
@@ -20,8 +21,10 @@ export interface SandboxLaunchOptions {
   arch?: string;
   /** The bubblewrap binary (absolute; checked like any trusted binary); else found in the system directories, never on PATH. */
   bwrapPath?: string;
-  /** `pids.max` of the command's cgroup where one can be made (default 1024; threads count; 0: none). */
+  /** `pids.max` of the session's (else the command's) cgroup where one can be made (default 1024; threads count; 0: none). */
   maxProcesses?: number;
+  /** The session's process bound, shared by all its commands (without it, each command has its own). */
+  budget?: SessionPidsBudget;
 }
 
 export const DEFAULT_MAX_PROCESSES = 1024;

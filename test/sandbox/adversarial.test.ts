@@ -354,11 +354,14 @@ describe('secrets and processes', () => {
     expect(text(result)).toMatch(/fork|Resource temporarily unavailable/i);
     expect(performance.now() - started).toBeLessThan(6_000);
     expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
-    // The command's pids cgroup is gone too.
-    if (existsSync('/sys/fs/cgroup/pids'))
-      expect(readdirSync('/sys/fs/cgroup/pids').filter((d) => d.startsWith(`spool-${process.pid}-`))).toEqual(
-        [],
-      );
+    // The command's pids cgroup is gone; the session's goes when the session ends.
+    const pids = '/sys/fs/cgroup/pids';
+    const own = () =>
+      existsSync(pids) ? readdirSync(pids).filter((d) => d.startsWith(`spool-${process.pid}-`)) : [];
+    for (const session of own())
+      expect(readdirSync(join(pids, session)).filter((d) => d.startsWith('cmd-'))).toEqual([]);
+    await sessions.closeAll();
+    expect(own()).toEqual([]);
   });
 
   it('`sleep 100 &` does not hold the call open, and is gone afterwards', async () => {

@@ -1,7 +1,7 @@
 /**
- * A pids cgroup per sandboxed command: bounds how many processes (and threads) it can have at once
- * (`pids.max`), which RLIMIT_NPROC cannot do for root, and lets Spool kill whatever is left when
- * the command ends.
+ * A pids cgroup per sandboxed command, inside one per session: bounds how many processes (and
+ * threads) a session's commands can have at once (`pids.max` of the session's cgroup), which
+ * RLIMIT_NPROC cannot do for root, and lets Spool kill whatever a command left when it ends.
  *
  * Spool creates a child of its own cgroup in the pids hierarchy: cgroup v1 (`…/pids/<own path>/`)
  * or v2 (`<unified>/<own path>/` when `pids` is enabled for its children). Where neither is
@@ -117,13 +117,45 @@ async function removeStale(parent: string): Promise<void> {
       .map(async (name) => {
         const dir = path.join(parent, name);
         const stat = await fs.stat(dir).catch(() => undefined);
-        if (stat && stat.mtimeMs < cutoff) await fs.rmdir(dir).catch(() => {});
+        if (!stat || stat.mtimeMs >= cutoff) return;
+        // A session's cgroup holds one (empty, by now) child per command.
+        for (const child of await fs.readdir(dir).catch(() => [] as string[]))
+          if (child.startsWith('cmd-')) await fs.rmdir(path.join(dir, child)).catch(() => {});
+        await fs.rmdir(dir).catch(() => {});
       }),
   );
 }
 
-/** A fresh pids cgroup with `pids.max = maxProcesses`, or undefined where none can be made. */
-export async function createPidsCgroup(maxProcesses: number): Promise<PidsCgroup | undefined> {
+/** Kills what is left in `dir` (and in its children), then removes them all. Never throws. */
+async function destroyTree(dir: string, version: 1 | 2): Promise<void> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries)
+    if (entry.isDirectory() && entry.name.startsWith('cmd-'))
+      await destroyTree(path.join(dir, entry.name), version);
+  await killAll(dir, version);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await fs.rmdir(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+function cgroupAt(dir: string, version: 1 | 2): PidsCgroup {
+  return {
+    dir,
+    procsFile: path.join(dir, 'cgroup.procs'),
+    destroy: () => destroyTree(dir, version),
+  };
+}
+
+/** A fresh pids cgroup with `pids.max = maxProcesses`, with its hierarchy's version; undefined where none can be made. */
+async function createOwnCgroup(
+  maxProcesses: number,
+): Promise<{ cgroup: PidsCgroup; version: 1 | 2 } | undefined> {
   const hierarchies = pidsHierarchies(
     await readText('/proc/self/cgroup'),
     await readText('/proc/self/mountinfo'),
@@ -135,29 +167,57 @@ export async function createPidsCgroup(maxProcesses: number): Promise<PidsCgroup
     try {
       await fs.mkdir(dir);
     } catch {
+      // Not writable here: try the next hierarchy.
       continue;
     }
     try {
       await fs.writeFile(path.join(dir, 'pids.max'), String(maxProcesses));
+      // v2: children get a pids controller only when it is enabled for them.
+      if (hierarchy.version === 2) await fs.writeFile(path.join(dir, 'cgroup.subtree_control'), '+pids');
     } catch {
       await fs.rmdir(dir).catch(() => {});
       continue;
     }
-    return {
-      dir,
-      procsFile: path.join(dir, 'cgroup.procs'),
-      destroy: async () => {
-        await killAll(dir, hierarchy.version);
-        for (let attempt = 0; attempt < 20; attempt++) {
-          try {
-            await fs.rmdir(dir);
-            return;
-          } catch {
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-        }
-      },
-    };
+    return { cgroup: cgroupAt(dir, hierarchy.version), version: hierarchy.version };
   }
   return undefined;
+}
+
+/** A fresh pids cgroup with `pids.max = maxProcesses`, or undefined where none can be made. */
+export async function createPidsCgroup(maxProcesses: number): Promise<PidsCgroup | undefined> {
+  return (await createOwnCgroup(maxProcesses))?.cgroup;
+}
+
+/**
+ * The process bound of one session (a thread's commands): every sandboxed command runs in a child
+ * of one pids cgroup whose `pids.max` is the bound, so what commands leave running in the
+ * background adds up — three background commands cannot hold three times the limit. The session
+ * cgroup is made at the first command and removed (with anything left in it) by `close()`.
+ */
+export class SessionPidsBudget {
+  private session: Promise<{ cgroup: PidsCgroup; version: 1 | 2 } | undefined> | undefined;
+
+  /** A cgroup for one command inside the session's (made with `maxProcesses` the first time). */
+  async commandCgroup(maxProcesses: number): Promise<PidsCgroup | undefined> {
+    this.session ??= createOwnCgroup(maxProcesses);
+    const session = await this.session;
+    if (!session) return undefined;
+    const dir = path.join(session.cgroup.dir, `cmd-${randomBytes(4).toString('hex')}`);
+    try {
+      await fs.mkdir(dir);
+    } catch (err) {
+      // The session cgroup went away (removed from outside): start a new one next time.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.session = undefined;
+      return this.commandCgroup(maxProcesses);
+    }
+    return cgroupAt(dir, session.version);
+  }
+
+  /** Ends everything still in the session's cgroup and removes it. */
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await (await session)?.cgroup.destroy();
+  }
 }

@@ -61,7 +61,13 @@ export async function prepareLinuxLaunch(request: SandboxLaunchRequest): Promise
 
   const lease = await leaseMountPoints(registry, layout.blockedPaths);
   const maxProcesses = request.options?.maxProcesses ?? DEFAULT_MAX_PROCESSES;
-  const cgroup = maxProcesses > 0 ? await createPidsCgroup(maxProcesses) : undefined;
+  const budget = request.options?.budget;
+  const cgroup =
+    maxProcesses <= 0
+      ? undefined
+      : budget
+        ? await budget.commandCgroup(maxProcesses)
+        : await createPidsCgroup(maxProcesses);
   const argv = cgroup
     ? [sh.path, '-c', JOIN_CGROUP, 'spool-cgroup', cgroup.procsFile, bwrap.path, ...args]
     : [bwrap.path, ...args];

@@ -8,6 +8,7 @@
  * `closeAll()` ends every process group — the thread calls it when it ends or is interrupted.
  */
 import { randomInt } from 'node:crypto';
+import { SessionPidsBudget } from '../../sandbox/linux/cgroup.js';
 import type { CommandItemReporter } from './command-item.js';
 import { displayOutput } from './format.js';
 import {
@@ -121,6 +122,8 @@ export class ExecSession {
 
 export class ExecSessionManager {
   private readonly sessions = new Map<number, ExecSession>();
+  /** The process bound every sandboxed command of this thread shares (one pids cgroup). */
+  readonly processBudget = new SessionPidsBudget();
   private readonly maxSessions: number;
   private readonly pendingCapture: CaptureLimits;
 
@@ -173,6 +176,7 @@ export class ExecSessionManager {
     // background without our pipes is not ours to end.
     for (const session of sessions) if (session.process.running) session.process.terminate();
     await Promise.all(sessions.map((session) => session.process.done));
+    await this.processBudget.close();
   }
 
   private evictOne(): void {

@@ -49,7 +49,9 @@ export interface ShellTools {
 export type ShellToolsConfig = ShellRunConfig & ExecToolsConfig;
 
 /** The four handlers; the exec tools share `sessions` (one manager per thread). */
-export function createShellTools(sessions: ExecSessionManager, config: ShellToolsConfig = {}): ShellTools {
+export function createShellTools(sessions: ExecSessionManager, given: ShellToolsConfig = {}): ShellTools {
+  // Every sandboxed command of the thread counts against one process bound.
+  const config = { ...given, sandbox: { budget: sessions.processBudget, ...given.sandbox } };
   return {
     shell: createShellTool(config),
     shellCommand: createShellCommandTool(config),
