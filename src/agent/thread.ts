@@ -451,6 +451,7 @@ export class Thread {
       spoolHome: s.spoolHome,
       requestApproval: (request) => this.approvals.request(turnId, signal, request),
       sessionApprovals: this.approvals.sessionApprovals,
+      warn: (message) => this.events.emit({ type: 'warning', message }),
       items: {
         newItemId,
         started: (item) => {

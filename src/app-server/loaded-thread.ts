@@ -63,7 +63,8 @@ function decisionOf(answer: unknown): ApprovalDecision | undefined {
       return 'abort';
   }
   if (decision && typeof decision === 'object') {
-    if ('acceptWithExecpolicyAmendment' in decision) return 'approved_for_session';
+    // The rule saved is the one the request proposed (and the client showed).
+    if ('acceptWithExecpolicyAmendment' in decision) return 'approved_execpolicy_amendment';
     if ('applyNetworkPolicyAmendment' in decision) return 'approved';
   }
   return undefined;

@@ -551,7 +551,7 @@ export class EventProjector {
     }
     if (!asked) return;
     this.asked.delete(event.id);
-    if (event.decision === 'approved' || event.decision === 'approved_for_session') this.claims.push(asked);
+    if (event.decision !== 'denied' && event.decision !== 'abort') this.claims.push(asked);
     else {
       if (asked.spoolItemId !== undefined) this.declinedItems.add(asked.spoolItemId);
       else if (asked.kind === 'command') this.declined.push(asked.command);

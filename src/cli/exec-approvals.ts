@@ -11,6 +11,7 @@ export const NON_INTERACTIVE_REASON =
 const CHOICES: Record<string, ApprovalDecision> = {
   y: 'approved',
   a: 'approved_for_session',
+  r: 'approved_execpolicy_amendment',
   n: 'denied',
   q: 'abort',
 };
@@ -27,7 +28,8 @@ export function describeApproval(request: ApprovalRequest): string {
     `  because: ${request.reason}`,
   ];
   for (const change of request.changes ?? []) lines.push(`  ${change.kind} ${change.path}`);
-  if (request.proposed_rule?.length) lines.push(`  rule if saved: ${request.proposed_rule.join(' ')}`);
+  if (request.proposed_rule?.length)
+    lines.push(`  [r] saves the rule: allow commands starting with \`${request.proposed_rule.join(' ')}\``);
   return lines.join('\n');
 }
 
@@ -40,10 +42,12 @@ export function askOnTerminal(
   const rl = readline.createInterface({ input, output, terminal: false });
   output.write(`${describeApproval(request)}\n`);
   return new Promise((resolve) => {
+    const withRule = Boolean(request.proposed_rule?.length);
+    const prompt = `[y] yes  [a] yes, this exact command for this session${withRule ? '  [r] yes, and save the rule' : ''}  [n] no  [q] no, and stop the turn: `;
     const ask = () =>
-      rl.question('[y] yes  [a] yes for this session  [n] no  [q] no, and stop the turn: ', (answer) => {
+      rl.question(prompt, (answer) => {
         const decision = CHOICES[answer.trim().toLowerCase().slice(0, 1)];
-        if (!decision) return ask();
+        if (!decision || (decision === 'approved_execpolicy_amendment' && !withRule)) return ask();
         rl.close();
         resolve(decision);
       });

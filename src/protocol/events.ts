@@ -153,7 +153,7 @@ export const ApprovalRequest = z.object({
   policy: z.enum(['untrusted', 'on-failure', 'on-request', 'never']),
   /** For patches: the files and kinds of change. */
   changes: z.array(FileChange).optional(),
-  /** The command prefix an "approve for session" would save as a rule, if any. */
+  /** The allow rule the user may choose to save with the approval (shown with the question), if any. */
   proposed_rule: z.array(z.string()).optional(),
   /** The display item the approved work will appear as (same id), so front ends can join them. */
   item_id: z.string().optional(),
@@ -164,7 +164,17 @@ export const ApprovalRequest = z.object({
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
-export const ApprovalDecision = z.enum(['approved', 'approved_for_session', 'denied', 'abort']);
+/**
+ * `approved_execpolicy_amendment` (Codex's name): approved, and the request's `proposed_rule`,
+ * which the question showed, is saved as an allow rule.
+ */
+export const ApprovalDecision = z.enum([
+  'approved',
+  'approved_for_session',
+  'approved_execpolicy_amendment',
+  'denied',
+  'abort',
+]);
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 export const SpoolEvent = z.discriminatedUnion('type', [

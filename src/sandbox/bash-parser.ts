@@ -122,18 +122,24 @@ export function childByField(node: BashNode, field: string): BashNode | undefine
 
 /** A bare word's value, or undefined when the shell would expand it (globs, braces, tilde). */
 function literalWord(text: string): string | undefined {
+  const read = literalWordPrefix(text);
+  return read.complete ? read.value : undefined;
+}
+
+/** The value of a bare word up to the first character the shell would expand. */
+function literalWordPrefix(text: string): { value: string; complete: boolean } {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (c === '\\') {
       out += text[++i] ?? '';
     } else if ('*?[]{}~'.includes(c)) {
-      return undefined;
+      return { value: out, complete: false };
     } else {
       out += c;
     }
   }
-  return out;
+  return { value: out, complete: true };
 }
 
 /**
@@ -165,4 +171,113 @@ export function literalValue(node: BashNode): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A word whose value the shell computes when the command runs (an expansion, a substitution, a
+ * glob): only the literal text it starts with is known (`src/$X` starts with `src/`, `$X` with
+ * nothing).
+ */
+export interface UnknownWord {
+  readonly unknown: true;
+  readonly prefix: string;
+  /** Unquoted expansion or glob: the shell may split it into several words. */
+  readonly splits?: boolean;
+}
+
+/** One word of a command: its literal value, or what is known of a value computed at run time. */
+export type Word = string | UnknownWord;
+
+export function unknownWord(prefix = '', splits = false): UnknownWord {
+  return splits ? { unknown: true, prefix, splits } : { unknown: true, prefix };
+}
+
+export function isLiteral(word: Word | undefined): word is string {
+  return typeof word === 'string';
+}
+
+/** The literal text a word-like node's value starts with, before anything the shell computes. */
+function literalPrefix(node: BashNode): string {
+  switch (node.type) {
+    case 'word':
+    case 'number':
+      return literalWordPrefix(node.text).value;
+    case 'raw_string':
+      return node.text.slice(1, -1);
+    case 'string': {
+      let out = '';
+      for (const child of node.children) {
+        if (!child.named) continue;
+        if (child.type !== 'string_content') return out;
+        out += child.text.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
+      }
+      return out;
+    }
+    case 'concatenation': {
+      let out = '';
+      for (const child of node.children) {
+        const part = literalValue(child);
+        if (part === undefined) return out + literalPrefix(child);
+        out += part;
+      }
+      return out;
+    }
+    default:
+      return '';
+  }
+}
+
+/** A word-like node as a `Word`: its literal value, or an unknown word with its literal prefix. */
+export function wordOf(node: BashNode): Word {
+  const value = literalValue(node);
+  return value === undefined ? unknownWord(literalPrefix(node), maySplit(node)) : value;
+}
+
+/** An unquoted expansion, substitution or glob somewhere in the word (quotes keep it one word). */
+function maySplit(node: BashNode): boolean {
+  switch (node.type) {
+    case 'string':
+    case 'raw_string':
+    case 'ansi_c_string':
+    case 'translated_string':
+      return false;
+    case 'word':
+    case 'number':
+      return literalWord(node.text) === undefined;
+    case 'concatenation':
+      return node.children.some(maySplit);
+    default:
+      return node.named;
+  }
+}
+
+/** Node types a word may contain without running anything or changing any state when expanded. */
+const INERT_PARTS = new Set([
+  'word',
+  'number',
+  'raw_string',
+  'string',
+  'string_content',
+  'concatenation',
+  'simple_expansion',
+  'variable_name',
+  'special_variable_name',
+]);
+
+/**
+ * True when expanding the word runs nothing and assigns nothing: literals, quotes, `$NAME`,
+ * `${NAME}`, globs, braces and tilde. Command and process substitution, arithmetic, and
+ * parameter expansions with operators (`${X:=…}`, `${X@P}`) are not inert.
+ */
+export function isInertWord(node: BashNode): boolean {
+  if (node.type === 'expansion') {
+    const named = node.children.filter((child) => child.named);
+    return (
+      named.length === 1 &&
+      (named[0]?.type === 'variable_name' || named[0]?.type === 'special_variable_name') &&
+      node.children.length === 3
+    );
+  }
+  if (!INERT_PARTS.has(node.type)) return false;
+  return node.children.every((child) => !child.named || isInertWord(child));
 }

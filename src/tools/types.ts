@@ -74,6 +74,8 @@ export interface ToolContext {
   requestApproval(request: Omit<ApprovalRequest, 'id'>): Promise<ApprovalOutcome>;
   /** What the user approved "for this session" in this thread (exact keys, never widened). */
   sessionApprovals: Set<string>;
+  /** Tells the user something went wrong that the tool still got past (a warning event). */
+  warn?(message: string): void;
 }
 
 export interface ToolHandler<A = unknown> {

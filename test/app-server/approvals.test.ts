@@ -87,7 +87,7 @@ async function turn(client: ProtocolClient, threadId: string) {
 }
 
 describe('app-server approvals', () => {
-  it('maps accept, acceptForSession and decline, for commands and file changes', async () => {
+  it('maps accept, acceptForSession, decline and acceptWithExecpolicyAmendment, for commands and file changes', async () => {
     const decisions: ApprovalDecision[] = [];
     const { client, threadId } = await setup(
       [
@@ -107,7 +107,12 @@ describe('app-server approvals', () => {
     ];
     client.onServerRequest = () => ({ decision: answers.shift() });
     expect((await turn(client, threadId)).status).toBe('completed');
-    expect(decisions).toEqual(['approved', 'approved_for_session', 'denied', 'approved_for_session']);
+    expect(decisions).toEqual([
+      'approved',
+      'approved_for_session',
+      'denied',
+      'approved_execpolicy_amendment',
+    ]);
 
     const requests = client.messages.filter((m) => typeof m.method === 'string' && m.id !== undefined);
     expect(requests.map((r) => r.method)).toEqual([

@@ -173,10 +173,10 @@ describe('never', () => {
     expect(existsSync(outsideFile())).toBe(false);
   });
 
-  it('a dangerous command is refused rather than run', async () => {
+  it('a destructive command is refused rather than run, with the reason', async () => {
     const { ctx } = makeContext(layout.work, { spoolHome: layout.home, policy: 'never' });
     const result = await call(tools().shell, { command: ['rm', '-rf', layout.outside] }, ctx);
-    expect(text(result)).toMatch(/flagged as dangerous \(forced recursive delete/);
+    expect(text(result)).toMatch(/destructive command \(rm -rf .*forced or recursive rm/);
     expect(existsSync(layout.outside)).toBe(true);
   });
 
@@ -217,7 +217,7 @@ describe('exec-policy rules', () => {
     expect(text(broken)).toMatch(/rules in .*rules\.toml cannot be read/);
   });
 
-  it('approve for session is saved as an allow rule when the rules file asks for it', async () => {
+  it('approve for this session saves no rule, even where an old rules file asked for that', async () => {
     writeFileSync(join(layout.home, 'rules.toml'), 'save_session_approvals = true\n');
     const { ctx } = makeContext(layout.work, {
       spoolHome: layout.home,
@@ -229,20 +229,85 @@ describe('exec-policy rules', () => {
       { command: touchOutside(), sandbox_permissions: 'require_escalated', prefix_rule: ['touch'] },
       ctx,
     );
+    expect(existsSync(outsideFile())).toBe(true);
+    expect(readFileSync(join(layout.home, 'rules.toml'), 'utf8')).toBe('save_session_approvals = true\n');
+  });
+
+  it('the explicit choice saves the rule it showed; the rule then runs commands in the sandbox only', async () => {
+    const { ctx, requests } = makeContext(layout.work, {
+      spoolHome: layout.home,
+      policy: 'untrusted',
+      answer: () => 'approved_execpolicy_amendment',
+    });
+    const first = await call(
+      tools().shell,
+      { command: ['touch', 'made-in-work'], prefix_rule: ['touch'] },
+      ctx,
+    );
+    expect(text(first)).toMatch(/^Exit code: 0/);
+    expect(requests[0]?.proposed_rule).toEqual(['touch']);
     expect(readFileSync(join(layout.home, 'rules.toml'), 'utf8')).toMatch(
       /\[\[rule\]\]\nprefix = \[ "touch" \]\ndecision = "allow"/,
     );
-    // A new session (no session approvals) runs an escalated touch without asking.
-    const later = makeContext(layout.work, { spoolHome: layout.home, policy: 'on-request' });
-    const again = join(layout.outside, 'again');
-    const result = await call(
-      tools().shell,
-      { command: ['touch', again], sandbox_permissions: 'require_escalated' },
-      later.ctx,
+    // A new session: untrusted runs `touch` without asking, inside the sandbox.
+    const later = makeContext(layout.work, { spoolHome: layout.home, policy: 'untrusted' });
+    expect(text(await call(tools().shell, { command: ['touch', 'again'] }, later.ctx))).toMatch(
+      /^Exit code: 0/,
     );
-    expect(text(result)).toMatch(/^Exit code: 0/);
+    expect(existsSync(join(layout.work, 'again'))).toBe(true);
     expect(later.requests).toEqual([]);
-    expect(existsSync(again)).toBe(true);
+    // Outside the roots the sandbox stops it; untrusted then asks before running it outside.
+    const outside = await call(tools().shell, { command: touchOutside() }, later.ctx);
+    expect(text(outside)).toContain('Read-only file system');
+    expect(existsSync(outsideFile())).toBe(false);
+    expect(later.requests).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/failed inside the sandbox/) }),
+    ]);
+    // Escalation with an allow rule is asked (and here declined): the rule does not unsandbox it.
+    const onRequest = makeContext(layout.work, { spoolHome: layout.home, policy: 'on-request' });
+    const escalated = await call(
+      tools().shell,
+      { command: touchOutside(), sandbox_permissions: 'require_escalated' },
+      onRequest.ctx,
+    );
+    expect(text(escalated)).toMatch(/rejected by user/);
+    expect(onRequest.requests).toHaveLength(1);
+    expect(existsSync(outsideFile())).toBe(false);
+  });
+
+  it('a model-proposed rule that may not be a rule is not offered', async () => {
+    const { ctx, requests } = makeContext(layout.work, { spoolHome: layout.home, policy: 'untrusted' });
+    await call(tools().shell, { command: ['python3', '-c', 'print(1)'], prefix_rule: ['python3'] }, ctx);
+    await call(
+      tools().shell,
+      { command: ['bash', '-lc', 'touch a && touch b'], prefix_rule: ['bash', '-lc'] },
+      ctx,
+    );
+    await call(tools().shell, { command: ['bash', '-lc', 'touch a && make'], prefix_rule: ['touch'] }, ctx);
+    expect(requests).toHaveLength(3);
+    for (const request of requests) expect(request.proposed_rule).toBeUndefined();
+  });
+
+  it('a rule that cannot be saved is said, to the user and the model', async () => {
+    const rules = join(layout.home, 'rules.toml');
+    const warnings: string[] = [];
+    const { ctx } = makeContext(layout.work, {
+      spoolHome: layout.home,
+      policy: 'untrusted',
+      answer: () => {
+        // The file is edited while the question is open, and no longer parses.
+        writeFileSync(rules, '[[rule]\n');
+        return 'approved_execpolicy_amendment';
+      },
+    });
+    ctx.warn = (message) => warnings.push(message);
+    const result = await call(tools().shell, { command: ['touch', 'made'], prefix_rule: ['touch'] }, ctx);
+    expect(existsSync(join(layout.work, 'made'))).toBe(true);
+    expect(text(result)).toMatch(
+      /^Exit code: 0[\s\S]*the rule \[touch\] could not be saved: .*It applies to this run only\.$/,
+    );
+    expect(warnings).toEqual([expect.stringMatching(/the rule \[touch\] could not be saved/)]);
+    expect(readFileSync(rules, 'utf8')).toBe('[[rule]\n');
   });
 });
 

@@ -74,7 +74,7 @@ describe('assessCommand', () => {
       expect(assessCommand(facts({ policy, escalationRequested: true })).action).toBe('refuse');
   });
 
-  it('rules: forbidden always refuses (even bypassed), prompt asks, allow is a standing approval', () => {
+  it('rules: forbidden always refuses (even bypassed), prompt asks, allow runs without asking, in the sandbox', () => {
     const rule = (decision: 'allow' | 'prompt' | 'forbidden') => ({
       decision,
       rule: { prefix: ['x'], decision },
@@ -89,18 +89,37 @@ describe('assessCommand', () => {
       action: 'run',
       sandbox: true,
     });
+    // A rule never lets a command out of the sandbox: escalation still asks.
     expect(assessCommand(facts({ rule: rule('allow'), escalationRequested: true }))).toMatchObject({
-      action: 'run',
+      action: 'ask',
       sandbox: false,
+    });
+    expect(
+      assessCommand(facts({ policy: 'on-failure', rule: rule('allow'), escalationRequested: true })).action,
+    ).toBe('refuse');
+    // Nor does it answer for a destructive command.
+    expect(assessCommand(facts({ rule: rule('allow'), dangerous: 'rm -rf build: …' }))).toMatchObject({
+      action: 'ask',
+      sandbox: true,
     });
   });
 
-  it('dangerous commands ask even where everything else runs', () => {
+  it('destructive commands ask even where everything else runs, and are refused under never', () => {
     expect(assessCommand(facts({ dangerous: 'git push --force' }))).toMatchObject({
       action: 'ask',
-      reason: expect.stringContaining('dangerous'),
+      reason: expect.stringContaining('destructive'),
       sandbox: true,
     });
+    for (const policy of ['untrusted', 'on-failure', 'on-request'] as const)
+      expect(assessCommand(facts({ policy, dangerous: 'rm -rf build' })).action).toBe('ask');
+    expect(assessCommand(facts({ policy: 'never', dangerous: 'rm -rf build' }))).toMatchObject({
+      action: 'refuse',
+      reason: expect.stringMatching(/destructive command \(rm -rf build\), and the approval policy is never/),
+    });
+    // Approved for the session (this exact request): not asked again.
+    expect(assessCommand(facts({ dangerous: 'x', session: { run: true, unsandboxed: false } })).action).toBe(
+      'run',
+    );
     expect(assessCommand(facts({ mode: 'danger-full-access', dangerous: 'rm' }))).toMatchObject({
       action: 'ask',
       sandbox: false,

@@ -232,6 +232,23 @@ describe('the approval modal', () => {
     `);
   });
 
+  it('offers saving a proposed rule as its own key, showing the rule', async () => {
+    const withRule = pending('command');
+    withRule.params.proposedExecpolicyAmendment = ['touch'];
+    const lines = approvalLines(
+      withRule,
+      { item: undefined, policy: 'untrusted', sandbox: 'workspace-write', cwd: '/repo' },
+      70,
+      30,
+    );
+    const term = await printLines(lines, 70);
+    expect(allLines(term).slice(-3)).toEqual([
+      '│ y approve once  a approve for this session  n deny  esc abort turn',
+      '│ r approve, and from now on allow commands starting with `touch`',
+      '╰─',
+    ]);
+  });
+
   it("shows a patch's diff", async () => {
     const item: V2Item = {
       type: 'fileChange',
@@ -272,6 +289,9 @@ describe('the approval modal', () => {
     expect(answerForKey({ name: 'escape' })).toBe('cancel');
     expect(answerForKey({ name: 'text', text: 'c', ctrl: true })).toBe('cancel');
     expect(answerForKey({ name: 'enter' })).toBeUndefined();
+    // `r` saves the proposed rule: a choice only when the request proposes one.
+    expect(answerForKey({ name: 'text', text: 'r' })).toBeUndefined();
+    expect(answerForKey({ name: 'text', text: 'r' }, true)).toBe('acceptWithExecpolicyAmendment');
   });
 });
 

@@ -7,15 +7,17 @@
  * 1. a `forbidden` rule refuses, in every mode;
  * 2. `--dangerously-bypass-approvals-and-sandbox` runs without sandbox or question;
  * 3. asking for escalation (`sandbox_permissions: "require_escalated"`) is for `on-request` only;
- * 4. a standing approval (an `allow` rule, or "approve for this session" of this exact command
- *    outside the sandbox) runs it as approved;
- * 5. a `prompt` rule or a dangerous command asks (refused under `never`);
- * 6. then the policy: `untrusted` runs known-safe commands and asks for the rest; `on-failure`
+ * 4. "approve for this session" of exactly this request runs it as approved then;
+ * 5. a `prompt` rule or a destructive command asks (refused under `never`);
+ * 6. escalation asks — an `allow` rule does not answer it: a rule never lets a command out of
+ *    the sandbox (the model picks the workdir and may have written what the command reads there);
+ * 7. an `allow` rule runs the command without asking, in the sandbox;
+ * 8. then the policy: `untrusted` runs known-safe commands and asks for the rest; `on-failure`
  *    runs in the sandbox and asks to re-run outside it when the sandbox got in the way;
  *    `on-request` runs in the sandbox and asks only when the model asks for escalation; `never`
  *    runs in the sandbox and never asks.
  * In danger-full-access there is no sandbox: the questions that remain are those of untrusted,
- * rules, dangerous commands and escalation.
+ * rules, destructive commands and escalation.
  */
 import type { ApprovalPolicy, SandboxMode } from '../policy.js';
 import type { RuleMatch } from './exec-rules.js';
@@ -28,10 +30,10 @@ export interface CommandFacts {
   escalationRequested: boolean;
   justification?: string;
   knownSafe: boolean;
-  /** Why the command is dangerous, if it is. */
+  /** Why the command is destructive, if it is. */
   dangerous?: string;
   rule?: RuleMatch;
-  /** The user approved exactly this command for the session: to run (in the sandbox), or outside it. */
+  /** The user approved exactly this request for the session: to run (in the sandbox), or outside it. */
   session: { run: boolean; unsandboxed: boolean };
 }
 
@@ -73,11 +75,7 @@ export function assessCommand(facts: CommandFacts): CommandAssessment {
   }
   const sandboxed = facts.mode !== 'danger-full-access';
   const onSandboxDenial = sandboxed ? ASK_ON_DENIAL[facts.policy] : 'report';
-  const standing = facts.rule?.decision === 'allow' || facts.session.unsandboxed;
-  if (standing) {
-    const sandbox = sandboxed && !facts.escalationRequested && !facts.session.unsandboxed;
-    return { action: 'run', sandbox, onSandboxDenial: sandbox ? onSandboxDenial : 'report' };
-  }
+  if (facts.session.unsandboxed) return { action: 'run', sandbox: false, onSandboxDenial: 'report' };
 
   const ask = (reason: string, sandbox: boolean): CommandAssessment =>
     facts.policy === 'never'
@@ -86,19 +84,21 @@ export function assessCommand(facts: CommandFacts): CommandAssessment {
   const escalate = facts.escalationRequested;
   const sandboxIfApproved = sandboxed && !escalate;
 
-  if (facts.rule?.decision === 'prompt') {
+  if (facts.rule?.decision === 'prompt' && !facts.session.run) {
     const why = facts.rule.rule.reason ? `: ${facts.rule.rule.reason}` : '';
     return ask(`the rule [${facts.rule.rule.prefix.join(' ')}] asks for approval${why}`, sandboxIfApproved);
   }
   if (facts.dangerous && !facts.session.run)
-    return ask(`it is flagged as dangerous (${facts.dangerous})`, sandboxIfApproved);
+    return ask(`it is a destructive command (${facts.dangerous})`, sandboxIfApproved);
   if (escalate) {
     const because = facts.justification?.trim()
       ? facts.justification.trim()
       : 'the model asked to run it outside the sandbox';
     return ask(because, false);
   }
-  if (facts.policy === 'untrusted' && !facts.knownSafe && !facts.session.run) {
+  if (facts.rule?.decision === 'allow' || facts.session.run)
+    return { action: 'run', sandbox: sandboxed, onSandboxDenial };
+  if (facts.policy === 'untrusted' && !facts.knownSafe) {
     return ask('the approval policy is untrusted and this is not a known-safe read-only command', sandboxed);
   }
   return { action: 'run', sandbox: sandboxed, onSandboxDenial };

@@ -1,4 +1,4 @@
-/** Approval decisions, known-safe and dangerous commands, exec-policy rules. */
+/** Approval decisions, known-safe and destructive commands, exec-policy rules. */
 export {
   assessCommand,
   assessPatch,
@@ -8,15 +8,22 @@ export {
   type PatchAssessment,
   type PatchFacts,
 } from './assess.js';
-export { type DangerContext, dangerousCommandReason, dangerousReason } from './dangerous.js';
-export { looksLikeSandboxDenial } from './denial.js';
 export {
+  type AnalyzedCommand,
+  analyzeCommand,
+  analyzeScript,
+  type CommandAnalysis,
+} from './command-analysis.js';
+export { dangerousReason, describeWords, destructiveReason } from './dangerous.js';
+export { looksLikeSandboxDenial } from './denial.js';
+export { DESTRUCTIVE_RULES, type DestructiveRule } from './destructive-rules.js';
+export {
+  allowRuleFor,
   decideRules,
   type ExecRule,
   type ExecRules,
   loadExecRules,
   matchCommand,
-  matchRules,
   NO_RULES,
   parseExecRules,
   RULES_FILE_NAME,
@@ -26,13 +33,19 @@ export {
   rulesFile,
   saveAllowRule,
 } from './exec-rules.js';
-export { areKnownSafe, isKnownSafeCommand, isSafeCommandWords } from './safe-commands.js';
-export { commandSessionKey, patchSessionKey, sessionApprovalOf } from './session.js';
+export { bannedPrefixReason } from './rule-prefixes.js';
 export {
-  analyzeCommand,
-  everyCommand,
-  plainCommands,
-  plainCommandsOfScript,
-  shellScriptOf,
-  type Word,
-} from './shell-words.js';
+  isKnownSafe,
+  isKnownSafeCommand,
+  isPrintOnlySedScript,
+  isSafeCommandWords,
+} from './safe-commands.js';
+export {
+  type CommandApprovalRequest,
+  type CommandApprovalScope,
+  commandSessionKey,
+  patchSessionKey,
+  sessionApprovalOf,
+  stdinSessionKey,
+} from './session.js';
+export { unwrap } from './wrappers.js';

@@ -1,14 +1,39 @@
 /**
- * Keys of "approve for this session" in `ToolContext.sessionApprovals`: the exact command vector
- * (never a prefix of it, never the display string), or the exact physical path a patch writes.
- * Pure.
+ * Keys of "approve for this session" in `ToolContext.sessionApprovals`. A command's key is the
+ * whole request as it was shown and will run: the exact command vector, the working directory,
+ * inside or outside the sandbox, and the environment — never a prefix, never the display string,
+ * never argv alone (the same words in another directory, or with escalation, are another request).
+ * A patch's key is the exact physical path it writes. Pure.
  */
+import { createHash } from 'node:crypto';
 
 /** `run`: approved to run in the sandbox; `unsandboxed`: approved to run outside it. */
 export type CommandApprovalScope = 'run' | 'unsandboxed';
 
-export function commandSessionKey(argv: readonly string[], scope: CommandApprovalScope): string {
-  return `command:${scope}:${JSON.stringify(argv)}`;
+export interface CommandApprovalRequest {
+  argv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+function requestDigest(request: CommandApprovalRequest): string {
+  const env = Object.entries(request.env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return digest({ argv: request.argv, cwd: request.cwd, env });
+}
+
+export function commandSessionKey(request: CommandApprovalRequest, scope: CommandApprovalScope): string {
+  return `command:${scope}:${requestDigest(request)}`;
+}
+
+/** Input written to a running command session, approved like a command of its own. */
+export function stdinSessionKey(sessionKey: string, chars: string): string {
+  return `stdin:${digest({ session: sessionKey, chars })}`;
 }
 
 export function patchSessionKey(realPath: string): string {
@@ -17,8 +42,8 @@ export function patchSessionKey(realPath: string): string {
 
 export function sessionApprovalOf(
   approvals: ReadonlySet<string>,
-  argv: readonly string[],
+  request: CommandApprovalRequest,
 ): { run: boolean; unsandboxed: boolean } {
-  const unsandboxed = approvals.has(commandSessionKey(argv, 'unsandboxed'));
-  return { run: unsandboxed || approvals.has(commandSessionKey(argv, 'run')), unsandboxed };
+  const unsandboxed = approvals.has(commandSessionKey(request, 'unsandboxed'));
+  return { run: unsandboxed || approvals.has(commandSessionKey(request, 'run')), unsandboxed };
 }

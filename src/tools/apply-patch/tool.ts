@@ -121,7 +121,8 @@ async function gatePatch(
   if (outcome.decision === 'approved_for_session') {
     for (const p of covered) ctx.sessionApprovals.add(patchSessionKey(p));
   }
-  if (outcome.decision === 'approved' || outcome.decision === 'approved_for_session') {
+  // A patch proposes no rule: "approve and save the rule" approves it once.
+  if (['approved', 'approved_for_session', 'approved_execpolicy_amendment'].includes(outcome.decision)) {
     return { proceed: true, fullAccess: assessment.fullAccess };
   }
   const why = outcome.reason ? `\n${outcome.reason}` : '';

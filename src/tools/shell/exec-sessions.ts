@@ -9,6 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { SessionPidsBudget } from '../../sandbox/linux/cgroup.js';
+import type { SessionInputGate } from './command-gate.js';
 import type { CommandItemReporter } from './command-item.js';
 import { displayOutput } from './format.js';
 import {
@@ -46,6 +47,8 @@ export class ExecSession {
   private exit: ProcessExit | undefined;
   private refusalText: string | undefined;
   private readonly changeListeners = new Set<() => void>();
+  /** How input to this session is judged (set by the tool that started it). */
+  inputGate: SessionInputGate | undefined;
 
   constructor(
     readonly id: number,

@@ -9,7 +9,7 @@ import type { SandboxLaunchOptions } from '../../sandbox/launch.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
-import { askToRun, gateCommand } from './command-gate.js';
+import { askToRun, gateCommand, gateSessionInput, type RunForm } from './command-gate.js';
 import { CommandItemReporter } from './command-item.js';
 import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
 import { ExecSession, type ExecSessionManager } from './exec-sessions.js';
@@ -142,8 +142,20 @@ export function createExecCommandTool(
       const yieldMs = clamp(args.yield_time_ms ?? yields.execDefault, yields.min, yields.max);
 
       /** Starts a session (in the sandbox or not) and waits for its first yield. */
-      const start = async (sandbox: boolean, id: string): Promise<ExecSession | ToolResult> => {
-        const spec = await commandSpec(argv, workdir.cwd, sandbox, ctx, config.sandbox);
+      const start = async (
+        form: RunForm,
+        sandbox: boolean,
+        approvedUnsandboxed: boolean,
+        id: string,
+      ): Promise<ExecSession | ToolResult> => {
+        const command = displayCommand(form.argv);
+        const spec = await commandSpec(
+          form.argv,
+          workdir.cwd,
+          sandbox,
+          { ...ctx, env: form.env },
+          config.sandbox,
+        );
         if (!spec.ok) {
           const output = sandboxUnavailableMessage(spec.unavailable, command);
           CommandItemReporter.declined(ctx.items, command, workdir.cwd, output, id);
@@ -163,11 +175,19 @@ export function createExecCommandTool(
               }
             : undefined,
         );
+        session.inputGate = {
+          argv: form.argv,
+          cwd: workdir.cwd,
+          env: form.env,
+          approvedUnsandboxed,
+          sandboxed: spec.sandboxed,
+          readsCommands: gate.analysis.readsInput.length > 0,
+        };
         await session.waitUntil(session.startedAt + yieldMs, ctx.signal);
         return session;
       };
 
-      const first = await start(gate.sandbox, itemId);
+      const first = await start(gate.form, gate.sandbox, gate.approvedUnsandboxed, itemId);
       if (!(first instanceof ExecSession)) return first;
       const exit = first.exited;
       const retry =
@@ -181,15 +201,21 @@ export function createExecCommandTool(
           signal: exit.signal,
           outputText: exit.output.head + exit.output.tail,
         });
-      if (!retry) return respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens);
+      if (!retry)
+        return withNotes(
+          respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens),
+          gate.notes,
+        );
       const retryItemId = ctx.items.newItemId();
       const answer = await askToRun(ctx, {
-        argv,
+        form: gate.unsandboxedForm,
         cwd: workdir.cwd,
-        reason: 'it failed inside the sandbox, and running it again outside the sandbox may succeed',
+        reason: [
+          'it failed inside the sandbox, and running it again outside the sandbox may succeed',
+          ...gate.unsandboxedForm.changes,
+        ].join('; '),
         scope: 'unsandboxed',
         proposedRule: gate.proposedRule,
-        rules: gate.rules,
         itemId: retryItemId,
       });
       if (!answer.approved) {
@@ -197,11 +223,20 @@ export function createExecCommandTool(
         return { ...result, output: `${result.output as string}\n\n${answer.output}` };
       }
       sessions.remove(first.id);
-      const second = await start(false, retryItemId);
+      const second = await start(gate.unsandboxedForm, false, true, retryItemId);
       if (!(second instanceof ExecSession)) return second;
-      return respond(sessions, second, 'exec_command', second.startedAt, args.max_output_tokens);
+      return withNotes(
+        respond(sessions, second, 'exec_command', second.startedAt, args.max_output_tokens),
+        answer.notes,
+      );
     },
   };
+}
+
+/** The result with notes about its approval after the output (what the model should know). */
+function withNotes(result: ToolResult, notes: readonly string[]): ToolResult {
+  if (notes.length === 0 || typeof result.output !== 'string') return result;
+  return { ...result, output: `${result.output}\n\n${notes.join('\n')}` };
 }
 
 export function createWriteStdinTool(
@@ -222,8 +257,12 @@ export function createWriteStdinTool(
       const callStart = performance.now();
       const chars = args.chars ?? '';
       if (chars !== '') {
-        // The session passed the gate when it started and runs under what was decided then (in
-        // the sandbox, or outside it when that was approved): its input needs no new decision.
+        // Input to a session approved to run outside the sandbox, or to a shell reading its
+        // commands from it, passes the gate like a command of its own.
+        if (session.inputGate) {
+          const gate = await gateSessionInput(session.inputGate, chars, ctx);
+          if (!gate.ok) return { output: gate.output, success: false };
+        }
         if (!deliverInput(session, chars) && !session.exited && session.process.running) {
           return { output: 'write_stdin failed: stdin is closed for this session', success: false };
         }

@@ -13,7 +13,7 @@ import type { SandboxLaunchOptions } from '../../sandbox/launch.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
-import { askToRun, type EscalationArgs, gateCommand } from './command-gate.js';
+import { askToRun, type EscalationArgs, gateCommand, type RunForm } from './command-gate.js';
 import { CommandItemReporter } from './command-item.js';
 import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
 import { displayOutput, formatShellOutput } from './format.js';
@@ -47,9 +47,9 @@ type OneRun =
   | { kind: 'done'; result: ToolResult; run: RunResult; sandboxed: boolean }
   | { kind: 'refused'; result: ToolResult };
 
-/** One run of `argv` with its display item: sandboxed or not, to completion. */
+/** One run of a gated command with its display item: sandboxed or not, to completion. */
 async function runOnce(
-  argv: string[],
+  form: RunForm,
   cwd: string,
   sandbox: boolean,
   timeoutMs: number | undefined,
@@ -57,8 +57,9 @@ async function runOnce(
   config: ShellRunConfig,
   itemId: string,
 ): Promise<OneRun> {
+  const argv = form.argv;
   const command = displayCommand(argv);
-  const spec = await commandSpec(argv, cwd, sandbox, ctx, config.sandbox);
+  const spec = await commandSpec(argv, cwd, sandbox, { ...ctx, env: form.env }, config.sandbox);
   if (!spec.ok) {
     const output = sandboxUnavailableMessage(spec.unavailable, command);
     CommandItemReporter.declined(ctx.items, command, cwd, output, itemId);
@@ -128,9 +129,10 @@ export async function runCommandForModel(
     CommandItemReporter.declined(ctx.items, command, workdir.cwd, gate.output, itemId);
     return { output: gate.output, success: false };
   }
-  const first = await runOnce(argv, workdir.cwd, gate.sandbox, options.timeoutMs, ctx, config, itemId);
+  const first = await runOnce(gate.form, workdir.cwd, gate.sandbox, options.timeoutMs, ctx, config, itemId);
   if (first.kind === 'refused') return first.result;
   const run = first.run;
+  const firstResult = withNotes(first.result, gate.notes);
   const retry =
     first.sandboxed &&
     gate.onSandboxDenial === 'ask' &&
@@ -141,24 +143,40 @@ export async function runCommandForModel(
       signal: run.signal,
       outputText: run.output.head + run.output.tail,
     });
-  if (!retry) return first.result;
+  if (!retry) return firstResult;
   const retryItemId = ctx.items.newItemId();
 
   const answer = await askToRun(ctx, {
-    argv,
+    form: gate.unsandboxedForm,
     cwd: workdir.cwd,
-    reason: `it failed inside the sandbox (${denialLine(run)}), and running it again outside the sandbox may succeed`,
+    reason: [
+      `it failed inside the sandbox (${denialLine(run)}), and running it again outside the sandbox may succeed`,
+      ...gate.unsandboxedForm.changes,
+    ].join('; '),
     scope: 'unsandboxed',
     proposedRule: gate.proposedRule,
-    rules: gate.rules,
     itemId: retryItemId,
   });
   if (!answer.approved) {
-    const text = typeof first.result.output === 'string' ? first.result.output : '';
-    return { output: `${text}\n\n${answer.output}`, success: first.result.success };
+    const text = typeof firstResult.output === 'string' ? firstResult.output : '';
+    return { output: `${text}\n\n${answer.output}`, success: firstResult.success };
   }
-  const second = await runOnce(argv, workdir.cwd, false, options.timeoutMs, ctx, config, retryItemId);
-  return second.result;
+  const second = await runOnce(
+    gate.unsandboxedForm,
+    workdir.cwd,
+    false,
+    options.timeoutMs,
+    ctx,
+    config,
+    retryItemId,
+  );
+  return withNotes(second.result, answer.notes);
+}
+
+/** The result with notes about its approval after the output (what the model should know). */
+function withNotes(result: ToolResult, notes: readonly string[]): ToolResult {
+  if (notes.length === 0 || typeof result.output !== 'string') return result;
+  return { ...result, output: `${result.output}\n\n${notes.join('\n')}` };
 }
 
 /** The approval fields present in a tool call's arguments. */

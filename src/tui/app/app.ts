@@ -254,7 +254,13 @@ export class App implements CommandHost {
           if (index < 0) return;
           this.approvals.splice(index, 1);
           this.transcript.setWaiting(params.itemId, false);
-          resolve({ decision: answer });
+          const rule = params.proposedExecpolicyAmendment;
+          resolve({
+            decision:
+              answer === 'acceptWithExecpolicyAmendment'
+                ? { acceptWithExecpolicyAmendment: { execpolicy_amendment: rule ?? [] } }
+                : answer,
+          });
           this.invalidate();
         },
       };
@@ -349,7 +355,7 @@ export class App implements CommandHost {
     this.hint = undefined;
     const approval = this.approvals[0];
     if (approval) {
-      const answer = answerForKey(key);
+      const answer = answerForKey(key, Boolean(approval.params.proposedExecpolicyAmendment?.length));
       if (answer) approval.answer(answer);
       return;
     }

@@ -11,7 +11,12 @@ import { fileChangeSummary } from './cells.js';
 import type { V2Item } from './v2.js';
 
 /** Codex's v2 answers to an approval request. */
-export type ApprovalAnswer = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
+export type ApprovalAnswer =
+  | 'accept'
+  | 'acceptForSession'
+  | 'acceptWithExecpolicyAmendment'
+  | 'decline'
+  | 'cancel';
 
 export interface ApprovalParams {
   threadId: string;
@@ -39,7 +44,8 @@ export interface ApprovalContext {
   cwd: string;
 }
 
-export function answerForKey(key: Key): ApprovalAnswer | undefined {
+/** `withRule`: the request proposes a rule, so `r` (approve and save it) is a choice. */
+export function answerForKey(key: Key, withRule = false): ApprovalAnswer | undefined {
   if (key.name === 'escape') return 'cancel';
   if (key.name !== 'text' || key.alt) return undefined;
   if (key.ctrl) return key.text === 'c' ? 'cancel' : undefined;
@@ -48,6 +54,8 @@ export function answerForKey(key: Key): ApprovalAnswer | undefined {
       return 'accept';
     case 'a':
       return 'acceptForSession';
+    case 'r':
+      return withRule ? 'acceptWithExecpolicyAmendment' : undefined;
     case 'n':
       return 'decline';
     case 'x':
@@ -95,12 +103,22 @@ export function approvalLines(
     tail.push(...wrapText(sanitize(params.reason), inner, { italic: true }, { first: [{ text: 'why: ' }] }));
   tail.push(paint(`policy: ${context.policy} · sandbox: ${context.sandbox}`, { dim: true }));
   const rule = params.proposedExecpolicyAmendment;
-  const sessionText =
-    rule && rule.length > 0 ? `approve \`${rule.join(' ')}\` for this session` : 'approve for this session';
   tail.push('');
   tail.push(
-    `${paint('y', { bold: true, fg: 'green' })} approve once  ${paint('a', { bold: true, fg: 'green' })} ${sessionText}  ${paint('n', { bold: true, fg: 'red' })} deny  ${paint('esc', { bold: true, fg: 'red' })} abort turn`,
+    `${paint('y', { bold: true, fg: 'green' })} approve once  ${paint('a', { bold: true, fg: 'green' })} approve for this session  ${paint('n', { bold: true, fg: 'red' })} deny  ${paint('esc', { bold: true, fg: 'red' })} abort turn`,
   );
+  // Saving a rule is its own choice, shown with the rule it saves.
+  if (rule && rule.length > 0)
+    tail.push(
+      ...wrapText(
+        `approve, and from now on allow commands starting with \`${sanitize(rule.join(' '))}\``,
+        inner,
+        {},
+        {
+          first: [{ text: 'r', style: { bold: true, fg: 'green' } }, { text: ' ' }],
+        },
+      ),
+    );
   const room = Math.max(1, maxLines - head.length - tail.length - 2);
   const shownBody =
     body.length > room
