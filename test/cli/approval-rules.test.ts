@@ -252,7 +252,8 @@ describe('approvals mean what was shown (spool app-server)', () => {
       const rule = request.params.proposedExecpolicyAmendment;
       return { decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: rule } } };
     };
-    await runTurn(client, { cwd: work, sandbox: 'workspace-write', approvalPolicy: 'untrusted' });
+    // No sandbox needed to see what a rule means for questions (and none to wait for on a busy machine).
+    await runTurn(client, { cwd: work, sandbox: 'danger-full-access', approvalPolicy: 'untrusted' });
     // The first answer saved [touch], so `touch b` was not asked; `mkdir c` was, and its rule failed.
     expect(asked.map((p) => p.proposedExecpolicyAmendment)).toEqual([['touch'], ['mkdir']]);
     for (const made of ['a', 'b', 'c']) expect(fs.existsSync(path.join(work, made))).toBe(true);

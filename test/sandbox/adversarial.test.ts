@@ -69,7 +69,8 @@ describe('writes outside the writable roots', () => {
         'echo x >> dirlink/target.txt',
         'ln -sf ../outside/target.txt newlink; echo x >> newlink',
         `cp /etc/hostname ${layout.outside}/new.txt`,
-        `rm -f ${target}`,
+        // unlink, not rm -f: a destructive command would be refused before it reached the sandbox.
+        `unlink ${target}`,
         `mv ${target} ./stolen.txt`,
         'echo inside > ok.txt',
       ].join('; '),
@@ -120,7 +121,8 @@ describe('protected paths inside the workspace', () => {
         'printf "#!/bin/sh\\nid\\n" > .git/hooks/pre-commit',
         'mkdir .spool; mkdir -p .spool/x; echo 1 > .spool/config.toml',
         'mkdir .agents; echo 1 > .agents/skill.md',
-        'rm -rf .git; mv .git .git-old',
+        // Not rm -rf (refused as destructive before the sandbox): unlink and rmdir meet the walls.
+        'unlink .git/config; rmdir .git/hooks; mv .git .git-old',
         'echo fine > src.txt',
       ].join('; '),
     );

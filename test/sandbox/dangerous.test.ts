@@ -115,6 +115,8 @@ describe('destructive commands', () => {
       "sh -c 'git clean -fdx'",
       "bash --norc --noprofile -c 'rm -rf build'",
       "bash -ec 'rm -rf build'",
+      "fish -c 'rm -rf build'",
+      "zsh -c 'rm -rf build'",
       "eval 'rm -rf build'",
       "trap 'rm -rf build' EXIT",
       'env rm -rf build',

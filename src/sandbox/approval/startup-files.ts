@@ -56,6 +56,18 @@ export function withoutWritableStartupFiles(
     return { argv: [...argv], env, changes };
 
   const home = env.HOME;
+  // fish and csh read their startup files whether login or not: tell them to read none.
+  const noStartup: Record<string, string> = { fish: '--no-config', csh: '-f', tcsh: '-f' };
+  const flag = noStartup[shell];
+  if (flag !== undefined) {
+    if (writable(home) && !args.includes(flag)) {
+      changes.push(
+        `${shell}'s startup files (in ${home}) are in a directory the sandbox can write, so it reads none (${flag})`,
+      );
+      return { argv: [program, flag, ...args], env, changes };
+    }
+    return { argv: [...argv], env, changes };
+  }
   if (shell === 'zsh') {
     const dotdir = env.ZDOTDIR ?? home;
     if (writable(dotdir) && !args.includes('-f') && !args.includes('--no-rcs')) {

@@ -216,7 +216,10 @@ const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   },
 };
 
-/** Shells that take `-c SCRIPT`. */
+/**
+ * Shells that take `-c SCRIPT`. fish and csh scripts are read with the bash grammar: simple commands
+ * read the same, and what does not parse counts as unreadable.
+ */
 export const SHELLS: ReadonlySet<string> = new Set([
   'bash',
   'sh',
@@ -228,6 +231,9 @@ export const SHELLS: ReadonlySet<string> = new Set([
   'yash',
   'posh',
   'rbash',
+  'fish',
+  'csh',
+  'tcsh',
 ]);
 
 /** `find` actions that run a command, ended by `;` or `+`. */
