@@ -112,6 +112,9 @@ describe('rules match the program actually run', () => {
     expect(await decision(push, bash('"$GIT" status'))).toBeUndefined();
     expect(await decision(push, bash('git "p$X"'))).toBe('forbidden');
     expect(await decision(push, bash('git "s$X"'))).toBeUndefined();
+    // Unreadable code could be any command, `git push` included.
+    expect(await decision(push, bash('sh -c "$SCRIPT"'))).toBe('forbidden');
+    expect(await decision(push, bash('$CMD'))).toBe('forbidden');
   });
 
   it('allow rules need the exact program and literal words, through every layer', async () => {

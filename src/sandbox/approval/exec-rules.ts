@@ -170,7 +170,8 @@ export function decideRules(
   analysis: Pick<CommandAnalysis, 'commands' | 'plain' | 'opaque'>,
 ): RuleMatch | undefined {
   const candidates: Word[][] = analysis.commands.map((command) => command.words);
-  if (analysis.opaque.length > 0) candidates.push([{ unknown: true, prefix: '' }]);
+  // Code that cannot be read could be any command, of any length.
+  if (analysis.opaque.length > 0) candidates.push([{ unknown: true, prefix: '', splits: true }]);
   let strictest: RuleMatch | undefined;
   for (const words of candidates) {
     const match = matchCommand(rules, words);
