@@ -120,7 +120,10 @@ export function childByField(node: BashNode, field: string): BashNode | undefine
   return node.children.find((child) => child.field === field);
 }
 
-/** A bare word's value, or undefined when the shell would expand it (globs, braces, tilde). */
+/**
+ * A bare word's value, or undefined when the shell would expand it (globs, tilde). Braces are
+ * judged by the concatenation they are part of (`{}` is literal, `{a,b}` expands).
+ */
 function literalWord(text: string): string | undefined {
   const read = literalWordPrefix(text);
   return read.complete ? read.value : undefined;
@@ -133,7 +136,7 @@ function literalWordPrefix(text: string): { value: string; complete: boolean } {
     const c = text[i] as string;
     if (c === '\\') {
       out += text[++i] ?? '';
-    } else if ('*?[]{}~'.includes(c)) {
+    } else if ('*?[]~'.includes(c)) {
       return { value: out, complete: false };
     } else {
       out += c;
@@ -160,6 +163,7 @@ export function literalValue(node: BashNode): string | undefined {
       return node.text.slice(1, -1).replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
     }
     case 'concatenation': {
+      if (bracesExpand(node)) return undefined;
       let out = '';
       for (const child of node.children) {
         const part = literalValue(child);
@@ -171,6 +175,19 @@ export function literalValue(node: BashNode): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Unquoted `{…,…}` in a concatenation: brace expansion (tree-sitter gives each brace its own word). */
+function bracesExpand(node: BashNode): boolean {
+  const open: boolean[] = [];
+  for (const child of node.children) {
+    if (child.type !== 'word') continue;
+    if (child.text === '{') open.push(false);
+    else if (child.text === '}') {
+      if (open.pop()) return true;
+    } else if (open.length > 0 && /(^|[^\\]),/.test(child.text)) open[open.length - 1] = true;
+  }
+  return false;
 }
 
 /**
@@ -216,6 +233,8 @@ function literalPrefix(node: BashNode): string {
     case 'concatenation': {
       let out = '';
       for (const child of node.children) {
+        // Brace expansion: the known part ends where the braces open.
+        if (child.type === 'word' && child.text === '{' && bracesExpand(node)) return out;
         const part = literalValue(child);
         if (part === undefined) return out + literalPrefix(child);
         out += part;
@@ -245,7 +264,7 @@ function maySplit(node: BashNode): boolean {
     case 'number':
       return literalWord(node.text) === undefined;
     case 'concatenation':
-      return node.children.some(maySplit);
+      return bracesExpand(node) || node.children.some(maySplit);
     default:
       return node.named;
   }

@@ -94,6 +94,9 @@ describe('destructive commands', () => {
       'grep -r "rm -rf" .',
       'make && npm test',
       'command -v sudo',
+      'ls | xargs -I{} cp {} dest/',
+      'find . -name "*.ts" -exec grep -l x {} +',
+      'echo {a,b}',
     ]) {
       expect(await flagged(script), script).toBeUndefined();
     }
@@ -144,6 +147,7 @@ describe('destructive commands', () => {
       'r""m -rf build',
       "rm $'-rf' build",
       'X=-rf; rm $X build',
+      'rm -r{f,} build',
       'RM=rm; $RM -rf build',
       'timeout $T git push --force',
     ]) {

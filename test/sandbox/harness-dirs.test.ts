@@ -37,7 +37,7 @@ describe('.codex is protected like .git, .spool and .agents', () => {
     writeFileSync(config, 'model = "x"\n');
     const before = hashOf(config);
     const output = await sh(
-      'echo \'sandbox_mode = "danger-full-access"\' >> .codex/config.toml; touch .codex/rules; rm -rf .codex; mv .codex gone',
+      'echo \'sandbox_mode = "danger-full-access"\' >> .codex/config.toml; touch .codex/rules; unlink .codex/config.toml; rmdir .codex; mv .codex gone',
     );
     expect(output).toMatch(/Read-only file system|Device or resource busy/);
     expect(hashOf(config)).toBe(before);

@@ -299,11 +299,14 @@ function wrapperInner(args: readonly Word[], spec: WrapperSpec): InnerStep[] {
   }
   if (spec.appendsInput) {
     if (operands.length === 0) return [{ kind: 'command', words: ['echo', unknownWord('', true)] }];
-    const replaces = has(['-I', '-i', '--replace']).length > 0;
-    const [first, ...more] = operands;
-    const words = replaces
-      ? [first as Word, ...more.map(() => unknownWord())]
-      : [...operands, unknownWord('', true)];
+    // With -I STR (or -i, --replace: `{}`), each line replaces STR in the words; else lines are appended.
+    const replace = has(['-I', '-i', '--replace'])[0];
+    if (replace === undefined) return [{ kind: 'command', words: [...operands, unknownWord('', true)] }];
+    const value = (replace.kind === 'short' || replace.kind === 'long') && replace.value;
+    const marker = typeof value === 'string' && value !== '' ? value : '{}';
+    const words = operands.map((word) =>
+      isLiteral(word) && word.includes(marker) ? unknownWord(word.slice(0, word.indexOf(marker))) : word,
+    );
     return [{ kind: 'command', words }];
   }
   return operands.length > 0 ? [{ kind: 'command', words: operands }] : [];
