@@ -97,6 +97,9 @@ describe('destructive commands', () => {
       'ls | xargs -I{} cp {} dest/',
       'find . -name "*.ts" -exec grep -l x {} +',
       'echo {a,b}',
+      'git -c user.name=me commit -m x',
+      'PAGER=less git log',
+      "git -c alias.st='status -s' st",
     ]) {
       expect(await flagged(script), script).toBeUndefined();
     }
@@ -148,6 +151,14 @@ describe('destructive commands', () => {
       "rm $'-rf' build",
       'X=-rf; rm $X build',
       'rm -r{f,} build',
+      // Settings whose value is a command some program runs.
+      "git -c alias.x='!rm -rf build' x",
+      "git -c core.pager='rm -rf build' log",
+      "git -c core.fsmonitor='rm -rf build' status",
+      "git -c diff.x.textconv='rm -rf build' diff",
+      "GIT_PAGER='rm -rf build' git log",
+      "export PAGER='rm -rf build'; git log",
+      "env GIT_EXTERNAL_DIFF='rm -rf build' git diff",
       'RM=rm; $RM -rf build',
       'timeout $T git push --force',
     ]) {

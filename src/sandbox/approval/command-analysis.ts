@@ -15,6 +15,7 @@
  *   `… | sh`), with why.
  */
 import { type BashNode, isInertWord, isLiteral, parseBash, type Word, wordOf } from '../bash-parser.js';
+import { settingScript } from './program-settings.js';
 import { unwrap } from './wrappers.js';
 
 export interface AnalyzedCommand {
@@ -174,6 +175,9 @@ async function readNode(node: BashNode, place: Place): Promise<boolean> {
     }
     case 'command':
       return readCommandNode(node, place);
+    case 'variable_assignment':
+      await readSetting(node, place);
+      return false;
     default:
       // Compound statements, subshells, functions, assignments, tests…: not plain, but every
       // command inside still counts.
@@ -208,6 +212,10 @@ async function readCommandNode(node: BashNode, place: Place): Promise<boolean> {
     } else if (child.named) {
       // An assignment before the command (`FOO=1 cmd`): it changes what the command does.
       plain = false;
+      if (child.type === 'variable_assignment') {
+        await readSetting(child, place);
+        continue;
+      }
     }
     await readNested(child, place);
   }
@@ -216,6 +224,22 @@ async function readCommandNode(node: BashNode, place: Place): Promise<boolean> {
   if (!plain || leaves === undefined) return false;
   place.leaves.push(...leaves);
   return true;
+}
+
+/**
+ * `NAME=VALUE`: the commands in VALUE, and VALUE itself when NAME names a program some command
+ * will run (`GIT_PAGER='…' git log`).
+ */
+async function readSetting(node: BashNode, place: Place): Promise<void> {
+  await readNested(node, place);
+  const name = node.children.find((c) => c.field === 'name')?.text;
+  const value = node.children.find((c) => c.field === 'value');
+  if (name === undefined) return;
+  const script = settingScript(name, value === undefined ? '' : wordOf(value));
+  if (script === undefined) return;
+  const via = [...place.via, name];
+  if (isLiteral(script)) await readScript(script, via, place.depth + 1, place.reading);
+  else place.reading.opaque.push(`${name} names a program that is computed when it runs`);
 }
 
 /** Redirections that write nowhere but the terminal or /dev/null. */

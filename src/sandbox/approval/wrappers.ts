@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { isLiteral, unknownWord, type Word } from '../bash-parser.js';
 import { leadingOptions, type OptionGrammar, optionMatches } from './options.js';
+import { gitConfigScripts, settingScript } from './program-settings.js';
 
 interface WrapperSpec {
   grammar: OptionGrammar;
@@ -270,6 +271,10 @@ export function unwrap(words: readonly Word[]): Unwrapped | undefined {
   if (program === 'trap') return { program, transparent: false, inner: trapInner(args) };
   if (program === 'alias') return { program, transparent: false, inner: aliasInner(args) };
   if (program === 'flock') return { program, transparent: false, inner: flockInner(args) };
+  if (program === 'git') {
+    const scripts = gitConfigScripts(args).map((script): InnerStep => ({ kind: 'script', script }));
+    return { program, transparent: false, inner: scripts };
+  }
   const spec = WRAPPERS[program];
   if (!spec) return undefined;
   return { program, transparent: spec.transparent, inner: wrapperInner(args, spec) };
@@ -292,9 +297,16 @@ function wrapperInner(args: readonly Word[], spec: WrapperSpec): InnerStep[] {
     return [{ kind: 'script', script: rest.every(isLiteral) ? rest.join(' ') : unknownWord() }];
   }
   let operands = rest.slice(spec.skipOperands ?? 0);
+  const settings: InnerStep[] = [];
   if (spec.skipsAssignments) {
     let i = 0;
-    while (i < operands.length && isLiteral(operands[i]) && /^[^=]+=/.test(operands[i] as string)) i++;
+    while (i < operands.length && isLiteral(operands[i]) && /^[^=]+=/.test(operands[i] as string)) {
+      const assignment = operands[i] as string;
+      const eq = assignment.indexOf('=');
+      const script = settingScript(assignment.slice(0, eq), assignment.slice(eq + 1));
+      if (script !== undefined) settings.push({ kind: 'script', script });
+      i++;
+    }
     operands = operands.slice(i);
   }
   if (spec.appendsInput) {
@@ -309,7 +321,7 @@ function wrapperInner(args: readonly Word[], spec: WrapperSpec): InnerStep[] {
     );
     return [{ kind: 'command', words }];
   }
-  return operands.length > 0 ? [{ kind: 'command', words: operands }] : [];
+  return [...settings, ...(operands.length > 0 ? [{ kind: 'command' as const, words: operands }] : [])];
 }
 
 /**
