@@ -174,6 +174,10 @@ describe('prefixes that may not be allow rules', () => {
       ['xargs', 'rm'],
       ['eval'],
       ['npx'],
+      // What cannot be shown as it is cannot be approved as shown.
+      ['touch\r\u001b[K', 'x'],
+      ['git', 'status\u202e'],
+      ['ls\u200b'],
     ]) {
       expect(bannedPrefixReason(prefix), prefix.join(' ')).toBeDefined();
     }

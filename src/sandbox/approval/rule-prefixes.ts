@@ -54,10 +54,16 @@ const INTERPRETERS = new Set([
 /** Programs that run as another user: never an allow rule, whatever follows. */
 const PRIVILEGE = new Set(['sudo', 'sudoedit', 'su', 'doas', 'pkexec', 'run0', 'runuser']);
 
+/** Characters a terminal does not show as themselves: controls, zero-width and bidi marks. */
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+
 /** Why `prefix` may not be an allow rule, or undefined when it may. */
 export function bannedPrefixReason(prefix: readonly string[]): string | undefined {
   const [first, ...rest] = prefix;
   if (first === undefined) return 'it is empty';
+  // A rule is saved because it was shown: one that cannot be shown as it is cannot be saved.
+  if (prefix.some((word) => INVISIBLE.test(word)))
+    return 'it contains control or invisible characters, so it cannot be shown as it is';
   const program = path.basename(first);
   const onlyOptions = rest.every((word) => word.startsWith('-'));
   if (PRIVILEGE.has(program)) return `${program} runs commands as another user`;
