@@ -13,6 +13,7 @@
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
 import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
 import {
+  COMMENTARY_PHASE,
   type HistoryItem,
   isToolCall,
   type MessageItem,
@@ -48,6 +49,18 @@ interface StreamingDisplay {
   started: boolean;
 }
 
+/** A display item for streamed text, with a message's phase when it is known. */
+function displayItem(
+  id: string,
+  kind: StreamingDisplay['kind'],
+  text: string,
+  phase: string | undefined,
+): ThreadItem {
+  return kind === 'agent_message' && phase !== undefined
+    ? { id, type: kind, text, phase }
+    : { id, type: kind, text };
+}
+
 function reasoningText(item: HistoryItem): string {
   return item.type === 'reasoning' ? item.summary.map((s) => s.text).join('\n\n') : '';
 }
@@ -69,7 +82,10 @@ export async function runAttempt(
   const done: HistoryItem[] = [];
   const runs: Array<{ call: ToolCallItem; output: Promise<ToolOutputItem> }> = [];
   const displays = new Map<number, StreamingDisplay>();
+  /** Phases announced by `item_added`, by output index (a message's deltas come before its item). */
+  const phases = new Map<number, string>();
   let finalMessage: string | undefined;
+  let finalIsCommentary = false;
   let outcome: { ok: true; usage: Usage } | { ok: false; error: ModelError } | undefined;
 
   const display = (index: number, kind: StreamingDisplay['kind']): StreamingDisplay => {
@@ -84,7 +100,8 @@ export async function runAttempt(
     const entry = display(index, kind);
     if (!entry.started) {
       entry.started = true;
-      deps.emit({ type: 'item.started', turn_id: deps.turnId, item: { id: entry.id, type: kind, text: '' } });
+      const item = displayItem(entry.id, kind, '', phases.get(index));
+      deps.emit({ type: 'item.started', turn_id: deps.turnId, item });
     }
     entry.text += text;
     deps.emit({
@@ -95,15 +112,18 @@ export async function runAttempt(
       delta: text,
     });
   };
-  const complete = (index: number, kind: StreamingDisplay['kind'], text: string) => {
+  const complete = (index: number, kind: StreamingDisplay['kind'], text: string, phase?: string) => {
     const entry = display(index, kind);
     if (!entry.started && text === '') return;
-    const item: ThreadItem = { id: entry.id, type: kind, text };
+    const item = displayItem(entry.id, kind, text, phase ?? phases.get(index));
     deps.emit({ type: 'item.completed', turn_id: deps.turnId, item });
   };
 
   for await (const event of deps.client.stream(request, signal)) {
     switch (event.type) {
+      case 'item_added':
+        if (event.phase !== undefined) phases.set(event.outputIndex, event.phase);
+        break;
       case 'text_delta':
         delta(event.outputIndex, 'agent_message', event.delta);
         break;
@@ -116,8 +136,14 @@ export async function runAttempt(
         deps.received(item);
         if (item.type === 'message' && item.role === 'assistant') {
           const text = messageText(item as MessageItem);
-          finalMessage = text;
-          complete(event.outputIndex, 'agent_message', text);
+          // The final message is the last one the model did not label as commentary (progress
+          // narration); commentary counts only when nothing else came.
+          const commentary = item.phase === COMMENTARY_PHASE;
+          if (!commentary || finalMessage === undefined || finalIsCommentary) {
+            finalMessage = text;
+            finalIsCommentary = commentary;
+          }
+          complete(event.outputIndex, 'agent_message', text, item.phase);
         } else if (item.type === 'reasoning') {
           complete(event.outputIndex, 'reasoning', reasoningText(item));
         } else if (isToolCall(item)) {

@@ -70,7 +70,7 @@ export function fileChangeItem(
 export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | undefined {
   switch (item.type) {
     case 'agent_message':
-      return { type: 'agentMessage', id, text: item.text };
+      return { type: 'agentMessage', id, text: item.text, phase: item.phase ?? null };
     case 'reasoning':
       return { type: 'reasoning', id, summary: item.text === '' ? [] : [item.text], content: [] };
     case 'command_execution':
@@ -247,7 +247,7 @@ export class HistoryTurnItems {
           if (isUserPrompt(item)) this.items.push(this.prompt(item.content));
         } else if (item.role === 'assistant') {
           const text = item.content.map((part) => (part.type === 'input_image' ? '' : part.text)).join('');
-          this.items.push({ type: 'agentMessage', id: this.nextId(), text });
+          this.items.push({ type: 'agentMessage', id: this.nextId(), text, phase: item.phase ?? null });
         }
         return;
       case 'reasoning':

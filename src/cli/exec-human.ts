@@ -3,6 +3,7 @@
  * The assistant's final message goes to stdout separately, so `spool exec … > answer.md` works.
  */
 import type { SpoolEvent } from '../protocol/events.js';
+import { COMMENTARY_PHASE } from '../protocol/items.js';
 
 const MAX_OUTPUT_LINES = 6;
 
@@ -24,6 +25,9 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
     case 'item.completed': {
       const item = event.item;
       switch (item.type) {
+        // Progress the model narrates while it works; the final answer goes to stdout.
+        case 'agent_message':
+          return item.phase === COMMENTARY_PHASE && item.text.trim() ? item.text : undefined;
         case 'reasoning':
           return item.text ? `thinking: ${item.text}` : undefined;
         case 'command_execution': {

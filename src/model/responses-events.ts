@@ -47,7 +47,9 @@ export function canonicalOutputItem(raw: unknown): HistoryItem | undefined {
       if (p?.type === 'refusal') return { type: 'output_text', text: String(p.refusal ?? '') };
       return part;
     });
-    return toHistoryItem({ ...item, content });
+    // `phase: null` means "not labelled": history leaves the field out.
+    const { phase, ...rest } = item;
+    return toHistoryItem(typeof phase === 'string' ? { ...rest, content, phase } : { ...rest, content });
   }
   if (
     (item.type === 'function_call' || item.type === 'custom_tool_call') &&
@@ -88,6 +90,7 @@ export class ResponsesStreamTranslator {
             kind: itemKind(item?.type),
             name: typeof item?.name === 'string' ? item.name : undefined,
             callId: typeof item?.call_id === 'string' ? item.call_id : undefined,
+            ...(typeof item?.phase === 'string' ? { phase: item.phase } : {}),
           },
         ];
       }

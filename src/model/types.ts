@@ -58,7 +58,15 @@ export type OutputItemKind = 'message' | 'reasoning' | 'function_call' | 'custom
 
 export type ModelEvent =
   | { type: 'created'; responseId?: string }
-  | { type: 'item_added'; outputIndex: number; kind: OutputItemKind; name?: string; callId?: string }
+  | {
+      type: 'item_added';
+      outputIndex: number;
+      kind: OutputItemKind;
+      name?: string;
+      callId?: string;
+      /** A message's phase, when the stream says it up front (see `MessagePhase`). */
+      phase?: string;
+    }
   | { type: 'text_delta'; outputIndex: number; delta: string }
   | { type: 'reasoning_delta'; outputIndex: number; delta: string }
   | { type: 'tool_input_delta'; outputIndex: number; delta: string }

@@ -6,7 +6,7 @@
  * for the richer front ends. Every front end is a client of this one stream.
  */
 import { z } from 'zod';
-import { ContentPart } from './items.js';
+import { ContentPart, MessagePhase } from './items.js';
 
 export const Usage = z.object({
   input_tokens: z.number().int().nonnegative(),
@@ -35,6 +35,8 @@ export const AgentMessageThreadItem = z.object({
   id: z.string(),
   type: z.literal('agent_message'),
   text: z.string(),
+  /** `commentary` (progress) or `final_answer`, when the model labels its messages. */
+  phase: MessagePhase.optional(),
 });
 
 export const ReasoningThreadItem = z.object({

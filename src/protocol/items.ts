@@ -23,10 +23,22 @@ export type ContentPart = z.infer<typeof ContentPart>;
 export const MessageRole = z.enum(['developer', 'user', 'assistant', 'system']);
 export type MessageRole = z.infer<typeof MessageRole>;
 
+/**
+ * What an assistant message is, as current Codex models label it: `commentary` (progress said
+ * while working) or `final_answer`. The API asks clients to send it back on every assistant message
+ * (dropping it degrades those models), so it is kept as the provider sent it — a value Spool does
+ * not know yet included.
+ */
+export const MessagePhase = z.string();
+export type MessagePhase = z.infer<typeof MessagePhase>;
+export const COMMENTARY_PHASE = 'commentary';
+export const FINAL_ANSWER_PHASE = 'final_answer';
+
 export const MessageItem = z.object({
   type: z.literal('message'),
   role: MessageRole,
   content: z.array(ContentPart),
+  phase: MessagePhase.optional(),
 });
 export type MessageItem = z.infer<typeof MessageItem>;
 

@@ -7,7 +7,7 @@
 import { isContextMessage } from '../context/checkpoint.js';
 import { emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
-import { messageText } from '../protocol/items.js';
+import { COMMENTARY_PHASE, messageText } from '../protocol/items.js';
 import { readRollout } from './rollout-reader.js';
 
 /** Longest tool output shown, in lines (the rest stays in the rollout file). */
@@ -48,7 +48,10 @@ function renderItem(item: HistoryItem, inTurn: boolean): string {
   switch (item.type) {
     case 'message': {
       const text = messageText(item);
-      if (item.role === 'assistant') return `**Assistant**\n\n${text}`;
+      if (item.role === 'assistant') {
+        const label = item.phase === COMMENTARY_PHASE ? '**Assistant** (progress)' : '**Assistant**';
+        return `${label}\n\n${text}`;
+      }
       if (item.role === 'user' && inTurn && !isContextMessage(item)) return `**User**\n\n${text}`;
       return `<details><summary>Context for the model (${item.role})</summary>\n\n${fenced(text)}\n\n</details>`;
     }

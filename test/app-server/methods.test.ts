@@ -254,6 +254,29 @@ describe('turns', () => {
     expect(client.schemaProblems()).toEqual([]);
   });
 
+  it('labels agent messages with their phase, live and in thread/read', async () => {
+    const client = await setup({
+      script: [respond(say('Checking.', 'commentary'), say('It is fine.', 'final_answer'))],
+    });
+    const threadId = (await client.call('thread/start', { cwd: tempDir() })).thread.id;
+    const { turn } = await client.call('turn/start', { threadId, input: [{ type: 'text', text: 'ok?' }] });
+    await client.turnCompleted(turn.id);
+    const live = client
+      .notifications('item/completed', (p) => p.turnId === turn.id)
+      .map((p) => p.item)
+      .filter((item) => item.type === 'agentMessage');
+    expect(live.map((item) => [item.text, item.phase])).toEqual([
+      ['Checking.', 'commentary'],
+      ['It is fine.', 'final_answer'],
+    ]);
+    const read = await client.call('thread/read', { threadId, includeTurns: true });
+    const recorded = read.thread.turns[0].items.filter(
+      (item: { type: string }) => item.type === 'agentMessage',
+    );
+    expect(recorded.map((item: { phase: string }) => item.phase)).toEqual(['commentary', 'final_answer']);
+    expect(client.schemaProblems()).toEqual([]);
+  });
+
   it('keeps an ephemeral thread in memory only', async () => {
     const client = await setup({ script: [respond(say('Nothing recorded.'))] });
     const started = await client.call('thread/start', { cwd: tempDir(), ephemeral: true, model: 'gpt-4.1' });

@@ -4,7 +4,7 @@
  * calls that fail before they do anything.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPatchCall, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
+import { applyPatchCall, type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
 import { jsonLines, runSpool } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 
@@ -51,6 +51,25 @@ describe('spool exec: request fields the API rejects', () => {
     expect(typeof threadKey).toBe('string');
     const compactRequest = emulator.requests.find((r) => r.wire === 'compact');
     expect(compactRequest?.body?.prompt_cache_key).toBe(threadKey);
+  });
+});
+
+describe('spool exec: phase', () => {
+  it('prints the final answer on stdout and the model’s commentary as progress on stderr', async () => {
+    emulator = await startEmulator({
+      script: [
+        respond(say('Let me check the directory.', 'commentary'), shellCall('true')),
+        respond(say('Nothing to do.', 'final_answer')),
+      ],
+    });
+    const run = await runSpool([...EXEC, '-s', 'danger-full-access', '-C', tempDir(), 'check'], {
+      env: envFor(emulator),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('Nothing to do.\n');
+    expect(run.stderr).toContain('Let me check the directory.');
+    // Sent back with its phase.
+    expect(JSON.stringify(emulator.requests[1]!.body!.input)).toContain('"phase":"commentary"');
   });
 });
 

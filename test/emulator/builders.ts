@@ -5,10 +5,18 @@
  *
  * They only build the plain data of `script.ts`; anything they build can be written by hand too.
  */
-import type { HttpFaultStep, OutputSpec, ResponseStep, StreamFault, TerminalSpec } from './script.js';
+import type {
+  HttpFaultStep,
+  OutputSpec,
+  PhaseSpec,
+  ResponseStep,
+  StreamFault,
+  TerminalSpec,
+} from './script.js';
 
-export function say(text: string): OutputSpec {
-  return { type: 'message', text };
+/** An assistant message; `phase` labels it as current Codex models do (`commentary` | `final_answer`). */
+export function say(text: string, phase?: PhaseSpec): OutputSpec {
+  return phase === undefined ? { type: 'message', text } : { type: 'message', text, phase };
 }
 
 export function think(summary: string | string[], encryptedContent?: string): OutputSpec {

@@ -71,9 +71,11 @@ function streamItem(spec: OutputSpec, index: number, ctx: ResponsesContext, log:
   switch (spec.type) {
     case 'message': {
       const id = ctx.ids.next('msg');
+      // OpenAI sends `phase` on the added item already, and again on the finished one.
+      const phase = spec.phase === undefined ? {} : { phase: spec.phase };
       log.push('response.output_item.added', {
         output_index: index,
-        item: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+        item: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant', ...phase },
       });
       const where = { item_id: id, output_index: index, content_index: 0 };
       log.push('response.content_part.added', { ...where, part: outputText('') });
@@ -88,6 +90,7 @@ function streamItem(spec: OutputSpec, index: number, ctx: ResponsesContext, log:
         status: 'completed',
         content: [outputText(spec.text)],
         role: 'assistant',
+        ...phase,
       };
       log.push('response.output_item.done', { output_index: index, item });
       return item;

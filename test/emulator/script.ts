@@ -6,8 +6,11 @@
  * fault. The same data drives both wires, so one script can exercise either client.
  */
 
+/** `phase` of an assistant message as current Codex models stream it (`null`: sent as null). */
+export type PhaseSpec = 'commentary' | 'final_answer' | null;
+
 export type OutputSpec =
-  | { type: 'message'; text: string }
+  | { type: 'message'; text: string; phase?: PhaseSpec }
   | { type: 'reasoning'; summary?: string[]; encrypted_content?: string }
   /** `delta_size`: characters per streamed delta (default 20; large calls stream faster with more). */
   | { type: 'function_call'; name: string; arguments: string | object; call_id?: string; delta_size?: number }

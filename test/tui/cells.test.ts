@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerForKey, approvalLines, type PendingApproval } from '../../src/tui/view/approval.js';
 import {
+  agentMessageLines,
   commandLines,
   displayCommand,
   fileChangeLines,
@@ -142,6 +143,21 @@ describe('transcript cells', () => {
     expect(allLines(term)).toEqual(['Inspecting the layout first.']);
     expect(attributesOf(term, 'Inspecting')).toEqual({ bold: true, dim: true, italic: true });
     expect(attributesOf(term, 'layout')).toEqual({ bold: false, dim: true, italic: true });
+  });
+
+  it('dims the model’s commentary, streamed or finished, and leaves the final answer plain', async () => {
+    const finished = await printLines(agentMessageLines('Looking at the tests.', 60, 'commentary'));
+    expect(attributesOf(finished, 'Looking')).toMatchObject({ dim: true });
+    const answer = await printLines(agentMessageLines('All green.', 60, 'final_answer'));
+    expect(attributesOf(answer, 'All green')).toMatchObject({ dim: false });
+
+    const transcript = new Transcript(60, () => '/repo');
+    const item = { type: 'agentMessage', id: 'm1', text: '', phase: 'commentary' } as const;
+    transcript.itemStarted(item);
+    transcript.delta('m1', 'Reading the file.\n');
+    transcript.itemCompleted({ ...item, text: 'Reading the file.\n' });
+    const streamed = await printLines(transcript.takeCommitted());
+    expect(attributesOf(streamed, 'Reading')).toMatchObject({ dim: true });
   });
 
   it('unwraps the shell from displayed commands', () => {

@@ -243,7 +243,24 @@ export function systemLines(kind: SystemKind, text: string, width: number): stri
   });
 }
 
-export function agentMessageLines(text: string, width: number): string[] {
+/**
+ * A message the model labelled `commentary` (progress it narrates while working): dimmed, so the
+ * final answer stands out. One source line at a time, for streaming.
+ */
+export function commentaryLines(line: string, width: number): string[] {
+  return wrapSpans(inlineSpans(sanitize(line), DIM), width);
+}
+
+export function isCommentary(item: V2Item): boolean {
+  return item.type === 'agentMessage' && item.phase === 'commentary';
+}
+
+export function agentMessageLines(text: string, width: number, phase?: string | null): string[] {
+  if (phase === 'commentary')
+    return text
+      .replace(/\n+$/, '')
+      .split('\n')
+      .flatMap((line) => commentaryLines(line, width));
   return renderMarkdown(sanitize(text), width);
 }
 
@@ -257,7 +274,7 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
       return userMessageLines(text, width);
     }
     case 'agentMessage':
-      return agentMessageLines(item.text, width);
+      return agentMessageLines(item.text, width, item.phase);
     case 'reasoning':
       return reasoningLines(item.summary.join('\n\n'), width);
     case 'commandExecution':

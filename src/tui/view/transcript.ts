@@ -10,8 +10,10 @@ import { MarkdownRenderer } from '../render/markdown.js';
 import { sanitize } from '../terminal/width.js';
 import {
   commandLines,
+  commentaryLines,
   fileChangeLines,
   finishedItemLines,
+  isCommentary,
   mcpLines,
   type PlanStep,
   planLines,
@@ -151,6 +153,8 @@ export class Transcript {
         // The completed text is authoritative; what streamed is normally its prefix.
         if (item.text.startsWith(stream.text)) stream.text = item.text;
         else if (stream.consumed === 0) stream.text = item.text;
+        // The finished item knows the phase even when the stream's start did not say it.
+        stream.item = item;
         this.flushLines(stream, true);
       } else if (item.type === 'reasoning') {
         const text = item.summary.length > 0 ? item.summary.join('\n\n') : stream.text;
@@ -185,7 +189,9 @@ export class Transcript {
         const shown = reasoningLines(rest, width).slice(-3);
         if (shown.length) lines.push('', ...shown);
       } else if (rest !== '') {
-        const partial = stream.markdown.peek(sanitize(rest), width);
+        const partial = isCommentary(stream.item)
+          ? commentaryLines(rest, width)
+          : stream.markdown.peek(sanitize(rest), width);
         if (!stream.started) lines.push('');
         lines.push(...partial);
       }
@@ -213,17 +219,24 @@ export class Transcript {
     return finishedItemLines(item, this.cwd(), this.width);
   }
 
+  /** One complete line of a streamed message: Markdown, or dimmed commentary. */
+  private messageLine(stream: StreamingText, line: string): string[] {
+    return isCommentary(stream.item)
+      ? commentaryLines(line, this.width)
+      : stream.markdown.line(sanitize(line), this.width);
+  }
+
   /** Writes the stream's complete lines (all of it when `final`) to the scrollback. */
   private flushLines(stream: StreamingText, final: boolean): void {
     const lines: string[] = [];
     for (;;) {
       const newline = stream.text.indexOf('\n', stream.consumed);
       if (newline < 0) break;
-      lines.push(...stream.markdown.line(sanitize(stream.text.slice(stream.consumed, newline)), this.width));
+      lines.push(...this.messageLine(stream, stream.text.slice(stream.consumed, newline)));
       stream.consumed = newline + 1;
     }
     if (final && stream.consumed < stream.text.length) {
-      lines.push(...stream.markdown.line(sanitize(stream.text.slice(stream.consumed)), this.width));
+      lines.push(...this.messageLine(stream, stream.text.slice(stream.consumed)));
       stream.consumed = stream.text.length;
     }
     if (!stream.started) {

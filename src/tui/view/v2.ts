@@ -11,7 +11,7 @@ export interface V2FileChange {
 
 export type V2Item =
   | { type: 'userMessage'; id: string; content: Array<{ type: string; text?: string; url?: string }> }
-  | { type: 'agentMessage'; id: string; text: string }
+  | { type: 'agentMessage'; id: string; text: string; phase?: string | null }
   | { type: 'reasoning'; id: string; summary: string[]; content?: string[] }
   | {
       type: 'commandExecution';
