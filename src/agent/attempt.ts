@@ -7,6 +7,8 @@
  * - failed or interrupted after tool calls arrived → the items up to the last tool call and every
  *   call's output (the tools ran, or were aborted: they must never run again), so a retry continues
  *   from history instead of re-issuing calls;
+ * - incomplete (the output limit or a content filter cut the response short; never retried) →
+ *   everything it produced, like a completed response, so the partial answer is not lost;
  * - failed before any tool call → nothing; the retry re-issues the same request.
  */
 
@@ -177,7 +179,12 @@ export async function runAttempt(
     return { status: 'completed', usage: outcome.usage, toolCalls: runs.length, finalMessage };
   }
 
-  if (runs.length > 0) {
+  if (outcome.error.kind === 'incomplete') {
+    // The response ended early but is final (no retry repeats it): what it said stays in history,
+    // so the user can ask the model to go on from there.
+    deps.commit(done);
+    deps.commit(await Promise.all(runs.map((run) => run.output)));
+  } else if (runs.length > 0) {
     deps.commit(keepThroughLastCall(done));
     deps.commit(await Promise.all(runs.map((run) => run.output)));
   }

@@ -58,13 +58,16 @@ export class ChatStreamTranslator {
       this.reasoning.text += reasoningDelta;
       events.push({ type: 'reasoning_delta', outputIndex: this.reasoning.index, delta: reasoningDelta });
     }
-    if (typeof delta.content === 'string' && delta.content !== '') {
+    // A refusal streams in `delta.refusal` instead of `content`; like the Responses wire, it is the
+    // assistant's message (shown, kept in history), not an empty turn.
+    for (const text of [delta.content, delta.refusal]) {
+      if (typeof text !== 'string' || text === '') continue;
       if (!this.message) {
         this.message = { index: this.nextIndex++, text: '' };
         events.push({ type: 'item_added', outputIndex: this.message.index, kind: 'message' });
       }
-      this.message.text += delta.content;
-      events.push({ type: 'text_delta', outputIndex: this.message.index, delta: delta.content });
+      this.message.text += text;
+      events.push({ type: 'text_delta', outputIndex: this.message.index, delta: text });
     }
     if (Array.isArray(delta.tool_calls)) {
       delta.tool_calls.forEach((rawCall, position) => {
@@ -115,6 +118,28 @@ export class ChatStreamTranslator {
     return events;
   }
 
+  /** The reasoning and the message accumulated so far, as finished items. */
+  private textItems(): Array<{ outputIndex: number; item: HistoryItem }> {
+    const items: Array<{ outputIndex: number; item: HistoryItem }> = [];
+    if (this.reasoning) {
+      items.push({
+        outputIndex: this.reasoning.index,
+        item: { type: 'reasoning', summary: [{ type: 'summary_text', text: this.reasoning.text }] },
+      });
+    }
+    if (this.message) {
+      items.push({
+        outputIndex: this.message.index,
+        item: {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: this.message.text }],
+        },
+      });
+    }
+    return items;
+  }
+
   /** Called when the stream has ended: the finished items, then `completed` — or why it is not complete. */
   finish(): ModelEvent[] {
     if (this.finishReason === undefined) {
@@ -127,7 +152,10 @@ export class ChatStreamTranslator {
     }
     if (this.finishReason === 'length' || this.finishReason === 'content_filter') {
       const reason = this.finishReason === 'length' ? 'max_output_tokens' : 'content_filter';
+      // What was written before the cut is kept and shown, as the Responses wire's incomplete
+      // message is; tool calls are not (their arguments may be cut off).
       return [
+        ...this.textItems().map(({ outputIndex, item }) => ({ type: 'item_done' as const, outputIndex, item })),
         {
           type: 'failed',
           error: {
@@ -138,23 +166,7 @@ export class ChatStreamTranslator {
         },
       ];
     }
-    const done: Array<{ outputIndex: number; item: HistoryItem }> = [];
-    if (this.reasoning) {
-      done.push({
-        outputIndex: this.reasoning.index,
-        item: { type: 'reasoning', summary: [{ type: 'summary_text', text: this.reasoning.text }] },
-      });
-    }
-    if (this.message) {
-      done.push({
-        outputIndex: this.message.index,
-        item: {
-          type: 'message',
-          role: 'assistant',
-          content: [{ type: 'output_text', text: this.message.text }],
-        },
-      });
-    }
+    const done = this.textItems();
     for (const call of this.calls) {
       done.push({
         outputIndex: call.outputIndex,

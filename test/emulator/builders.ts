@@ -19,6 +19,23 @@ export function say(text: string, phase?: PhaseSpec): OutputSpec {
   return phase === undefined ? { type: 'message', text } : { type: 'message', text, phase };
 }
 
+/** A refusal (a message whose content is a `refusal` part; `delta.refusal` on Chat). */
+export function refuse(text: string): OutputSpec {
+  return { type: 'refusal', text };
+}
+
+/** An assistant message whose text carries annotations (e.g. web-search citations). */
+export function sayWithAnnotations(text: string, annotations: unknown[], phase?: PhaseSpec): OutputSpec {
+  return phase === undefined
+    ? { type: 'message', text, annotations }
+    : { type: 'message', text, annotations, phase };
+}
+
+/** A hosted web search the service ran (an output item of its own, not a call Spool answers). */
+export function webSearch(query: string): OutputSpec {
+  return { type: 'web_search_call', query };
+}
+
 export function think(summary: string | string[], encryptedContent?: string): OutputSpec {
   const parts = Array.isArray(summary) ? summary : [summary];
   return encryptedContent === undefined
@@ -62,6 +79,7 @@ export interface RespondOptions {
   terminal?: TerminalSpec;
   fault?: StreamFault;
   eventDelayMs?: number;
+  inBandCompaction?: boolean;
 }
 
 /** A response step with these output items; options may follow the items as the last argument. */

@@ -30,13 +30,16 @@ interface ChatToolCall {
 function flatten(
   step: ResponseStep,
   ids: IdGenerator,
-): { reasoning: string; text: string; calls: ChatToolCall[] } {
+): { reasoning: string; text: string; refusal: string; calls: ChatToolCall[] } {
   const reasoning: string[] = [];
   let text = '';
+  let refusal = '';
   const calls: ChatToolCall[] = [];
   for (const spec of step.output as OutputSpec[]) {
     if (spec.type === 'reasoning') reasoning.push(...(spec.summary ?? []));
     else if (spec.type === 'message') text += spec.text;
+    else if (spec.type === 'refusal') refusal += spec.text;
+    else if (spec.type === 'web_search_call') continue;
     else if (spec.type === 'function_call') {
       calls.push({ id: spec.call_id ?? ids.next('call'), name: spec.name, arguments: argumentsText(spec) });
     } else {
@@ -47,7 +50,7 @@ function flatten(
       });
     }
   }
-  return { reasoning: reasoning.join('\n\n'), text, calls };
+  return { reasoning: reasoning.join('\n\n'), text, refusal, calls };
 }
 
 function finishReason(step: ResponseStep, hasCalls: boolean): string {
@@ -92,7 +95,7 @@ export function buildChatChunks(step: ResponseStep, ctx: ChatContext): { frames:
   const id = ctx.ids.next('chatcmpl', '-');
   const includeUsage = (ctx.body.stream_options as Json | undefined)?.include_usage === true;
   const obfuscate = (ctx.body.stream_options as Json | undefined)?.include_obfuscation !== false;
-  const { reasoning, text, calls } = flatten(step, ctx.ids);
+  const { reasoning, text, refusal, calls } = flatten(step, ctx.ids);
   const frames: Json[] = [];
   const chunk = (delta: Json, finish: string | null = null): void => {
     const frame: Json = {
@@ -109,9 +112,15 @@ export function buildChatChunks(step: ResponseStep, ctx: ChatContext): { frames:
     frames.push(frame);
   };
 
-  chunk({ role: 'assistant', content: '', refusal: null });
+  // A refusal streams with `content: null` and the text in `refusal` deltas.
+  chunk(
+    refusal
+      ? { role: 'assistant', content: null, refusal: '' }
+      : { role: 'assistant', content: '', refusal: null },
+  );
   for (const delta of chunkText(reasoning)) chunk({ reasoning_content: delta });
   for (const delta of chunkText(text)) chunk({ content: delta });
+  for (const delta of chunkText(refusal)) chunk({ refusal: delta });
   calls.forEach((call, index) => {
     chunk({
       tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
@@ -144,11 +153,11 @@ export function buildChatChunks(step: ResponseStep, ctx: ChatContext): { frames:
 
 /** The `chat.completion` object for `stream: false`. */
 export function buildChatCompletion(step: ResponseStep, ctx: ChatContext): Json {
-  const { reasoning, text, calls } = flatten(step, ctx.ids);
+  const { reasoning, text, refusal, calls } = flatten(step, ctx.ids);
   const message: Json = {
     role: 'assistant',
-    content: text === '' && calls.length > 0 ? null : text,
-    refusal: null,
+    content: text === '' && (calls.length > 0 || refusal !== '') ? null : text,
+    refusal: refusal === '' ? null : refusal,
   };
   message.annotations = [];
   if (reasoning !== '') message.reasoning_content = reasoning;

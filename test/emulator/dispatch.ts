@@ -156,7 +156,10 @@ export function decideResponses(
   }
   record.outcome = 'response';
   state.cache.remember(accounting.routingKey, accounting.prompt);
-  const compaction = compacts ? { encrypted_content: inBandCompactionContent(state.ids, body) } : undefined;
+  const compaction =
+    compacts || step.inBandCompaction
+      ? { encrypted_content: inBandCompactionContent(state.ids, body) }
+      : undefined;
   const { events, response } = buildResponseEvents(step, compaction ? { ...ctx, compaction } : ctx);
   if (body.stream !== true) return { kind: 'json', status: 200, body: response };
   return withFault({ kind: 'responses_stream', events }, step);

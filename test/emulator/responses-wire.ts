@@ -8,14 +8,12 @@
  * unless the request opted out; reasoning items carry `encrypted_content` only when the request
  * asked for it with `include: ["reasoning.encrypted_content"]`, as OpenAI does.
  */
-import { chunkText, type IdGenerator, obfuscationFor } from './ids.js';
-import { argumentsText, type OutputSpec, type ResponseStep } from './script.js';
+import type { IdGenerator } from './ids.js';
+import { EventLog, type SseEvent, streamItem } from './responses-items.js';
+import { argumentsText, type ResponseStep } from './script.js';
 import { estimateTokens } from './tokens.js';
 
-export interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
+export { opaqueContent, type SseEvent } from './responses-items.js';
 
 export interface ResponsesContext {
   ids: IdGenerator;
@@ -29,25 +27,6 @@ export interface ResponsesContext {
 
 type Json = Record<string, unknown>;
 
-/** Accumulates events, numbering them in order. */
-class EventLog {
-  readonly events: SseEvent[] = [];
-  constructor(private readonly obfuscate: boolean) {}
-
-  push(type: string, fields: Json): void {
-    const data: Json = { type, sequence_number: this.events.length, ...fields };
-    this.events.push({ event: type, data });
-  }
-
-  /** A delta event, with OpenAI's `obfuscation` padding. */
-  pushDelta(type: string, fields: Json & { delta: string }): void {
-    const extra = this.obfuscate
-      ? { obfuscation: obfuscationFor(this.events.length, fields.delta.length) }
-      : {};
-    this.push(type, { ...fields, ...extra });
-  }
-}
-
 function wantsEncryptedReasoning(body: Json): boolean {
   return Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
 }
@@ -55,136 +34,6 @@ function wantsEncryptedReasoning(body: Json): boolean {
 function wantsObfuscation(body: Json): boolean {
   const options = body.stream_options as Json | undefined;
   return options?.include_obfuscation !== false;
-}
-
-/** An opaque stand-in for OpenAI's encrypted reasoning (Fernet tokens start with `gAAAAA`). */
-export function opaqueContent(kind: string, id: string, payload: unknown): string {
-  return `gAAAAA${Buffer.from(JSON.stringify({ kind, id, payload })).toString('base64')}`;
-}
-
-function outputText(text: string): Json {
-  return { type: 'output_text', annotations: [], logprobs: [], text };
-}
-
-/** Streams one output item into `log` and returns the finished item. */
-function streamItem(spec: OutputSpec, index: number, ctx: ResponsesContext, log: EventLog): Json {
-  switch (spec.type) {
-    case 'message': {
-      const id = ctx.ids.next('msg');
-      // OpenAI sends `phase` on the added item already, and again on the finished one.
-      const phase = spec.phase === undefined ? {} : { phase: spec.phase };
-      log.push('response.output_item.added', {
-        output_index: index,
-        item: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant', ...phase },
-      });
-      const where = { item_id: id, output_index: index, content_index: 0 };
-      log.push('response.content_part.added', { ...where, part: outputText('') });
-      for (const delta of chunkText(spec.text)) {
-        log.pushDelta('response.output_text.delta', { ...where, delta, logprobs: [] });
-      }
-      log.push('response.output_text.done', { ...where, text: spec.text, logprobs: [] });
-      log.push('response.content_part.done', { ...where, part: outputText(spec.text) });
-      const item = {
-        id,
-        type: 'message',
-        status: 'completed',
-        content: [outputText(spec.text)],
-        role: 'assistant',
-        ...phase,
-      };
-      log.push('response.output_item.done', { output_index: index, item });
-      return item;
-    }
-    case 'reasoning': {
-      const id = ctx.ids.next('rs');
-      const summaries = spec.summary ?? [];
-      const encrypted = wantsEncryptedReasoning(ctx.body)
-        ? { encrypted_content: spec.encrypted_content ?? opaqueContent('reasoning', id, summaries) }
-        : {};
-      log.push('response.output_item.added', {
-        output_index: index,
-        item: { id, type: 'reasoning', summary: [], ...encrypted },
-      });
-      summaries.forEach((text, summaryIndex) => {
-        const where = { item_id: id, output_index: index, summary_index: summaryIndex };
-        log.push('response.reasoning_summary_part.added', {
-          ...where,
-          part: { type: 'summary_text', text: '' },
-        });
-        for (const delta of chunkText(text))
-          log.pushDelta('response.reasoning_summary_text.delta', { ...where, delta });
-        log.push('response.reasoning_summary_text.done', { ...where, text });
-        log.push('response.reasoning_summary_part.done', { ...where, part: { type: 'summary_text', text } });
-      });
-      const item = {
-        id,
-        type: 'reasoning',
-        summary: summaries.map((text) => ({ type: 'summary_text', text })),
-        ...encrypted,
-      };
-      log.push('response.output_item.done', { output_index: index, item });
-      return item;
-    }
-    case 'function_call': {
-      const id = ctx.ids.next('fc');
-      const callId = spec.call_id ?? ctx.ids.next('call');
-      const args = argumentsText(spec);
-      log.push('response.output_item.added', {
-        output_index: index,
-        item: {
-          id,
-          type: 'function_call',
-          status: 'in_progress',
-          arguments: '',
-          call_id: callId,
-          name: spec.name,
-        },
-      });
-      const where = { item_id: id, output_index: index };
-      for (const delta of chunkText(args, spec.delta_size))
-        log.pushDelta('response.function_call_arguments.delta', { ...where, delta });
-      log.push('response.function_call_arguments.done', { ...where, name: spec.name, arguments: args });
-      const item = {
-        id,
-        type: 'function_call',
-        status: 'completed',
-        arguments: args,
-        call_id: callId,
-        name: spec.name,
-      };
-      log.push('response.output_item.done', { output_index: index, item });
-      return item;
-    }
-    case 'custom_tool_call': {
-      const id = ctx.ids.next('ctc');
-      const callId = spec.call_id ?? ctx.ids.next('call');
-      log.push('response.output_item.added', {
-        output_index: index,
-        item: {
-          id,
-          type: 'custom_tool_call',
-          status: 'in_progress',
-          call_id: callId,
-          input: '',
-          name: spec.name,
-        },
-      });
-      const where = { item_id: id, output_index: index };
-      for (const delta of chunkText(spec.input, spec.delta_size))
-        log.pushDelta('response.custom_tool_call_input.delta', { ...where, delta });
-      log.push('response.custom_tool_call_input.done', { ...where, input: spec.input });
-      const item = {
-        id,
-        type: 'custom_tool_call',
-        status: 'completed',
-        call_id: callId,
-        input: spec.input,
-        name: spec.name,
-      };
-      log.push('response.output_item.done', { output_index: index, item });
-      return item;
-    }
-  }
 }
 
 /** The response object as OpenAI echoes it, in a given state. */
@@ -239,10 +88,10 @@ export function outputUsage(step: ResponseStep): { outputTokens: number; reasoni
   let visible = '';
   let thought = '';
   for (const spec of step.output) {
-    if (spec.type === 'message') visible += spec.text;
+    if (spec.type === 'message' || spec.type === 'refusal') visible += spec.text;
     else if (spec.type === 'function_call') visible += spec.name + argumentsText(spec);
     else if (spec.type === 'custom_tool_call') visible += spec.name + spec.input;
-    else thought += (spec.summary ?? []).join('');
+    else if (spec.type === 'reasoning') thought += (spec.summary ?? []).join('');
   }
   const hasReasoning = step.output.some((spec) => spec.type === 'reasoning');
   const reasoningTokens =
@@ -286,7 +135,8 @@ export function buildResponseEvents(
     log.push('response.output_item.done', { output_index: 0, item });
     output.push(item);
   }
-  for (const spec of step.output) output.push(streamItem(spec, output.length, ctx, log));
+  const itemContext = { ids: ctx.ids, encryptedReasoning: wantsEncryptedReasoning(ctx.body) };
+  for (const spec of step.output) output.push(streamItem(spec, output.length, itemContext, log).completed);
 
   const terminal = step.terminal;
   let response: Json;

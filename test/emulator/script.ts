@@ -10,7 +10,12 @@
 export type PhaseSpec = 'commentary' | 'final_answer' | null;
 
 export type OutputSpec =
-  | { type: 'message'; text: string; phase?: PhaseSpec }
+  /** An assistant message; `annotations` go on its text part (url_citation and the like). */
+  | { type: 'message'; text: string; phase?: PhaseSpec; annotations?: unknown[] }
+  /** A refusal: a message whose part is `refusal` (Responses) or `delta.refusal` (Chat). */
+  | { type: 'refusal'; text: string }
+  /** A hosted web search (the service's own tool; Chat has no form for it and sends nothing). */
+  | { type: 'web_search_call'; query: string }
   | { type: 'reasoning'; summary?: string[]; encrypted_content?: string }
   /** `delta_size`: characters per streamed delta (default 20; large calls stream faster with more). */
   | { type: 'function_call'; name: string; arguments: string | object; call_id?: string; delta_size?: number }
@@ -44,6 +49,11 @@ export interface ResponseStep {
   fault?: StreamFault;
   /** Delay before each SSE event after the first (for interrupt tests). */
   eventDelayMs?: number;
+  /**
+   * The service compacts the context in this response (as with `context_management`): a
+   * `compaction` item comes first in the stream, whatever the request asked.
+   */
+  inBandCompaction?: boolean;
 }
 
 export interface HttpFaultStep {
@@ -80,7 +90,11 @@ function validateOutput(item: unknown, where: string): void {
   if (!spec || typeof spec !== 'object') throw new Error(`${where}: an output item must be an object`);
   switch (spec.type) {
     case 'message':
-      if (typeof spec.text !== 'string') throw new Error(`${where}: message.text must be a string`);
+    case 'refusal':
+      if (typeof spec.text !== 'string') throw new Error(`${where}: ${spec.type}.text must be a string`);
+      return;
+    case 'web_search_call':
+      if (typeof spec.query !== 'string') throw new Error(`${where}: web_search_call.query must be a string`);
       return;
     case 'reasoning':
       if (spec.summary !== undefined && !Array.isArray(spec.summary)) {
