@@ -155,7 +155,11 @@ export class ChatStreamTranslator {
       // What was written before the cut is kept and shown, as the Responses wire's incomplete
       // message is; tool calls are not (their arguments may be cut off).
       return [
-        ...this.textItems().map(({ outputIndex, item }) => ({ type: 'item_done' as const, outputIndex, item })),
+        ...this.textItems().map(({ outputIndex, item }) => ({
+          type: 'item_done' as const,
+          outputIndex,
+          item,
+        })),
         {
           type: 'failed',
           error: {
