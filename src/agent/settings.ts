@@ -1,6 +1,7 @@
 /** Everything a thread needs to know about how it runs, resolved from config and flags. */
 
 import type { ToolLimits } from '../config/tool-limits.js';
+import type { OutputSchema } from '../model/output-schema.js';
 import type { ModelRequest } from '../model/types.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
 import type { TurnRetryPolicy } from './turn.js';
@@ -19,7 +20,8 @@ export interface ThreadSettings {
   shellEnv: NodeJS.ProcessEnv;
   reasoning?: ModelRequest['reasoning'];
   verbosity?: ModelRequest['verbosity'];
-  outputSchema?: Record<string, unknown>;
+  /** The final message's JSON Schema, prepared for the API (see model/output-schema.ts). */
+  outputSchema?: OutputSchema;
   parallelToolCalls: boolean;
   retry: TurnRetryPolicy;
   spoolHome: string;

@@ -9,6 +9,7 @@ import type { ThreadSettings } from '../agent/settings.js';
 import type { Thread } from '../agent/thread.js';
 import { VERSION } from '../cli/version.js';
 import type { CliFlags } from '../config/runtime.js';
+import { prepareOutputSchema } from '../model/output-schema.js';
 import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { Session } from '../store/sessions.js';
 import type { Connection } from './connection.js';
@@ -319,11 +320,16 @@ export class LoadedThread {
         ...(params.summary != null ? { summary: params.summary } : {}),
       };
     }
-    const schema = params.outputSchema;
-    if (schema != null && (typeof schema !== 'object' || Array.isArray(schema)))
-      throw invalidParams('outputSchema must be a JSON Schema object');
-    // The schema applies to this turn only.
-    patch.outputSchema = (schema ?? undefined) as Record<string, unknown> | undefined;
+    // The schema applies to this turn only; one the API cannot take is refused with the change to
+    // make, and what was adjusted for strict mode is said.
+    patch.outputSchema = undefined;
+    if (params.outputSchema != null) {
+      const plan = prepareOutputSchema(params.outputSchema);
+      if (!plan.ok) throw invalidParams(`outputSchema: ${plan.error}`);
+      patch.outputSchema = plan.outputSchema;
+      for (const note of plan.notes)
+        this.thread.events.emit({ type: 'warning', message: `outputSchema: ${note}` });
+    }
     this.thread.updateSettings(patch);
   }
 

@@ -12,6 +12,7 @@ import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import { createModelClient } from '../model/client-factory.js';
+import { type OutputSchema, prepareOutputSchema } from '../model/output-schema.js';
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { ContentPart } from '../protocol/items.js';
 import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
@@ -66,21 +67,23 @@ async function readPrompt(options: ExecOptions, io: ExecIo): Promise<string | un
   return (await readAll(io.stdin)).replace(/\r?\n$/, '');
 }
 
-function readOutputSchema(file: string): Record<string, unknown> {
+/** Reads `--output-schema` and prepares it for the API; what was changed, or why not, is in `notes`. */
+function readOutputSchema(file: string): { outputSchema: OutputSchema; notes: string[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read --output-schema ${file}: ${(err as Error).message}`);
   }
+  let schema: unknown;
   try {
-    const schema = JSON.parse(text) as unknown;
-    if (schema === null || typeof schema !== 'object' || Array.isArray(schema))
-      throw new Error('not a JSON object');
-    return schema as Record<string, unknown>;
+    schema = JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ConfigError(`--output-schema ${file} is not a JSON Schema object: ${(err as Error).message}`);
+    throw new ConfigError(`--output-schema ${file} is not JSON: ${(err as Error).message}`);
   }
+  const plan = prepareOutputSchema(schema);
+  if (!plan.ok) throw new ConfigError(`--output-schema ${file}: ${plan.error}`);
+  return { outputSchema: plan.outputSchema, notes: plan.notes.map((note) => `--output-schema: ${note}`) };
 }
 
 /** Locks and reads the session `exec resume` continues; a message and exit code when it cannot. */
@@ -142,8 +145,11 @@ async function runOpened(
 ): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);
   let runtime: Runtime;
+  let schemaNotes: string[] = [];
   try {
-    const outputSchema = options.outputSchemaFile ? readOutputSchema(options.outputSchemaFile) : undefined;
+    const prepared = options.outputSchemaFile ? readOutputSchema(options.outputSchemaFile) : undefined;
+    schemaNotes = prepared?.notes ?? [];
+    const outputSchema = prepared?.outputSchema;
     // A resumed session keeps its directory and model unless the command line says otherwise.
     const recorded = opened ? (opened.read.lastContext ?? opened.read.meta) : undefined;
     const flags: CliFlags = {
@@ -175,7 +181,7 @@ async function runOpened(
     );
     return EXIT.usage;
   }
-  for (const warning of runtime.warnings) say(`spool: warning: ${warning}`);
+  for (const warning of [...runtime.warnings, ...schemaNotes]) say(`spool: warning: ${warning}`);
   const keyProblem = missingKeyMessage(runtime.provider);
   if (keyProblem) {
     say(`spool: ${keyProblem}`);

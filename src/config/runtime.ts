@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { ThreadSettings } from '../agent/settings.js';
 import { DEFAULT_TURN_RETRY } from '../agent/turn.js';
 import { BASE_INSTRUCTIONS } from '../context/base-instructions.js';
-import { DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
+import { chatReasoningConflict, DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
 import type { HttpEndpoint } from '../model/endpoint.js';
+import type { OutputSchema } from '../model/output-schema.js';
 import { filterShellEnvironment } from '../sandbox/environment.js';
 import type { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
 import { spoolHome } from './home.js';
@@ -34,7 +35,7 @@ export interface CliFlags {
   bypass?: boolean;
   /** Extra writable roots (`--add-dir`). */
   addDirs?: string[];
-  outputSchema?: Record<string, unknown>;
+  outputSchema?: OutputSchema;
 }
 
 /** Defaults that depend on the front end (exec never asks; the TUI asks on request). */
@@ -155,6 +156,7 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     throw err;
   }
 
+  const reasoning = reasoningSettings(model, config, provider.wireApi, providerId);
   const workspace = config.sandbox_workspace_write ?? {};
   const shellPolicy = config.shell_environment_policy ?? {};
   const bypass = flags.bypass ?? false;
@@ -189,12 +191,7 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
         ),
       ],
     }),
-    reasoning: info.reasoning
-      ? {
-          effort: config.model_reasoning_effort ?? 'medium',
-          summary: config.model_reasoning_summary ?? 'auto',
-        }
-      : undefined,
+    reasoning: reasoning.settings,
     verbosity: config.model_verbosity,
     outputSchema: flags.outputSchema,
     parallelToolCalls: true,
@@ -228,7 +225,47 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     idleTimeoutMs: provider.idleTimeoutMs ?? config.stream_idle_timeout_ms ?? 300_000,
     errorContext: { apiKeyEnvVar: provider.envKey ?? 'the provider key', providerName: provider.name },
   };
-  return { ...effective, settings, endpoint, wireApi: provider.wireApi, providerId, provider };
+  return {
+    ...effective,
+    warnings: [...effective.warnings, ...reasoning.warnings],
+    settings,
+    endpoint,
+    wireApi: provider.wireApi,
+    providerId,
+    provider,
+  };
+}
+
+/**
+ * The reasoning parameters for `model`. On Chat Completions, families the provider refuses with
+ * function tools unless `reasoning_effort` is "none" (a catalog fact) run with "none" and a
+ * warning; an effort the user set explicitly is not silently changed but refused, with the fix.
+ */
+function reasoningSettings(
+  model: string,
+  config: SpoolConfig,
+  wireApi: WireApi,
+  providerId: string,
+): { settings: ThreadSettings['reasoning']; warnings: string[] } {
+  if (!modelInfo(model).reasoning) return { settings: undefined, warnings: [] };
+  const summary = config.model_reasoning_summary ?? 'auto';
+  const configured = config.model_reasoning_effort;
+  const effort = configured ?? 'medium';
+  if (wireApi !== 'chat' || !chatReasoningConflict(model, effort, true)) {
+    return { settings: { effort, summary }, warnings: [] };
+  }
+  const fix = `set model_providers.${providerId}.wire_api = "responses" to use the Responses API`;
+  if (configured !== undefined) {
+    throw new ConfigError(
+      `${model} takes function tools on Chat Completions only with model_reasoning_effort = "none", and it is set to "${configured}": ${fix}, or set model_reasoning_effort = "none".`,
+    );
+  }
+  return {
+    settings: { effort: 'none', summary },
+    warnings: [
+      `${model} takes function tools on Chat Completions only without reasoning: running with model_reasoning_effort = "none" (${fix} to let it reason).`,
+    ],
+  };
 }
 
 /** Both steps at once, for front ends. */

@@ -11,6 +11,11 @@ export interface ModelInfo {
   reasoning: boolean;
   /** Accepts `{"type":"custom"}` tools with a grammar (apply_patch freeform). */
   customTools: boolean;
+  /**
+   * On Chat Completions the provider takes function tools only with `reasoning_effort: "none"`
+   * (it rejects them with any other effort, and when the effort is left out).
+   */
+  chatToolsNeedEffortNone: boolean;
   /** False when the name matched no catalog entry. */
   known: boolean;
 }
@@ -20,6 +25,7 @@ interface Entry {
   context_window: number;
   reasoning: boolean;
   custom_tools: boolean;
+  chat_tools_need_effort_none?: boolean;
 }
 
 const ENTRIES: readonly Entry[] = catalog.models;
@@ -37,8 +43,26 @@ export function modelInfo(model: string): ModelInfo {
     contextWindow: found.context_window,
     reasoning: found.reasoning,
     customTools: found.custom_tools,
+    chatToolsNeedEffortNone: found.chat_tools_need_effort_none ?? false,
     known: best !== undefined,
   };
+}
+
+/**
+ * Why a Chat Completions request with these settings would be refused by the provider, and what to
+ * change; undefined when it would be accepted. `effort` undefined means none is sent.
+ */
+export function chatReasoningConflict(
+  model: string,
+  effort: string | undefined,
+  hasTools: boolean,
+): string | undefined {
+  if (!hasTools || effort === 'none' || !modelInfo(model).chatToolsNeedEffortNone) return undefined;
+  return (
+    `${model} takes function tools on Chat Completions only with reasoning_effort "none" ` +
+    `(${effort === undefined ? 'it reasons by default' : `not "${effort}"`}), and Spool's tools are function tools. ` +
+    'Use the Responses API for this provider (wire_api = "responses"), or set model_reasoning_effort = "none".'
+  );
 }
 
 /** The context window when the model is in the catalog, else undefined. */

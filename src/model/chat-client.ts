@@ -5,6 +5,7 @@
  */
 import type OpenAI from 'openai';
 import { streamAttempt } from './attempt-stream.js';
+import { chatReasoningConflict } from './catalog.js';
 import { ChatStreamTranslator } from './chat-events.js';
 import { chatRequestBody } from './chat-request.js';
 import { type HttpEndpoint, sdkClient } from './endpoint.js';
@@ -13,6 +14,10 @@ import type { ModelClient, ModelEvent, ModelRequest } from './types.js';
 export interface ChatClientOptions {
   /** Send `prompt_cache_key` (OpenAI's own endpoint understands it). */
   sendPromptCacheKey: boolean;
+}
+
+async function* refused(message: string): AsyncGenerator<ModelEvent> {
+  yield { type: 'failed', error: { kind: 'invalid_request', message, retryable: false } };
 }
 
 export class ChatCompletionsClient implements ModelClient {
@@ -26,12 +31,19 @@ export class ChatCompletionsClient implements ModelClient {
   }
 
   stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+    const body = chatRequestBody(request, { promptCacheKey: this.options.sendPromptCacheKey });
+    // A combination the provider is known to refuse is never sent; the user is told what to change.
+    const conflict = chatReasoningConflict(
+      request.model,
+      body.reasoning_effort as string | undefined,
+      Array.isArray(body.tools) && body.tools.length > 0,
+    );
+    if (conflict) return refused(conflict);
     const translator = new ChatStreamTranslator();
     return streamAttempt({
       signal,
       endpoint: this.endpoint,
       open: (attemptSignal) => {
-        const body = chatRequestBody(request, { promptCacheKey: this.options.sendPromptCacheKey });
         return this.client.chat.completions.create(
           body as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
           { signal: attemptSignal },

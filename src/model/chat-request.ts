@@ -163,7 +163,11 @@ export function chatRequestBody(request: ModelRequest, options: ChatBodyOptions)
       ? {
           response_format: {
             type: 'json_schema',
-            json_schema: { name: 'spool_output_schema', schema: request.outputSchema, strict: true },
+            json_schema: {
+              name: 'spool_output_schema',
+              schema: request.outputSchema.schema,
+              strict: request.outputSchema.strict,
+            },
           },
         }
       : {}),

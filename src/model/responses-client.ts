@@ -37,8 +37,8 @@ export function responsesRequestBody(request: ModelRequest): Record<string, unkn
     text.format = {
       type: 'json_schema',
       name: 'spool_output_schema',
-      schema: request.outputSchema,
-      strict: true,
+      schema: request.outputSchema.schema,
+      strict: request.outputSchema.strict,
     };
   }
   return {

@@ -8,6 +8,7 @@
 import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ToolSpec } from '../tools/types.js';
+import type { OutputSchema } from './output-schema.js';
 
 /** `minimal` | `low` | `medium` | `high` | `xhigh` | `none` …: passed through as configured. */
 export type ReasoningEffort = string;
@@ -24,8 +25,8 @@ export interface ModelRequest {
   /** Routes requests of one thread to the same cache (the thread id). */
   promptCacheKey: string;
   verbosity?: 'low' | 'medium' | 'high';
-  /** Structured output: a strict JSON Schema for the final message. */
-  outputSchema?: Record<string, unknown>;
+  /** Structured output: a JSON Schema for the final message (prepared by `prepareOutputSchema`). */
+  outputSchema?: OutputSchema;
   /** `none` asks for text only (the compaction checkpoint); default `auto`. */
   toolChoice?: 'auto' | 'none';
 }

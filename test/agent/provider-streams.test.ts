@@ -147,3 +147,21 @@ describe('Responses stream shapes', () => {
     expect(e.problems).toEqual([]);
   });
 });
+
+describe('Chat Completions: model facts from the catalog', () => {
+  it('never sends function tools with reasoning to a family that refuses them; the turn says what to change', async () => {
+    const e = await emulatorWith({ script: [respond(say('never'))] });
+    const { thread, events } = threadOn(
+      e,
+      tools(),
+      { model: 'gpt-5.6-terra', reasoning: { effort: 'high', summary: 'auto' } },
+      { wire: 'chat' },
+    );
+    const outcome = await thread.runTurn('hi');
+    expect(outcome.status).toBe('failed');
+    expect(e.requests).toEqual([]);
+    const failed = events.find((event) => event.type === 'turn.failed');
+    expect(failed).toMatchObject({ error: { kind: 'invalid_request' } });
+    expect(JSON.stringify(failed)).toContain('wire_api = \\"responses\\"');
+  });
+});

@@ -155,7 +155,7 @@ function streamFunctionCall(
     },
   });
   const where = { item_id: id, output_index: index };
-  for (const delta of chunkText(args))
+  for (const delta of chunkText(args, spec.delta_size))
     log.pushDelta('response.function_call_arguments.delta', { ...where, delta });
   log.push('response.function_call_arguments.done', { ...where, name: spec.name, arguments: args });
   const item = {
@@ -190,7 +190,7 @@ function streamCustomCall(
     },
   });
   const where = { item_id: id, output_index: index };
-  for (const delta of chunkText(spec.input))
+  for (const delta of chunkText(spec.input, spec.delta_size))
     log.pushDelta('response.custom_tool_call_input.delta', { ...where, delta });
   log.push('response.custom_tool_call_input.done', { ...where, input: spec.input });
   const item = {

@@ -1,9 +1,24 @@
 /**
- * The request checks OpenAI applies that a harness can trip over, with OpenAI's messages:
- * orphaned or missing tool outputs, item ids sent with `store: false`, missing required fields.
- * The emulator must be no more lenient than the real service, or bugs pass its tests.
+ * The request checks OpenAI applies, with OpenAI's messages: the documented shape of every body
+ * (request-shapes.ts: parameters, types, enums, items, tools), strict-schema rules for
+ * structured outputs and strict function tools (strict-schema.ts), what particular models refuse
+ * (model-rules.ts, from the model catalog), and the conversation's consistency: orphaned or
+ * missing tool outputs, item ids sent with `store: false`, missing required fields. The emulator
+ * must be no more lenient than the real service, or bugs pass its tests.
  */
 import { openAiErrorBody } from './builders.js';
+import { chatModelProblem, responsesModelProblem } from './model-rules.js';
+import {
+  ChatBody,
+  CompactBody,
+  chatMessageProblem,
+  inputItemProblem,
+  ResponsesBody,
+  responsesToolProblem,
+  type ShapeProblem,
+  shapeProblem,
+} from './request-shapes.js';
+import { strictSchemaProblem } from './strict-schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,10 +53,55 @@ const CALL_TYPES: Record<string, string> = {
   local_shell_call: 'function_call_output',
 };
 
+function rejectShape(problem: ShapeProblem): RequestRejection {
+  return reject(400, problem.message, problem.param, problem.code);
+}
+
+/** The body's shape, strict schemas and model rules (`/responses` and `/responses/compact`). */
+function responsesShapeProblem(body: Json, endpoint: 'responses' | 'compact'): ShapeProblem | undefined {
+  const top = shapeProblem(endpoint === 'responses' ? ResponsesBody : CompactBody, body);
+  if (top) return top;
+  if (Array.isArray(body.input)) {
+    for (const [i, item] of body.input.entries()) {
+      const problem = inputItemProblem(item, i);
+      if (problem) return problem;
+    }
+  }
+  for (const [i, tool] of (Array.isArray(body.tools) ? body.tools : []).entries()) {
+    const problem = responsesToolProblem(tool, i);
+    if (problem) return problem;
+    const fn = tool as Json;
+    if (fn.type === 'function' && fn.strict === true) {
+      const schema = strictSchemaProblem(fn.parameters ?? {});
+      if (schema) {
+        return {
+          message: `Invalid schema for function '${String(fn.name)}': In context=${schema.context}, ${schema.message}`,
+          param: `tools[${i}].parameters`,
+          code: 'invalid_function_parameters',
+        };
+      }
+    }
+  }
+  const format = (body.text as Json | undefined)?.format as Json | undefined;
+  if (format?.type === 'json_schema' && format.strict === true) {
+    const schema = strictSchemaProblem(format.schema);
+    if (schema) {
+      return {
+        message: `Invalid schema for response_format '${String(format.name)}': In context=${schema.context}, ${schema.message}`,
+        param: 'text.format.schema',
+        code: 'invalid_json_schema',
+      };
+    }
+  }
+  return responsesModelProblem(body);
+}
+
 export function validateResponsesRequest(body: Json, requireInput: boolean): RequestRejection | undefined {
   if (typeof body.model !== 'string' || body.model === '') return missing('model');
-  if (body.input === undefined) return requireInput ? missing('input') : undefined;
-  if (!Array.isArray(body.input)) return undefined;
+  if (body.input === undefined && requireInput) return missing('input');
+  const shape = responsesShapeProblem(body, requireInput ? 'responses' : 'compact');
+  if (shape) return rejectShape(shape);
+  if (body.input === undefined || !Array.isArray(body.input)) return undefined;
   const items = body.input as Json[];
 
   if (body.store === false) {
@@ -84,9 +144,58 @@ export function validateResponsesRequest(body: Json, requireInput: boolean): Req
   return undefined;
 }
 
+/** The chat body's shape, strict schemas and model rules. */
+function chatShapeProblem(body: Json): ShapeProblem | undefined {
+  const top = shapeProblem(ChatBody, body);
+  if (top?.code === 'unknown_parameter' && !top.param.includes('.')) {
+    // Chat Completions words an unknown top-level argument its own way.
+    return { message: `Unrecognized request argument supplied: ${top.param}`, param: '', code: null };
+  }
+  if (top) return top;
+  for (const [i, message] of (body.messages as unknown[]).entries()) {
+    const problem = chatMessageProblem(message, i);
+    if (problem) return problem;
+  }
+  if (body.parallel_tool_calls !== undefined && !(Array.isArray(body.tools) && body.tools.length > 0)) {
+    return {
+      message: "Invalid value for 'parallel_tool_calls': only allowed when 'tools' are specified.",
+      param: 'parallel_tool_calls',
+      code: null,
+    };
+  }
+  for (const [i, tool] of (Array.isArray(body.tools) ? body.tools : []).entries()) {
+    const fn = (tool as Json).function as Json | undefined;
+    if (fn?.strict === true) {
+      const schema = strictSchemaProblem(fn.parameters ?? {});
+      if (schema) {
+        return {
+          message: `Invalid schema for function '${String(fn.name)}': In context=${schema.context}, ${schema.message}`,
+          param: `tools[${i}].function.parameters`,
+          code: 'invalid_function_parameters',
+        };
+      }
+    }
+  }
+  const format = body.response_format as Json | undefined;
+  const jsonSchema = format?.type === 'json_schema' ? (format.json_schema as Json) : undefined;
+  if (jsonSchema?.strict === true) {
+    const schema = strictSchemaProblem(jsonSchema.schema);
+    if (schema) {
+      return {
+        message: `Invalid schema for response_format '${String(jsonSchema.name)}': In context=${schema.context}, ${schema.message}`,
+        param: 'response_format',
+        code: null,
+      };
+    }
+  }
+  return chatModelProblem(body);
+}
+
 export function validateChatRequest(body: Json): RequestRejection | undefined {
   if (typeof body.model !== 'string' || body.model === '') return missing('model');
   if (!Array.isArray(body.messages)) return missing('messages');
+  const shape = chatShapeProblem(body);
+  if (shape) return reject(400, shape.message, shape.param === '' ? null : shape.param, shape.code);
   const messages = body.messages as Json[];
   let pending: { index: number; ids: Set<string> } | undefined;
   for (const [index, message] of messages.entries()) {
