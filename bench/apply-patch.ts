@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { defaultSandboxPolicy } from '../src/sandbox/policy.js';
+import { defaultSandboxPolicy } from '../src/protocol/policy.js';
 import { buildWritePolicy } from '../src/sandbox/write-policy.js';
 import { applyPatch } from '../src/tools/apply-patch/engine.js';
 import { parsePatch } from '../src/tools/apply-patch/parser.js';

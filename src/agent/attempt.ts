@@ -18,6 +18,7 @@ import {
   COMMENTARY_PHASE,
   type HistoryItem,
   isToolCall,
+  keepThroughLastCall,
   type MessageItem,
   messageText,
   type ToolCallItem,
@@ -65,15 +66,6 @@ function displayItem(
 
 function reasoningText(item: HistoryItem): string {
   return item.type === 'reasoning' ? item.summary.map((s) => s.text).join('\n\n') : '';
-}
-
-/** Items up to and including the last tool call: what may be kept from a broken response. */
-export function keepThroughLastCall(items: HistoryItem[]): HistoryItem[] {
-  let last = -1;
-  items.forEach((item, i) => {
-    if (isToolCall(item)) last = i;
-  });
-  return items.slice(0, last + 1);
 }
 
 export async function runAttempt(

@@ -20,7 +20,7 @@ import { backoffDelayMs, sleep } from '../model/retry.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
 import type { SpoolEvent } from '../protocol/events.js';
 import { type HistoryItem, messageText, userText } from '../protocol/items.js';
-import type { TurnRetryPolicy } from './turn.js';
+import type { TurnRetryPolicy } from '../protocol/settings.js';
 
 export type CompactionTrigger = 'auto' | 'manual' | 'overflow';
 export type CompactionMode = 'remote' | 'local';

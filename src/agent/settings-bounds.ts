@@ -8,8 +8,8 @@
  * are refused with the reason. Pure.
  */
 
-import type { ApprovalPolicy, SandboxMode, SandboxPolicy } from '../sandbox/policy.js';
-import type { ThreadSettings } from './settings.js';
+import type { ApprovalPolicy, SandboxMode, SandboxPolicy } from '../protocol/policy.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 
 const SANDBOX_WIDTH: Record<SandboxMode, number> = {
   'read-only': 0,

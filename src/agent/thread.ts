@@ -6,7 +6,7 @@
  */
 
 import { buildInitialContext } from '../context/initial-context.js';
-import { type ContextSnapshot, contextUpdateMessages, observeContext } from '../context/snapshot.js';
+import { contextUpdateMessages, observeContext } from '../context/snapshot.js';
 import { estimateTokens } from '../context/tokens.js';
 import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelRequest } from '../model/types.js';
@@ -18,15 +18,16 @@ import {
   type ThreadItem,
   type Usage,
 } from '../protocol/events.js';
+import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
+import type { ThreadRecorder } from '../protocol/recorder.js';
+import type { ContextSnapshot } from '../protocol/rollout.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';
 import { ApprovalBroker } from './approvals.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { EventBus } from './event-bus.js';
-import { uuidv7 } from './ids.js';
-import type { ThreadRecorder } from './recorder.js';
-import type { ThreadSettings } from './settings.js';
 import { ToolRunner } from './tool-runner.js';
 import { runTurnLoop, type TurnOutcome } from './turn.js';
 

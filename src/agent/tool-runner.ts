@@ -3,13 +3,15 @@
  * turns whatever happens (a result, a rejection, an exception, an interrupt) into the call's output.
  * Never throws: every call gets exactly one output.
  */
-import type { ContentPart, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
+import {
+  ABORTED_OUTPUT,
+  type ContentPart,
+  type ToolCallItem,
+  type ToolOutputItem,
+} from '../protocol/items.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext, ToolResult } from '../tools/types.js';
 import { RwLock } from './rw-lock.js';
-
-/** The output Codex records for a call the user interrupted before it finished. */
-export const ABORTED_OUTPUT = 'aborted';
 
 export interface ToolRunnerDeps {
   registry: ToolRegistry;

@@ -7,25 +7,11 @@
  * failure, a retry continues from history and can never run a tool twice.
  */
 
-import { backoffDelayMs, type RetryPolicy, sleep } from '../model/retry.js';
+import { backoffDelayMs, sleep } from '../model/retry.js';
 import type { ModelError, ModelErrorKind, ModelRequest } from '../model/types.js';
 import { addUsage, emptyUsage, type Usage } from '../protocol/events.js';
+import type { TurnRetryPolicy } from '../protocol/settings.js';
 import { type AttemptDeps, runAttempt } from './attempt.js';
-
-export interface TurnRetryPolicy extends Omit<RetryPolicy, 'maxRetries'> {
-  /** Retries for failures before a response started (HTTP errors, refused connections). */
-  requestMaxRetries: number;
-  /** Retries for streams that broke after they started (closed, idle, malformed). */
-  streamMaxRetries: number;
-}
-
-export const DEFAULT_TURN_RETRY: TurnRetryPolicy = {
-  requestMaxRetries: 4,
-  streamMaxRetries: 5,
-  baseDelayMs: 200,
-  maxDelayMs: 20_000,
-  jitter: 0.1,
-};
 
 const STREAM_KINDS: ReadonlySet<ModelErrorKind> = new Set(['stream_closed', 'idle_timeout', 'bad_response']);
 

@@ -5,13 +5,14 @@
  * A thread stays loaded while some connection is subscribed; when the last one leaves, the
  * thread manager closes it (its rollout keeps everything; `thread/resume` loads it again).
  */
-import type { ThreadSettings } from '../agent/settings.js';
+
 import type { Thread } from '../agent/thread.js';
-import { VERSION } from '../cli/version.js';
 import type { CliFlags } from '../config/runtime.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
 import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
-import type { Session } from '../store/sessions.js';
+import type { ThreadSettings } from '../protocol/settings.js';
+import type { Session } from '../session/recorded.js';
+import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { contentFromInput } from './input.js';
 import { invalidParams, invalidRequest, type RequestId } from './jsonrpc.js';

@@ -15,8 +15,9 @@
  * - Work outside a turn (manual compaction) is wrapped in a turn of its own; items reported for a
  *   turn that has ended are not shown (v2 has no items outside turns).
  */
-import { uuidv7 } from '../agent/ids.js';
+
 import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js';
+import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart } from '../protocol/items.js';
 import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
 import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';

@@ -4,19 +4,16 @@
  * `spool exec`, so config.toml, profiles and providers apply alike.
  */
 import fs from 'node:fs';
-import type { ThreadSettings } from '../agent/settings.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
 import type { McpServerConfig } from '../config/schema.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
-import { createDefaultTools, type ThreadTools } from '../tools/default-tools.js';
-import {
-  composeMcpTools,
-  McpManager,
-  type McpStartupUpdate,
-  untrustedCommandRoots,
-} from '../tools/mcp/index.js';
+import type { ThreadSettings } from '../protocol/settings.js';
+import { threadTools } from '../session/tools.js';
+import type { ThreadTools } from '../tools/default-tools.js';
+import { McpManager, type McpStartupUpdate } from '../tools/mcp/manager.js';
+import { untrustedCommandRoots } from '../tools/mcp/server-command.js';
 import { invalidParams, invalidRequest } from './jsonrpc.js';
 import type { ServerLimits } from './limits.js';
 import type { ThreadOverrides } from './params.js';
@@ -80,13 +77,7 @@ export function defaultSeams(env: NodeJS.ProcessEnv, flags: CliFlags): DefaultSe
   };
   return {
     createModelClient,
-    createTools: (settings) => {
-      const builtins = createDefaultTools(settings);
-      const mcp = ensureManager();
-      if (!mcp) return builtins;
-      const composed = composeMcpTools(builtins.registry, mcp);
-      return { registry: composed.registry, toolUpdates: composed.toolUpdates, close: builtins.close };
-    },
+    createTools: (settings) => threadTools(settings, ensureManager()),
     mcpReady: async () => {
       await ensureManager()?.settled();
     },

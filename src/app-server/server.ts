@@ -3,9 +3,10 @@
  * threads and the connections; each connection is a client (stdio, a WebSocket, or in process).
  * Nothing is module-level: several servers can run in one process.
  */
-import type { ThreadSettings } from '../agent/settings.js';
+
 import type { CliFlags, Runtime } from '../config/runtime.js';
 import type { ModelClient } from '../model/types.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { Connection, type ConnectionHost, type DispatchOutcome } from './connection.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';

@@ -8,13 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { VERSION } from '../cli/version.js';
-import type { SessionMeta } from '../store/format.js';
+import type { SessionMeta } from '../protocol/rollout.js';
 import { acquireSessionLock } from '../store/lock.js';
 import { lockPathFor, sessionsDir } from '../store/paths.js';
 import { type RolloutRead, readRollout } from '../store/rollout-reader.js';
 import { listSessions, type SessionListing } from '../store/session-index.js';
 import { SummaryBuilder, scanLines } from '../store/summary.js';
+import { VERSION } from '../version.js';
 import { invalidParams } from './jsonrpc.js';
 import type { ThreadListParams } from './params.js';
 import { RecordedTurnItems } from './v2-items.js';

@@ -3,10 +3,16 @@
  * does (recorded through src/store/ unless ephemeral), and unloading them when no connection is
  * subscribed any more.
  */
-import { uuidv7 } from '../agent/ids.js';
-import { Thread } from '../agent/thread.js';
+import type { Thread } from '../agent/thread.js';
 import { spoolHome } from '../config/home.js';
 import type { Runtime } from '../config/runtime.js';
+import {
+  type OpenedThread as OpenedSessionThread,
+  openThread,
+  type RecordedStart,
+  type ThreadStart,
+} from '../session/open-thread.js';
+import type { Session } from '../session/recorded.js';
 import {
   SessionLockedError,
   SessionNotFoundError,
@@ -14,14 +20,7 @@ import {
   TurnOutOfRangeError,
 } from '../store/errors.js';
 import { readRollout } from '../store/rollout-reader.js';
-import {
-  forkSession,
-  type OpenedSession,
-  openSession,
-  resumeThread,
-  type Session,
-  startSession,
-} from '../store/sessions.js';
+import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
 import type { Connection } from './connection.js';
 import { ErrorCode, invalidParams, invalidRequest, RpcError } from './jsonrpc.js';
 import { LoadedThread } from './loaded-thread.js';
@@ -83,17 +82,14 @@ export class ThreadManager {
   start(params: ThreadOverrides & { ephemeral?: boolean | null }): LoadedThread {
     const flags = threadFlags(this.ctx.flags, params);
     const runtime = loadThreadRuntime(this.ctx, flags, params);
-    const { threadRuntime, close } = this.threadRuntime(runtime);
     let thread: Thread;
     let session: Session | undefined;
     try {
-      if (params.ephemeral) thread = new Thread(threadRuntime);
-      else {
-        session = startSession({ ...threadRuntime, home: runtime.home, providerId: runtime.providerId });
-        thread = session.thread;
-      }
+      ({ thread, session } = this.openThread(
+        runtime,
+        params.ephemeral ? { kind: 'ephemeral' } : { kind: 'new' },
+      ));
     } catch (err) {
-      void close();
       storeFailure(err);
     }
     return this.add(
@@ -145,10 +141,8 @@ export class ThreadManager {
         model: params.model ?? recorded.model,
       });
       const runtime = loadThreadRuntime(this.ctx, flags, params);
-      const { threadRuntime } = this.threadRuntime(runtime);
-      const thread = new Thread({
-        ...threadRuntime,
-        id: uuidv7(),
+      const { thread } = this.openThread(runtime, {
+        kind: 'ephemeral',
         history: read.history,
         ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
       });
@@ -231,18 +225,17 @@ export class ThreadManager {
     return loaded;
   }
 
-  private threadRuntime(runtime: Runtime) {
+  /** A thread with this server's tools and model client; its tools are closed when it cannot start. */
+  private openThread(runtime: Runtime, start: RecordedStart): Required<OpenedSessionThread>;
+  private openThread(runtime: Runtime, start: ThreadStart): OpenedSessionThread;
+  private openThread(runtime: Runtime, start: ThreadStart): OpenedSessionThread {
     const tools = this.ctx.createTools(runtime.settings);
-    return {
-      threadRuntime: {
-        client: this.ctx.createModelClient(runtime),
-        settings: runtime.settings,
-        tools: tools.registry,
-        ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
-        onClose: tools.close,
-      },
-      close: tools.close,
-    };
+    try {
+      return openThread(runtime, tools, start, { createModelClient: this.ctx.createModelClient });
+    } catch (err) {
+      void tools.close();
+      throw err;
+    }
   }
 
   /** Locks a recorded session and loads it (a resume, or a fork just written). */
@@ -271,13 +264,7 @@ export class ThreadManager {
         model: params.model ?? recorded.model,
       });
       runtime = loadThreadRuntime(this.ctx, flags, params);
-      const { threadRuntime, close } = this.threadRuntime(runtime);
-      try {
-        session = resumeThread(opened, threadRuntime);
-      } catch (err) {
-        void close();
-        throw err;
-      }
+      ({ session } = this.openThread(runtime, { kind: 'resume', opened }));
     } catch (err) {
       opened.release();
       storeFailure(err);

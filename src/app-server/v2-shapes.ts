@@ -3,9 +3,9 @@
  * error information, sandbox and approval policies.
  */
 import path from 'node:path';
-import type { ThreadSettings } from '../agent/settings.js';
 import type { TurnError, Usage } from '../protocol/events.js';
-import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
+import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { invalidParams } from './jsonrpc.js';
 import type { AskForApprovalInput, SandboxPolicyInput } from './params.js';
 

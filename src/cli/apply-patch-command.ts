@@ -5,7 +5,7 @@
  */
 
 import { spoolHome } from '../config/home.js';
-import { defaultSandboxPolicy } from '../sandbox/policy.js';
+import { defaultSandboxPolicy } from '../protocol/policy.js';
 import { buildWritePolicy } from '../sandbox/write-policy.js';
 import { applyPatch } from '../tools/apply-patch/engine.js';
 

@@ -11,19 +11,15 @@ import { spoolHome } from '../config/home.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
-import { createModelClient } from '../model/client-factory.js';
-import { type OutputSchema, prepareOutputSchema } from '../model/output-schema.js';
+import { prepareOutputSchema } from '../model/output-schema.js';
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { ContentPart } from '../protocol/items.js';
+import type { OutputSchema } from '../protocol/settings.js';
+import { openThread } from '../session/open-thread.js';
+import type { Session } from '../session/recorded.js';
+import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
-import {
-  type OpenedSession,
-  openSession,
-  resumeThread,
-  type Session,
-  startSession,
-} from '../store/sessions.js';
-import { createDefaultTools } from '../tools/default-tools.js';
+import { type OpenedSession, openSession } from '../store/sessions.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
 import { askOnTerminal, NON_INTERACTIVE_REASON } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
@@ -200,7 +196,7 @@ async function runOpened(
     );
   }
 
-  const tools = await attachMcpTools(createDefaultTools(runtime.settings), {
+  const tools = await attachMcpTools(builtinTools(runtime.settings), {
     servers: runtime.config.mcp_servers,
     spoolHome: runtime.home,
     env: io.env,
@@ -209,18 +205,9 @@ async function runOpened(
     onWarning: (message) => say(`warning: ${message}`),
     ...mcpStartupReports(say),
   });
-  const threadRuntime = {
-    client: createModelClient(runtime),
-    settings: runtime.settings,
-    tools: tools.registry,
-    ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
-    onClose: tools.close,
-  };
   let session: Session;
   try {
-    session = opened
-      ? resumeThread(opened, threadRuntime)
-      : startSession({ ...threadRuntime, home: runtime.home, providerId: runtime.providerId });
+    ({ session } = openThread(runtime, tools, opened ? { kind: 'resume', opened } : { kind: 'new' }));
   } catch (err) {
     await tools.close();
     if (!(err instanceof SessionStoreError)) throw err;

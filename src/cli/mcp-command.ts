@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { McpServerConfig } from '../config/schema.js';
-import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
 
 export interface McpCommandIo {
   stdout: NodeJS.WritableStream;
@@ -177,9 +177,10 @@ export async function runMcpGet(
     return 1;
   }
   const { spoolHome } = await import('../config/home.js');
-  const { mcpLogFile, DEFAULT_STARTUP_TIMEOUT_SEC, DEFAULT_TOOL_TIMEOUT_SEC } = await import(
-    '../tools/mcp/index.js'
-  );
+  const [{ mcpLogFile }, { DEFAULT_STARTUP_TIMEOUT_SEC, DEFAULT_TOOL_TIMEOUT_SEC }] = await Promise.all([
+    import('../tools/mcp/manager.js'),
+    import('../tools/mcp/server-config.js'),
+  ]);
   const logFile = mcpLogFile(spoolHome(io.env), name);
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ name, ...shown(server), log_file: logFile }, null, 2)}\n`);

@@ -23,7 +23,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'smol-toml';
 import { z } from 'zod';
 import { widerThanServer } from '../agent/settings-bounds.js';
-import { Thread } from '../agent/thread.js';
+import type { Thread } from '../agent/thread.js';
 import { missingKeyMessage } from '../config/providers.js';
 import {
   type CliFlags,
@@ -32,12 +32,13 @@ import {
   loadRuntime,
   type Runtime,
 } from '../config/runtime.js';
-import { createModelClient } from '../model/client-factory.js';
 import type { SpoolEvent } from '../protocol/events.js';
-import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../sandbox/policy.js';
-import { createDefaultTools } from '../tools/default-tools.js';
-import { composeMcpTools, McpManager, untrustedCommandRoots } from '../tools/mcp/index.js';
-import { VERSION } from './version.js';
+import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../protocol/policy.js';
+import { openThread } from '../session/open-thread.js';
+import { threadTools } from '../session/tools.js';
+import { McpManager } from '../tools/mcp/manager.js';
+import { untrustedCommandRoots } from '../tools/mcp/server-command.js';
+import { VERSION } from '../version.js';
 
 export interface McpServerIo {
   stdin: Readable;
@@ -176,15 +177,7 @@ class SpoolMcpServer {
     // The same check as every other front end: each provider's own key variable.
     const missingKey = missingKeyMessage(runtime.provider);
     if (missingKey) return errorResult(`${missingKey} (in the environment of \`spool mcp-server\`).`);
-    const builtins = createDefaultTools(runtime.settings);
-    const tools = composeMcpTools(builtins.registry, this.mcp);
-    const thread = new Thread({
-      client: createModelClient(runtime),
-      settings: runtime.settings,
-      tools: tools.registry,
-      toolUpdates: tools.toolUpdates,
-      onClose: builtins.close,
-    });
+    const { thread } = openThread(runtime, threadTools(runtime.settings, this.mcp), { kind: 'ephemeral' });
     thread.subscribe((event) => {
       if (event.type === 'approval.requested') {
         thread.resolveApproval(event.request.id, 'denied', MCP_SERVER_DECLINE_REASON);

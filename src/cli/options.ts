@@ -1,7 +1,7 @@
 /** Command-line options shared by the commands that build a session, and their translation to flags. */
 import { type Command, Option } from 'commander';
 import type { CliFlags } from '../config/runtime.js';
-import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
 
 /** Repeatable options. No default value, so a subcommand's absent option never hides its parent's. */
 export function collect(value: string, previous: string[] | undefined): string[] {

@@ -6,6 +6,7 @@
  * subcommand, and a subcommand's after it.
  */
 import { Command, CommanderError, type Command as CommandType } from 'commander';
+import { VERSION } from '../version.js';
 import { addMcpCommands } from './mcp-command.js';
 import {
   addConfigOptions,
@@ -16,7 +17,6 @@ import {
   sessionArguments,
   stdio,
 } from './options.js';
-import { VERSION } from './version.js';
 
 type Options = Record<string, unknown>;
 

@@ -3,19 +3,18 @@
  * the model endpoint. Precedence: flags > `-c` overrides > profile > config.toml > defaults.
  */
 import path from 'node:path';
-import type { ThreadSettings } from '../agent/settings.js';
-import { DEFAULT_TURN_RETRY } from '../agent/turn.js';
 import { BASE_INSTRUCTIONS } from '../context/base-instructions.js';
 import { chatReasoningConflict, DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
 import type { HttpEndpoint } from '../model/endpoint.js';
-import type { OutputSchema } from '../model/output-schema.js';
+import type { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
+import type { OutputSchema, ThreadSettings } from '../protocol/settings.js';
 import { filterShellEnvironment } from '../sandbox/environment.js';
-import type { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
 import { spoolHome } from './home.js';
 import { type Layer, mergeLayers } from './layers.js';
 import { ConfigError, loadConfigFile, validateConfig } from './load.js';
 import { type ConfigOverride, OverrideError, parseOverride, setPath } from './overrides.js';
 import { ProviderError, type ResolvedProvider, resolveProvider } from './providers.js';
+import { DEFAULT_TURN_RETRY } from './retry.js';
 import type { SpoolConfig, WireApi } from './schema.js';
 import { DEFAULT_TOOL_LIMITS } from './tool-limits.js';
 

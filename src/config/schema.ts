@@ -3,7 +3,7 @@
  * config.toml, profiles and `-c` overrides alike.
  */
 import { z } from 'zod';
-import { ApprovalPolicy, SandboxMode } from '../sandbox/policy.js';
+import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
 
 export const WireApi = z.enum(['responses', 'chat']);
 export type WireApi = z.infer<typeof WireApi>;

@@ -4,12 +4,7 @@
  * refused with an error naming the key, before it is parsed or read.
  */
 
-export interface ToolLimits {
-  /** The most bytes (UTF-8) one call's raw input may have: JSON arguments, or a freeform patch. */
-  argumentsMaxBytes: number;
-  /** apply_patch refuses a target file larger than this before reading it. */
-  patchFileMaxBytes: number;
-}
+import type { ToolLimits } from '../protocol/settings.js';
 
 export const DEFAULT_TOOL_LIMITS: Readonly<ToolLimits> = Object.freeze({
   argumentsMaxBytes: 4 * 1024 * 1024,

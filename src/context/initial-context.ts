@@ -5,8 +5,9 @@
  * The base instructions travel separately, in the request's `instructions` field.
  * Later changes are appended as new messages (snapshot.ts); these items are never rewritten.
  */
-import type { ThreadSettings } from '../agent/settings.js';
+
 import type { ContentPart, HistoryItem } from '../protocol/items.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { renderEnvironmentContext } from './environment-context.js';
 import { renderPermissions } from './permissions.js';
 import type { ContextObservation } from './snapshot.js';

@@ -2,7 +2,7 @@
  * The permissions text: the sandbox and approval rules the model works under. A developer message —
  * platform rules outrank project files and the user's prompt.
  */
-import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
+import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 
 export interface PermissionsInput {
   sandbox: SandboxPolicy;

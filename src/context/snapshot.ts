@@ -7,8 +7,9 @@
  * is rewritten, so every request stays a byte-exact extension of the previous one.
  */
 import { createHash } from 'node:crypto';
-import type { ThreadSettings } from '../agent/settings.js';
 import type { HistoryItem } from '../protocol/items.js';
+import type { ContextSnapshot } from '../protocol/rollout.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { effectiveWritableRoots } from '../sandbox/writable-roots.js';
 import { currentEnvironment, renderEnvironmentContext } from './environment-context.js';
 import {
@@ -21,20 +22,6 @@ import {
 /** How the message announcing new project instructions starts. */
 export const PROJECT_INSTRUCTIONS_CHANGED =
   'The project instructions changed; these replace the earlier ones.';
-
-export interface ContextSnapshot {
-  cwd: string;
-  shell: string;
-  current_date: string;
-  timezone: string;
-  model: string;
-  sandbox_mode: string;
-  network_access: boolean;
-  writable_roots: string[];
-  approval_policy: string;
-  /** sha256 of the rendered project instructions ('' when there are none). */
-  project_docs_digest: string;
-}
 
 export interface ContextObservation {
   snapshot: ContextSnapshot;

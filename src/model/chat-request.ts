@@ -12,7 +12,7 @@
  * - reasoning and compaction items have no chat form and are left out.
  */
 import type { ContentPart, HistoryItem, MessageItem } from '../protocol/items.js';
-import type { ToolSpec } from '../tools/types.js';
+import type { ToolSpec } from '../protocol/tool-spec.js';
 import type { ModelRequest } from './types.js';
 
 export type ChatContentPart =

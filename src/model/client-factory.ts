@@ -1,12 +1,18 @@
 /** Picks the wire client for a runtime's provider. */
-import type { Runtime } from '../config/runtime.js';
 import { ChatCompletionsClient } from './chat-client.js';
+import type { HttpEndpoint } from './endpoint.js';
 import { ResponsesClient } from './responses-client.js';
 import type { ModelClient } from './types.js';
 
-export function createModelClient(
-  runtime: Pick<Runtime, 'endpoint' | 'wireApi' | 'providerId'>,
-): ModelClient {
+/** Where and how to reach a provider (a resolved configuration satisfies it). */
+export interface ProviderTarget {
+  endpoint: HttpEndpoint;
+  wireApi: 'responses' | 'chat';
+  /** `openai` also gets `prompt_cache_key` on Chat Completions. */
+  providerId: string;
+}
+
+export function createModelClient(runtime: ProviderTarget): ModelClient {
   switch (runtime.wireApi) {
     case 'responses':
       return new ResponsesClient(runtime.endpoint);

@@ -12,11 +12,7 @@
  * object) is refused with the change to make.
  */
 
-export interface OutputSchema {
-  schema: Record<string, unknown>;
-  /** Sent with `strict: true` (the answer is constrained to the schema) or as a hint. */
-  strict: boolean;
-}
+import type { OutputSchema } from '../protocol/settings.js';
 
 export type OutputSchemaPlan =
   | { ok: true; outputSchema: OutputSchema; notes: string[] }

@@ -7,12 +7,8 @@
  */
 import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
-import type { ToolSpec } from '../tools/types.js';
-import type { OutputSchema } from './output-schema.js';
-
-/** `minimal` | `low` | `medium` | `high` | `xhigh` | `none` …: passed through as configured. */
-export type ReasoningEffort = string;
-export type ReasoningSummary = 'auto' | 'concise' | 'detailed' | 'none';
+import type { OutputSchema, ReasoningEffort, ReasoningSummary, Verbosity } from '../protocol/settings.js';
+import type { ToolSpec } from '../protocol/tool-spec.js';
 
 export interface ModelRequest {
   model: string;
@@ -24,7 +20,7 @@ export interface ModelRequest {
   reasoning?: { effort?: ReasoningEffort; summary?: ReasoningSummary };
   /** Routes requests of one thread to the same cache (the thread id). */
   promptCacheKey: string;
-  verbosity?: 'low' | 'medium' | 'high';
+  verbosity?: Verbosity;
   /** Structured output: a JSON Schema for the final message (prepared by `prepareOutputSchema`). */
   outputSchema?: OutputSchema;
   /** `none` asks for text only (the compaction checkpoint); default `auto`. */

@@ -139,3 +139,15 @@ export function toolOutputFor(call: ToolCallItem, output: string): ToolOutputIte
     ? { type: 'function_call_output', call_id: call.call_id, output }
     : { type: 'custom_tool_call_output', call_id: call.call_id, output };
 }
+
+/** The output Codex records for a call the user interrupted before it finished. */
+export const ABORTED_OUTPUT = 'aborted';
+
+/** Items up to and including the last tool call: what may be kept from a broken response. */
+export function keepThroughLastCall(items: HistoryItem[]): HistoryItem[] {
+  let last = -1;
+  items.forEach((item, i) => {
+    if (isToolCall(item)) last = i;
+  });
+  return items.slice(0, last + 1);
+}

@@ -4,7 +4,7 @@
  * unless excluded.
  */
 import path from 'node:path';
-import type { SandboxPolicy } from './policy.js';
+import type { SandboxPolicy } from '../protocol/policy.js';
 
 export function effectiveWritableRoots(policy: SandboxPolicy, cwd: string, env: NodeJS.ProcessEnv): string[] {
   if (policy.mode !== 'workspace-write') return [];

@@ -17,7 +17,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gitProtectedPaths } from '../git/protected-paths.js';
-import type { SandboxMode, SandboxPolicy } from './policy.js';
+import type { SandboxMode, SandboxPolicy } from '../protocol/policy.js';
 import { effectiveWritableRoots } from './writable-roots.js';
 
 export interface ProtectedPath {

@@ -17,54 +17,7 @@
  *                      items — so a reader shows each item with the id and shape it had live)
  */
 import type { SpoolEvent } from '../protocol/events.js';
-
-export const FORMAT_VERSION = 1;
-
-export interface GitInfo {
-  branch?: string;
-  commit?: string;
-}
-
-export interface ForkOrigin {
-  thread_id: string;
-  /** The last turn (1-based) of the parent that the fork contains. */
-  turn: number;
-}
-
-export interface SessionMeta {
-  format_version: number;
-  id: string;
-  /** ISO 8601 (UTC) time the session (or fork) was created. */
-  timestamp: string;
-  cwd: string;
-  model: string;
-  model_provider: string;
-  spool_version: string;
-  git?: GitInfo;
-  forked_from?: ForkOrigin;
-}
-
-export type LineType =
-  | 'session_meta'
-  | 'initial_context'
-  | 'turn_context'
-  | 'received'
-  | 'tool_output'
-  | 'commit'
-  | 'item'
-  | 'compacted'
-  | 'event';
-
-export interface CommitPayload {
-  received?: number;
-  outputs?: string[];
-}
-
-export interface RolloutLine {
-  timestamp: string;
-  type: LineType;
-  payload: unknown;
-}
+import type { LineType } from '../protocol/rollout.js';
 
 /**
  * Events kept in the log: what a transcript, the index and audits need, and every finished display

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { discoverRepository } from '../git/repository.js';
-import type { GitInfo } from './format.js';
+import type { GitInfo } from '../protocol/rollout.js';
 
 function readText(file: string): string | undefined {
   try {

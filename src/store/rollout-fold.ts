@@ -8,21 +8,21 @@
  * recorded output or, when the tool never finished, the output `aborted`. So the rebuilt history is
  * what the original process would have sent next, and no recorded call is ever run again.
  */
-import { keepThroughLastCall } from '../agent/attempt.js';
-import type { TurnContextRecord } from '../agent/recorder.js';
-import { ABORTED_OUTPUT } from '../agent/tool-runner.js';
-import type { ContextSnapshot } from '../context/snapshot.js';
+
 import type { SpoolEvent } from '../protocol/events.js';
 import {
+  ABORTED_OUTPUT,
   HistoryItem,
   isToolCall,
   isToolOutput,
+  keepThroughLastCall,
   type ToolCallItem,
   type ToolOutputItem,
   toolOutputFor,
 } from '../protocol/items.js';
+import type { CommitPayload, ContextSnapshot, RolloutLine, TurnContextRecord } from '../protocol/rollout.js';
 import { RolloutFormatError } from './errors.js';
-import { type CommitPayload, isTurnEnd, type RolloutLine } from './format.js';
+import { isTurnEnd } from './format.js';
 
 /** What closing an unfinished response added to history (resume writes it to the log). */
 export interface Closure {

@@ -7,11 +7,10 @@
  * is written). Any other line that does not parse is corruption and an error.
  */
 import fs from 'node:fs';
-import type { TurnContextRecord } from '../agent/recorder.js';
-import type { ContextSnapshot } from '../context/snapshot.js';
 import type { HistoryItem } from '../protocol/items.js';
+import type { ContextSnapshot, TurnContextRecord } from '../protocol/rollout.js';
+import { FORMAT_VERSION, type RolloutLine, type SessionMeta } from '../protocol/rollout.js';
 import { RolloutFormatError, storeError } from './errors.js';
-import { FORMAT_VERSION, type RolloutLine, type SessionMeta } from './format.js';
 import { type Closure, type FoldHooks, RolloutFold } from './rollout-fold.js';
 import { type SessionSummary, SummaryBuilder } from './summary.js';
 

@@ -16,13 +16,14 @@
  * never throw (they run where a throw would go unhandled); every later write is refused, so the
  * file ends with its last complete line.
  */
-import type { ThreadRecorder, TurnContextRecord } from '../agent/recorder.js';
-import type { ContextSnapshot } from '../context/snapshot.js';
+
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import { type HistoryItem, isToolOutput, type ToolOutputItem } from '../protocol/items.js';
+import type { ThreadRecorder } from '../protocol/recorder.js';
+import type { ContextSnapshot, LineType, TurnContextRecord } from '../protocol/rollout.js';
 import type { AppendOnlyFile } from './append-file.js';
 import type { SessionStoreError } from './errors.js';
-import { isKeptEvent, isTurnEnd, type LineType, serializeLine } from './format.js';
+import { isKeptEvent, isTurnEnd, serializeLine } from './format.js';
 import type { Closure } from './rollout-fold.js';
 import type { RolloutRead } from './rollout-reader.js';
 import type { SummaryBuilder } from './summary.js';

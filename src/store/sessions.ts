@@ -1,23 +1,20 @@
 /**
- * Sessions as a library: start a recorded thread, resume one, fork one.
+ * Sessions on disk: create a rollout, open one for resuming (locked), continue it, fork it.
  *
- * A session is a Thread wired to its rollout file (rollout-writer.ts) and holding the session's
- * lock for as long as the thread is open; `thread.close()` flushes the log, records the session in
- * the index and releases the lock.
+ * A rollout is written through its RolloutRecorder (rollout-writer.ts) while the session's lock is
+ * held; `finish()` flushes the log, records the session in the index and releases the lock. Wiring a
+ * Thread to a rollout is the session layer's job (src/session/).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { uuidv7 } from '../agent/ids.js';
-import type { TurnContextRecord } from '../agent/recorder.js';
-import type { ThreadSettings } from '../agent/settings.js';
-import { Thread, type ThreadOptions } from '../agent/thread.js';
-import { VERSION } from '../cli/version.js';
-import type { ModelClient } from '../model/types.js';
-import type { ToolRegistry } from '../tools/registry.js';
+import { uuidv7 } from '../protocol/ids.js';
+import type { TurnContextRecord } from '../protocol/rollout.js';
+import { FORMAT_VERSION, type SessionMeta } from '../protocol/rollout.js';
+import { VERSION } from '../version.js';
 import { AppendOnlyFile, syncDirectory } from './append-file.js';
 import { storeError, TurnOutOfRangeError } from './errors.js';
 import { findSession, type SessionRef } from './find.js';
-import { FORMAT_VERSION, type SessionMeta, serializeLine } from './format.js';
+import { serializeLine } from './format.js';
 import { readGitInfo } from './git-info.js';
 import { acquireSessionLock, type SessionLock } from './lock.js';
 import { lockPathFor, rolloutPathFor } from './paths.js';
@@ -29,66 +26,51 @@ import { SummaryBuilder } from './summary.js';
 
 export type { SessionRef } from './find.js';
 
-/** What a thread runs with (as for `new Thread`). */
-export interface ThreadRuntime {
-  client: ModelClient;
-  settings: ThreadSettings;
-  tools: ToolRegistry;
-  /** Tool set changes (MCP) taken at turn boundaries, see ThreadOptions. */
-  toolUpdates?: ThreadOptions['toolUpdates'];
-  /** Released when the thread closes, before the log is closed. */
-  onClose?: () => Promise<void>;
-}
-
-export interface Session {
-  thread: Thread;
-  recorder: RolloutRecorder;
+/** A rollout being written, with the session's lock held until `finish()`. */
+export interface RolloutHandle {
+  id: string;
   /** The rollout file. */
   path: string;
+  recorder: RolloutRecorder;
+  /** Closes the log, records the session in the index (unless writing failed) and releases the lock. */
+  finish(): void;
+  /** Gives up on a rollout that was never used: closes it (a new one is removed) and releases the lock. */
+  abandon(): void;
 }
 
-export interface StartSessionOptions extends ThreadRuntime {
-  home: string;
-  /** The provider id recorded in the meta line (`openai`, `ollama`, …). */
-  providerId: string;
-}
-
-/** Wires `recorder` and `lock` to a new Thread: failures stop the turn, closing releases both. */
-function wire(
-  home: string,
-  runtime: ThreadRuntime,
-  recorder: RolloutRecorder,
-  lock: SessionLock,
-  thread: (onClose: () => Promise<void>) => Thread,
-): Thread {
-  const onClose = async () => {
+function finisher(home: string, recorder: RolloutRecorder, lock: SessionLock): () => void {
+  return () => {
     try {
-      await runtime.onClose?.();
-    } finally {
       recorder.close();
       const summary = recorder.summary.summary;
       if (summary && !recorder.failure) recordInIndex(home, recorder.path, summary, recorder.bytes);
+    } finally {
       lock.release();
     }
   };
-  const built = thread(onClose);
-  recorder.onFailure = () => built.interrupt();
-  return built;
 }
 
-/** Starts a new thread whose every step is recorded in a new rollout file. */
-export function startSession(options: StartSessionOptions): Session {
+/** What the meta line of a new session records. */
+export interface NewRolloutOptions {
+  home: string;
+  cwd: string;
+  model: string;
+  /** The provider id (`openai`, `ollama`, …). */
+  providerId: string;
+}
+
+/** Creates a new session's rollout file (its meta line written) and locks it. */
+export function createRollout(options: NewRolloutOptions): RolloutHandle {
   const id = uuidv7();
   const now = new Date();
   const file = rolloutPathFor(options.home, id, now);
-  const s = options.settings;
-  const git = readGitInfo(s.cwd);
+  const git = readGitInfo(options.cwd);
   const meta: SessionMeta = {
     format_version: FORMAT_VERSION,
     id,
     timestamp: now.toISOString(),
-    cwd: s.cwd,
-    model: s.model,
+    cwd: options.cwd,
+    model: options.model,
     model_provider: options.providerId,
     spool_version: VERSION,
     ...(git ? { git } : {}),
@@ -99,37 +81,27 @@ export function startSession(options: StartSessionOptions): Session {
     throw storeError(`cannot create the session folder ${path.dirname(file)}`, err);
   }
   const lock = acquireSessionLock(lockPathFor(file), id);
-  let log: AppendOnlyFile | undefined;
   try {
-    log = AppendOnlyFile.create(file, serializeLine('session_meta', meta, now));
+    const log = AppendOnlyFile.create(file, serializeLine('session_meta', meta, now));
     const summary = new SummaryBuilder();
     summary.add('session_meta', meta);
     const recorder = new RolloutRecorder(log, summary);
-    const thread = wire(
-      options.home,
-      options,
+    return {
+      id,
+      path: file,
       recorder,
-      lock,
-      (onClose) => new Thread({ ...threadOptions(options), id, recorder, onClose }),
-    );
-    if (thread.contextSnapshot) recorder.initialContext(thread.contextSnapshot);
-    return { thread, recorder, path: file };
+      finish: finisher(options.home, recorder, lock),
+      abandon: () => {
+        // Nothing usable was recorded: leave no half session behind.
+        log.close();
+        fs.rmSync(file, { force: true });
+        lock.release();
+      },
+    };
   } catch (err) {
-    // Nothing usable was recorded (the initial context did not fit): leave no half session behind.
-    log?.close();
-    if (log) fs.rmSync(file, { force: true });
     lock.release();
     throw err;
   }
-}
-
-function threadOptions(runtime: ThreadRuntime) {
-  return {
-    client: runtime.client,
-    settings: runtime.settings,
-    tools: runtime.tools,
-    ...(runtime.toolUpdates ? { toolUpdates: runtime.toolUpdates } : {}),
-  };
 }
 
 /** A session read for resuming, with its lock held until it is resumed or released. */
@@ -168,58 +140,33 @@ export function openSession(home: string, ref: SessionRef): OpenedSession {
   }
 }
 
-export interface ResumedSession extends Session {
-  lastTurnContext: TurnContextRecord | undefined;
-  warnings: string[];
-}
-
 /**
- * A ready Thread continuing an opened session, appending to the same rollout. What the last process
- * left open is closed first (and written), so the history is exactly what that process would have
- * sent next.
+ * Reopens an opened session's rollout for appending. What the last process left open is closed
+ * first (and written), so the history is exactly what that process would have sent next.
  */
-export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): ResumedSession {
+export function continueRollout(opened: OpenedSession): RolloutHandle {
   const { read, lock, home } = opened;
   let log: AppendOnlyFile | undefined;
   try {
     log = AppendOnlyFile.reopen(read.path, read.completeBytes);
     const recorder = new RolloutRecorder(log, new SummaryBuilder(read.summary));
     recorder.writeLines(closingLines(read));
-    const thread = wire(
-      home,
-      runtime,
-      recorder,
-      lock,
-      (onClose) =>
-        new Thread({
-          ...threadOptions(runtime),
-          id: read.meta.id,
-          history: read.history,
-          ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
-          recorder,
-          onClose,
-        }),
-    );
-    if (read.history.length === 0 && thread.contextSnapshot) recorder.initialContext(thread.contextSnapshot);
+    const opened = log;
     return {
-      thread,
-      recorder,
+      id: read.meta.id,
       path: read.path,
-      lastTurnContext: read.lastTurnContext,
-      warnings: read.warnings,
+      recorder,
+      finish: finisher(home, recorder, lock),
+      abandon: () => {
+        opened.close();
+        lock.release();
+      },
     };
   } catch (err) {
     log?.close();
     lock.release();
     throw err;
   }
-}
-
-/** Opens and resumes in one call. */
-export function resumeSession(
-  options: ThreadRuntime & { home: string; session: SessionRef },
-): ResumedSession {
-  return resumeThread(openSession(options.home, options.session), options);
 }
 
 export interface ForkResult {

@@ -7,7 +7,8 @@
  */
 import { addUsage, emptyUsage, type SpoolEventOf, type Usage } from '../protocol/events.js';
 import { type MessageItem, messageText } from '../protocol/items.js';
-import { type ForkOrigin, lineTypeOf, type SessionMeta } from './format.js';
+import type { ForkOrigin, SessionMeta } from '../protocol/rollout.js';
+import { lineTypeOf } from './format.js';
 
 /** Longest first prompt kept in a summary (the list shows less). */
 const PROMPT_CHARS = 240;

@@ -8,9 +8,9 @@
  * (grammar-constrained) tool to models that take custom tools, as a JSON function to the others;
  * either shape is accepted, and patches sent through the shell are routed to the same engine.
  */
-import type { ThreadSettings } from '../agent/settings.js';
+
 import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
-import { modelInfo } from '../model/catalog.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { preloadBashParser } from '../sandbox/bash-parser.js';
 import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
@@ -28,10 +28,15 @@ export interface ThreadTools {
 
 export type ShellToolShape = 'shell' | 'shell_command' | 'unified_exec';
 
-export function createDefaultTools(
-  settings: ThreadSettings,
-  shellShape: ShellToolShape = 'shell',
-): ThreadTools {
+/** What the tools must know about the model (from the model catalog, passed in by the caller). */
+export interface DefaultToolsOptions {
+  /** The model takes freeform (grammar) tools: apply_patch is offered as one. */
+  customTools: boolean;
+  shellShape?: ShellToolShape;
+}
+
+export function createDefaultTools(settings: ThreadSettings, options: DefaultToolsOptions): ThreadTools {
+  const shellShape = options.shellShape ?? 'shell';
   // Every command passes the bash parser (approvals, apply_patch interception): load it while the
   // first request is in flight rather than when the first command arrives.
   preloadBashParser();
@@ -67,7 +72,7 @@ export function createDefaultTools(
     ],
   };
   const applyPatch = createApplyPatchTool({
-    form: modelInfo(settings.model).customTools ? 'freeform' : 'function',
+    form: options.customTools ? 'freeform' : 'function',
     ...patchOptions,
   });
   const plan = createPlanTool(new PlanTracker());

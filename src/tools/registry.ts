@@ -7,8 +7,9 @@
 
 import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
 import type { ToolCallItem } from '../protocol/items.js';
+import type { ToolSpec } from '../protocol/tool-spec.js';
 import { oversizedCallError } from './limits.js';
-import type { ToolHandler, ToolSpec } from './types.js';
+import type { ToolHandler } from './types.js';
 
 export type ResolvedCall =
   | { ok: true; handler: ToolHandler; args: unknown }

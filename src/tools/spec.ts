@@ -3,7 +3,8 @@
  * sees and the validation the loop applies can never drift apart.
  */
 import { type ZodType, z } from 'zod';
-import type { ParseResult, ToolSpec } from './types.js';
+import type { ToolSpec } from '../protocol/tool-spec.js';
+import type { ParseResult } from './types.js';
 
 const SAFE_INT_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
 

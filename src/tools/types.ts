@@ -14,23 +14,8 @@ export interface ApprovalOutcome {
 }
 
 import type { ContentPart } from '../protocol/items.js';
-import type { ApprovalPolicy, SandboxPolicy } from '../sandbox/policy.js';
-
-/** A tool definition exactly as the Responses API takes it (`tools[]`). */
-export type ToolSpec =
-  | {
-      type: 'function';
-      name: string;
-      description: string;
-      strict: boolean;
-      parameters: Record<string, unknown>;
-    }
-  | {
-      type: 'custom';
-      name: string;
-      description: string;
-      format: { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string } | { type: 'text' };
-    };
+import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
+import type { ToolSpec } from '../protocol/tool-spec.js';
 
 export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
 

@@ -4,12 +4,12 @@
  */
 import fs from 'node:fs';
 import { AppServer } from '../app-server/index.js';
-import { VERSION } from '../cli/version.js';
 import { spoolHome } from '../config/home.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, ConfigError, loadRuntime } from '../config/runtime.js';
 import { SessionNotFoundError } from '../store/errors.js';
 import { findSession, type SessionRef } from '../store/find.js';
+import { VERSION } from '../version.js';
 import { App, type OpenRequest } from './app/app.js';
 import { nodeTerminal, type TerminalIo } from './terminal/terminal-io.js';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
-import { createDefaultTools } from '../../src/tools/default-tools.js';
+import { defaultSandboxPolicy } from '../../src/protocol/policy.js';
+import { builtinTools } from '../../src/session/tools.js';
 import {
   applyPatchCall,
   call,
@@ -46,7 +46,7 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
       model: 'gpt-5-codex',
       sandbox: defaultSandboxPolicy('workspace-write'),
     });
-    const tools = createDefaultTools(settings);
+    const tools = builtinTools(settings);
     const { thread, events } = threadOn(emulator, tools.registry, settings);
     expect((await thread.runTurn('make files')).status).toBe('completed');
     await tools.close();
@@ -85,7 +85,7 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
         excludeTmpdirEnvVar: true,
       },
     });
-    const tools = createDefaultTools(settings);
+    const tools = builtinTools(settings);
     const { thread } = threadOn(emulator, tools.registry, settings);
     await thread.runTurn('escape');
     await tools.close();
@@ -94,7 +94,7 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
   });
 
   it('offers the JSON function form to models without custom tools', () => {
-    const tools = createDefaultTools(testSettings({ model: 'gpt-4.1' }));
+    const tools = builtinTools(testSettings({ model: 'gpt-4.1' }));
     expect(tools.registry.specs.map((t) => `${t.type}:${t.name}`)).toEqual([
       'function:apply_patch',
       'function:shell',

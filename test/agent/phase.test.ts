@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SpoolEvent } from '../../src/protocol/events.js';
-import { forkSession, resumeSession, startSession } from '../../src/store/sessions.js';
+import { resumeSession, startSession } from '../../src/session/recorded.js';
+import { forkSession } from '../../src/store/sessions.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { clientFor, tempDir, testSettings, threadOn } from '../support/thread.js';

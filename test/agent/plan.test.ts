@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SpoolEvent } from '../../src/protocol/events.js';
-import { createDefaultTools } from '../../src/tools/default-tools.js';
+import { builtinTools } from '../../src/session/tools.js';
 import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { testSettings, threadOn } from '../support/thread.js';
 
@@ -26,7 +26,7 @@ describe('update_plan', () => {
       ],
     });
     const settings = testSettings();
-    const tools = createDefaultTools(settings);
+    const tools = builtinTools(settings);
     const { thread, events } = threadOn(emulator, tools.registry, settings);
     expect((await thread.runTurn('plan it')).status).toBe('completed');
     await tools.close();

@@ -10,7 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolCallItem } from '../../src/protocol/items.js';
-import { createDefaultTools } from '../../src/tools/default-tools.js';
+import { builtinTools } from '../../src/session/tools.js';
 import { type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { runSpool } from '../support/spool-bin.js';
 import { tempDir, testSettings } from '../support/thread.js';
@@ -47,7 +47,7 @@ const customCall = (name: string, input: string): ToolCallItem => ({
 describe('oversized tool calls (in-process, default tools)', () => {
   it('10 MB of shell arguments and a 50 MB patch are refused before parsing, naming the limit', () => {
     const work = tempDir();
-    const tools = createDefaultTools(testSettings({ cwd: work }));
+    const tools = builtinTools(testSettings({ cwd: work }));
     const calls = [
       functionCall('shell', JSON.stringify({ command: ['echo', 'A'.repeat(10_000_000)] })),
       customCall('apply_patch', bigPatch(50_000_000)),
@@ -74,7 +74,7 @@ describe('oversized tool calls (in-process, default tools)', () => {
 
   it('a call just under the limit is parsed and run as usual', async () => {
     const work = tempDir();
-    const tools = createDefaultTools(
+    const tools = builtinTools(
       testSettings({ cwd: work, toolLimits: { argumentsMaxBytes: 200_000, patchFileMaxBytes: 1_000_000 } }),
     );
     expect(tools.registry.resolve(customCall('apply_patch', bigPatch(150_000))).ok).toBe(true);

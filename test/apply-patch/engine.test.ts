@@ -5,7 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
+import { defaultSandboxPolicy } from '../../src/protocol/policy.js';
 import { buildWritePolicy } from '../../src/sandbox/write-policy.js';
 import type { CommitHooks } from '../../src/tools/apply-patch/commit.js';
 import { applyPatch } from '../../src/tools/apply-patch/engine.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { applyPatch as applyUnifiedDiff } from 'diff';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
+import { defaultSandboxPolicy } from '../../src/protocol/policy.js';
 import { buildWritePolicy } from '../../src/sandbox/write-policy.js';
 import { unifiedDiff } from '../../src/tools/apply-patch/diff.js';
 import { applyPatch } from '../../src/tools/apply-patch/engine.js';

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ThreadItem } from '../../src/protocol/events.js';
-import { defaultSandboxPolicy, type SandboxMode } from '../../src/sandbox/policy.js';
+import { defaultSandboxPolicy, type SandboxMode } from '../../src/protocol/policy.js';
 import {
   createApplyPatchTool,
   extractApplyPatchInvocation,

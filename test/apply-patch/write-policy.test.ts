@@ -5,7 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultSandboxPolicy, type SandboxMode } from '../../src/sandbox/policy.js';
+import { defaultSandboxPolicy, type SandboxMode } from '../../src/protocol/policy.js';
 import {
   buildWritePolicy,
   checkWritePath,

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostGit } from '../../src/git/host-git.js';
+import { HostGit } from '../../src/sandbox/host-git.js';
 import { gitDiff } from '../../src/tui/app/git-diff.js';
 import { gitFiles } from '../../src/tui/view/mentions.js';
 import { tempDir } from '../support/thread.js';

@@ -1,7 +1,7 @@
 /** Starting MCP managers on real servers (the npm reference servers and our fixture) for tests. */
 import path from 'node:path';
 import type { McpServerConfig } from '../../src/config/schema.js';
-import { McpManager } from '../../src/tools/mcp/index.js';
+import { McpManager } from '../../src/tools/mcp/manager.js';
 import { ROOT } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 

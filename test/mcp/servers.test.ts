@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpCallError } from '../../src/tools/mcp/index.js';
+import { McpCallError } from '../../src/tools/mcp/connection.js';
 import { everything, fixture, ManagerPool, signal, type TestManager, textOf } from './helpers.js';
 
 const pool = new ManagerPool();

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Thread } from '../../src/agent/thread.js';
 import type { SpoolEvent } from '../../src/protocol/events.js';
-import { createDefaultTools } from '../../src/tools/default-tools.js';
-import { composeMcpTools, type McpManager } from '../../src/tools/mcp/index.js';
+import { builtinTools } from '../../src/session/tools.js';
+import type { McpManager } from '../../src/tools/mcp/manager.js';
+import { composeMcpTools } from '../../src/tools/mcp/tool-set.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import type { ToolHandler } from '../../src/tools/types.js';
 import { call, type Emulator, type RecordedRequest, respond, say, startEmulator } from '../emulator/index.js';
@@ -222,7 +223,7 @@ describe('a scripted session with MCP servers', () => {
   it('sorts MCP tools in with the default built-in tools, whose hidden shapes still answer', async () => {
     const { manager } = pool.start({ fix: fixture({}, { enabled_tools: ['echo', 'whoami'] }) });
     await manager.settled();
-    const builtins = createDefaultTools(testSettings());
+    const builtins = builtinTools(testSettings());
     try {
       const tools = composeMcpTools(builtins.registry, manager);
       const names = tools.registry.names();

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SandboxLaunchOptions } from '../../src/sandbox/launch.js';
+import type { SandboxLaunchOptions } from '../../src/sandbox/launch-request.js';
 import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
 import { call, type Layout, makeContext, makeLayout, text } from './helpers.js';
 

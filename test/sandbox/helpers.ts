@@ -8,13 +8,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalDecision, ApprovalRequest } from '../../src/protocol/events.js';
-import { filterShellEnvironment } from '../../src/sandbox/environment.js';
 import {
   type ApprovalPolicy,
   defaultSandboxPolicy,
   type SandboxMode,
   type SandboxPolicy,
-} from '../../src/sandbox/policy.js';
+} from '../../src/protocol/policy.js';
+import { filterShellEnvironment } from '../../src/sandbox/environment.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../../src/tools/types.js';
 import { RecordingSink } from '../shell/helpers.js';
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SandboxMode } from '../../src/sandbox/policy.js';
+import type { SandboxMode } from '../../src/protocol/policy.js';
 import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
 import { call, type Layout, makeContext, makeLayout, text } from './helpers.js';
 

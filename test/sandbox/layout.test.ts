@@ -10,10 +10,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultSandboxPolicy } from '../../src/protocol/policy.js';
 import { readSandboxLayout } from '../../src/sandbox/layout.js';
 import { pidsHierarchies } from '../../src/sandbox/linux/cgroup.js';
 import { leaseMountPoints } from '../../src/sandbox/linux/mount-points.js';
-import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
 import { buildWritePolicy } from '../../src/sandbox/write-policy.js';
 import { type Layout, makeLayout } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ThreadItem } from '../../src/protocol/events.js';
-import { defaultSandboxPolicy, type SandboxMode } from '../../src/sandbox/policy.js';
+import { defaultSandboxPolicy, type SandboxMode } from '../../src/protocol/policy.js';
 import type { ToolContext, ToolItemSink } from '../../src/tools/types.js';
 
 export type SinkEvent =

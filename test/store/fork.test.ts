@@ -4,8 +4,9 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { resumeSession, startSession } from '../../src/session/recorded.js';
 import { readRollout } from '../../src/store/rollout-reader.js';
-import { forkSession, resumeSession, startSession } from '../../src/store/sessions.js';
+import { forkSession } from '../../src/store/sessions.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import {
   call,

@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { uuidv7 } from '../../src/agent/ids.js';
-import { FORMAT_VERSION, type LineType, serializeLine } from '../../src/store/format.js';
+import { uuidv7 } from '../../src/protocol/ids.js';
+import { FORMAT_VERSION, type LineType } from '../../src/protocol/rollout.js';
+import { serializeLine } from '../../src/store/format.js';
 import { rolloutPathFor } from '../../src/store/paths.js';
 
 export interface GeneratedSession {

@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { FORMAT_VERSION } from '../../src/protocol/rollout.js';
+import { resumeThread } from '../../src/session/recorded.js';
 import { AppendOnlyFile } from '../../src/store/append-file.js';
 import { RolloutFormatError, SessionStoreError } from '../../src/store/errors.js';
-import { FORMAT_VERSION } from '../../src/store/format.js';
 import { rolloutPathFor } from '../../src/store/paths.js';
 import { readRollout, readRolloutText } from '../../src/store/rollout-reader.js';
-import { openSession, resumeThread } from '../../src/store/sessions.js';
+import { openSession } from '../../src/store/sessions.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { clientFor, tempDir, testSettings } from '../support/thread.js';
 

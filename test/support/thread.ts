@@ -3,16 +3,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ThreadSettings } from '../../src/agent/settings.js';
 import { Thread } from '../../src/agent/thread.js';
-import { DEFAULT_TURN_RETRY } from '../../src/agent/turn.js';
+import { DEFAULT_TURN_RETRY } from '../../src/config/retry.js';
 import { BASE_INSTRUCTIONS } from '../../src/context/base-instructions.js';
 import { ChatCompletionsClient } from '../../src/model/chat-client.js';
 import type { HttpEndpoint } from '../../src/model/endpoint.js';
 import { ResponsesClient } from '../../src/model/responses-client.js';
 import type { ModelClient } from '../../src/model/types.js';
 import type { SpoolEvent } from '../../src/protocol/events.js';
-import { defaultSandboxPolicy } from '../../src/sandbox/policy.js';
+import { defaultSandboxPolicy } from '../../src/protocol/policy.js';
+import type { ThreadSettings } from '../../src/protocol/settings.js';
 import type { ToolRegistry } from '../../src/tools/registry.js';
 import type { Emulator } from '../emulator/index.js';
 

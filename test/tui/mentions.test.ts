@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HostGit } from '../../src/git/host-git.js';
+import { HostGit } from '../../src/sandbox/host-git.js';
 import { FileIndex, fuzzyFind, walkFiles } from '../../src/tui/view/mentions.js';
 import { tempDir } from '../support/thread.js';
 

@@ -1,7 +1,7 @@
 /** initialize: the handshake every connection starts with. */
 
-import { VERSION } from '../../cli/version.js';
 import { spoolHome } from '../../config/home.js';
+import { VERSION } from '../../version.js';
 import { invalidRequest } from '../jsonrpc.js';
 import { InitializeParams } from '../params.js';
 import { defineMethod, type MethodTable } from '../router.js';

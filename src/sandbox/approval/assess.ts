@@ -19,7 +19,7 @@
  * In danger-full-access there is no sandbox: the questions that remain are those of untrusted,
  * rules, destructive commands and escalation.
  */
-import type { ApprovalPolicy, SandboxMode } from '../policy.js';
+import type { ApprovalPolicy, SandboxMode } from '../../protocol/policy.js';
 import type { RuleMatch } from './exec-rules.js';
 
 export interface CommandFacts {

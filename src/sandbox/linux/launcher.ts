@@ -4,7 +4,7 @@
  * made, a one-line sh that moves itself into it and execs bwrap (so every process of the command
  * is born inside the cgroup).
  */
-import { DEFAULT_MAX_PROCESSES, type PrepareResult, type SandboxLaunchRequest } from '../launch.js';
+import { DEFAULT_MAX_PROCESSES, type PrepareResult, type SandboxLaunchRequest } from '../launch-request.js';
 import { readSandboxLayout } from '../layout.js';
 import { resolveTrustedBinary } from '../trusted-binaries.js';
 import { buildWritePolicy } from '../write-policy.js';

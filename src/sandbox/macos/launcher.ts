@@ -6,7 +6,7 @@
  */
 
 import { sandboxCheckScript } from '../check-script.js';
-import { isExecutable, type PrepareResult, type SandboxLaunchRequest } from '../launch.js';
+import { isExecutable, type PrepareResult, type SandboxLaunchRequest } from '../launch-request.js';
 import { readSandboxLayout } from '../layout.js';
 import { buildWritePolicy } from '../write-policy.js';
 import { buildSeatbeltProfile, SANDBOX_EXEC, seatbeltArgv } from './seatbelt.js';

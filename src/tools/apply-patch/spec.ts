@@ -3,7 +3,7 @@
  * the apply_patch tool spec): the freeform custom tool, whose Lark grammar constrains the model's
  * output, and the JSON function form for models without custom tools.
  */
-import type { ToolSpec } from '../types.js';
+import type { ToolSpec } from '../../protocol/tool-spec.js';
 
 export const APPLY_PATCH_LARK_GRAMMAR = `start: begin_patch hunk+ end_patch
 begin_patch: "*** Begin Patch" LF

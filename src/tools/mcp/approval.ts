@@ -15,7 +15,7 @@
  * contained anyway and it runs. Pure: tested without servers.
  */
 import type { McpToolApprovalMode } from '../../config/schema.js';
-import type { ApprovalPolicy, SandboxMode } from '../../sandbox/policy.js';
+import type { ApprovalPolicy, SandboxMode } from '../../protocol/policy.js';
 import type { McpToolInfo } from './connection.js';
 
 /** Whether a call of `tool` needs approval in `mode`. */

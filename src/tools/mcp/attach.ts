@@ -1,4 +1,8 @@
 /**
+ * MCP: external tool servers as Spool tools (docs/mcp.md). A front end with one thread calls
+ * `attachMcpTools`; one that shares servers between threads keeps an McpManager (manager.ts) and
+ * composes each thread's tools with `composeMcpTools` (tool-set.ts).
+ *
  * The one call a front end makes for a thread: its built-in tools plus the tools of the configured
  * MCP servers, the `toolUpdates` hook for ThreadOptions, and a `close` that releases both.
  *
@@ -6,7 +10,7 @@
  * loaded (a plain `spool exec` pays nothing for MCP).
  */
 import type { McpServerConfig } from '../../config/schema.js';
-import type { SandboxPolicy } from '../../sandbox/policy.js';
+import type { SandboxPolicy } from '../../protocol/policy.js';
 import type { ToolRegistry } from '../registry.js';
 import type { McpStartupUpdate } from './manager.js';
 import type { ToolUpdate } from './tool-set.js';
@@ -46,7 +50,11 @@ export async function attachMcpTools(
   options: AttachMcpOptions,
 ): Promise<ToolsWithMcp> {
   if (Object.keys(options.servers ?? {}).length === 0) return builtins;
-  const { McpManager, composeMcpTools, untrustedCommandRoots } = await import('./index.js');
+  const [{ McpManager }, { composeMcpTools }, { untrustedCommandRoots }] = await Promise.all([
+    import('./manager.js'),
+    import('./tool-set.js'),
+    import('./server-command.js'),
+  ]);
   const mcp = new McpManager(options.servers, {
     spoolHome: options.spoolHome,
     env: options.env,

@@ -22,7 +22,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { VERSION } from '../../cli/version.js';
+import { VERSION } from '../../version.js';
 import type { ToolCallResultLike } from './result.js';
 import { type ResolvedMcpServer, toolAllowed } from './server-config.js';
 import { StdioProcessTransport } from './stdio-transport.js';

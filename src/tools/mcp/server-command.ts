@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SandboxPolicy } from '../../sandbox/policy.js';
+import type { SandboxPolicy } from '../../protocol/policy.js';
 import { untrustedBinaryReason } from '../../sandbox/trusted-binaries.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
 

@@ -6,7 +6,8 @@
  * schema, which is more precise than the sanitised one the model saw.
  */
 import type { ThreadItemOf } from '../../protocol/events.js';
-import type { ParseResult, ToolContext, ToolHandler, ToolResult, ToolSpec } from '../types.js';
+import type { ToolSpec } from '../../protocol/tool-spec.js';
+import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
 import { gateMcpCall, mcpToolNeedsApproval, sessionApprovalAllowed, sessionKey } from './approval.js';
 import { McpCallError } from './connection.js';
 import type { McpToolEntry } from './manager.js';

@@ -3,11 +3,8 @@
  * wrapped by the platform sandbox otherwise, and what its exit means afterwards (the sandbox may
  * report that it never came up, and then nothing ran).
  */
-import {
-  interpretSandboxExit,
-  prepareSandboxedLaunch,
-  type SandboxLaunchOptions,
-} from '../../sandbox/launch.js';
+import { interpretSandboxExit, prepareSandboxedLaunch } from '../../sandbox/launch.js';
+import type { SandboxLaunchOptions } from '../../sandbox/launch-request.js';
 import { type SandboxUnavailable, sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import type { ToolContext } from '../types.js';
 import { spoolHomeOf } from './command-gate.js';

@@ -9,7 +9,7 @@
  */
 
 import { looksLikeSandboxDenial } from '../../sandbox/approval/denial.js';
-import type { SandboxLaunchOptions } from '../../sandbox/launch.js';
+import type { SandboxLaunchOptions } from '../../sandbox/launch-request.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';

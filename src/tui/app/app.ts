@@ -5,7 +5,7 @@
  */
 
 import type { AppServer, ServerNotification, ServerRequest } from '../../app-server/index.js';
-import { HostGit } from '../../git/host-git.js';
+import { HostGit } from '../../sandbox/host-git.js';
 import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
 import { type Frame, LiveRenderer } from '../terminal/renderer.js';

@@ -3,7 +3,7 @@
  * `/diff`, `/init`, `/mcp`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
  */
 
-import type { HostGit } from '../../git/host-git.js';
+import type { HostGit } from '../../sandbox/host-git.js';
 import { renderDiff } from '../render/diff.js';
 import { paint } from '../terminal/ansi.js';
 import { Picker, type PickerItem } from '../view/picker.js';

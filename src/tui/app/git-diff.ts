@@ -3,7 +3,7 @@
  * git on the host through HostGit: the repository pinned when the session opened, no program the
  * repository configures (see src/git/host-git.ts).
  */
-import type { HostGit } from '../../git/host-git.js';
+import type { HostGit } from '../../sandbox/host-git.js';
 
 /** Untracked files shown at most. */
 const UNTRACKED_LIMIT = 50;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HostGit } from '../../git/host-git.js';
+import type { HostGit } from '../../sandbox/host-git.js';
 
 /** Files a walk outside git lists at most. */
 export const WALK_LIMIT = 20_000;

@@ -15,8 +15,8 @@
  * - the environment has no `GIT_*` variable of the caller's, only those set here.
  */
 import { execFile } from 'node:child_process';
-import { resolveTrustedBinary } from '../sandbox/trusted-binaries.js';
-import { discoverRepository, type PinnedRepository } from './repository.js';
+import { discoverRepository, type PinnedRepository } from '../git/repository.js';
+import { resolveTrustedBinary } from './trusted-binaries.js';
 
 export interface GitRun {
   code: number;

@@ -8,15 +8,9 @@
  *   through the last tool call and answers calls without output with "aborted".
  * - `turnStarted` / `turnEnded`: turn boundaries with the context the turn ran under.
  */
-import type { ContextSnapshot } from '../context/snapshot.js';
-import type { SpoolEvent } from '../protocol/events.js';
-import type { HistoryItem, ToolOutputItem } from '../protocol/items.js';
-
-/**
- * The situation a turn ran in, as the model was told it (what a later context update is compared
- * with; resume passes the last one back to the Thread as `contextSnapshot`).
- */
-export type TurnContextRecord = { turn_id: string } & ContextSnapshot;
+import type { SpoolEvent } from './events.js';
+import type { HistoryItem, ToolOutputItem } from './items.js';
+import type { ContextSnapshot, TurnContextRecord } from './rollout.js';
 
 export interface ThreadRecorder {
   received(item: HistoryItem): void;

@@ -1,0 +1,73 @@
+/**
+ * The shapes stored in a rollout file (one JSON object per line; see store/format.ts for the line
+ * types and what each holds) and what a thread records about the situation its turns ran in.
+ */
+
+/** What the model has been told about its situation (context/snapshot.ts builds and compares it). */
+export interface ContextSnapshot {
+  cwd: string;
+  shell: string;
+  current_date: string;
+  timezone: string;
+  model: string;
+  sandbox_mode: string;
+  network_access: boolean;
+  writable_roots: string[];
+  approval_policy: string;
+  /** sha256 of the rendered project instructions ('' when there are none). */
+  project_docs_digest: string;
+}
+
+/**
+ * The situation a turn ran in, as the model was told it (what a later context update is compared
+ * with; resume passes the last one back to the Thread as `contextSnapshot`).
+ */
+export type TurnContextRecord = { turn_id: string } & ContextSnapshot;
+
+export const FORMAT_VERSION = 1;
+
+export interface GitInfo {
+  branch?: string;
+  commit?: string;
+}
+
+export interface ForkOrigin {
+  thread_id: string;
+  /** The last turn (1-based) of the parent that the fork contains. */
+  turn: number;
+}
+
+export interface SessionMeta {
+  format_version: number;
+  id: string;
+  /** ISO 8601 (UTC) time the session (or fork) was created. */
+  timestamp: string;
+  cwd: string;
+  model: string;
+  model_provider: string;
+  spool_version: string;
+  git?: GitInfo;
+  forked_from?: ForkOrigin;
+}
+
+export type LineType =
+  | 'session_meta'
+  | 'initial_context'
+  | 'turn_context'
+  | 'received'
+  | 'tool_output'
+  | 'commit'
+  | 'item'
+  | 'compacted'
+  | 'event';
+
+export interface CommitPayload {
+  received?: number;
+  outputs?: string[];
+}
+
+export interface RolloutLine {
+  timestamp: string;
+  type: LineType;
+  payload: unknown;
+}

@@ -1,0 +1,69 @@
+/** Everything a thread needs to know about how it runs, resolved from config and flags. */
+
+import type { ApprovalPolicy, SandboxPolicy } from './policy.js';
+
+/** `minimal` | `low` | `medium` | `high` | `xhigh` | `none` …: passed through as configured. */
+export type ReasoningEffort = string;
+export type ReasoningSummary = 'auto' | 'concise' | 'detailed' | 'none';
+export type Verbosity = 'low' | 'medium' | 'high';
+
+/** A structured-output schema as sent (model/output-schema.ts prepares it from the user's). */
+export interface OutputSchema {
+  schema: Record<string, unknown>;
+  /** Sent with `strict: true` (the answer is constrained to the schema) or as a hint. */
+  strict: boolean;
+}
+
+/** How a turn retries a failed model request (see agent/turn.ts). */
+export interface TurnRetryPolicy {
+  /** Retries for failures before a response started (HTTP errors, refused connections). */
+  requestMaxRetries: number;
+  /** Retries for streams that broke after they started (closed, idle, malformed). */
+  streamMaxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Random spread of each delay, as a fraction of it (0.1 = ±10 %). */
+  jitter: number;
+}
+
+/**
+ * Bounds on what one tool call may carry (`tool_arguments_max_bytes`) and on the files apply_patch
+ * reads (`apply_patch_max_file_bytes`).
+ */
+export interface ToolLimits {
+  /** The most bytes (UTF-8) one call's raw input may have: JSON arguments, or a freeform patch. */
+  argumentsMaxBytes: number;
+  /** apply_patch refuses a target file larger than this before reading it. */
+  patchFileMaxBytes: number;
+}
+
+export interface ThreadSettings {
+  model: string;
+  /** Absolute working directory of the thread. */
+  cwd: string;
+  baseInstructions: string;
+  developerInstructions?: string;
+  sandbox: SandboxPolicy;
+  approvalPolicy: ApprovalPolicy;
+  /** `--dangerously-bypass-approvals-and-sandbox`. */
+  bypassSandbox: boolean;
+  /** Environment given to commands, already filtered. */
+  shellEnv: NodeJS.ProcessEnv;
+  reasoning?: { effort?: ReasoningEffort; summary?: ReasoningSummary };
+  verbosity?: Verbosity;
+  /** The final message's JSON Schema, prepared for the API (see model/output-schema.ts). */
+  outputSchema?: OutputSchema;
+  parallelToolCalls: boolean;
+  retry: TurnRetryPolicy;
+  spoolHome: string;
+  projectDocMaxBytes: number;
+  projectDocFallbackFilenames: string[];
+  /** Bounds on tool call inputs and patch targets (defaults when absent). */
+  toolLimits?: ToolLimits;
+  /** The model's context window in tokens (catalog, or `model_context_window`). */
+  contextWindow: number;
+  /** Compact when the next request would carry this many tokens (default 90 % of the window). */
+  autoCompactTokenLimit: number;
+  /** `auto`: the provider's /responses/compact where available, else a local checkpoint. */
+  compaction: 'auto' | 'remote' | 'local';
+}
