@@ -10,7 +10,7 @@ import type { McpServerConfig } from '../config/schema.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
 import type { ThreadSettings } from '../protocol/settings.js';
-import { threadTools } from '../session/tools.js';
+import { threadTools } from '../session/mcp-tools.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { McpManager, type McpStartupUpdate } from '../tools/mcp/manager.js';
 import { untrustedCommandRoots } from '../tools/mcp/server-command.js';

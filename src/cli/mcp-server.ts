@@ -34,8 +34,8 @@ import {
 } from '../config/runtime.js';
 import type { SpoolEvent } from '../protocol/events.js';
 import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../protocol/policy.js';
+import { threadTools } from '../session/mcp-tools.js';
 import { openThread } from '../session/open-thread.js';
-import { threadTools } from '../session/tools.js';
 import { McpManager } from '../tools/mcp/manager.js';
 import { untrustedCommandRoots } from '../tools/mcp/server-command.js';
 import { VERSION } from '../version.js';
