@@ -4,8 +4,9 @@
  * `spool exec`, so config.toml, profiles and providers apply alike.
  */
 import fs from 'node:fs';
+import { ConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
-import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
+import { type CliFlags, loadRuntime, type Runtime } from '../config/runtime.js';
 import type { McpServerConfig } from '../config/schema.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
@@ -136,8 +137,7 @@ export function loadThreadRuntime(
   try {
     runtime = loadRuntime(flags, ctx.env, { approvalPolicy: 'on-request' });
   } catch (err) {
-    if (err instanceof ConfigError) throw invalidParams(`configuration: ${err.message}`);
-    throw err;
+    configFailure(err);
   }
   const cwd = runtime.settings.cwd;
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
@@ -157,7 +157,12 @@ export function serverSettings(ctx: ServerContext, cwd: string | undefined): Thr
     return loadRuntime({ ...ctx.flags, ...(cwd ? { cwd } : {}) }, ctx.env, { approvalPolicy: 'on-request' })
       .settings;
   } catch (err) {
-    if (err instanceof ConfigError) throw invalidParams(`configuration: ${err.message}`);
-    throw err;
+    configFailure(err);
   }
+}
+
+/** A configuration error as the client's invalid params; anything else is rethrown. */
+export function configFailure(err: unknown): never {
+  if (err instanceof ConfigError) throw invalidParams(`configuration: ${err.message}`);
+  throw err;
 }

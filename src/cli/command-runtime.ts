@@ -1,11 +1,6 @@
 /** Loading the runtime for a command: configuration errors become a message and exit code 2. */
-import {
-  type CliFlags,
-  ConfigError,
-  type FrontEndDefaults,
-  loadRuntime,
-  type Runtime,
-} from '../config/runtime.js';
+import { exitForConfigError } from '../config/load.js';
+import { type CliFlags, type FrontEndDefaults, loadRuntime, type Runtime } from '../config/runtime.js';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -24,10 +19,6 @@ export function runtimeForCommand(
     for (const warning of runtime.warnings) io.stderr.write(`spool: warning: ${warning}\n`);
     return runtime;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`spool: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return exitForConfigError(err, io.stderr);
   }
 }

@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import type { Thread } from '../agent/thread.js';
 import { spoolHome } from '../config/home.js';
+import { ConfigError, exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
-import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
+import { type CliFlags, loadRuntime, type Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
@@ -156,11 +157,7 @@ async function runOpened(
     };
     runtime = loadRuntime(flags, io.env, { approvalPolicy: 'never' });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      say(`spool: ${err.message}`);
-      return EXIT.usage;
-    }
-    throw err;
+    return exitForConfigError(err, io.stderr);
   }
   if (!fs.existsSync(runtime.settings.cwd) || !fs.statSync(runtime.settings.cwd).isDirectory()) {
     say(`spool: working directory ${runtime.settings.cwd} does not exist`);

@@ -12,9 +12,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { McpServerConfig } from '../config/schema.js';
-import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
+import type { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
+import { approvalOption, collect, sandboxOption } from './options.js';
 
 export interface McpCommandIo {
   stdout: NodeJS.WritableStream;
@@ -44,10 +45,6 @@ export interface McpAddOptions {
 const MASK = '*****';
 
 class UsageError extends Error {}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 function commaList(value: string): string[] {
   return value
@@ -379,14 +376,8 @@ export function addMcpCommands(program: Command, io: () => McpCommandIo): void {
       collect,
       [],
     )
-    .addOption(
-      new Option('-s, --sandbox <mode>', 'default sandbox of the sessions').choices(SandboxMode.options),
-    )
-    .addOption(
-      new Option('-a, --ask-for-approval <policy>', 'default approval policy of the sessions').choices(
-        ApprovalPolicy.options,
-      ),
-    )
+    .addOption(sandboxOption('default sandbox of the sessions'))
+    .addOption(approvalOption('default approval policy of the sessions'))
     .option('-C, --cd <dir>', 'default working directory of the sessions')
     .action(async (opts: Record<string, unknown>) => {
       const { runMcpServer } = await import('./mcp-server.js');

@@ -24,14 +24,9 @@ import { stringify } from 'smol-toml';
 import { z } from 'zod';
 import { widerThanServer } from '../agent/settings-bounds.js';
 import type { Thread } from '../agent/thread.js';
+import { ConfigError, exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
-import {
-  type CliFlags,
-  ConfigError,
-  loadEffectiveConfig,
-  loadRuntime,
-  type Runtime,
-} from '../config/runtime.js';
+import { type CliFlags, loadEffectiveConfig, loadRuntime, type Runtime } from '../config/runtime.js';
 import type { SpoolEvent } from '../protocol/events.js';
 import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../protocol/policy.js';
 import { threadTools } from '../session/mcp-tools.js';
@@ -267,11 +262,7 @@ export async function runMcpServer(flags: CliFlags, io: McpServerIo): Promise<nu
     home = effective.home;
     sandboxPolicy = loadRuntime(flags, io.env).settings.sandbox;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`spool mcp-server: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return exitForConfigError(err, io.stderr, 'spool mcp-server');
   }
   const cwd = path.resolve(flags.cwd ?? process.cwd());
   const mcp = new McpManager(mcpServers, {

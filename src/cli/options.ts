@@ -15,6 +15,14 @@ export const stdio = () => ({
   env: process.env,
 });
 
+/** `-s, --sandbox <mode>` (its help text says whose sandbox). */
+export const sandboxOption = (description: string): Option =>
+  new Option('-s, --sandbox <mode>', description).choices(SandboxMode.options);
+
+/** `-a, --ask-for-approval <policy>`. */
+export const approvalOption = (description: string): Option =>
+  new Option('-a, --ask-for-approval <policy>', description).choices(ApprovalPolicy.options);
+
 /** Options every command that builds a session understands. */
 export function addConfigOptions(command: Command): Command {
   return command
@@ -26,14 +34,8 @@ export function addConfigOptions(command: Command): Command {
 
 export function addRuntimeOptions(command: Command): Command {
   return addConfigOptions(command)
-    .addOption(
-      new Option('-s, --sandbox <mode>', 'sandbox policy for model commands').choices(SandboxMode.options),
-    )
-    .addOption(
-      new Option('-a, --ask-for-approval <policy>', 'when to ask before running a command').choices(
-        ApprovalPolicy.options,
-      ),
-    )
+    .addOption(sandboxOption('sandbox policy for model commands'))
+    .addOption(approvalOption('when to ask before running a command'))
     .option('-C, --cd <dir>', 'working directory for the session')
     .option('--add-dir <dir>', 'another writable directory (workspace-write; repeatable)', collect)
     .option('--full-auto', 'shortcut for --sandbox workspace-write --ask-for-approval on-request')

@@ -18,8 +18,6 @@ import { DEFAULT_TURN_RETRY } from './retry.js';
 import type { SpoolConfig, WireApi } from './schema.js';
 import { DEFAULT_TOOL_LIMITS } from './tool-limits.js';
 
-export { ConfigError } from './load.js';
-
 export interface CliFlags {
   model?: string;
   sandbox?: SandboxMode;

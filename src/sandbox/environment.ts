@@ -65,20 +65,20 @@ export const SECRET_ENV_RULES: readonly SecretEnvRule[] = [
 
 const CODEX_DEFAULT_EXCLUDES = ['*KEY*', '*SECRET*', '*TOKEN*'];
 
-const CORE_NAMES = [
-  'HOME',
-  'LOGNAME',
-  'PATH',
-  'SHELL',
-  'USER',
-  'USERNAME',
-  'TMPDIR',
-  'TEMP',
-  'TMP',
-  'LANG',
-  'LC_ALL',
-  'TERM',
-];
+/** Who and where: the names every process Spool starts may inherit. */
+const IDENTITY_AND_LOCALE = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'USER', 'TMPDIR', 'LANG', 'LC_ALL', 'TERM'];
+
+/**
+ * What a process inherits from Spool's environment, per kind of process (Codex's tables):
+ * `shell_environment_policy.inherit = "core"` for commands, and the default environment of a stdio
+ * MCP server (not Spool's whole environment: API keys stay with Spool).
+ */
+export const INHERITED_ENV = {
+  core: [...IDENTITY_AND_LOCALE, 'USERNAME', 'TEMP', 'TMP'],
+  mcpServer: [...IDENTITY_AND_LOCALE, '__CF_USER_TEXT_ENCODING', 'TZ'],
+} as const satisfies Record<string, readonly string[]>;
+
+const CORE_NAMES: readonly string[] = INHERITED_ENV.core;
 
 /** The rule that makes `name` a secret, if any. Pure. */
 export function secretRuleFor(name: string): SecretEnvRule | undefined {

@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import { AppServer } from '../app-server/index.js';
 import { spoolHome } from '../config/home.js';
+import { exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
-import { type CliFlags, ConfigError, loadRuntime } from '../config/runtime.js';
+import { type CliFlags, loadRuntime } from '../config/runtime.js';
 import { SessionNotFoundError } from '../store/errors.js';
 import { findSession, type SessionRef } from '../store/find.js';
 import { VERSION } from '../version.js';
@@ -89,11 +90,7 @@ export async function runInteractive(
       return EXIT.failed;
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      say(err.message);
-      return EXIT.usage;
-    }
-    throw err;
+    return exitForConfigError(err, io.stderr);
   }
   let open: OpenRequest = { kind: 'new' };
   try {

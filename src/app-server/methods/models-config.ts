@@ -2,21 +2,17 @@
 import { createHash } from 'node:crypto';
 import { loadConfigFile } from '../../config/load.js';
 import { parseOverride, setPath } from '../../config/overrides.js';
-import { ConfigError, loadEffectiveConfig, loadRuntime, type Runtime } from '../../config/runtime.js';
+import { loadEffectiveConfig, loadRuntime, type Runtime } from '../../config/runtime.js';
 import { modelInfo } from '../../model/catalog.js';
 import { sdkClient } from '../../model/endpoint.js';
 import { invalidParams } from '../jsonrpc.js';
 import { ConfigReadParams, ModelListParams } from '../params.js';
 import { defineMethod, type MethodTable } from '../router.js';
+import { configFailure } from '../runtime.js';
 import { approvalPolicyOut, type Json } from '../v2-shapes.js';
 
 const LIST_TIMEOUT_MS = 15_000;
 const EFFORTS = ['low', 'medium', 'high'] as const;
-
-function configFailure(err: unknown): never {
-  if (err instanceof ConfigError) throw invalidParams(`configuration: ${err.message}`);
-  throw err;
-}
 
 /** The provider's model ids, or undefined when it cannot be asked. */
 async function providerModels(runtime: Runtime): Promise<string[] | undefined> {

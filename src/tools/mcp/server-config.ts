@@ -5,26 +5,11 @@
  */
 import path from 'node:path';
 import type { McpServerConfig, McpToolApprovalMode } from '../../config/schema.js';
-import { scrubSecretEnv } from '../../sandbox/environment.js';
+import { INHERITED_ENV, scrubSecretEnv } from '../../sandbox/environment.js';
 import { resolveServerCommand, trustedSearchPath } from './server-command.js';
 
 export const DEFAULT_STARTUP_TIMEOUT_SEC = 10;
 export const DEFAULT_TOOL_TIMEOUT_SEC = 60;
-
-/** Variables a stdio server inherits from Spool's environment (Codex's list). */
-export const INHERITED_ENV_VARS = [
-  'HOME',
-  'LOGNAME',
-  'PATH',
-  'SHELL',
-  'USER',
-  '__CF_USER_TEXT_ENCODING',
-  'LANG',
-  'LC_ALL',
-  'TERM',
-  'TMPDIR',
-  'TZ',
-];
 
 export type McpTransportSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd: string }
@@ -57,7 +42,7 @@ export function toolAllowed(server: ResolvedMcpServer, tool: string): boolean {
 
 function inheritedEnv(env: NodeJS.ProcessEnv, untrustedRoots: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of INHERITED_ENV_VARS) {
+  for (const key of INHERITED_ENV.mcpServer) {
     // The server's own lookups (`#!/usr/bin/env node`) skip what the sandbox may write, too.
     const value = key === 'PATH' ? trustedSearchPath(env.PATH, untrustedRoots) : env[key];
     // Exported shell functions are not passed on (they start with `()`).

@@ -4,16 +4,16 @@
  * finished or a session id to poll or write to while it runs.
  */
 import { randomBytes } from 'node:crypto';
-import { looksLikeSandboxDenial } from '../../sandbox/approval/denial.js';
 import type { SandboxLaunchOptions } from '../../sandbox/launch-request.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
-import { askToRun, gateCommand, gateSessionInput, type RunForm } from './command-gate.js';
+import { gateCommand, gateSessionInput, type RunForm } from './command-gate.js';
 import { CommandItemReporter } from './command-item.js';
 import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
 import { ExecSession, type ExecSessionManager } from './exec-sessions.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatUnifiedExecResponse } from './format.js';
+import { askToRetryUnsandboxed, offersUnsandboxedRetry, withNotes, withRefusal } from './sandbox-retry.js';
 import { commandSpec, exitMeaning } from './sandboxed-spec.js';
 import { escalationOf } from './shell-tools.js';
 import {
@@ -190,53 +190,30 @@ export function createExecCommandTool(
       const first = await start(gate.form, gate.sandbox, gate.approvedUnsandboxed, itemId);
       if (!(first instanceof ExecSession)) return first;
       const exit = first.exited;
-      const retry =
-        gate.sandbox &&
-        gate.onSandboxDenial === 'ask' &&
-        exit !== undefined &&
-        first.refusal === undefined &&
-        exit.spawnError === null &&
-        looksLikeSandboxDenial({
-          exitCode: exit.exitCode,
-          signal: exit.signal,
-          outputText: exit.output.head + exit.output.tail,
-        });
-      if (!retry)
+      if (
+        exit === undefined ||
+        first.refusal !== undefined ||
+        !offersUnsandboxedRetry(gate, gate.sandbox, exit, false)
+      )
         return withNotes(
           respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens),
           gate.notes,
         );
-      const retryItemId = ctx.items.newItemId();
-      const answer = await askToRun(ctx, {
-        form: gate.unsandboxedForm,
-        cwd: workdir.cwd,
-        reason: [
-          'it failed inside the sandbox, and running it again outside the sandbox may succeed',
-          ...gate.unsandboxedForm.changes,
-        ].join('; '),
-        scope: 'unsandboxed',
-        proposedRule: gate.proposedRule,
-        itemId: retryItemId,
-      });
-      if (!answer.approved) {
-        const result = respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens);
-        return { ...result, output: `${result.output as string}\n\n${answer.output}` };
-      }
+      const retry = await askToRetryUnsandboxed(ctx, gate, workdir.cwd, exit);
+      if (!retry.answer.approved)
+        return withRefusal(
+          respond(sessions, first, 'exec_command', first.startedAt, args.max_output_tokens),
+          retry.answer.output,
+        );
       sessions.remove(first.id);
-      const second = await start(gate.unsandboxedForm, false, true, retryItemId);
+      const second = await start(gate.unsandboxedForm, false, true, retry.itemId);
       if (!(second instanceof ExecSession)) return second;
       return withNotes(
         respond(sessions, second, 'exec_command', second.startedAt, args.max_output_tokens),
-        answer.notes,
+        retry.answer.notes,
       );
     },
   };
-}
-
-/** The result with notes about its approval after the output (what the model should know). */
-function withNotes(result: ToolResult, notes: readonly string[]): ToolResult {
-  if (notes.length === 0 || typeof result.output !== 'string') return result;
-  return { ...result, output: `${result.output}\n\n${notes.join('\n')}` };
 }
 
 export function createWriteStdinTool(

@@ -8,16 +8,16 @@
  * the way the sandbox makes things fail is offered to the user to run again outside it.
  */
 
-import { looksLikeSandboxDenial } from '../../sandbox/approval/denial.js';
 import type { SandboxLaunchOptions } from '../../sandbox/launch-request.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { functionSpec, parseJsonArguments } from '../spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../types.js';
-import { askToRun, type EscalationArgs, gateCommand, type RunForm } from './command-gate.js';
+import { type EscalationArgs, gateCommand, type RunForm } from './command-gate.js';
 import { CommandItemReporter } from './command-item.js';
 import { defaultShell, displayCommand, shellInvocation } from './command-line.js';
 import { displayOutput, formatShellOutput } from './format.js';
 import { type ProcessOptions, type RunResult, runProcess } from './process.js';
+import { askToRetryUnsandboxed, offersUnsandboxedRetry, withNotes, withRefusal } from './sandbox-retry.js';
 import { commandSpec, exitMeaning } from './sandboxed-spec.js';
 import { SHELL_COMMAND_DESCRIPTION, SHELL_DESCRIPTION, ShellArgs, ShellCommandArgs } from './specs.js';
 import { resolveWorkdir } from './workdir.js';
@@ -102,15 +102,6 @@ async function runOnce(
   return { kind: 'done', result: { output, success: !endedByUs }, run, sandboxed: spec.sandboxed };
 }
 
-/** The first line of the output that looks like the sandbox refusing something. */
-function denialLine(run: RunResult): string {
-  const text = run.output.head + run.output.tail;
-  const line = text
-    .split('\n')
-    .find((l) => /read-only|not permitted|permission denied|network|resolve|EROFS|EPERM|EACCES/i.test(l));
-  return (line ?? `exit code ${run.exitCode}`).trim().slice(0, 200);
-}
-
 /** Runs one prepared argv for the model: gate, workdir, display item, process, formatted answer. */
 export async function runCommandForModel(
   argv: string[],
@@ -131,36 +122,11 @@ export async function runCommandForModel(
   }
   const first = await runOnce(gate.form, workdir.cwd, gate.sandbox, options.timeoutMs, ctx, config, itemId);
   if (first.kind === 'refused') return first.result;
-  const run = first.run;
   const firstResult = withNotes(first.result, gate.notes);
-  const retry =
-    first.sandboxed &&
-    gate.onSandboxDenial === 'ask' &&
-    !run.timedOut &&
-    !run.aborted &&
-    looksLikeSandboxDenial({
-      exitCode: run.exitCode,
-      signal: run.signal,
-      outputText: run.output.head + run.output.tail,
-    });
-  if (!retry) return firstResult;
-  const retryItemId = ctx.items.newItemId();
-
-  const answer = await askToRun(ctx, {
-    form: gate.unsandboxedForm,
-    cwd: workdir.cwd,
-    reason: [
-      `it failed inside the sandbox (${denialLine(run)}), and running it again outside the sandbox may succeed`,
-      ...gate.unsandboxedForm.changes,
-    ].join('; '),
-    scope: 'unsandboxed',
-    proposedRule: gate.proposedRule,
-    itemId: retryItemId,
-  });
-  if (!answer.approved) {
-    const text = typeof firstResult.output === 'string' ? firstResult.output : '';
-    return { output: `${text}\n\n${answer.output}`, success: firstResult.success };
-  }
+  if (!offersUnsandboxedRetry(gate, first.sandboxed, first.run, first.run.timedOut || first.run.aborted))
+    return firstResult;
+  const retry = await askToRetryUnsandboxed(ctx, gate, workdir.cwd, first.run);
+  if (!retry.answer.approved) return withRefusal(firstResult, retry.answer.output);
   const second = await runOnce(
     gate.unsandboxedForm,
     workdir.cwd,
@@ -168,15 +134,9 @@ export async function runCommandForModel(
     options.timeoutMs,
     ctx,
     config,
-    retryItemId,
+    retry.itemId,
   );
-  return withNotes(second.result, answer.notes);
-}
-
-/** The result with notes about its approval after the output (what the model should know). */
-function withNotes(result: ToolResult, notes: readonly string[]): ToolResult {
-  if (notes.length === 0 || typeof result.output !== 'string') return result;
-  return { ...result, output: `${result.output}\n\n${notes.join('\n')}` };
+  return withNotes(second.result, retry.answer.notes);
 }
 
 /** The approval fields present in a tool call's arguments. */
