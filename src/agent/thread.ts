@@ -25,7 +25,7 @@ import type { ContextSnapshot } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';
-import { ApprovalBroker } from './approvals.js';
+import { ApprovalBroker, type ApprovalReviewer } from './approvals.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { EventBus } from './event-bus.js';
 import { ToolRunner } from './tool-runner.js';
@@ -85,6 +85,8 @@ export class Thread {
   /** The running turn's id, and input added to it (`steer`) that the loop has not taken yet. */
   private activeTurnId: string | undefined;
   private steered: ContentPart[][] = [];
+  /** Developer notes for the model, committed before the next request (see `addDeveloperNote`). */
+  private notes: HistoryItem[] = [];
 
   private currentSettings: ThreadSettings;
   /** Remembers the running turn's plan item (set per turn). */
@@ -198,6 +200,23 @@ export class Thread {
   /** Interrupts the running turn: the request and running tools are aborted; history stays well formed. */
   interrupt(): void {
     this.active?.controller.abort();
+  }
+
+  /**
+   * Puts `reviewer` before the human for every approval request of this thread (undefined: the
+   * human is asked directly again). Takes effect for requests made from now on.
+   */
+  setApprovalReviewer(reviewer: ApprovalReviewer | undefined): void {
+    this.approvals.reviewer = reviewer;
+  }
+
+  /**
+   * Tells the model something without starting a turn (e.g. the user approved an action a reviewer
+   * had denied): a developer message appended before the next model request, in this turn if one
+   * is running, else at the start of the next. History stays append-only.
+   */
+  addDeveloperNote(text: string): void {
+    this.notes.push({ type: 'message', role: 'developer', content: [{ type: 'input_text', text }] });
   }
 
   /**
@@ -337,6 +356,7 @@ export class Thread {
     this.events.emit({ type: 'turn.started', turn_id: turnId });
     for (const warning of observation.projectDocs.warnings)
       this.events.emit({ type: 'warning', message: warning });
+    this.commit(this.notes.splice(0));
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
 
@@ -415,6 +435,7 @@ export class Thread {
         },
         compactForOverflow: (compactSignal) => this.compactNow('overflow', turnId, compactSignal, newItemId),
         takeSteered: () => {
+          this.commit(this.notes.splice(0));
           const inputs = this.steered.splice(0);
           if (inputs.length === 0) return false;
           this.commit(inputs.map((content) => ({ type: 'message', role: 'user', content })));
@@ -450,7 +471,7 @@ export class Thread {
       bypassSandbox: s.bypassSandbox,
       env: s.shellEnv,
       spoolHome: s.spoolHome,
-      requestApproval: (request) => this.approvals.request(turnId, signal, request),
+      requestApproval: (request) => this.approvals.request({ turnId, signal, newItemId }, request),
       sessionApprovals: this.approvals.sessionApprovals,
       warn: (message) => this.events.emit({ type: 'warning', message }),
       items: {

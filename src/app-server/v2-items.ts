@@ -103,6 +103,8 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | 
       return { type: 'contextCompaction', id };
     case 'todo_list':
     case 'error':
+    // Reviews are `item/autoApprovalReview/*` notifications, not items of the turn.
+    case 'auto_approval_review':
       return undefined;
   }
 }

@@ -68,6 +68,19 @@ export class ExecJsonProjector {
           tokens_before: item.tokens_before,
           tokens_after: item.tokens_after,
         };
+      case 'auto_approval_review':
+        // Spool's own item type: a decision of the automatic approval reviewer, with its reasons.
+        return {
+          id,
+          type: item.type,
+          ...(item.target_item_id ? { target_item_id: this.idFor(item.target_item_id) } : {}),
+          action: item.action,
+          status: item.status,
+          decision_source: item.decision_source ?? null,
+          risk_level: item.risk_level ?? null,
+          user_authorization: item.user_authorization ?? null,
+          rationale: item.rationale ?? null,
+        };
     }
   }
 

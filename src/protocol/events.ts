@@ -119,6 +119,47 @@ export const ContextCompactionThreadItem = z.object({
   tokens_after: z.number().int().nullable(),
 });
 
+/** What an automatic approval review looked at: the request as the tool asked it. */
+export const ReviewedAction = z.object({
+  kind: z.enum(['command', 'patch', 'mcp_tool_call']),
+  /** The exact command vector (commands). */
+  command: z.array(z.string()).optional(),
+  display: z.string(),
+  cwd: z.string(),
+  /** Why approval was needed. */
+  reason: z.string(),
+  /** For patches: the files and kinds of change. */
+  changes: z.array(FileChange.pick({ path: true, kind: true, move_path: true })).optional(),
+  mcp_tool: z.object({ server: z.string(), tool: z.string(), arguments: z.unknown() }).optional(),
+});
+export type ReviewedAction = z.infer<typeof ReviewedAction>;
+
+export const ReviewRiskLevel = z.enum(['low', 'medium', 'high']);
+export const ReviewUserAuthorization = z.enum(['explicit', 'implied', 'none']);
+
+/**
+ * An approval request decided by the automatic reviewer (`approvals_reviewer = "auto_review"`, the
+ * guardian) instead of a person: started `in_progress`, completed with the decision and why.
+ * `escalated`: the reviewer handed the question to the human (an `approval.requested` follows).
+ */
+export const AutoApprovalReviewThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('auto_approval_review'),
+  /** The approval request reviewed. */
+  approval_id: z.string(),
+  /** The item the action appears as when it runs (a command or file change), if any. */
+  target_item_id: z.string().optional(),
+  action: ReviewedAction,
+  status: z.enum(['in_progress', 'approved', 'denied', 'escalated', 'timed_out', 'aborted']),
+  /** `user`: a person had approved this exact action once after the reviewer denied it. */
+  decision_source: z.enum(['guardian', 'user']).optional(),
+  risk_level: ReviewRiskLevel.optional(),
+  user_authorization: ReviewUserAuthorization.optional(),
+  rationale: z.string().optional(),
+  started_at_ms: z.number().int(),
+  completed_at_ms: z.number().int().optional(),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   AgentMessageThreadItem,
   ReasoningThreadItem,
@@ -128,6 +169,7 @@ export const ThreadItem = z.discriminatedUnion('type', [
   TodoListThreadItem,
   ErrorThreadItem,
   ContextCompactionThreadItem,
+  AutoApprovalReviewThreadItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
@@ -228,8 +270,8 @@ export const SpoolEvent = z.discriminatedUnion('type', [
   }),
   /** Input the user added to a running turn (steer), now in history before the next request. */
   z.object({ type: z.literal('input.steered'), turn_id: z.string(), content: z.array(ContentPart) }),
-  /** A non-fatal problem the user should see (a warning). */
-  z.object({ type: z.literal('warning'), message: z.string() }),
+  /** A non-fatal problem the user should see (a warning); `guardian`: from the automatic reviewer. */
+  z.object({ type: z.literal('warning'), message: z.string(), source: z.enum(['guardian']).optional() }),
 ]);
 export type SpoolEvent = z.infer<typeof SpoolEvent>;
 export type SpoolEventOf<T extends SpoolEvent['type']> = Extract<SpoolEvent, { type: T }>;
