@@ -63,14 +63,21 @@ export class ApprovalBroker {
     if (scope.signal.aborted) return INTERRUPTED;
     const reviewer = this.reviewer;
     if (!reviewer) return this.askHuman(id, scope, { id, ...request });
-    const outcome = await reviewer.review({
-      request: { id, ...request },
-      turnId: scope.turnId,
-      signal: scope.signal,
-      askHuman: (shown) => this.askHuman(id, scope, { ...(shown ?? request), id }),
-      emit: this.emit,
-      newItemId: scope.newItemId,
-    });
+    let outcome: ApprovalOutcome;
+    try {
+      outcome = await reviewer.review({
+        request: { id, ...request },
+        turnId: scope.turnId,
+        signal: scope.signal,
+        askHuman: (shown) => this.askHuman(id, scope, { ...(shown ?? request), id }),
+        emit: this.emit,
+        newItemId: scope.newItemId,
+      });
+    } catch (error) {
+      // A reviewer that fails decides nothing: fail closed (the action is denied, the model told why).
+      const message = error instanceof Error ? error.message : String(error);
+      outcome = { decision: 'denied', reason: `the approval reviewer failed: ${message}` };
+    }
     if (scope.signal.aborted) return INTERRUPTED;
     if (outcome.decision === 'abort') this.interrupt();
     return outcome;

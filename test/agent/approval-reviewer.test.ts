@@ -115,6 +115,24 @@ describe('approval reviewer seam', () => {
     expect(runs).toEqual(['b']);
   });
 
+  it('a reviewer that throws denies (fails closed): nothing runs, the model is told why', async () => {
+    emulator = await startEmulator({
+      script: [respond(call('guarded', { what: 'a' })), respond(say('ok'))],
+    });
+    const runs: string[] = [];
+    const { thread } = threadOn(emulator, new ToolRegistry([guardedTool(runs)]));
+    thread.setApprovalReviewer({
+      review: async () => {
+        throw new Error('reviewer broke');
+      },
+    });
+    expect((await thread.runTurn('go')).status).toBe('completed');
+    expect(runs).toEqual([]);
+    expect(outputs(thread.history)).toEqual([
+      'not done: denied (the approval reviewer failed: reviewer broke)',
+    ]);
+  });
+
   it('a developer note is appended before the next request, never rewriting earlier items', async () => {
     emulator = await startEmulator({ script: [respond(say('one')), respond(say('two'))] });
     const { thread } = threadOn(emulator, new ToolRegistry([]));
