@@ -19,6 +19,7 @@
 import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart } from '../protocol/items.js';
+import { visibleText } from '../text/terminal-safe.js';
 import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
 import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
 
@@ -509,6 +510,9 @@ export class EventProjector {
     });
     this.startItem(item, turnId, out, startedAtMs);
     if (this.asked.size + this.mcpAsked.size === 1) out.push(this.status(['waitingOnApproval']));
+    // What a client shows the person to approve: every hidden character visible (terminal-safe.ts).
+    const shown = visibleText(command, { keepNewlines: true });
+    const reason = visibleText(request.reason, { keepNewlines: true });
     const params: Json =
       request.kind === 'command'
         ? {
@@ -516,10 +520,10 @@ export class EventProjector {
             turnId,
             itemId: v2Id,
             startedAtMs,
-            reason: request.reason,
-            command,
+            reason,
+            command: shown,
             cwd: request.cwd,
-            commandActions: [{ type: 'unknown', command }],
+            commandActions: [{ type: 'unknown', command: shown }],
             proposedExecpolicyAmendment: request.proposed_rule ?? null,
             availableDecisions: availableDecisions(request.proposed_rule),
           }
@@ -528,7 +532,7 @@ export class EventProjector {
             turnId,
             itemId: v2Id,
             startedAtMs,
-            reason: request.reason,
+            reason,
             grantRoot: null,
             availableDecisions: availableDecisions(undefined),
           };

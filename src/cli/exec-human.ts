@@ -1,18 +1,49 @@
 /**
  * Human-readable progress for `spool exec` on stderr: what runs, what changed, retries, usage.
  * The assistant's final message goes to stdout separately, so `spool exec … > answer.md` works.
+ *
+ * Everything that comes from a command or the model is made safe for the terminal first
+ * (src/text/terminal-safe.ts): commands and paths exactly, with hidden characters shown as escapes;
+ * output and prose with escape sequences removed.
  */
 import type { SpoolEvent } from '../protocol/events.js';
 import { COMMENTARY_PHASE } from '../protocol/items.js';
+import { terminalSafe, visibleText } from '../text/terminal-safe.js';
+import { outputLines } from '../tools/shell/format.js';
 
 const MAX_OUTPUT_LINES = 6;
+const HEAD_LINES = 3;
+const TAIL_LINES = 2;
 
-function preview(output: string): string {
-  const lines = output.replace(/\n$/, '').split('\n');
-  if (lines.length <= MAX_OUTPUT_LINES) return lines.map((l) => `    ${l}`).join('\n');
-  const head = lines.slice(0, 3).map((l) => `    ${l}`);
-  const tail = lines.slice(-2).map((l) => `    ${l}`);
-  return [...head, `    … ${lines.length - 5} more lines …`, ...tail].join('\n');
+/** Lines of text indented under an entry. */
+function indented(text: string, prefix = '    '): string {
+  return text
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+/**
+ * The start and end of a command's output, and how many lines lie between (of the whole output).
+ * `exact`: the text quotes a command (a refusal), so hidden characters are shown as escapes.
+ */
+function preview(aggregated: string, exact = false): string {
+  const safe = exact ? visibleText(aggregated, { keepNewlines: true }) : terminalSafe(aggregated);
+  const { lines, total } = outputLines(safe);
+  if (lines.length <= MAX_OUTPUT_LINES && total === lines.length) return indented(lines.join('\n'));
+  const head = lines.slice(0, HEAD_LINES);
+  const tail = lines.slice(-TAIL_LINES);
+  const more = total - head.length - tail.length;
+  return [
+    indented(head.join('\n')),
+    `    … ${more.toLocaleString('en-US')} more lines …`,
+    indented(tail.join('\n')),
+  ].join('\n');
+}
+
+/** A command as it is shown: exactly, a multi-line script with its later lines indented. */
+function shownCommand(command: string): string {
+  return visibleText(command, { keepNewlines: true }).replace(/\n/g, '\n  ');
 }
 
 export function formatHumanEvent(event: SpoolEvent): string | undefined {
@@ -20,37 +51,43 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
     case 'thread.started':
       return `spool: thread ${event.thread_id}`;
     case 'item.started':
-      if (event.item.type === 'command_execution') return `$ ${event.item.command}`;
+      if (event.item.type === 'command_execution') return `$ ${shownCommand(event.item.command)}`;
       return undefined;
     case 'item.completed': {
       const item = event.item;
       switch (item.type) {
         // Progress the model narrates while it works; the final answer goes to stdout.
         case 'agent_message':
-          return item.phase === COMMENTARY_PHASE && item.text.trim() ? item.text : undefined;
+          return item.phase === COMMENTARY_PHASE && item.text.trim() ? terminalSafe(item.text) : undefined;
         case 'reasoning':
-          return item.text ? `thinking: ${item.text}` : undefined;
+          return item.text ? `thinking: ${terminalSafe(item.text)}` : undefined;
         case 'command_execution': {
           const status =
             item.status === 'declined'
               ? 'declined'
               : `exit ${item.exit_code ?? '?'}${item.duration_ms !== undefined ? ` in ${(item.duration_ms / 1000).toFixed(1)}s` : ''}`;
-          const out = item.aggregated_output.trim() ? `\n${preview(item.aggregated_output)}` : '';
+          const out = item.aggregated_output.trim()
+            ? `\n${preview(item.aggregated_output, item.status === 'declined')}`
+            : '';
           return `  ↳ ${status}${out}`;
         }
-        case 'file_change':
-          return (
-            item.changes
-              .map((c) => `${c.kind === 'add' ? 'A' : c.kind === 'delete' ? 'D' : 'M'} ${c.path}`)
-              .join('\n') + (item.status === 'failed' ? '\n  ↳ patch failed' : '')
-          );
+        case 'file_change': {
+          const files = item.changes
+            .map((c) => `${c.kind === 'add' ? 'A' : c.kind === 'delete' ? 'D' : 'M'} ${visibleText(c.path)}`)
+            .join('\n');
+          if (item.status !== 'failed') return files;
+          // The reason the model was given, so the person sees why as well.
+          const why = item.error?.message.trim();
+          return `${files}\n  ↳ patch failed${why ? `:\n${indented(terminalSafe(why))}` : ''}`;
+        }
         case 'error':
-          return `error: ${item.message}`;
+          return `error: ${terminalSafe(item.message)}`;
         case 'todo_list':
           return [
-            ...(item.explanation ? [item.explanation] : []),
+            ...(item.explanation ? [terminalSafe(item.explanation)] : []),
             ...item.items.map(
-              (t) => `${t.completed ? '[x]' : t.status === 'in_progress' ? '[~]' : '[ ]'} ${t.text}`,
+              (t) =>
+                `${t.completed ? '[x]' : t.status === 'in_progress' ? '[~]' : '[ ]'} ${terminalSafe(t.text)}`,
             ),
           ].join('\n');
         case 'context_compaction':
@@ -60,17 +97,17 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
               ? 'context compaction failed'
               : undefined;
         case 'mcp_tool_call':
-          return `tool ${item.server}.${item.tool}: ${item.status}${item.error ? ` (${item.error.message})` : ''}`;
+          return `tool ${visibleText(item.server)}.${visibleText(item.tool)}: ${item.status}${item.error ? ` (${terminalSafe(item.error.message)})` : ''}`;
         default:
           return undefined;
       }
     }
     case 'stream.retrying':
-      return event.message;
+      return terminalSafe(event.message);
     case 'warning':
-      return `warning: ${event.message}`;
+      return `warning: ${terminalSafe(event.message)}`;
     case 'turn.failed':
-      return `error: ${event.error.message}`;
+      return `error: ${terminalSafe(event.error.message)}`;
     case 'turn.interrupted':
       return 'interrupted';
     case 'turn.completed': {

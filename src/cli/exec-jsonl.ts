@@ -118,8 +118,8 @@ export class ExecJsonProjector {
         ];
       case 'turn.interrupted':
         return [{ type: 'turn.failed', error: { message: 'turn interrupted' } }];
-      case 'stream.retrying':
-        return [{ type: 'error', message: event.message }];
+      // A retry is not an `error` event: clients (@openai/codex-sdk) treat `error` as fatal, and Codex
+      // emits nothing for a request it retries. exec shows retries on stderr instead.
       default:
         return [];
     }

@@ -1,9 +1,11 @@
 /**
  * `spool exec`: one non-interactive turn. The prompt comes from the argument or stdin; the final
  * assistant message goes to stdout (or, with `--json`, every event as a JSON line); progress goes
- * to stderr. Exit codes: 0 success, 1 turn failed, 2 usage error, 130 interrupted.
+ * to stderr. Exit codes: 0 success, 1 turn failed, 2 usage error, 130 interrupted, 141 stdout or
+ * stderr was closed (`| head`), 143 SIGTERM.
  *
- * Every run is recorded as a session (src/store/); `spool exec resume <id>|--last` continues one.
+ * Every run is recorded as a session (src/store/); `spool exec resume <id>|--last` continues one,
+ * `spool exec fork <id>|--last` continues a copy of one.
  */
 import fs from 'node:fs';
 import type { Thread } from '../agent/thread.js';
@@ -19,10 +21,13 @@ import type { OutputSchema } from '../protocol/settings.js';
 import { openThread } from '../session/open-thread.js';
 import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';
-import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
-import { type OpenedSession, openSession } from '../store/sessions.js';
+import { SessionNotFoundError, SessionStoreError, TurnOutOfRangeError } from '../store/errors.js';
+import type { SessionRef } from '../store/find.js';
+import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
+import { terminalSafe, visibleText } from '../text/terminal-safe.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
-import { askOnTerminal, NON_INTERACTIVE_REASON } from './exec-approvals.js';
+import { guardOutputs, type TextOutput } from './closed-output.js';
+import { NON_INTERACTIVE_REASON, TerminalApprovals, type TerminalInput } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
 import { imageInput } from './image-input.js';
@@ -39,17 +44,41 @@ export interface ExecOptions extends CliFlags {
   /** `--image FILE` (repeatable): images attached to the prompt. */
   images?: string[];
   /** `exec resume`: the session to continue (an id or unique prefix, or the latest). */
-  resume?: { id?: string; last?: boolean; all?: boolean };
+  resume?: SessionChoice;
+  /** `exec fork`: the session to copy (through turn `at`) and continue. */
+  fork?: SessionChoice & { at?: number };
+}
+
+export interface SessionChoice {
+  id?: string;
+  last?: boolean;
+  /** With `last`: in any directory, not only the working directory. */
+  all?: boolean;
 }
 
 export interface ExecIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
+  stdin: TerminalInput;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+/** The run's view of its streams: outputs that go quiet once the reader has gone. */
+interface RunIo {
+  stdin: TerminalInput;
+  stdout: TextOutput;
+  stderr: TextOutput;
+  env: NodeJS.ProcessEnv;
+}
+
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  interrupted: 130,
+  outputClosed: 141,
+  terminated: 143,
+} as const;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -58,7 +87,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function readPrompt(options: ExecOptions, io: ExecIo): Promise<string | undefined> {
+async function readPrompt(options: ExecOptions, io: RunIo): Promise<string | undefined> {
   if (options.prompt !== undefined && options.prompt !== '-') return options.prompt;
   if (options.prompt === undefined && io.stdin.isTTY) return undefined;
   return (await readAll(io.stdin)).replace(/\r?\n$/, '');
@@ -83,20 +112,30 @@ function readOutputSchema(file: string): { outputSchema: OutputSchema; notes: st
   return { outputSchema: plan.outputSchema, notes: plan.notes.map((note) => `--output-schema: ${note}`) };
 }
 
-/** Locks and reads the session `exec resume` continues; a message and exit code when it cannot. */
-function openForResume(
+/**
+ * Locks and reads the session `exec resume` continues, or the copy `exec fork` makes; a message and
+ * exit code when it cannot.
+ */
+function openForContinuation(
   options: ExecOptions,
   env: NodeJS.ProcessEnv,
-): { opened: OpenedSession } | { message: string; code: number } {
-  const resume = options.resume ?? {};
-  const ref =
-    resume.last || resume.id === undefined
-      ? { last: true as const, ...(resume.all ? {} : { cwd: options.cwd ?? process.cwd() }) }
-      : { id: resume.id };
+): { opened: OpenedSession; warnings: string[] } | { message: string; code: number } {
+  const choice = options.fork ?? options.resume ?? {};
+  const ref: SessionRef =
+    choice.last || choice.id === undefined
+      ? { last: true as const, ...(choice.all ? {} : { cwd: options.cwd ?? process.cwd() }) }
+      : { id: choice.id };
   try {
-    return { opened: openSession(spoolHome(env), ref) };
+    const home = spoolHome(env);
+    if (options.fork) {
+      const at = options.fork.at;
+      const fork = forkSession(home, ref, at === undefined ? {} : { at });
+      return { opened: openSession(home, { id: fork.id }), warnings: fork.warnings };
+    }
+    return { opened: openSession(home, ref), warnings: [] };
   } catch (err) {
-    if (err instanceof SessionNotFoundError) return { message: err.message, code: EXIT.usage };
+    if (err instanceof SessionNotFoundError || err instanceof TurnOutOfRangeError)
+      return { message: err.message, code: EXIT.usage };
     return { message: (err as Error).message, code: EXIT.failed };
   }
 }
@@ -109,8 +148,26 @@ export async function runExec(
   io: ExecIo,
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
-  if (options.compact && !options.resume) {
+  // A closed stdout or stderr (`spool exec … | head -1`) ends the run quietly; see closed-output.ts.
+  const guarded = guardOutputs(io);
+  try {
+    const code = await runGuarded(options, { ...io, ...guarded.io }, signals, (listener) =>
+      guarded.onClosed(listener),
+    );
+    return guarded.closed() ? EXIT.outputClosed : code;
+  } finally {
+    guarded.dispose();
+  }
+}
+
+async function runGuarded(
+  options: ExecOptions,
+  io: RunIo,
+  signals: NodeJS.EventEmitter,
+  onOutputClosed: (listener: () => void) => void,
+): Promise<number> {
+  const say = (line: string) => io.stderr.write(`${terminalSafe(line)}\n`);
+  if (options.compact && !options.resume && !options.fork) {
     // A new session has nothing to compact: say which command was meant instead of doing nothing.
     say(
       'spool exec: --compact compacts a recorded session; use `spool exec resume ID|--last --compact [PROMPT]`.',
@@ -118,16 +175,17 @@ export async function runExec(
     return EXIT.usage;
   }
   let opened: OpenedSession | undefined;
-  if (options.resume) {
-    const found = openForResume(options, io.env);
+  if (options.resume || options.fork) {
+    const found = openForContinuation(options, io.env);
     if ('message' in found) {
-      say(`spool exec resume: ${found.message}`);
+      say(`spool exec ${options.fork ? 'fork' : 'resume'}: ${found.message}`);
       return found.code;
     }
     opened = found.opened;
+    for (const warning of found.warnings) say(`warning: ${warning}`);
   }
   try {
-    return await runOpened(options, io, signals, opened);
+    return await runOpened(options, io, signals, opened, onOutputClosed);
   } finally {
     // A resumed thread releases the lock when it closes; this covers the exits before it exists.
     opened?.release();
@@ -136,11 +194,14 @@ export async function runExec(
 
 async function runOpened(
   options: ExecOptions,
-  io: ExecIo,
+  io: RunIo,
   signals: NodeJS.EventEmitter,
   opened: OpenedSession | undefined,
+  onOutputClosed: (listener: () => void) => void,
 ): Promise<number> {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  // Every line is made terminal-safe once more on its way out (its parts from commands or the
+  // model already were): nothing printed here can drive the terminal.
+  const say = (line: string) => io.stderr.write(`${terminalSafe(line)}\n`);
   let runtime: Runtime;
   let schemaNotes: string[] = [];
   try {
@@ -232,27 +293,37 @@ async function runOpened(
   const print = (event: SpoolEvent) => {
     if (options.json) {
       for (const line of projector.project(event)) io.stdout.write(`${JSON.stringify(line)}\n`);
-      if (event.type === 'warning') say(`warning: ${event.message}`);
+      // What a person should see, on stderr: stdout carries only the event stream. A retry is not
+      // an `error` event there (clients treat `error` as fatal).
+      if (event.type === 'warning') say(`warning: ${terminalSafe(event.message)}`);
+      if (event.type === 'stream.retrying') say(terminalSafe(event.message));
       if (event.type === 'turn.failed' && recorder.failure) say(`spool: ${event.error.message}`);
     } else {
       const text = formatHuman(event);
       if (text !== undefined) say(text);
     }
   };
+  const approvals = interactive ? new TerminalApprovals(io.stdin, io.stderr) : undefined;
   thread.subscribe((event: SpoolEvent) => {
     if (event.type === 'approval.requested') {
       const { id } = event.request;
-      if (interactive) {
-        void askOnTerminal(event.request, io.stdin, io.stderr).then((decision) =>
-          thread.resolveApproval(id, decision),
-        );
+      if (approvals) {
+        void approvals.ask(event.request).then((decision) => thread.resolveApproval(id, decision));
       } else {
-        say(`spool: declined (non-interactive): ${event.request.display}`);
+        say(`spool: declined (non-interactive): ${visibleText(event.request.display)}`);
         thread.resolveApproval(id, 'denied', NON_INTERACTIVE_REASON);
       }
       return;
     }
+    // Answered (or withdrawn because the turn ended): the question is no longer open.
+    if (event.type === 'approval.resolved') approvals?.withdraw(event.id);
     print((event.type === 'turn.interrupted' && storageFailure()) || event);
+  });
+  // Nobody reads the output any more: stop the turn (its commands are killed, the log flushed).
+  let outputClosed = false;
+  onOutputClosed(() => {
+    outputClosed = true;
+    thread.interrupt();
   });
 
   // Ctrl-C, or a job runner's SIGTERM: stop the turn cleanly (commands killed, log flushed) and exit
@@ -283,6 +354,8 @@ async function runOpened(
       }
       if (compactOnly) return EXIT.ok;
     }
+    // The reader left before the turn began: nothing is started that nobody would see.
+    if (outputClosed) return EXIT.outputClosed;
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
     try {
       outcome = await thread.runTurn(
@@ -298,7 +371,9 @@ async function runOpened(
     }
     if (outcome.status === 'completed') {
       const message = outcome.finalMessage ?? '';
-      if (!options.json) io.stdout.write(message.endsWith('\n') || message === '' ? message : `${message}\n`);
+      // On a terminal the answer is made safe to show; into a pipe or file it goes as it is.
+      const shown = io.stdout.isTTY ? terminalSafe(message) : message;
+      if (!options.json) io.stdout.write(shown.endsWith('\n') || shown === '' ? shown : `${shown}\n`);
       if (options.outputLastMessage) fs.writeFileSync(options.outputLastMessage, message);
     }
     if (recorder.failure) {
@@ -312,6 +387,7 @@ async function runOpened(
   } finally {
     signals.off('SIGINT', onSigint);
     signals.off('SIGTERM', onSigterm);
+    approvals?.close();
     await thread.close();
   }
 }

@@ -68,6 +68,43 @@ export function addExecOptions(command: Command): Command {
 const REPEATABLE = ['config', 'addDir', 'image'];
 
 /**
+ * Options given before the subcommand (`spool -c model=x exec …`) apply to it, as in Codex: each
+ * goes to the first command on the way down that takes it, below the subcommand's own (repeatable
+ * ones are concatenated, the root's first, so `-c` given later wins). An option the subcommand does
+ * not take is refused, never silently dropped: the message is returned.
+ */
+export function applyRootOptions(root: Command, action: Command): string | undefined {
+  if (action === root) return undefined;
+  const chain: Command[] = [];
+  for (let command: Command | null = action; command && command !== root; command = command.parent)
+    chain.unshift(command);
+  const refused: string[] = [];
+  for (const option of root.options) {
+    const key = option.attributeName();
+    if (root.getOptionValueSource(key) !== 'cli') continue;
+    const target = chain.find((command) => command.options.some((o) => o.attributeName() === key));
+    if (!target) {
+      refused.push(
+        option.flags
+          .split(/[ ,]+/)
+          .filter((f) => f.startsWith('-'))
+          .join('/'),
+      );
+      continue;
+    }
+    const value = root.getOptionValue(key);
+    const ownGiven = target.getOptionValueSource(key) === 'cli';
+    if (REPEATABLE.includes(key)) {
+      const own = ownGiven ? ((target.getOptionValue(key) as string[] | undefined) ?? []) : [];
+      target.setOptionValueWithSource(key, [...(value as string[]), ...own], 'cli');
+    } else if (!ownGiven) target.setOptionValueWithSource(key, value, 'cli');
+  }
+  if (refused.length === 0) return undefined;
+  const name = chain.map((command) => command.name()).join(' ');
+  return `${refused.join(', ')} ${refused.length === 1 ? 'was' : 'were'} given before \`${name}\`, which does not take ${refused.length === 1 ? 'it' : 'them'}; give session options after the subcommand that uses them`;
+}
+
+/**
  * A subcommand's options merged over its parent's: single values from the subcommand win,
  * repeatable ones are concatenated (`exec -c a resume ID -c b` has both overrides).
  */

@@ -2,8 +2,9 @@
  * The `spool` command line. Each subcommand's module is imported only when that command runs, so
  * `spool exec` never loads UI code.
  *
- * Options are positional: the root's own options (for the interactive session) come before a
- * subcommand, and a subcommand's after it.
+ * Options are positional: the root's own options come before a subcommand, and a subcommand's
+ * after it. Root options apply to the subcommand too (below its own), as in Codex; one the
+ * subcommand does not take is refused with exit code 2 (see `applyRootOptions`).
  */
 import { Command, CommanderError, type Command as CommandType } from 'commander';
 import { VERSION } from '../version.js';
@@ -12,6 +13,7 @@ import {
   addConfigOptions,
   addExecOptions,
   addRuntimeOptions,
+  applyRootOptions,
   flagsFrom,
   mergedOptions,
   sessionArguments,
@@ -20,10 +22,12 @@ import {
 
 type Options = Record<string, unknown>;
 
+type SessionChoice = { id?: string; last?: boolean; all?: boolean };
+
 async function runExecWith(
   prompt: string | undefined,
   opts: Options,
-  resume?: { id?: string; last?: boolean; all?: boolean },
+  continuation: { resume?: SessionChoice; fork?: SessionChoice & { at?: number } } = {},
 ): Promise<void> {
   const { runExec } = await import('./exec.js');
   process.exitCode = await runExec(
@@ -36,10 +40,20 @@ async function runExecWith(
       skipGitRepoCheck: Boolean(opts.skipGitRepoCheck),
       images: (opts.image as string[] | undefined) ?? [],
       compact: Boolean(opts.compact),
-      ...(resume ? { resume } : {}),
+      ...continuation,
     },
     stdio(),
   );
+}
+
+/** `--at TURN` as a turn number; undefined (and exit code 2 set) when it is not one. */
+function turnNumber(command: string, at: unknown): number | undefined | false {
+  if (at === undefined) return undefined;
+  const turn = Number(at);
+  if (Number.isInteger(turn) && turn >= 1) return turn;
+  process.stderr.write(`${command}: --at takes a turn number (1 or more), not ${String(at)}\n`);
+  process.exitCode = 2;
+  return false;
 }
 
 function addExecCommands(program: CommandType): void {
@@ -70,10 +84,42 @@ function addExecCommands(program: CommandType): void {
         const args = sessionArguments('spool exec resume', session, prompt, opts);
         if (args)
           await runExecWith(args.prompt, opts, {
+            resume: { id: args.id, last: Boolean(opts.last), all: Boolean(opts.all) },
+          });
+      },
+    );
+
+  addExecOptions(
+    exec
+      .command('fork')
+      .description(
+        'fork a recorded session and run one turn in the copy (the original is unchanged; takes every `spool exec` option)',
+      )
+      .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+      .argument('[prompt]', 'the prompt; `-` or omitted to read it from stdin'),
+  )
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .option('--at <turn>', 'keep the history through this turn (1-based; default: all turns)')
+    .action(
+      async (
+        session: string | undefined,
+        prompt: string | undefined,
+        _opts: unknown,
+        command: CommandType,
+      ) => {
+        const opts = mergedOptions(command);
+        const args = sessionArguments('spool exec fork', session, prompt, opts);
+        const at = turnNumber('spool exec fork', opts.at);
+        if (!args || at === false) return;
+        await runExecWith(args.prompt, opts, {
+          fork: {
             id: args.id,
             last: Boolean(opts.last),
             all: Boolean(opts.all),
-          });
+            ...(at !== undefined ? { at } : {}),
+          },
+        });
       },
     );
 }
@@ -130,12 +176,8 @@ function addInteractiveCommands(program: CommandType): void {
         );
         return;
       }
-      const at = opts.at === undefined ? undefined : Number(opts.at);
-      if (at !== undefined && (!Number.isInteger(at) || at < 1)) {
-        process.stderr.write(`spool fork: --at takes a turn number (1 or more), not ${String(opts.at)}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      const at = turnNumber('spool fork', opts.at);
+      if (at === false) return;
       if (!choice.last && id === undefined) {
         process.stderr.write('spool fork: give a session id (or a unique prefix), or --last\n');
         process.exitCode = 2;
@@ -170,10 +212,12 @@ function addSessionCommands(program: CommandType): void {
   sessions
     .command('show')
     .description('print a session as Markdown')
-    .argument('<session>', 'session id or a unique prefix of it')
-    .action(async (id: string) => {
+    .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .action(async (id: string | undefined, opts: Options) => {
       const { runSessionsShow } = await import('./sessions-command.js');
-      process.exitCode = runSessionsShow(id, stdio());
+      process.exitCode = runSessionsShow({ id, last: Boolean(opts.last), all: Boolean(opts.all) }, stdio());
     });
 }
 
@@ -230,6 +274,13 @@ export function buildProgram(): CommandType {
     .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
+  program.hook('preAction', (_root, action) => {
+    const refused = applyRootOptions(program, action);
+    if (refused) {
+      process.stderr.write(`spool: ${refused}\n`);
+      throw new CommanderError(2, 'spool.rootOption', refused);
+    }
+  });
   addInteractiveCommands(program);
   addExecCommands(program);
   addSessionCommands(program);

@@ -1,5 +1,5 @@
 /**
- * `spool sessions [--cwd DIR] [--json]`, `spool sessions show <id>` and `spool fork <id>|--last`.
+ * `spool sessions [--cwd DIR] [--json]`, `spool sessions show <id>|--last` and `spool fork <id>|--last`.
  * Exit codes: 0 success, 1 the store could not be read or written, 2 no such session / bad input.
  */
 import path from 'node:path';
@@ -104,9 +104,27 @@ export function runSessionsList(options: ListOptions, io: SessionsIo): number {
   });
 }
 
-export function runSessionsShow(id: string, io: SessionsIo): number {
+export interface ShowOptions {
+  id?: string;
+  /** The most recent session (in the current directory, unless `all`). */
+  last?: boolean;
+  all?: boolean;
+}
+
+export function runSessionsShow(options: ShowOptions, io: SessionsIo): number {
+  if (!options.last && options.id === undefined) {
+    io.stderr.write('spool sessions show: give a session id (or a unique prefix), or --last\n');
+    return EXIT.usage;
+  }
+  if (options.last && options.id !== undefined) {
+    io.stderr.write('spool sessions show: give a session id or --last, not both\n');
+    return EXIT.usage;
+  }
+  const ref: SessionRef = options.last
+    ? { last: true, ...(options.all ? {} : { cwd: process.cwd() }) }
+    : { id: options.id! };
   return guarded(io, 'sessions show', () => {
-    const session = findSession(spoolHome(io.env), { id });
+    const session = findSession(spoolHome(io.env), ref);
     io.stdout.write(renderTranscript(session.path));
   });
 }

@@ -17,6 +17,8 @@ export interface ResolvedProvider {
   apiKey?: string;
   /** A missing key is an error before any request is made. */
   requiresKey: boolean;
+  /** Where the base URL is set, named when the server cannot be reached. */
+  baseUrlSetting: string;
   headers: Record<string, string>;
   query: Record<string, string>;
   requestMaxRetries?: number;
@@ -142,12 +144,21 @@ export function resolveProvider(id: string, config: SpoolConfig, env: NodeJS.Pro
     envKeyInstructions: entry.env_key_instructions,
     apiKey,
     requiresKey,
+    baseUrlSetting: baseUrlSettingFor(id),
     headers,
     query: entry.query_params ?? {},
     requestMaxRetries: entry.request_max_retries,
     streamMaxRetries: entry.stream_max_retries,
     idleTimeoutMs: entry.stream_idle_timeout_ms,
   };
+}
+
+/** The settings that move a provider's base URL, for messages. */
+function baseUrlSettingFor(id: string): string {
+  if (id === 'openai') return 'OPENAI_BASE_URL or -c openai_base_url=URL';
+  if (id === 'azure') return 'AZURE_OPENAI_ENDPOINT or model_providers.azure.base_url';
+  if (id === 'ollama' || id === 'lmstudio') return `SPOOL_OSS_BASE_URL or model_providers.${id}.base_url`;
+  return `model_providers.${id}.base_url`;
 }
 
 /** Why the provider cannot be used as configured, or undefined. */

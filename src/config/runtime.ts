@@ -220,7 +220,12 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     headers: provider.headers,
     query: provider.query,
     idleTimeoutMs: provider.idleTimeoutMs ?? config.stream_idle_timeout_ms ?? 300_000,
-    errorContext: { apiKeyEnvVar: provider.envKey ?? 'the provider key', providerName: provider.name },
+    errorContext: {
+      apiKeyEnvVar: provider.envKey ?? 'the provider key',
+      providerName: provider.name,
+      baseURL: provider.baseURL,
+      baseUrlSetting: provider.baseUrlSetting,
+    },
   };
   return {
     ...effective,

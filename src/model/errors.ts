@@ -11,6 +11,53 @@ export interface ErrorContext {
   apiKeyEnvVar: string;
   /** Human name of the provider, for messages ("OpenAI", "Azure", …). */
   providerName: string;
+  /** The URL requests go to, and the setting that changes it: named when it cannot be reached. */
+  baseURL?: string;
+  baseUrlSetting?: string;
+}
+
+/** What the system error codes of a failed connection mean, in words. */
+const ERRNO_MEANING: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing is listening there',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'the host name could not be resolved (DNS)',
+  ETIMEDOUT: 'timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out connecting',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'the connection was closed',
+  UND_ERR_SOCKET: 'the connection was closed',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host',
+};
+
+/** The first system error code (`ECONNREFUSED`, …) in an error's chain of causes. */
+export function errnoOf(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (!current || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+    queue.push(cause);
+    if (Array.isArray(errors)) queue.push(...errors);
+  }
+  return undefined;
+}
+
+/** "could not reach URL (ECONNREFUSED: …); check … or change SETTING", as far as it is known. */
+function connectionDetail(err: unknown, fallback: string, ctx: ErrorContext): string {
+  const code = errnoOf(err);
+  const where = ctx.baseURL ? `could not reach ${ctx.baseURL}` : fallback;
+  const why = code ? ` (${code}${ERRNO_MEANING[code] ? `: ${ERRNO_MEANING[code]}` : ''})` : ` (${fallback})`;
+  const setting = ctx.baseUrlSetting ? `; check the server, or set the URL with ${ctx.baseUrlSetting}` : '';
+  return `${where}${why}${setting}`;
 }
 
 /** Error codes OpenAI sends (HTTP bodies, `response.failed`, `error` events) that no retry can fix. */
@@ -70,7 +117,10 @@ export function classifyException(
   if (err instanceof APIUserAbortError)
     return { kind: 'aborted', message: 'Request aborted', retryable: false };
   if (err instanceof APIConnectionError) {
-    const cause = (err.cause as Error | undefined)?.message;
+    // The innermost cause says most ("bad port" under "fetch failed").
+    let innermost: unknown = err.cause;
+    while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause;
+    const cause = (innermost as Error | undefined)?.message;
     const detail = cause && cause !== err.message ? `${err.message} (${cause})` : err.message;
     if (phase === 'stream') {
       return {
@@ -79,7 +129,11 @@ export function classifyException(
         retryable: true,
       };
     }
-    return { kind: 'network', message: `Connection failed: ${detail}`, retryable: true };
+    return {
+      kind: 'network',
+      message: `Connection failed: ${connectionDetail(err, detail, ctx)}`,
+      retryable: true,
+    };
   }
   if (err instanceof APIError) {
     const status = err.status;

@@ -72,6 +72,8 @@ export const FileChangeThreadItem = z.object({
   type: z.literal('file_change'),
   changes: z.array(FileChange),
   status: ItemStatus,
+  /** Why a failed patch failed: the text the model was given (nothing was changed). */
+  error: z.object({ message: z.string() }).optional(),
 });
 
 export const McpToolCallThreadItem = z.object({

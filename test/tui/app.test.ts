@@ -305,6 +305,40 @@ describe('the interactive session', () => {
     );
   });
 
+  it('shows a disguised command exactly, and nothing from a command or the model drives the terminal', async () => {
+    const workdir = tempDir('spool-tui-work-');
+    const home = tempDir('spool-tui-home-');
+    emulator = await startEmulator({
+      script: [
+        respond(shellCall('PAYLOAD=1 #\r\x1b[K  git status')),
+        respond(shellCall("printf 'out\\033]0;owned\\007\\033[2J\\033[3;1Hmore\\n'")),
+        respond(say('Done \x1b]0;owned-too\x07\x1b[2Jhere, \u202eevil\u202c end.')),
+      ],
+    });
+    const ui = start(
+      { approvalPolicy: 'untrusted', sandbox: 'workspace-write', cwd: workdir },
+      envFor(emulator, home),
+    );
+    const titles: string[] = [];
+    ui.io.term.onTitleChange((title) => titles.push(title));
+    await ui.see('ask untrusted');
+    ui.type('go\r');
+    await ui.see('Run this command?');
+    // The modal shows what would run, not the decoy a terminal would draw.
+    expect(screenText(ui.io.term)).toContain("PAYLOAD=1 #\\r\\e[K  git status'");
+    ui.type('n');
+    await ui.see(/Declined PAYLOAD=1 #\\r\\e\[K {2}git status/);
+    // (printf is known to be safe: it runs without asking.)
+    await ui.see('Done here, \\u{202e}evil\\u{202c} end.');
+    const all = allLines(ui.io.term).join('\n');
+    expect(all).toContain('› go');
+    expect(all).toMatch(/└ outmore/);
+    expect(titles).toEqual([]);
+    expect(fullClearsIn(ui.io.output.join(''))).toEqual([]);
+    ui.type('/quit\r');
+    expect(await ui.done).toBe(0);
+  });
+
   it('refuses to start without a terminal, and reports a session that does not exist', async () => {
     const home = tempDir('spool-tui-home-');
     let errors = '';

@@ -182,10 +182,22 @@ export async function runApplyPatch(
   if (announced) {
     const changes = outcome.status === 'invalid' ? announced : outcome.changes;
     const status = outcome.status === 'applied' ? 'completed' : 'failed';
-    ctx.items.completed({ id: itemId, type: 'file_change', changes, status });
+    ctx.items.completed({
+      id: itemId,
+      type: 'file_change',
+      changes,
+      status,
+      ...(status === 'failed' ? { error: { message: outcome.output } } : {}),
+    });
   } else if (outcome.status !== 'applied') {
     // A patch that does not parse names no file, but the call still shows, as a failed change.
-    ctx.items.completed({ id: itemId, type: 'file_change', changes: [], status: 'failed' });
+    ctx.items.completed({
+      id: itemId,
+      type: 'file_change',
+      changes: [],
+      status: 'failed',
+      error: { message: outcome.output },
+    });
   }
   return { output: outcome.output, success: outcome.status === 'applied' };
 }

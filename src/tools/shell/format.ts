@@ -96,10 +96,28 @@ export function formatUnifiedExecResponse(response: UnifiedExecResponse): string
 
 /**
  * The output as shown in a command item (`aggregated_output`): all of it when it was all kept,
- * otherwise head and tail around a line that says how much is missing.
+ * otherwise head and tail around a line that says how much is missing and, when known, how many
+ * lines the whole output had (front ends read it back with `outputLines`).
  */
-export function displayOutput(output: OutputText): string {
+export function displayOutput(output: OutputText & { totalLines?: number }): string {
   if (output.omittedBytes === 0) return output.head + output.tail;
   const separator = output.head === '' || output.head.endsWith('\n') ? '' : '\n';
-  return `${output.head}${separator}[… ${output.omittedBytes} bytes omitted …]\n${output.tail}`;
+  const lines = output.totalLines === undefined ? '' : ` (${output.totalLines} lines in all)`;
+  return `${output.head}${separator}[… ${output.omittedBytes} bytes omitted${lines} …]\n${output.tail}`;
+}
+
+const OMISSION_LINE = /^\[… \d+ bytes omitted(?: \((\d+) lines in all\))? …\]$/;
+
+/**
+ * The lines of a command item's `aggregated_output` without the omission line `displayOutput`
+ * put in, and how many lines the whole output had (more than `lines` when the middle was dropped).
+ */
+export function outputLines(aggregated: string): { lines: string[]; total: number } {
+  if (aggregated === '') return { lines: [], total: 0 };
+  const lines = aggregated.replace(/\n$/, '').split('\n');
+  const at = lines.findIndex((line) => OMISSION_LINE.test(line));
+  if (at < 0) return { lines, total: lines.length };
+  const stated = OMISSION_LINE.exec(lines[at]!)?.[1];
+  lines.splice(at, 1);
+  return { lines, total: stated === undefined ? lines.length : Math.max(lines.length, Number(stated)) };
 }

@@ -2,6 +2,7 @@
  * Unified diffs (a file change's, or `git diff`'s) as coloured terminal lines: additions green,
  * removals red, with the line number in a gutter; file headers in bold; long diffs cut with a count.
  */
+import { visibleText } from '../../text/terminal-safe.js';
 import type { Style } from '../terminal/ansi.js';
 import { hardWrapSpans, type Span } from '../terminal/width.js';
 
@@ -60,7 +61,10 @@ export function renderDiff(diff: string, width: number, options: DiffRenderOptio
       { text: sign, ...(style ? { style } : {}) },
     ];
     const rest: Span[] = [{ text: indent + ' '.repeat(gutter.length + sign.length) }];
-    out.push(...hardWrapSpans([{ text, ...(style ? { style } : {}) }], width, { first, rest }));
+    // The content exactly (a `\r` or an escape in a file is shown, not obeyed); tabs as spaces, and
+    // a CRLF line's final `\r` (it hides nothing) left out.
+    const shownText = visibleText(text.replace(/\r$/, '').replace(/\t/g, '    '));
+    out.push(...hardWrapSpans([{ text: shownText, ...(style ? { style } : {}) }], width, { first, rest }));
   };
   for (const line of source) {
     if (line.startsWith('diff --git ')) {
@@ -68,7 +72,7 @@ export function renderDiff(diff: string, width: number, options: DiffRenderOptio
         const name = / b\/(.*)$/.exec(line)?.[1] ?? line.slice('diff --git '.length);
         inFile = 0;
         if (shown < max) {
-          out.push(`${indent}\x1b[1m${name}\x1b[0m`);
+          out.push(`${indent}\x1b[1m${visibleText(name)}\x1b[0m`);
           shown++;
         } else hidden++;
       }

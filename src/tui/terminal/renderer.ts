@@ -8,8 +8,10 @@
  *
  * All cursor movement is relative to the live region's top, so the region keeps working when the
  * terminal scrolls. The region is never taller than the screen (rows above the screen cannot be
- * reached), and its lines are cut to the width so the terminal never wraps them.
+ * reached), and its lines are cut to the width so the terminal never wraps them. Every line is
+ * passed through `safeStyledLine`: only SGR sequences reach the terminal from a line.
  */
+import { safeStyledLine } from '../../text/terminal-safe.js';
 import { ansi } from './ansi.js';
 import { drawCaret, textWidth, truncateLine } from './width.js';
 
@@ -62,7 +64,8 @@ export class LiveRenderer {
     if (committed.length > 0) {
       out += `${this.moveToRow(0)}\r`;
       let rowsWritten = 0;
-      for (const line of committed) {
+      for (const raw of committed) {
+        const line = safeStyledLine(raw);
         const width = textWidth(line);
         out += `${line}${width % this.columns !== 0 || width === 0 ? ansi.eraseLineEnd : ''}\r\n`;
         rowsWritten += Math.max(1, Math.ceil(width / this.columns));
@@ -128,7 +131,9 @@ export class LiveRenderer {
    */
   private fit(frame: Frame): string[] {
     const drop = Math.max(0, frame.lines.length - (this.rows - 1));
-    const lines = frame.lines.slice(drop).map((line) => truncateLine(line, this.columns));
+    // Lines carry only our SGR styling: whatever else slipped into one is removed before it can
+    // move the cursor or span rows (the content itself was made safe where it came in).
+    const lines = frame.lines.slice(drop).map((line) => truncateLine(safeStyledLine(line), this.columns));
     const row = frame.cursor ? frame.cursor.row - drop : -1;
     if (frame.cursor && row >= 0 && row < lines.length)
       lines[row] = drawCaret(lines[row]!, Math.min(frame.cursor.col, this.columns - 1));

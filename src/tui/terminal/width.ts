@@ -2,6 +2,7 @@
  * Display width of text in terminal cells, cleaning of untrusted text (model output, command
  * output) before it reaches the terminal, and word wrapping of styled text.
  */
+import { terminalSafe } from '../../text/terminal-safe.js';
 import { paint, type Style } from './ansi.js';
 
 /** Escape sequences (CSI, OSC, two-byte ESC) and SGR in our own output. */
@@ -12,18 +13,11 @@ export function stripAnsi(text: string): string {
 }
 
 /**
- * Text that is safe to print: escape sequences and control characters removed, tabs expanded,
- * and for each line only what follows its last carriage return (progress bars redraw with `\r`).
+ * Untrusted text (model output, command output) ready for the UI: made terminal-safe by the shared
+ * sanitiser (src/text/terminal-safe.ts) and tabs expanded, since the UI measures every cell.
  */
 export function sanitize(text: string): string {
-  const lines = stripAnsi(text).split('\n');
-  return lines
-    .map((line) => {
-      const cr = line.replace(/\r+$/, '').lastIndexOf('\r');
-      const visible = cr >= 0 ? line.slice(cr + 1) : line.replace(/\r+$/, '');
-      return visible.replace(/\t/g, '    ').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
-    })
-    .join('\n');
+  return terminalSafe(text).replace(/\t/g, '    ');
 }
 
 /** Cells one code point takes: 0 for combining marks and joiners, 2 for wide East Asian and emoji. */

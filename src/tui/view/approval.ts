@@ -3,10 +3,11 @@
  * where, why, and under which policy; answered with one key.
  */
 
+import { visibleText } from '../../text/terminal-safe.js';
 import { renderDiff } from '../render/diff.js';
 import { paint, type Style } from '../terminal/ansi.js';
 import type { Key } from '../terminal/keys.js';
-import { hardWrapSpans, sanitize, wrapText } from '../terminal/width.js';
+import { hardWrapSpans, wrapText } from '../terminal/width.js';
 import { fileChangeSummary } from './cells.js';
 import type { V2Item } from './v2.js';
 
@@ -81,12 +82,16 @@ export function approvalLines(
   const params = pending.params;
   if (pending.kind === 'command') {
     head.push(paint('Run this command?', { bold: true }));
-    body.push(
-      ...hardWrapSpans([{ text: sanitize(params.command ?? ''), style: { bold: true } }], inner, {
-        first: [{ text: '$ ', style: { dim: true } }],
-        rest: [{ text: '  ' }],
-      }),
-    );
+    // Exactly what will run: every control, zero-width and bidi character shown as an escape.
+    const command = visibleText(params.command ?? '', { keepNewlines: true });
+    command.split('\n').forEach((line, i) => {
+      body.push(
+        ...hardWrapSpans([{ text: line, style: { bold: true } }], inner, {
+          first: [{ text: i === 0 ? '$ ' : '  ', style: { dim: true } }],
+          rest: [{ text: '  ' }],
+        }),
+      );
+    });
   } else {
     head.push(paint('Apply this patch?', { bold: true }));
     const item = context.item;
@@ -98,9 +103,16 @@ export function approvalLines(
       }
     } else body.push(paint("(the patch's files are not known)", { dim: true }));
   }
-  tail.push(paint(`in ${params.cwd ?? context.cwd}`, { dim: true }));
+  tail.push(paint(`in ${visibleText(params.cwd ?? context.cwd)}`, { dim: true }));
   if (params.reason)
-    tail.push(...wrapText(sanitize(params.reason), inner, { italic: true }, { first: [{ text: 'why: ' }] }));
+    tail.push(
+      ...wrapText(
+        visibleText(params.reason, { keepNewlines: true }),
+        inner,
+        { italic: true },
+        { first: [{ text: 'why: ' }] },
+      ),
+    );
   tail.push(paint(`policy: ${context.policy} · sandbox: ${context.sandbox}`, { dim: true }));
   const rule = params.proposedExecpolicyAmendment;
   tail.push('');
@@ -111,7 +123,7 @@ export function approvalLines(
   if (rule && rule.length > 0)
     tail.push(
       ...wrapText(
-        `approve, and from now on allow commands starting with \`${sanitize(rule.join(' '))}\``,
+        `approve, and from now on allow commands starting with \`${rule.map((word) => visibleText(word)).join(' ')}\``,
         inner,
         {},
         {

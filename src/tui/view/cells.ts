@@ -3,6 +3,7 @@
  * the live form of the ones still running. Pure functions of the item and the width.
  */
 import path from 'node:path';
+import { visibleText } from '../../text/terminal-safe.js';
 import { diffStats, renderDiff } from '../render/diff.js';
 import { inlineSpans, renderMarkdown } from '../render/markdown.js';
 import { paint, type Style } from '../terminal/ansi.js';
@@ -42,11 +43,21 @@ export function displayCommand(command: string): string {
   return plain ? plain[1]! : command;
 }
 
+/** A marked, bold verb and the rest; the rest may span several lines (a script), each wrapped. */
 function header(marker: string, markerStyle: Style, verb: string, rest: string, width: number): string[] {
-  return wrapSpans([{ text: verb, style: { bold: true } }, { text: ' ' }, { text: rest }], width, {
-    first: [{ text: `${marker} `, style: markerStyle }],
-    rest: [{ text: '  ' }],
-  });
+  const [firstLine = '', ...more] = rest.split('\n');
+  return [
+    ...wrapSpans([{ text: verb, style: { bold: true } }, { text: ' ' }, { text: firstLine }], width, {
+      first: [{ text: `${marker} `, style: markerStyle }],
+      rest: [{ text: '  ' }],
+    }),
+    ...more.flatMap((line) => wrapSpans([{ text: line }], width, { first: [{ text: '  ' }] })),
+  ];
+}
+
+/** A command as shown: without the shell wrapper, every hidden character made visible. */
+export function shownCommand(command: string): string {
+  return visibleText(displayCommand(command), { keepNewlines: true });
 }
 
 function outputLines(output: string, width: number, head: number, tail: number): string[] {
@@ -71,7 +82,7 @@ function seconds(ms: number | null): string {
 type CommandItem = Extract<V2Item, { type: 'commandExecution' }>;
 
 export function commandLines(item: CommandItem, width: number): string[] {
-  const command = sanitize(displayCommand(item.command));
+  const command = shownCommand(item.command);
   const output = item.aggregatedOutput ?? '';
   switch (item.status) {
     case 'declined':
@@ -99,14 +110,15 @@ export function runningCommandLines(
   width: number,
   waiting: boolean,
 ): string[] {
-  const command = sanitize(displayCommand(item.command));
+  const command = shownCommand(item.command);
   if (waiting) return header('⏸', { fg: 'yellow' }, 'Waiting for approval:', command, width);
   return [...header('•', { fg: 'cyan' }, 'Running', command, width), ...outputLines(output, width, 0, 3)];
 }
 
+/** A path relative to `cwd` when it is below it, with every hidden character made visible. */
 function relative(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  return visibleText(rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file);
 }
 
 export function fileChangeSummary(change: V2FileChange, cwd: string): { verb: string; name: string } {
@@ -181,7 +193,8 @@ type McpItem = Extract<V2Item, { type: 'mcpToolCall' }>;
 
 export function mcpLines(item: McpItem, width: number): string[] {
   const args = item.arguments === undefined || item.arguments === null ? '' : JSON.stringify(item.arguments);
-  const call = `${item.server}.${item.tool}(${args.length > 80 ? `${args.slice(0, 79)}…` : args})`;
+  const shownArgs = visibleText(args.length > 80 ? `${args.slice(0, 79)}…` : args);
+  const call = `${visibleText(item.server)}.${visibleText(item.tool)}(${shownArgs})`;
   const failed = item.status === 'failed' || item.error !== null;
   const lines = header(
     failed ? '✗' : item.status === 'inProgress' ? '•' : '✓',
@@ -285,7 +298,10 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
       return mcpLines(item, width);
     case 'dynamicToolCall': {
       const text = (item.contentItems ?? []).map((c) => c.text ?? '').join('\n');
-      return [...header('✓', { fg: 'green' }, 'Called', item.tool, width), ...outputLines(text, width, 3, 2)];
+      return [
+        ...header('✓', { fg: 'green' }, 'Called', visibleText(item.tool), width),
+        ...outputLines(text, width, 3, 2),
+      ];
     }
     case 'contextCompaction':
       return systemLines('info', 'Context compacted', width);
