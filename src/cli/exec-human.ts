@@ -9,9 +9,8 @@
 import type { SpoolEvent } from '../protocol/events.js';
 import { COMMENTARY_PHASE } from '../protocol/items.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
-import { outputLines } from '../tools/shell/format.js';
+import { outputPreview } from '../tools/shell/format.js';
 
-const MAX_OUTPUT_LINES = 6;
 const HEAD_LINES = 3;
 const TAIL_LINES = 2;
 
@@ -29,16 +28,15 @@ function indented(text: string, prefix = '    '): string {
  */
 function preview(aggregated: string, exact = false): string {
   const safe = exact ? visibleText(aggregated, { keepNewlines: true }) : terminalSafe(aggregated);
-  const { lines, total } = outputLines(safe);
-  if (lines.length <= MAX_OUTPUT_LINES && total === lines.length) return indented(lines.join('\n'));
-  const head = lines.slice(0, HEAD_LINES);
-  const tail = lines.slice(-TAIL_LINES);
-  const more = total - head.length - tail.length;
-  return [
-    indented(head.join('\n')),
-    `    … ${more.toLocaleString('en-US')} more lines …`,
-    indented(tail.join('\n')),
-  ].join('\n');
+  return outputPreview(safe, HEAD_LINES, TAIL_LINES)
+    .map((line) =>
+      typeof line === 'string'
+        ? `    ${line}`
+        : line.more > 0
+          ? `    … ${line.more.toLocaleString('en-US')} more lines …`
+          : '    …',
+    )
+    .join('\n');
 }
 
 /** A command as it is shown: exactly, a multi-line script with its later lines indented. */

@@ -108,16 +108,26 @@ export function displayOutput(output: OutputText & { totalLines?: number }): str
 
 const OMISSION_LINE = /^\[… \d+ bytes omitted(?: \((\d+) lines in all\))? …\]$/;
 
+/** A preview of an output: its first and last lines, and how many lines lie between. */
+export type OutputPreview = Array<string | { more: number }>;
+
 /**
- * The lines of a command item's `aggregated_output` without the omission line `displayOutput`
- * put in, and how many lines the whole output had (more than `lines` when the middle was dropped).
+ * The first `head` and last `tail` lines of a command item's `aggregated_output` with, between
+ * them, how many lines of the whole output are not shown: counted from the line total that
+ * `displayOutput`'s omission line states, not from what was kept.
  */
-export function outputLines(aggregated: string): { lines: string[]; total: number } {
-  if (aggregated === '') return { lines: [], total: 0 };
+export function outputPreview(aggregated: string, head: number, tail: number): OutputPreview {
+  if (aggregated === '') return [];
   const lines = aggregated.replace(/\n$/, '').split('\n');
   const at = lines.findIndex((line) => OMISSION_LINE.test(line));
-  if (at < 0) return { lines, total: lines.length };
-  const stated = OMISSION_LINE.exec(lines[at]!)?.[1];
-  lines.splice(at, 1);
-  return { lines, total: stated === undefined ? lines.length : Math.max(lines.length, Number(stated)) };
+  const stated = at < 0 ? undefined : OMISSION_LINE.exec(lines[at]!)?.[1];
+  if (at >= 0) lines.splice(at, 1);
+  const total = stated === undefined ? lines.length : Math.max(lines.length, Number(stated));
+  if (total <= head + tail + 1 && at < 0) return lines;
+  // Few kept lines (very long ones) around the gap: all of them, the gap where it was.
+  if (lines.length <= head + tail) {
+    const gap = at < 0 ? lines.length : at;
+    return [...lines.slice(0, gap), { more: total - lines.length }, ...lines.slice(gap)];
+  }
+  return [...lines.slice(0, head), { more: total - head - tail }, ...(tail > 0 ? lines.slice(-tail) : [])];
 }

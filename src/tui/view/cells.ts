@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { visibleText } from '../../text/terminal-safe.js';
+import { outputPreview } from '../../tools/shell/format.js';
 import { diffStats, renderDiff } from '../render/diff.js';
 import { inlineSpans, renderMarkdown } from '../render/markdown.js';
 import { paint, type Style } from '../terminal/ansi.js';
@@ -61,15 +62,13 @@ export function shownCommand(command: string): string {
 }
 
 function outputLines(output: string, width: number, head: number, tail: number): string[] {
-  const lines = sanitize(output).replace(/\n+$/, '').split('\n');
-  if (lines.length === 1 && lines[0] === '') return [];
-  const shown =
-    lines.length > head + tail + 1
-      ? [...lines.slice(0, head), `\u0000… +${lines.length - head - tail} lines`, ...lines.slice(-tail)]
-      : lines;
-  return shown.map((line, i) => {
+  // Elided lines are counted from the whole output (a truncated one states its line total).
+  const preview = outputPreview(sanitize(output).replace(/\n+$/, ''), head, tail);
+  if (preview.length === 1 && preview[0] === '') return [];
+  return preview.map((line, i) => {
     const gutter = i === 0 ? '  └ ' : '    ';
-    if (line.startsWith('\u0000')) return paint(`${gutter}${line.slice(1)}`, DIM);
+    if (typeof line !== 'string')
+      return paint(`${gutter}…${line.more > 0 ? ` +${line.more} lines` : ''}`, DIM);
     return truncateLine(paint(`${gutter}${line}`, DIM), width, true);
   });
 }
