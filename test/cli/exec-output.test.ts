@@ -69,7 +69,7 @@ describe('spool exec output', () => {
     expect(run.stderr).toContain('three');
     // stdout is a pipe here: the answer goes out as the model wrote it (data, not a terminal).
     expect(run.stdout).toBe('done \x1b[2Jfinal\n');
-  });
+  }, 120_000);
 
   it('shows why a patch failed: the text the model was given', async () => {
     const workdir = tempDir();
@@ -109,7 +109,7 @@ describe('spool exec output', () => {
     expect(run.code, run.stderr).toBe(0);
     const preview = run.stderr.slice(run.stderr.indexOf('↳ exit 0'));
     expect(preview).toMatch(/\n {4}1\n {4}2\n {4}3\n {4}… 999,995 more lines …\n {4}999999\n {4}1000000\n/);
-  });
+  }, 120_000);
 
   it('names the URL, the error code and the setting when the server cannot be reached', async () => {
     const refused = await runSpool([...EXEC, '-c', 'request_max_retries=0', 'hi'], {
@@ -170,5 +170,5 @@ describe('spool exec output', () => {
     const sessions = await runSpool(['sessions', '--json'], { env: { SPOOL_HOME: home } });
     const listed = JSON.parse(sessions.stdout) as Array<{ id: string }>;
     expect(listed.map((s) => s.id)).toEqual([(jsonLines(run.stdout)[0] as { thread_id: string }).thread_id]);
-  });
+  }, 120_000);
 });

@@ -89,7 +89,8 @@ describe('spool exec (the built binary)', () => {
     expect(ids).toEqual(ids.map((_, i) => `item_${i}`));
     expect(emulator.requests).toHaveLength(41);
     expect(emulator.problems).toEqual([]);
-  });
+    // Forty commands, each a process (a login shell) of its own: slow on a loaded machine.
+  }, 120_000);
 
   it('retries a killed connection and never runs a tool twice', async () => {
     const workdir = tempDir();

@@ -66,7 +66,7 @@ describe('options before the subcommand', () => {
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(modelsAsked(emulator)).toEqual(['from-root', 'own-flag', 'second', 'for-resume']);
-  });
+  }, 120_000);
 
   it('are refused, with exit code 2, where the subcommand does not take them', async () => {
     const home = tempDir('spool-home-');
@@ -167,5 +167,5 @@ describe('sessions show --last and exec fork', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('spool exec fork:');
     expect(fs.readdirSync(home)).toContain('sessions');
-  });
+  }, 120_000);
 });
