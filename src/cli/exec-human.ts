@@ -76,7 +76,7 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
           if (item.status !== 'failed') return files;
           // The reason the model was given, so the person sees why as well.
           const why = item.error?.message.trim();
-          return `${files}\n  ↳ patch failed${why ? `:\n${indented(terminalSafe(why))}` : ''}`;
+          return `${files ? `${files}\n` : ''}  ↳ patch failed${why ? `:\n${indented(terminalSafe(why))}` : ''}`;
         }
         case 'error':
           return `error: ${terminalSafe(item.message)}`;
