@@ -6,7 +6,7 @@
  * npm comes from PATH and packages from its cache when it has them (`--prefer-offline`): `npm ci`
  * has just filled it on any machine that runs this suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,20 +58,41 @@ function freshCheckout(): string {
   return dir;
 }
 
+/** Runs the installed binary (asynchronously: the emulator answers from this process). */
+function runInstalled(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 async function runsATurn(prefix: string): Promise<void> {
   const bin = path.join(prefix, 'bin', 'spool');
   expect(fs.existsSync(bin), `${bin} installed`).toBe(true);
   emulator = await startEmulator({ script: [respond(say('installed and working'))] });
-  const run = spawnSync(bin, ['exec', '--skip-git-repo-check', '-C', tempDir(), 'hello'], {
-    env: cleanEnv({
+  const run = await runInstalled(
+    bin,
+    ['exec', '--skip-git-repo-check', '-C', tempDir(), 'hello'],
+    cleanEnv({
       OPENAI_BASE_URL: emulator.url,
       OPENAI_API_KEY: 'test-key',
       SPOOL_HOME: tempDir('spool-home-'),
     }),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  expect(run.status, run.stderr).toBe(0);
+  );
+  expect(run.code, run.stderr).toBe(0);
   expect(run.stdout).toBe('installed and working\n');
   await emulator.close();
   emulator = undefined;
