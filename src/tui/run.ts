@@ -111,7 +111,7 @@ export async function runInteractive(
 
   const server = new AppServer({ env: io.env, flags });
   const app = new App({
-    io: terminal ?? nodeTerminal(io.stdin, io.stdout),
+    io: terminal ?? nodeTerminal(io.stdin, io.stdout, process.stderr),
     server,
     home,
     version: VERSION,

@@ -165,4 +165,41 @@ describe('spool in tmux', () => {
     await expect.poll(exitStatus, { timeout: 15_000 }).toBe('0');
     expect(emulator.problems).toEqual([]);
   }, 60_000);
+  it('puts what a library prints while the UI owns the screen into the transcript, not over the screen', async () => {
+    expect(hasTmux()).toBe(true);
+    const workdir = tempDir('spool-e2e-work-');
+    const home = tempDir('spool-e2e-home-');
+    emulator = await startEmulator({ script: [respond(say('First.')), respond(say('Second.'))] });
+    tmux = new Tmux(tempDir('spool-e2e-tmux-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? home,
+      LANG: 'C.UTF-8',
+      TERM: 'tmux-256color',
+      OPENAI_BASE_URL: emulator.url,
+      OPENAI_API_KEY: 'test-key',
+      SPOOL_HOME: home,
+      // The OpenAI SDK logs each response with console.info while the UI runs.
+      OPENAI_LOG: 'info',
+    };
+    tmux.start(spoolCommand([]), env, workdir);
+    await tmux.see('Type a prompt', 20_000);
+    tmux.text('one');
+    tmux.keys('Enter');
+    await tmux.see('First.');
+    tmux.text('two');
+    tmux.keys('Enter');
+    await tmux.see('Second.');
+    await tmux.see(/\[log_\w+[^\]]*\] post \S+ succeeded/);
+    const pane = tmux.capture().split('\n');
+    const logged = pane.filter((line) => line.includes('[log_'));
+    expect(logged.length).toBeGreaterThanOrEqual(2);
+    // Each is a transcript line of its own (the info marker), none drawn over the UI.
+    for (const line of logged) expect(line).toMatch(/^• \[log_\w+[^\]]*\] post /);
+    const visible = tmux.run(['capture-pane', '-p', '-t', 'main']);
+    expect(visible.match(/^─+$/gm)).toHaveLength(1);
+    tmux.keys('C-c');
+    tmux.keys('C-c');
+    await expect.poll(() => tmux!.exitStatus(), { timeout: 15_000 }).toBe('0');
+  }, 60_000);
 });

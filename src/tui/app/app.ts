@@ -49,6 +49,8 @@ export interface AppOptions {
 /** A second Ctrl-C within this time quits. */
 export const QUIT_WINDOW_MS = 2000;
 const FRAME_MS = 16;
+/** Lines shown of one piece of stray output (a library's log call). */
+const STRAY_LINES = 6;
 const TICK_MS = 100;
 
 export class App implements CommandHost {
@@ -114,6 +116,8 @@ export class App implements CommandHost {
       io.onInput((data) => this.keys.feed(data)),
       io.onResize(() => this.onResize()),
     );
+    const release = io.captureStrayOutput?.((text) => this.showStrayOutput(text));
+    if (release) this.unsubscribe.push(release);
     const open = this.options.open;
     try {
       if (open.kind === 'new') await this.openThread('thread/start', {}, '');
@@ -183,6 +187,24 @@ export class App implements CommandHost {
 
   quit(): void {
     this.stop(0);
+  }
+
+  /**
+   * Something in the process printed to stdout or stderr while the UI owns the screen (a library's
+   * warning or log): it goes into the transcript, through the renderer, so nothing is left stale.
+   */
+  private showStrayOutput(text: string): void {
+    const lines = text
+      .replace(/\n+$/, '')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    if (lines.length === 0) return;
+    const shown =
+      lines.length > STRAY_LINES
+        ? [...lines.slice(0, STRAY_LINES - 1), `… ${lines.length - STRAY_LINES + 1} more lines`]
+        : lines;
+    this.transcript.system('info', shown.join('\n'));
+    this.invalidate();
   }
 
   // --- protocol -----------------------------------------------------------------------------

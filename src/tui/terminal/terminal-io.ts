@@ -11,13 +11,44 @@ export interface TerminalIo {
   enter(): void;
   /** Back to how the terminal was. */
   leave(): void;
+  /**
+   * While the UI owns the screen, what anything else in the process writes to stdout or stderr (a
+   * library's warning or log line) goes to `listener` instead of onto the screen, where it would
+   * leave stale lines in the live region. Returns the function that gives the streams back.
+   */
+  captureStrayOutput?(listener: (text: string) => void): () => void;
 }
 
-export function nodeTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): TerminalIo {
+type WriteFunction = NodeJS.WriteStream['write'];
+
+export function nodeTerminal(
+  stdin: NodeJS.ReadStream,
+  stdout: NodeJS.WriteStream,
+  stderr: NodeJS.WriteStream = process.stderr,
+): TerminalIo {
   let raw = false;
+  // The UI's own writes go through the stream's real `write`, even while it is diverted.
+  const ownWrite = stdout.write.bind(stdout) as (data: string) => boolean;
   return {
     write: (data) => {
-      stdout.write(data);
+      ownWrite(data);
+    },
+    captureStrayOutput(listener) {
+      const streams = [stdout, stderr];
+      const originals = streams.map((stream) => stream.write);
+      for (const stream of streams) {
+        stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+          const done = typeof encoding === 'function' ? encoding : callback;
+          listener(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+          if (typeof done === 'function') process.nextTick(done as () => void);
+          return true;
+        }) as WriteFunction;
+      }
+      return () => {
+        streams.forEach((stream, i) => {
+          stream.write = originals[i]!;
+        });
+      };
     },
     size: () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }),
     onResize(listener) {
