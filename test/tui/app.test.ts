@@ -20,6 +20,7 @@ import {
   shellCall,
   startEmulator,
   think,
+  unauthorized401,
 } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
 import {
@@ -337,6 +338,53 @@ describe('the interactive session', () => {
     expect(fullClearsIn(ui.io.output.join(''))).toEqual([]);
     ui.type('/quit\r');
     expect(await ui.done).toBe(0);
+  });
+
+  it('renders a resumed session as it rendered live', async () => {
+    const workdir = tempDir('spool-tui-work-');
+    const home = tempDir('spool-tui-home-');
+    emulator = await startEmulator({
+      script: [
+        respond(
+          think('**Weighing it** before answering.'),
+          say('# Plan\n\nFirst **bold**, then:\n\n- one\n- two\n\n```ts\nconst x = 1;\n```\n\nDone.'),
+          { eventDelayMs: 2 },
+        ),
+        respond(say('never finished'), { eventDelayMs: 4000 }),
+        unauthorized401(),
+      ],
+    });
+    const env = envFor(emulator, home);
+    /** The transcript: from the first prompt to the line before `end`. */
+    const transcriptOf = (lines: string[], end: (line: string) => boolean) => {
+      const from = lines.findIndex((line) => line.startsWith('› first'));
+      const to = lines.findIndex((line, i) => i > from && end(line));
+      return lines.slice(from, to).join('\n').replace(/\n+$/, '');
+    };
+
+    const live = start({ cwd: workdir }, env);
+    await live.see('Type a prompt');
+    live.type('first\r');
+    await live.see('Done.');
+    live.type('second\r');
+    await live.see('esc to interrupt');
+    live.type('\x1b');
+    await live.see('Interrupted. Tell the agent what to do differently.');
+    live.type('third\r');
+    await live.see('rejected the API key');
+    live.type('/quit\r');
+    expect(await live.done).toBe(0);
+    await live.see(/Session \S+ saved/);
+    const liveText = transcriptOf(allLines(live.io.term), (line) => line.startsWith('Session '));
+
+    const resumed = start({ cwd: workdir, resume: { last: true } }, env);
+    await resumed.see('Resumed session');
+    await resumed.see('rejected the API key');
+    const resumedText = transcriptOf(allLines(resumed.io.term), (line) => /^─+$/.test(line));
+    expect(resumedText).toContain('Weighing it before answering.');
+    expect(resumedText).toBe(liveText);
+    resumed.type('/quit\r');
+    expect(await resumed.done).toBe(0);
   });
 
   it('refuses to start without a terminal, and reports a session that does not exist', async () => {

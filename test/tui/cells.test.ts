@@ -205,7 +205,8 @@ describe('the transcript', () => {
       '',
       'On it.',
       '',
-      '■ Turn interrupted',
+      '■ Interrupted. Tell the agent what to do',
+      '  differently.',
     ]);
   });
 });

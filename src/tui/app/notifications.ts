@@ -36,10 +36,7 @@ export function showInTranscript(t: Transcript, method: string, p: NotificationP
       t.planUpdated(p.plan ?? [], p.explanation ?? null);
       return;
     case 'turn/completed':
-      t.turnEnded();
-      if (p.turn?.status === 'interrupted')
-        t.system('error', 'Interrupted. Tell the agent what to do differently.');
-      else if (p.turn?.status === 'failed') t.system('error', p.turn.error?.message ?? 'The turn failed.');
+      t.turnFinished(p.turn?.status ?? 'completed', p.turn?.error);
       return;
     case 'error':
       // A retry in progress ("Reconnecting… 2/5"); a final error shows with the failed turn.

@@ -98,16 +98,25 @@ export class Transcript {
     this.lastBlank = lines[lines.length - 1] === '';
   }
 
-  /** Finished turns of a resumed or forked thread. */
+  /**
+   * Finished turns of a resumed or forked thread, through the very path live notifications take
+   * (item started, item completed, turn ended), so a session reads the same resumed as it did live.
+   */
   replay(turns: readonly V2Turn[]): void {
     for (const turn of turns) {
       for (const item of turn.items) {
-        const lines = finishedItemLines(item, this.cwd(), this.width);
-        if (lines) this.block(lines);
+        this.itemStarted(item);
+        this.itemCompleted(item);
       }
-      if (turn.status === 'interrupted') this.system('error', 'Turn interrupted');
-      else if (turn.status === 'failed' && turn.error) this.system('error', turn.error.message);
+      if (turn.status !== 'inProgress') this.turnFinished(turn.status, turn.error);
     }
+  }
+
+  /** A turn ended: what is still open is closed, and how it ended is said when it did not complete. */
+  turnFinished(status: string, error: { message: string } | null | undefined): void {
+    this.turnEnded();
+    if (status === 'interrupted') this.system('error', 'Interrupted. Tell the agent what to do differently.');
+    else if (status === 'failed') this.system('error', error?.message ?? 'The turn failed.');
   }
 
   itemStarted(item: V2Item): void {
