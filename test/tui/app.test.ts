@@ -347,9 +347,12 @@ describe('the interactive session', () => {
       script: [
         respond(
           think('**Weighing it** before answering.'),
-          say('# Plan\n\nFirst **bold**, then:\n\n- one\n- two\n\n```ts\nconst x = 1;\n```\n\nDone.'),
+          say('# Plan\n\nFirst **bold**, then:\n\n- one\n- two\n\n```ts\nconst x = 1;\n```'),
+          shellCall('printf "a\\nb\\n"; exit 3'),
           { eventDelayMs: 2 },
         ),
+        respond(applyPatchCall('*** Begin Patch\n*** Add File: notes.txt\n+one\n+two\n*** End Patch')),
+        respond(say('Done.')),
         respond(say('never finished'), { eventDelayMs: 4000 }),
         unauthorized401(),
       ],
@@ -362,7 +365,7 @@ describe('the interactive session', () => {
       return lines.slice(from, to).join('\n').replace(/\n+$/, '');
     };
 
-    const live = start({ cwd: workdir }, env);
+    const live = start({ cwd: workdir, sandbox: 'workspace-write' }, env);
     await live.see('Type a prompt');
     live.type('first\r');
     await live.see('Done.');
@@ -377,11 +380,12 @@ describe('the interactive session', () => {
     await live.see(/Session \S+ saved/);
     const liveText = transcriptOf(allLines(live.io.term), (line) => line.startsWith('Session '));
 
-    const resumed = start({ cwd: workdir, resume: { last: true } }, env);
+    const resumed = start({ cwd: workdir, sandbox: 'workspace-write', resume: { last: true } }, env);
     await resumed.see('Resumed session');
     await resumed.see('rejected the API key');
     const resumedText = transcriptOf(allLines(resumed.io.term), (line) => /^─+$/.test(line));
-    expect(resumedText).toContain('Weighing it before answering.');
+    for (const part of ['Weighing it before answering.', 'exit 3', 'Added notes.txt'])
+      expect(resumedText).toContain(part);
     expect(resumedText).toBe(liveText);
     resumed.type('/quit\r');
     expect(await resumed.done).toBe(0);
