@@ -20,8 +20,9 @@ const made: string[] = [];
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+  for (const dir of made.splice(0)) await fs.promises.rm(dir, { recursive: true, force: true });
+  // A checkout's node_modules holds tens of thousands of files.
+}, 10 * 60_000);
 
 function bigDir(prefix: string): string {
   const dir = tempDir(prefix);
