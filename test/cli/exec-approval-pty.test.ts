@@ -20,7 +20,7 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-const PROMPT = '[y] yes  [a] yes for this session  [n] no  [esc] no, and stop the turn:';
+const PROMPT = '[esc] no, and stop the turn:';
 const HOSTILE = 'PAYLOAD=1 #\r\x1b[K  git status';
 
 function startExec(e: Emulator, workdir: string, prompt: string): Tmux {
