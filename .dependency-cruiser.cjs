@@ -14,6 +14,7 @@ const CAPABILITIES = ['agents', 'guardian', 'skills', 'review', 'eval', 'telemet
 const CORE = [
   'protocol',
   'version.ts',
+  'text',
   'git',
   'sandbox',
   'context',
@@ -34,6 +35,8 @@ const LAYERS = {
   protocol: [],
   // Spool's version (read from package.json): a leaf anyone may read.
   'version.ts': [],
+  // Pure text functions (the terminal-safe sanitiser): a leaf, like version.ts.
+  text: [],
   // The repository: discovery, pinning, what of it the sandbox must not write.
   git: ['protocol'],
   sandbox: ['protocol', 'git'],
