@@ -48,6 +48,8 @@ function startExec(e: Emulator, workdir: string, prompt: string): Tmux {
     ]),
     env,
     workdir,
+    // Wide enough that the prompt's line of choices (five of them when a rule can be saved) never wraps.
+    240,
   );
   return term;
 }

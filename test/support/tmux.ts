@@ -34,7 +34,8 @@ export class Tmux {
     return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
 
-  start(command: string[], env: Record<string, string>, cwd: string): void {
+  /** `width`: columns of the pane (a long line wraps there, and a wrapped line is two lines in a capture). */
+  start(command: string[], env: Record<string, string>, cwd: string, width = 100): void {
     // The pane's shell records the exit status itself: under load tmux can take many seconds to
     // reap a finished pane process and report #{pane_dead_status}.
     const line = `${['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command]
@@ -46,7 +47,7 @@ export class Tmux {
       '-s',
       'main',
       '-x',
-      '100',
+      String(width),
       '-y',
       '32',
       '-c',
