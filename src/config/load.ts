@@ -18,7 +18,11 @@ export class ConfigError extends Error {}
  * What a command does with an error while loading its configuration: a `ConfigError` is said as
  * `<who>: message` on `stderr` and becomes exit code 2 (a usage error); anything else is rethrown.
  */
-export function exitForConfigError(err: unknown, stderr: NodeJS.WritableStream, who = 'spool'): number {
+export function exitForConfigError(
+  err: unknown,
+  stderr: { write(text: string): unknown },
+  who = 'spool',
+): number {
   if (!(err instanceof ConfigError)) throw err;
   stderr.write(`${who}: ${err.message}\n`);
   return 2;
