@@ -38,7 +38,27 @@ async function connect(
   });
   const c = new Client({ name: 'test-client', version: '1.0.0' });
   await c.connect(transport);
+  // Every message as it arrived, in order. The SDK hands notifications to their handlers a
+  // microtask later than responses, so a progress notification that arrives in the same chunk as
+  // the result can miss `onprogress`: what the server sent, and in what order, is read here.
+  received = [];
+  const deliver = transport.onmessage;
+  transport.onmessage = (message) => {
+    received.push(message as Record<string, unknown>);
+    deliver?.(message);
+  };
   return c;
+}
+
+let received: Array<Record<string, unknown>> = [];
+
+/** The messages of the progress notifications received before the response to request `id`. */
+function progressBefore(id: unknown): string[] {
+  const end = received.findIndex((m) => m.id === id && ('result' in m || 'error' in m));
+  return received
+    .slice(0, end === -1 ? received.length : end)
+    .filter((m) => m.method === 'notifications/progress')
+    .map((m) => String((m.params as { message?: string }).message ?? ''));
 }
 
 function textOf(result: unknown): string {
@@ -83,7 +103,12 @@ describe('spool mcp-server', () => {
     // The model was told why: nobody could approve.
     const output = JSON.stringify(emulator.requests[1]!.body!.input);
     expect(output).toContain(MCP_SERVER_DECLINE_REASON.slice(0, 60));
-    expect(progress).toContain('I could not create the file.');
+    // The final answer went out as progress too, before the result.
+    const answered = received.find(
+      (m) => 'result' in m && textOf(m.result) === 'I could not create the file.',
+    );
+    expect(answered).toBeDefined();
+    expect(progressBefore(answered!.id)).toContain('I could not create the file.');
 
     const second = await client.callTool({
       name: 'spool-reply',

@@ -389,7 +389,8 @@ describe('secrets and processes', () => {
     const { result, sink } = await sh(
       'head -c 1073741824 /dev/zero | tr "\\0" "a"; echo; echo end',
       {},
-      30_000,
+      // Generous: on a loaded 2-core machine a gigabyte through the sandbox's pipe takes well over 30 s.
+      240_000,
     );
     const output = text(result);
     expect(output).toContain('end');
@@ -399,7 +400,7 @@ describe('secrets and processes', () => {
     expect(item.aggregated_output).toMatch(/bytes omitted/);
     expect(item.aggregated_output.length).toBeLessThan(1_100_000);
     expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('approval bypass attempts under untrusted', () => {

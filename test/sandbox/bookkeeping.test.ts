@@ -72,10 +72,11 @@ describe('the mount-point registry', () => {
     // Another sandboxed command comes and goes (it uses and releases the same mount point).
     await call(tools.shell, { command: ['true'] }, ctx);
 
-    let last = '';
-    for (let i = 0; i < 20 && !last.includes('Process exited'); i++)
-      last = text(await call(tools.writeStdin, { session_id: id, yield_time_ms: 1000 }, ctx));
-    expect(last).toContain('tried');
+    // What the command printed may come with the exit or in an earlier poll: keep every poll's output.
+    let polled = '';
+    for (let i = 0; i < 20 && !polled.includes('Process exited'); i++)
+      polled += text(await call(tools.writeStdin, { session_id: id, yield_time_ms: 1000 }, ctx));
+    expect(polled).toContain('tried');
     expect(existsSync(hook)).toBe(false);
     expect(existsSync(join(layout.work, '.git'))).toBe(false);
   }, 60_000);
