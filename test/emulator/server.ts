@@ -220,7 +220,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addCompactSteps: (...steps: CompactStep[]) => {
       state.compactSteps.push(...steps);
     },
-    waitForRequests: (count, timeoutMs = 5_000) =>
+    // A wait, not a deadline: it returns as soon as the requests are there. Generous, because a
+    // spawned binary on a loaded 2-core machine can take many seconds to send its first request.
+    waitForRequests: (count, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const check = (): boolean => {
           if (requests.length < count) return false;
