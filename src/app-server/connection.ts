@@ -3,6 +3,8 @@
  * sends notifications and server→client requests, and keeps its outgoing queue bounded
  * (outbound-queue.ts). Transport-agnostic: stdio, WebSocket and in-process clients all end here.
  */
+
+import { messageOf } from '../protocol/errors.js';
 import { ErrorCode, errorObject, type Incoming, parseIncoming, type RequestId, RpcError } from './jsonrpc.js';
 import type { ServerLimits } from './limits.js';
 import { OutboundQueue } from './outbound-queue.js';
@@ -63,9 +65,9 @@ export class Connection {
       write: (text: string): boolean => {
         try {
           return transport.write(text);
-        } catch {
+        } catch (err) {
           // A transport that throws is broken: the client is gone.
-          queueMicrotask(() => this.close('the transport failed'));
+          queueMicrotask(() => this.close(`the transport failed: ${messageOf(err)}`));
           return true;
         }
       },
@@ -184,8 +186,9 @@ export class Connection {
     for (const cleanup of this.cleanups) {
       try {
         cleanup();
-      } catch {
-        // Best effort: one failing cleanup must not keep the others from running.
+      } catch (err) {
+        // One failing cleanup must not keep the others from running; it is said on stderr.
+        process.emitWarning(`a cleanup of a closed connection failed: ${messageOf(err)}`);
       }
     }
     this.cleanups.clear();

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectErrno, expectSyntaxError, expectSystemError, UNREADABLE } from '../protocol/errors.js';
 import type { SessionMeta } from '../protocol/rollout.js';
 import { acquireSessionLock } from '../store/lock.js';
 import { lockPathFor, sessionsDir } from '../store/paths.js';
@@ -33,7 +34,8 @@ function rolloutFilesUnder(dir: string): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return [];
   }
   return entries.flatMap((entry) => {
@@ -52,7 +54,8 @@ export function listArchived(home: string): SessionListing[] {
       const summary = builder.summary;
       if (!summary) return [];
       return [{ ...summary, path: file, updated_at: fs.statSync(file).mtime.toISOString() }];
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       return [];
     }
   });
@@ -76,7 +79,8 @@ export function readSessionMeta(file: string): SessionMeta | undefined {
     const text = buffer.subarray(0, length).toString('utf8');
     const line = JSON.parse(text.slice(0, text.indexOf('\n'))) as { type?: string; payload?: SessionMeta };
     return line.type === 'session_meta' ? line.payload : undefined;
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) expectSystemError(err);
     return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
@@ -117,7 +121,8 @@ function decodeCursor(cursor: string): [string, string] {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(decoded) && decoded.length === 2 && decoded.every((v) => typeof v === 'string'))
       return decoded as [string, string];
-  } catch {
+  } catch (err) {
+    expectSyntaxError(err);
     // Reported below.
   }
   throw invalidParams(

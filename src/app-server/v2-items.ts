@@ -4,6 +4,7 @@
  * and `thread/fork`.
  */
 import { isUserPrompt } from '../context/checkpoint.js';
+import { expectSyntaxError } from '../protocol/errors.js';
 import type { FileChange, ThreadItem } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
 import { parsePatch } from '../tools/apply-patch/index.js';
@@ -124,7 +125,8 @@ function outputText(item: ToolOutputItem): string {
 function parseArguments(raw: string): unknown {
   try {
     return JSON.parse(raw);
-  } catch {
+  } catch (err) {
+    expectSyntaxError(err);
     return raw;
   }
 }

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { McpServerConfig } from '../config/schema.js';
+import { ABSENT, expectErrno } from '../protocol/errors.js';
 import type { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
 import { approvalOption, collect, sandboxOption } from './options.js';
 
@@ -92,7 +93,8 @@ function writeAtomically(file: string, text: string): void {
   let mode = 0o600;
   try {
     mode = fs.statSync(file).mode & 0o777;
-  } catch {
+  } catch (err) {
+    expectErrno(err, ABSENT);
     // a new file
   }
   const temp = `${file}.${process.pid}.tmp`;

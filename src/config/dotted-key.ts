@@ -4,6 +4,7 @@
  * The parts of a dotted key, or undefined when `text` is not one (an empty part, a stray
  * character). Basic ("…") parts are unescaped; literal ('…') parts are taken as written.
  */
+import { expectSyntaxError } from '../protocol/errors.js';
 export function splitDottedKey(text: string): string[] | undefined {
   const parts: string[] = [];
   const pattern = /\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(\.|$)/y;
@@ -16,7 +17,8 @@ export function splitDottedKey(text: string): string[] | undefined {
     if (match[1] !== undefined) {
       try {
         part = JSON.parse(`"${match[1]}"`) as string;
-      } catch {
+      } catch (err) {
+        expectSyntaxError(err);
         part = match[1];
       }
     }

@@ -12,7 +12,9 @@ async function answers(baseURL: string, timeoutMs: number): Promise<boolean> {
     const response = await fetch(`${baseURL}/models`, { signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
     return response.ok;
-  } catch {
+  } catch (err) {
+    // Refused, unreachable (fetch's TypeError) or too slow (a TimeoutError): not running.
+    if (!(err instanceof TypeError) && !(err instanceof DOMException)) throw err;
     return false;
   }
 }

@@ -2,7 +2,7 @@
  * `-c key=value` overrides: a dotted key path and a value parsed as TOML, falling back to a plain
  * string (so `-c model=o3` works without quotes, as in Codex).
  */
-import { parse } from 'smol-toml';
+import { parse, TomlError } from 'smol-toml';
 import { splitDottedKey } from './dotted-key.js';
 
 export interface ConfigOverride {
@@ -31,7 +31,9 @@ export function parseOverride(raw: string): ConfigOverride {
   let value: unknown;
   try {
     value = (parse(`value = ${text}`) as { value: unknown }).value;
-  } catch {
+  } catch (err) {
+    // Not a TOML value: the text itself (as Codex does).
+    if (!(err instanceof TomlError)) throw err;
     value = text;
   }
   return { path, value, source: `-c ${raw}` };

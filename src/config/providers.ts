@@ -2,6 +2,8 @@
  * Model providers: the built-in ones (OpenAI, Azure, Ollama, LM Studio, OpenRouter) and any
  * `[model_providers.<id>]` from configuration, which may also adjust a built-in one field by field.
  */
+
+import { expectTypeError } from '../protocol/errors.js';
 import type { ModelProviderConfig, SpoolConfig, WireApi } from './schema.js';
 
 export class ProviderError extends Error {}
@@ -64,7 +66,8 @@ export function azureBaseUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, '');
   try {
     return new URL(trimmed).pathname === '/' ? `${trimmed}/openai` : trimmed;
-  } catch {
+  } catch (err) {
+    expectTypeError(err);
     throw new ProviderError(`the azure base URL "${url}" is not a URL`);
   }
 }

@@ -8,6 +8,8 @@
  * from the patches themselves, the user's own recent messages are kept word for word, and the
  * project instructions come back with the fresh initial context.
  */
+
+import { expectSyntaxError } from '../protocol/errors.js';
 import { type HistoryItem, isToolCall, type MessageItem, messageText } from '../protocol/items.js';
 import { ENVIRONMENT_CONTEXT_OPEN } from './environment-context.js';
 import { PROJECT_INSTRUCTIONS_OPEN } from './project-docs.js';
@@ -116,7 +118,8 @@ function callText(item: HistoryItem): string {
   };
   try {
     walk(JSON.parse(item.arguments));
-  } catch {
+  } catch (err) {
+    expectSyntaxError(err);
     strings.push(item.arguments);
   }
   return strings.join('\n');

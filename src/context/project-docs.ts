@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectSystemError } from '../protocol/errors.js';
 
 export interface ProjectDoc {
   path: string;
@@ -36,7 +37,8 @@ function isGitMarker(dotGit: string): boolean {
     const stat = fs.statSync(dotGit);
     if (stat.isDirectory()) return fs.statSync(path.join(dotGit, 'HEAD')).isFile();
     return stat.isFile() && /^gitdir:\s*\S/m.test(fs.readFileSync(dotGit, 'utf8').slice(0, 4096));
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // Missing or unreadable: not a repository here.
     return false;
   }
@@ -73,7 +75,8 @@ function firstExisting(dir: string, names: string[]): string | undefined {
     const candidate = path.join(dir, name);
     try {
       if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       // not there: try the next name
     }
   }

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expectErrno, UNREADABLE } from '../protocol/errors.js';
 import type { PinnedRepository } from './repository.js';
 
 const MAX_INCLUDE_DEPTH = 10;
@@ -68,7 +69,8 @@ function expandPath(value: string, base: string, home: string): string | undefin
 function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return undefined;
   }
 }

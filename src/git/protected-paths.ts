@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectSystemError } from '../protocol/errors.js';
 import { gitConfigReferences } from './config-references.js';
 import { discoverRepository } from './repository.js';
 
@@ -17,13 +18,15 @@ function within(target: string, dir: string): boolean {
 function physical(p: string): string {
   try {
     return fs.realpathSync.native(p);
-  } catch {
+  } catch (err) {
     // Not there (a hooks directory to be): its parent resolved, the name kept.
-    try {
-      return path.join(fs.realpathSync.native(path.dirname(p)), path.basename(p));
-    } catch {
-      return path.resolve(p);
-    }
+    expectSystemError(err);
+  }
+  try {
+    return path.join(fs.realpathSync.native(path.dirname(p)), path.basename(p));
+  } catch (err) {
+    expectSystemError(err);
+    return path.resolve(p);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectErrno, expectSystemError, UNREADABLE } from '../protocol/errors.js';
 
 export interface PinnedRepository {
   /** The top of the work tree (physical). */
@@ -26,7 +27,8 @@ function realDirectory(p: string): string | undefined {
   try {
     const real = fs.realpathSync.native(p);
     return fs.statSync(real).isDirectory() ? real : undefined;
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return undefined;
   }
 }
@@ -34,7 +36,8 @@ function realDirectory(p: string): string | undefined {
 function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return undefined;
   }
 }
@@ -44,7 +47,8 @@ function gitDirOf(dotGit: string): string | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dotGit);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return undefined;
   }
   if (stat.isDirectory()) return realDirectory(dotGit);

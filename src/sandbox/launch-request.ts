@@ -3,6 +3,7 @@
  * the platform launchers (linux/, macos/), kept apart so the launchers need not import launch.ts.
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
+import { expectSystemError } from '../protocol/errors.js';
 import type { SandboxPolicy } from '../protocol/policy.js';
 import type { SessionPidsBudget } from './linux/cgroup.js';
 import type { SandboxUnavailable } from './unavailable.js';
@@ -60,7 +61,8 @@ export async function isExecutable(file: string): Promise<boolean> {
   try {
     await fs.access(file, fsConstants.X_OK);
     return (await fs.stat(file)).isFile();
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return false;
   }
 }

@@ -10,6 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { onSystemError } from '../protocol/errors.js';
 import { isWithin, type WritePolicy } from './write-policy.js';
 
 export interface SandboxLayout {
@@ -68,7 +69,8 @@ export async function readSandboxLayout(
       const kind = await kindOf(entry.path);
       const parent = kind === 'missing' ? await kindOf(path.dirname(entry.path)) : undefined;
       // Unreadable counts as empty: most often it was removed just now (another sandbox's mount point).
-      const empty = kind === 'directory' && (await fs.readdir(entry.path).catch(() => [])).length === 0;
+      const empty =
+        kind === 'directory' && (await fs.readdir(entry.path).catch(onSystemError([]))).length === 0;
       return { kind, parent, empty };
     }),
   );
@@ -88,7 +90,7 @@ export async function readSandboxLayout(
   const home = policy.spoolHome;
   const masked: string[] = [];
   if ((await kindOf(home)) === 'missing')
-    await fs.mkdir(home, { recursive: true, mode: 0o700 }).catch(() => {});
+    await fs.mkdir(home, { recursive: true, mode: 0o700 }).catch(onSystemError(undefined));
   if ((await kindOf(home)) === 'directory') {
     masked.push(home);
     for (const p of [...readOnly]) if (isWithin(p, home)) readOnly.delete(p);

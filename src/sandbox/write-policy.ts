@@ -17,6 +17,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gitProtectedPaths } from '../git/protected-paths.js';
+import { expectSystemError } from '../protocol/errors.js';
 import type { SandboxMode, SandboxPolicy } from '../protocol/policy.js';
 import { effectiveWritableRoots } from './writable-roots.js';
 
@@ -66,7 +67,8 @@ export function isWithin(target: string, dir: string): boolean {
 async function realpathOrSelf(p: string): Promise<string> {
   try {
     return await fs.realpath(p);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return p;
   }
 }
@@ -109,7 +111,8 @@ async function deepestRealAncestor(normal: string): Promise<string> {
     try {
       const real = await fs.realpath(current);
       return missing.length === 0 ? real : path.join(real, ...missing.reverse());
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       const parent = path.dirname(current);
       if (parent === current) return normal;
       missing.push(path.basename(current));
@@ -127,7 +130,8 @@ async function gitdirTarget(root: string, gitEntry: string): Promise<string | un
     const match = /^gitdir:\s*(.+?)\s*$/m.exec(text);
     if (!match?.[1]) return undefined;
     return resolvePhysicalPath(path.resolve(root, match[1]));
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return undefined;
   }
 }

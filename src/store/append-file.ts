@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectSystemError } from '../protocol/errors.js';
 import { type SessionStoreError, storeError } from './errors.js';
 
 export class AppendOnlyFile {
@@ -81,7 +82,8 @@ export class AppendOnlyFile {
       if (written > 0) {
         try {
           fs.ftruncateSync(this.fd, this.size);
-        } catch {
+        } catch (err) {
+          expectSystemError(err);
           // The reader drops a torn last line (with a warning) and resume cuts it off.
         }
       }
@@ -105,7 +107,8 @@ export class AppendOnlyFile {
     this.closed = true;
     try {
       fs.closeSync(this.fd);
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       // Nothing left to do with a descriptor that cannot close.
     }
   }
@@ -117,7 +120,8 @@ export function syncDirectory(dir: string): void {
   try {
     fd = fs.openSync(dir, 'r');
     fs.fsyncSync(fd);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // Some file systems refuse fsync on directories; the file's own data is synced regardless.
   } finally {
     if (fd !== undefined) fs.closeSync(fd);

@@ -6,12 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { discoverRepository } from '../git/repository.js';
+import { expectErrno, UNREADABLE } from '../protocol/errors.js';
 import type { GitInfo } from '../protocol/rollout.js';
 
 function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return undefined;
   }
 }

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import { expectSyntaxError, expectSystemError } from '../protocol/errors.js';
 import { errorCode, SessionLockedError, storeError } from './errors.js';
 
 interface LockOwner {
@@ -31,7 +32,8 @@ function readOwner(file: string): { owner: LockOwner | undefined; ino: number } 
       const text = fs.readFileSync(fd, 'utf8');
       try {
         return { owner: JSON.parse(text) as LockOwner, ino };
-      } catch {
+      } catch (err) {
+        expectSyntaxError(err);
         // Written by a process killed between create and write: its owner is unknown and gone.
         return { owner: undefined, ino };
       }
@@ -60,7 +62,8 @@ function ownerLive(owner: LockOwner | undefined, ino: number, file: string): boo
     try {
       const stat = fs.statSync(file);
       return stat.ino === ino && Date.now() - stat.mtimeMs < 5_000;
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       return false;
     }
   }
@@ -81,7 +84,8 @@ function removeStale(file: string, ino: number): void {
     // We moved a fresh lock of a process that took over before us: put it back.
     try {
       fs.linkSync(aside, file);
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       // A third process holds the name now; the owner of the moved lock keeps its descriptor.
     }
   }

@@ -7,6 +7,7 @@
  * is written). Any other line that does not parse is corruption and an error.
  */
 import fs from 'node:fs';
+import { expectSyntaxError } from '../protocol/errors.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ContextSnapshot, TurnContextRecord } from '../protocol/rollout.js';
 import { FORMAT_VERSION, type RolloutLine, type SessionMeta } from '../protocol/rollout.js';
@@ -60,7 +61,8 @@ function parseLine(text: string, where: string): RolloutLine {
   let line: unknown;
   try {
     line = JSON.parse(text);
-  } catch {
+  } catch (err) {
+    expectSyntaxError(err);
     throw new RolloutFormatError(`${where}: not valid JSON`);
   }
   const record = line as Partial<RolloutLine> | null;

@@ -112,8 +112,9 @@ export class RolloutRecorder implements ThreadRecorder {
   flush(): void {
     try {
       this.file.sync();
-    } catch {
-      // Already reported through `failure`.
+    } catch (err) {
+      // The file's own failure is already reported through `failure`; anything else is a bug.
+      if (err !== this.file.broken) throw err;
     }
   }
 
@@ -138,7 +139,9 @@ export class RolloutRecorder implements ThreadRecorder {
     try {
       this.write(lines, sync);
       return true;
-    } catch {
+    } catch (err) {
+      // The file's failure was reported by `write` (through `failure`); anything else is a bug.
+      if (err !== this.file.broken) throw err;
       return false;
     }
   }

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectErrno, expectSyntaxError, expectSystemError, UNREADABLE } from '../protocol/errors.js';
 import { errorCode } from './errors.js';
 import { idFromRolloutName, indexPath, sessionsDir } from './paths.js';
 import { readRange } from './read-range.js';
@@ -103,11 +104,14 @@ function parseLines(text: string): unknown[] {
   if (body === '') return [];
   try {
     return JSON.parse(`[${body.replaceAll('\n', ',')}]`) as unknown[];
-  } catch {
+  } catch (err) {
+    // A torn or corrupt line somewhere: parse line by line, the bad ones as undefined.
+    expectSyntaxError(err);
     return body.split('\n').map((line) => {
       try {
         return JSON.parse(line) as unknown;
-      } catch {
+      } catch (lineError) {
+        expectSyntaxError(lineError);
         return undefined;
       }
     });
@@ -120,7 +124,8 @@ function loadIndex(file: string): { entries: Map<string, IndexEntry>; lines: num
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return { entries, lines: 0, invalid: 0 };
   }
   const values = parseLines(text);
@@ -201,7 +206,8 @@ function persist(file: string, all: IndexEntry[], changed: IndexEntry[], rewrite
     } else if (changed.length > 0) {
       fs.appendFileSync(file, serialize(changed));
     }
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // An unwritable home: the next listing summarises again.
   }
 }
@@ -219,14 +225,16 @@ export function listSessions(home: string): SessionListing[] {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(rollout.absolute);
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       continue;
     }
     let entry = entries.get(rollout.relative);
     if (!entry || entry.size !== stat.size || entry.mtime_ms !== stat.mtimeMs) {
       try {
         entry = summarise(rollout, stat, entry);
-      } catch {
+      } catch (err) {
+        expectSystemError(err);
         entry = undefined;
       }
       if (!entry) continue;
@@ -268,7 +276,8 @@ export function recordInIndex(
     const stat = fs.statSync(rolloutPath);
     const relative = path.relative(sessionsDir(home), rolloutPath).split(path.sep).join('/');
     fs.appendFileSync(indexPath(home), serialize([entryFor(summary, relative, stat, offset)]));
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // The next listing summarises the file itself.
   }
 }

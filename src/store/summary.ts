@@ -92,8 +92,10 @@ export function scanLines(text: string, builder: SummaryBuilder): number {
     }
     try {
       builder.add(type, (JSON.parse(line) as { payload: unknown }).payload);
-    } catch {
-      // A corrupt line only costs the summary a detail; reading the session reports it.
+    } catch (err) {
+      // A corrupt line (not JSON, or not a record) only costs the summary a detail; reading
+      // the session reports it.
+      if (!(err instanceof SyntaxError) && !(err instanceof TypeError)) throw err;
     }
   }
   return Buffer.byteLength(text.slice(0, offset), 'utf8');

@@ -5,6 +5,7 @@
  */
 
 import { isContextMessage } from '../context/checkpoint.js';
+import { expectSyntaxError } from '../protocol/errors.js';
 import { emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { COMMENTARY_PHASE, messageText } from '../protocol/items.js';
@@ -29,7 +30,8 @@ function clipLines(text: string): string {
 function prettyArguments(raw: string): string {
   try {
     return JSON.stringify(JSON.parse(raw), null, 2);
-  } catch {
+  } catch (err) {
+    expectSyntaxError(err);
     return raw;
   }
 }

@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { spoolHome } from '../../config/home.js';
+import { onSystemError } from '../../protocol/errors.js';
 import {
   buildWritePolicy,
   checkWritePath,
@@ -114,7 +115,7 @@ export const fsMethods: MethodTable = {
           let isFile = entry.isFile();
           if (entry.isSymbolicLink()) {
             // What the link resolves to (a dangling link is neither).
-            const target = await fs.stat(path.join(dir, entry.name)).catch(() => undefined);
+            const target = await fs.stat(path.join(dir, entry.name)).catch(onSystemError(undefined));
             isDirectory = target?.isDirectory() ?? false;
             isFile = target?.isFile() ?? false;
           }
@@ -134,7 +135,7 @@ export const fsMethods: MethodTable = {
     await checkReadable(ctx, file);
     try {
       const link = await fs.lstat(file);
-      const target = link.isSymbolicLink() ? await fs.stat(file).catch(() => undefined) : link;
+      const target = link.isSymbolicLink() ? await fs.stat(file).catch(onSystemError(undefined)) : link;
       return {
         isDirectory: target?.isDirectory() ?? false,
         isFile: target?.isFile() ?? false,

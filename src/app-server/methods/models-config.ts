@@ -1,5 +1,6 @@
 /** model/list (the provider's models, with what Spool knows of them) and config/read. */
 import { createHash } from 'node:crypto';
+import { APIError } from 'openai';
 import { loadConfigFile } from '../../config/load.js';
 import { parseOverride, setPath } from '../../config/overrides.js';
 import { loadEffectiveConfig, loadRuntime, type Runtime } from '../../config/runtime.js';
@@ -22,7 +23,9 @@ async function providerModels(runtime: Runtime): Promise<string[] | undefined> {
   try {
     for await (const model of client.models.list({ signal: timeout, maxRetries: 0 })) ids.push(model.id);
     return ids;
-  } catch {
+  } catch (err) {
+    // The provider cannot be reached or refuses: the list holds the configured model alone.
+    if (!(err instanceof APIError)) throw err;
     return undefined;
   }
 }

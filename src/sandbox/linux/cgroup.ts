@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { expectErrno, expectSystemError, GONE, onSystemError } from '../../protocol/errors.js';
 
 export interface PidsCgroup {
   /** The cgroup directory. */
@@ -62,7 +63,8 @@ export function pidsHierarchies(procCgroup: string, mountinfo: string): Hierarch
 async function readText(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return '';
   }
 }
@@ -75,7 +77,7 @@ async function usable(hierarchy: Hierarchy): Promise<boolean> {
 }
 
 async function killAll(dir: string, version: 1 | 2): Promise<void> {
-  if (version === 2) await fs.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => {});
+  if (version === 2) await fs.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(onSystemError(undefined));
   for (let round = 0; round < 50; round++) {
     const pids = (await readText(path.join(dir, 'cgroup.procs')))
       .split('\n')
@@ -85,8 +87,8 @@ async function killAll(dir: string, version: 1 | 2): Promise<void> {
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+      } catch (err) {
+        expectErrno(err, GONE);
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -108,7 +110,7 @@ function pidAlive(pid: number): boolean {
  * not vanish before its command joins it.
  */
 async function removeStale(parent: string): Promise<void> {
-  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  const names = await fs.readdir(parent).catch(onSystemError<string[]>([]));
   const cutoff = Date.now() - 60_000;
   await Promise.all(
     names
@@ -116,19 +118,19 @@ async function removeStale(parent: string): Promise<void> {
       .filter((name) => !pidAlive(Number(name.split('-')[1])))
       .map(async (name) => {
         const dir = path.join(parent, name);
-        const stat = await fs.stat(dir).catch(() => undefined);
+        const stat = await fs.stat(dir).catch(onSystemError(undefined));
         if (!stat || stat.mtimeMs >= cutoff) return;
         // A session's cgroup holds one (empty, by now) child per command.
-        for (const child of await fs.readdir(dir).catch(() => [] as string[]))
-          if (child.startsWith('cmd-')) await fs.rmdir(path.join(dir, child)).catch(() => {});
-        await fs.rmdir(dir).catch(() => {});
+        for (const child of await fs.readdir(dir).catch(onSystemError<string[]>([])))
+          if (child.startsWith('cmd-')) await fs.rmdir(path.join(dir, child)).catch(onSystemError(undefined));
+        await fs.rmdir(dir).catch(onSystemError(undefined));
       }),
   );
 }
 
 /** Kills what is left in `dir` (and in its children), then removes them all. Never throws. */
 async function destroyTree(dir: string, version: 1 | 2): Promise<void> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(onSystemError([]));
   for (const entry of entries)
     if (entry.isDirectory() && entry.name.startsWith('cmd-'))
       await destroyTree(path.join(dir, entry.name), version);
@@ -166,7 +168,8 @@ async function createOwnCgroup(
     const dir = path.join(hierarchy.ownDir, `spool-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       await fs.mkdir(dir);
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       // Not writable here: try the next hierarchy.
       continue;
     }
@@ -174,8 +177,9 @@ async function createOwnCgroup(
       await fs.writeFile(path.join(dir, 'pids.max'), String(maxProcesses));
       // v2: children get a pids controller only when it is enabled for them.
       if (hierarchy.version === 2) await fs.writeFile(path.join(dir, 'cgroup.subtree_control'), '+pids');
-    } catch {
-      await fs.rmdir(dir).catch(() => {});
+    } catch (err) {
+      expectSystemError(err);
+      await fs.rmdir(dir).catch(onSystemError(undefined));
       continue;
     }
     return { cgroup: cgroupAt(dir, hierarchy.version), version: hierarchy.version };

@@ -5,6 +5,7 @@
  * its child, the command, which leads its own process group; SIGINT goes to that group.
  */
 import { readFileSync } from 'node:fs';
+import { expectErrno, expectSystemError, GONE } from '../../protocol/errors.js';
 
 function children(pid: number): number[] {
   try {
@@ -13,7 +14,8 @@ function children(pid: number): number[] {
       .split(/\s+/)
       .filter((s) => s !== '')
       .map(Number);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return [];
   }
 }
@@ -26,12 +28,15 @@ export function interruptSandboxedCommand(launcherPid: number): boolean {
   try {
     process.kill(-command, 'SIGINT');
     return true;
-  } catch {
-    try {
-      process.kill(command, 'SIGINT');
-      return true;
-    } catch {
-      return false;
-    }
+  } catch (err) {
+    // Not a group leader (yet), or gone: the process itself, if it is still there.
+    expectErrno(err, GONE);
+  }
+  try {
+    process.kill(command, 'SIGINT');
+    return true;
+  } catch (err) {
+    expectErrno(err, GONE);
+    return false;
   }
 }

@@ -22,6 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { expectSystemError, onSystemError } from '../../protocol/errors.js';
 import { isWithin } from '../write-policy.js';
 
 export interface MountPointLease {
@@ -45,7 +46,8 @@ function processStart(pid: number): string {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return '';
   }
 }
@@ -53,7 +55,8 @@ function processStart(pid: number): string {
 function ownPidNamespace(): string {
   try {
     return readlinkSync('/proc/self/ns/pid');
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return '';
   }
 }
@@ -105,7 +108,8 @@ async function privateDirectory(dir: string): Promise<string | undefined> {
     if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0)
       return undefined;
     return await fs.realpath(dir);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return undefined;
   }
 }
@@ -145,7 +149,7 @@ async function withLock(stateDir: string, fn: () => Promise<void>): Promise<bool
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      const holder = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
+      const holder = Number.parseInt(await fs.readFile(lock, 'utf8').catch(onSystemError('')), 10);
       if (!Number.isNaN(holder) && !pidAlive(holder)) {
         await fs.rm(lock, { force: true });
         continue;
@@ -175,11 +179,11 @@ function markerDir(stateDir: string, mountPoint: string): string {
 
 /** The markers registered for the mount point of `dir` (a marker directory). */
 async function readMarkers(dir: string): Promise<Array<{ name: string; marker: Marker }>> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const names = await fs.readdir(dir).catch(onSystemError<string[]>([]));
   const out: Array<{ name: string; marker: Marker }> = [];
   for (const name of names) {
     if (name === CREATED) continue;
-    const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+    const text = await fs.readFile(path.join(dir, name), 'utf8').catch(onSystemError(undefined));
     if (text !== undefined) out.push({ name, marker: parseMarker(name, text) });
   }
   return out;
@@ -190,7 +194,7 @@ async function readMarkers(dir: string): Promise<Array<{ name: string; marker: M
  * with no live marker (only an empty directory: if anything was created there, it stays).
  */
 async function sweepLocked(stateDir: string): Promise<void> {
-  const entries = await fs.readdir(stateDir, { withFileTypes: true }).catch(() => []);
+  const entries = await fs.readdir(stateDir, { withFileTypes: true }).catch(onSystemError([]));
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
     const dir = path.join(stateDir, entry.name);
@@ -246,7 +250,7 @@ export async function sweepLeftoverMountPoints(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   for (const candidate of [...registryCandidates(env), path.join(spoolHome, 'sandbox', 'mount-points')]) {
-    const stat = await fs.lstat(candidate).catch(() => undefined);
+    const stat = await fs.lstat(candidate).catch(onSystemError(undefined));
     if (stat?.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0)
       await sweepStaleMountPoints(candidate);
   }
@@ -284,7 +288,8 @@ export async function leaseMountPoints(
         }),
       );
     });
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // Unregistered, the mount points are left in place (and said so in the docs): never removed
     // while a sandbox might use them.
     registered = false;

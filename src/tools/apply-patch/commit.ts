@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { expectSystemError, onSystemError } from '../../protocol/errors.js';
 import { AnchorError, type AnchoredFs } from './anchored-fs.js';
 import { describeFsError } from './fs-errors.js';
 import { forEachLimited } from './limited.js';
@@ -181,7 +182,7 @@ export async function commitOperations(
   }
   // Committed: the backups are no longer needed (a leftover backup is harmless, so errors are ignored).
   await forEachLimited(prepared, async (item) => {
-    if (item.backup) await fs.rm(item.backup, { force: true }).catch(() => undefined);
+    if (item.backup) await fs.rm(item.backup, { force: true }).catch(onSystemError(undefined));
   });
 }
 
@@ -197,11 +198,12 @@ async function rollback(prepared: Prepared[], anchors: AnchoredFs): Promise<stri
         await fs.rm(item.backup, { force: true });
       }
       if (item.temp) await fs.rm(item.temp, { force: true });
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       unrestored.push(item.op.path);
     }
   }
   // Directories this commit created, deepest first; rmdir refuses non-empty ones.
-  await anchors.removeCreated().catch(() => undefined);
+  await anchors.removeCreated().catch(onSystemError(undefined));
   return unrestored;
 }

@@ -6,6 +6,7 @@
  * until the whole patch has been verified. Every target is checked against the write policy here.
  */
 import path from 'node:path';
+import { expectTypeError } from '../../protocol/errors.js';
 import { checkWritePath, type WriteCheck, type WritePolicy } from '../../sandbox/write-policy.js';
 import type { AnchoredFs } from './anchored-fs.js';
 import { describeFsError } from './fs-errors.js';
@@ -75,7 +76,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function decode(bytes: Buffer): string | undefined {
   try {
     return UTF8.decode(bytes);
-  } catch {
+  } catch (err) {
+    expectTypeError(err);
+    // Not UTF-8 (the fatal decoder refuses it).
     return undefined;
   }
 }

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { McpServerConfig, McpToolApprovalMode } from '../../config/schema.js';
+import { expectSystemError } from '../../protocol/errors.js';
 import { McpCallError, McpServerConnection, type McpServerState, type McpToolInfo } from './connection.js';
 import { qualifyToolNames, refKey, sanitizeNamePart } from './naming.js';
 import type { ToolCallResultLike } from './result.js';
@@ -80,7 +81,8 @@ export class McpManager {
     const warn = (message: string) => options.onWarning?.(message);
     try {
       fs.mkdirSync(path.join(options.spoolHome, 'log'), { recursive: true });
-    } catch {
+    } catch (err) {
+      expectSystemError(err);
       // Logs are best effort.
     }
     // Sorted, so everything derived (startup order, warnings) is the same on every run.

@@ -13,6 +13,7 @@
  * - Text beyond `maxTextBytes` loses its middle (Codex's truncation marker).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { expectSyntaxError } from '../../protocol/errors.js';
 import type { ContentPart } from '../../protocol/items.js';
 import { truncateMiddle, wholeText } from '../shell/truncate.js';
 
@@ -113,7 +114,8 @@ function textCarries(texts: string[], structured: unknown): boolean {
   for (const text of texts) {
     try {
       if (isDeepStrictEqual(JSON.parse(text), structured)) return true;
-    } catch {
+    } catch (err) {
+      expectSyntaxError(err);
       // not JSON
     }
   }

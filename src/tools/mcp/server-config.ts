@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { McpServerConfig, McpToolApprovalMode } from '../../config/schema.js';
+import { expectTypeError } from '../../protocol/errors.js';
 import { INHERITED_ENV, scrubSecretEnv } from '../../sandbox/environment.js';
 import { resolveServerCommand, trustedSearchPath } from './server-command.js';
 
@@ -86,7 +87,8 @@ export function resolveServer(
       const url = new URL(config.url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
         return { error: `\`url\` ${config.url} is not http(s)` };
-    } catch {
+    } catch (err) {
+      expectTypeError(err);
       return { error: `\`url\` ${config.url} is not a URL` };
     }
     const headers: Record<string, string> = { ...(config.http_headers ?? {}) };

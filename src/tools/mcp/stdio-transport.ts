@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { expectErrno, expectSystemError, GONE } from '../../protocol/errors.js';
 
 export interface StdioServerProcess {
   command: string;
@@ -31,7 +32,8 @@ function openLog(file: string): number | undefined {
     const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
     if (size > MAX_LOG_BYTES) fs.renameSync(file, `${file}.1`);
     return fs.openSync(file, 'a');
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return undefined;
   }
 }
@@ -39,7 +41,8 @@ function openLog(file: string): number | undefined {
 export function appendLog(file: string, line: string): void {
   try {
     fs.appendFileSync(file, `[${new Date().toISOString()}] spool: ${line}\n`);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // The log is best effort: a server is not refused because its log cannot be written.
   }
 }
@@ -138,12 +141,10 @@ export class StdioProcessTransport implements Transport {
     if (group === undefined) return;
     try {
       process.kill(-group, signal);
-    } catch {
-      try {
-        this.child?.kill(signal);
-      } catch {
-        // already gone
-      }
+    } catch (err) {
+      // The group is gone or not ours: the child itself, if it is still there.
+      expectErrno(err, GONE);
+      this.child?.kill(signal);
     }
   }
 

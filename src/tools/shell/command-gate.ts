@@ -8,6 +8,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { spoolHome as defaultSpoolHome } from '../../config/home.js';
+import { expectSystemError } from '../../protocol/errors.js';
 import type { ApprovalRequest } from '../../protocol/events.js';
 import {
   analyzeCommand,
@@ -70,7 +71,8 @@ export function spoolHomeOf(ctx: Pick<ToolContext, 'spoolHome' | 'env'>): string
 function resolvePhysical(p: string): string {
   try {
     return realpathSync(p);
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     // A path that does not exist (yet), or cannot be resolved, is judged as written.
     return p;
   }

@@ -3,6 +3,7 @@
  * command item displays (`/bin/bash -lc 'echo hi'`, as Codex shows it).
  */
 import { accessSync, constants as fsConstants } from 'node:fs';
+import { expectSystemError } from '../../protocol/errors.js';
 
 // Characters that never need quoting in a POSIX shell word.
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -24,7 +25,8 @@ export function defaultShell(): string {
   try {
     accessSync('/bin/bash', fsConstants.X_OK);
     return '/bin/bash';
-  } catch {
+  } catch (err) {
+    expectSystemError(err);
     return 'bash';
   }
 }

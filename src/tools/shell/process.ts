@@ -12,6 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { expectErrno, GONE } from '../../protocol/errors.js';
 import {
   type CapturedOutput,
   type CaptureLimits,
@@ -220,8 +221,9 @@ export class ManagedProcess {
     if (pid === undefined) return;
     try {
       process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
+    } catch (err) {
+      expectErrno(err, GONE);
+      // The group is already gone.
     }
   }
 

@@ -5,11 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectErrno, expectSystemError, UNREADABLE } from '../../protocol/errors.js';
 
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) expectSystemError(err);
     return undefined;
   }
 }
@@ -41,7 +43,8 @@ function layout(cwd: string): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(cwd, { withFileTypes: true });
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return [];
   }
   return entries

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectErrno, expectSyntaxError, expectSystemError, UNREADABLE } from '../../protocol/errors.js';
 
 /** Entries loaded into the composer at start. */
 export const HISTORY_LOADED = 500;
@@ -17,7 +18,8 @@ export function loadHistory(home: string): string[] {
   let text: string;
   try {
     text = fs.readFileSync(historyFile(home), 'utf8');
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     return [];
   }
   const entries: string[] = [];
@@ -25,7 +27,8 @@ export function loadHistory(home: string): string[] {
     try {
       const entry = JSON.parse(line) as { text?: unknown };
       if (typeof entry.text === 'string') entries.push(entry.text);
-    } catch {
+    } catch (err) {
+      expectSyntaxError(err);
       // A torn or foreign line.
     }
   }
@@ -37,7 +40,8 @@ export function appendHistory(home: string, text: string, sessionId: string | un
     fs.mkdirSync(home, { recursive: true });
     const line = `${JSON.stringify({ session_id: sessionId ?? null, ts: Math.floor(Date.now() / 1000), text })}\n`;
     fs.appendFileSync(historyFile(home), line, { mode: 0o600 });
-  } catch {
-    // History is a convenience.
+  } catch (err) {
+    expectSystemError(err);
+    // History is a convenience: a home it cannot be written to does not stop the turn.
   }
 }

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectSystemError } from '../../protocol/errors.js';
 import type { HostGit } from '../../sandbox/host-git.js';
 
 /** Files a walk outside git lists at most. */
@@ -32,7 +33,8 @@ export async function walkFiles(root: string, limit = WALK_LIMIT): Promise<strin
       let entries: fs.Dirent[];
       try {
         entries = await fs.promises.readdir(path.join(root, dir), { withFileTypes: true });
-      } catch {
+      } catch (err) {
+        expectSystemError(err);
         continue;
       }
       entries.sort((a, b) => a.name.localeCompare(b.name));
