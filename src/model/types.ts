@@ -47,6 +47,8 @@ export interface ModelError {
   retryable: boolean;
   /** A delay the server asked for (Retry-After, "try again in 1.2s"). */
   retryAfterMs?: number;
+  /** For `context_length_exceeded`: the window size the refusal names, when it names one. */
+  contextWindow?: number;
   status?: number;
 }
 
