@@ -141,7 +141,7 @@ export async function runAttempt(
         } else if (item.type === 'reasoning') {
           complete(event.outputIndex, 'reasoning', reasoningText(item));
         } else if (isToolCall(item)) {
-          const output = deps.tools.start(item, signal).then((out) => {
+          const output = deps.tools.start(item, signal, event.oversizedInput).then((out) => {
             deps.toolOutput(out);
             return out;
           });

@@ -6,6 +6,11 @@
  * checkpoint. The checkpoint request is the normal request with one message appended — same
  * instructions, same tools — so it reuses the cached prefix (Codex's local compaction sends no tools
  * and pays for the whole history uncached).
+ *
+ * The compaction request must itself fit the window. Its input is fitted to the budget the thread
+ * knows (see frontier.ts: the oldest items give way, the task frontier stays); when the server
+ * still refuses it as too long, the thread learns the smaller window from the refusal and the
+ * request is fitted again, a bounded number of times.
  */
 import {
   CHECKPOINT_REQUEST,
@@ -13,8 +18,8 @@ import {
   compactedHistory,
   recentUserPrompts,
   remoteCompactedHistory,
-  trimToFit,
 } from '../context/checkpoint.js';
+import { fitCompactionInput } from '../context/frontier.js';
 import { estimateTokens } from '../context/tokens.js';
 import { backoffDelayMs, sleep } from '../model/retry.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
@@ -29,6 +34,8 @@ export type CompactionMode = 'remote' | 'local';
 export const RECENT_PROMPTS_BUDGET_TOKENS = 20_000;
 /** Tool steps copied verbatim into the checkpoint. */
 export const VERBATIM_TOOL_STEPS = 3;
+/** How many times a compaction request refused as too long is fitted again and resent. */
+export const MAX_REFITS = 4;
 
 export interface CompactionDeps {
   client: ModelClient;
@@ -39,7 +46,10 @@ export interface CompactionDeps {
   initialContextLength: number;
   /** A fresh initial context for the current settings. */
   initialContext(): HistoryItem[];
-  contextWindow: number;
+  /** Estimated tokens the compaction request's input may have, as the window is known now. */
+  inputBudget(): number;
+  /** The server refused a compaction request of `estimatedTokens` as too long: learn from it. */
+  refused(error: ModelError, estimatedTokens: number): void;
   retry: TurnRetryPolicy;
   turnId: string;
   newItemId(): string;
@@ -50,21 +60,17 @@ export type CompactionResult =
   | { ok: true; history: HistoryItem[]; mode: CompactionMode }
   | { ok: false; error: ModelError; mode: CompactionMode };
 
+/** Estimated tokens of a request: instructions, tools and input. */
+function requestTokens(request: ModelRequest): number {
+  return estimateTokens(request.instructions) + estimateTokens(request.tools) + estimateTokens(request.input);
+}
+
 /** Streams the checkpoint request and returns the model's text, with the usual retries. */
 async function writeCheckpoint(
   deps: CompactionDeps,
+  request: ModelRequest,
   signal: AbortSignal,
 ): Promise<{ text: string } | { error: ModelError }> {
-  const history = deps.request.input;
-  const ask = userText(CHECKPOINT_REQUEST);
-  // The checkpoint request must itself fit: when the history is already over the window (the
-  // server refused it), the oldest steps are left out of this one request.
-  const budget =
-    Math.floor(deps.contextWindow * 0.95) -
-    estimateTokens(deps.request.instructions) -
-    estimateTokens(deps.request.tools);
-  const input = trimToFit([...history, ask], deps.initialContextLength, budget);
-  const request: ModelRequest = { ...deps.request, input, toolChoice: 'none', outputSchema: undefined };
   let failures = 0;
   for (;;) {
     let text = '';
@@ -96,6 +102,49 @@ async function writeCheckpoint(
   }
 }
 
+type Attempt = { ok: true; history: HistoryItem[] } | { ok: false; error: ModelError };
+
+/** One remote compaction of the fitted input. */
+async function compactRemotely(deps: CompactionDeps, signal: AbortSignal): Promise<Attempt> {
+  const fitted = fitCompactionInput(deps.request.input, deps.initialContextLength, deps.inputBudget());
+  const request: ModelRequest = { ...deps.request, input: fitted.input };
+  const remote = await deps.client.compact!(request, signal);
+  if (!remote.ok) {
+    if (remote.error.kind === 'context_length_exceeded') deps.refused(remote.error, requestTokens(request));
+    return remote;
+  }
+  // The returned state covers what was sent; what was left out to fit stays as the frontier.
+  const history = remoteCompactedHistory(deps.initialContext(), remote.items);
+  return { ok: true, history: fitted.frontier ? [...history, fitted.frontier] : history };
+}
+
+/** One local checkpoint over the fitted input. */
+async function compactLocally(deps: CompactionDeps, signal: AbortSignal): Promise<Attempt> {
+  const history = deps.request.input;
+  const ask = userText(CHECKPOINT_REQUEST);
+  const fitted = fitCompactionInput([...history, ask], deps.initialContextLength, deps.inputBudget());
+  const request: ModelRequest = {
+    ...deps.request,
+    input: fitted.input,
+    toolChoice: 'none',
+    outputSchema: undefined,
+  };
+  const written = await writeCheckpoint(deps, request, signal);
+  if ('error' in written) {
+    if (written.error.kind === 'context_length_exceeded') deps.refused(written.error, requestTokens(request));
+    return { ok: false, error: written.error };
+  }
+  // Files touched, recent prompts and the last steps come from the whole history, not only what fit.
+  return {
+    ok: true,
+    history: compactedHistory(
+      deps.initialContext(),
+      recentUserPrompts(history, RECENT_PROMPTS_BUDGET_TOKENS),
+      checkpointMessage({ summary: written.text, history, lastSteps: VERBATIM_TOOL_STEPS }),
+    ),
+  };
+}
+
 export async function runCompaction(
   deps: CompactionDeps,
   trigger: CompactionTrigger,
@@ -122,37 +171,28 @@ export async function runCompaction(
       },
     });
 
-  let mode = deps.mode;
+  let mode: CompactionMode = deps.mode === 'remote' && deps.client.compact ? 'remote' : 'local';
   show('in_progress', mode, null);
-  if (mode === 'remote' && deps.client.compact) {
-    const remote = await deps.client.compact(deps.request, signal);
-    if (remote.ok) {
-      const history = remoteCompactedHistory(deps.initialContext(), remote.items);
-      show('completed', mode, estimateTokens(history));
-      return { ok: true, history, mode };
+  for (let refits = 0; ; refits++) {
+    const attempt =
+      mode === 'remote' ? await compactRemotely(deps, signal) : await compactLocally(deps, signal);
+    if (attempt.ok) {
+      show('completed', mode, estimateTokens(attempt.history));
+      return { ok: true, history: attempt.history, mode };
     }
-    // A provider without the endpoint (or a broken answer) falls back to the local checkpoint.
-    if (signal.aborted) {
-      show('failed', mode, null);
-      return { ok: false, error: remote.error, mode };
+    const { error } = attempt;
+    // Too long even for the compaction request: the window is smaller than known; fit again.
+    if (error.kind === 'context_length_exceeded' && refits < MAX_REFITS && !signal.aborted) continue;
+    if (mode === 'remote' && !signal.aborted && error.kind !== 'context_length_exceeded') {
+      // A provider without the endpoint (or a broken answer) falls back to the local checkpoint.
+      deps.emit({
+        type: 'warning',
+        message: `remote compaction failed (${error.message}); writing a local checkpoint instead`,
+      });
+      mode = 'local';
+      continue;
     }
-    deps.emit({
-      type: 'warning',
-      message: `remote compaction failed (${remote.error.message}); writing a local checkpoint instead`,
-    });
-    mode = 'local';
-  }
-  mode = 'local';
-  const written = await writeCheckpoint(deps, signal);
-  if ('error' in written) {
     show('failed', mode, null);
-    return { ok: false, error: written.error, mode };
+    return { ok: false, error, mode };
   }
-  const history = compactedHistory(
-    deps.initialContext(),
-    recentUserPrompts(deps.request.input, RECENT_PROMPTS_BUDGET_TOKENS),
-    checkpointMessage({ summary: written.text, history: deps.request.input, lastSteps: VERBATIM_TOOL_STEPS }),
-  );
-  show('completed', mode, estimateTokens(history));
-  return { ok: true, history, mode };
 }

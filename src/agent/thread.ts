@@ -9,7 +9,7 @@ import { buildInitialContext } from '../context/initial-context.js';
 import { contextUpdateMessages, observeContext } from '../context/snapshot.js';
 import { estimateTokens } from '../context/tokens.js';
 import { turnAbortedMessage } from '../context/turn-aborted.js';
-import type { ModelClient, ModelRequest } from '../model/types.js';
+import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
   addUsage,
@@ -27,6 +27,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';
 import { ApprovalBroker, type ApprovalReviewer } from './approvals.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
+import { ContextWindowKnowledge } from './context-window.js';
 import { EventBus } from './event-bus.js';
 import { ToolRunner } from './tool-runner.js';
 import { runTurnLoop, type TurnOutcome } from './turn.js';
@@ -102,6 +103,8 @@ export class Thread {
   private lengthAfterCompaction = -1;
   /** The provider answered /responses/compact with an error once: use local checkpoints. */
   private remoteCompactionFailed = false;
+  /** What the server's refusals taught about the model's real context window. */
+  private window = new ContextWindowKnowledge();
   /** What the model has been told about its situation; changes are announced against it. */
   private context: ContextSnapshot | undefined;
 
@@ -132,7 +135,10 @@ export class Thread {
    */
   updateSettings(patch: Partial<ThreadSettings>): void {
     if (this.active) throw new Error('settings cannot change while a turn is running');
-    this.currentSettings = { ...this.currentSettings, ...patch };
+    const next = { ...this.currentSettings, ...patch };
+    // What the server taught about the window holds for its model, whatever the configuration says.
+    if (next.model !== this.currentSettings.model) this.window = new ContextWindowKnowledge();
+    this.currentSettings = this.withLearnedWindow(next);
   }
 
   /** The snapshot the model was last told (what resume needs to announce later changes). */
@@ -265,7 +271,13 @@ export class Thread {
     if (this.active) throw new Error('cannot compact while a turn is running');
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-    return this.compactNow('manual', uuidv7(), controller.signal, () => `item_${this.itemCounter++}`);
+    const result = await this.compactNow(
+      'manual',
+      uuidv7(),
+      controller.signal,
+      () => `item_${this.itemCounter++}`,
+    );
+    return result.ok;
   }
 
   private compactionMode(): CompactionMode {
@@ -275,12 +287,47 @@ export class Thread {
     return preferred === 'remote' || !this.remoteCompactionFailed ? 'remote' : 'local';
   }
 
+  /**
+   * The server refused a request of `estimatedTokens` (Spool's estimate) as too long: a window
+   * smaller than configured is learned from it and used from now on (compaction budgets, the
+   * auto-compact limit, what front ends show), and said once.
+   */
+  private learnWindow(error: ModelError, estimatedTokens: number): void {
+    const s = this.currentSettings;
+    const refused = Math.round(estimatedTokens * this.tokenCalibration);
+    const window = this.window.refused(s.contextWindow, refused, error.contextWindow);
+    if (window === undefined) return;
+    this.currentSettings = this.withLearnedWindow(s);
+    this.events.emit({
+      type: 'warning',
+      message: `the server's context window is smaller than configured (${s.contextWindow.toLocaleString('en-US')} tokens): using about ${window.toLocaleString('en-US')} for the rest of this session (model_context_window sets it)`,
+    });
+  }
+
+  /** `s` with the window (and the auto-compact limit under it) no larger than the one learned. */
+  private withLearnedWindow(s: ThreadSettings): ThreadSettings {
+    const learned = this.window.learned;
+    if (learned === undefined || s.contextWindow <= learned) return s;
+    return {
+      ...s,
+      contextWindow: learned,
+      autoCompactTokenLimit: Math.min(s.autoCompactTokenLimit, Math.floor(learned * 0.9)),
+    };
+  }
+
+  /** Estimated tokens a compaction request's input may have within the window as known now. */
+  private compactionInputBudget(): number {
+    const usable = Math.floor((this.currentSettings.contextWindow * 0.85) / this.tokenCalibration);
+    const fixed = this.estimateNextRequest() - this.historyTokens;
+    return Math.max(256, usable - fixed);
+  }
+
   private async compactNow(
     trigger: CompactionTrigger,
     turnId: string,
     signal: AbortSignal,
     newItemId: () => string,
-  ): Promise<boolean> {
+  ): Promise<{ ok: true } | { ok: false; error: ModelError }> {
     let observation: ReturnType<typeof observeContext> | undefined;
     const mode = this.compactionMode();
     const result = await runCompaction(
@@ -293,7 +340,8 @@ export class Thread {
           observation = observeContext(this.currentSettings, this.now());
           return buildInitialContext(this.currentSettings, observation);
         },
-        contextWindow: this.currentSettings.contextWindow,
+        inputBudget: () => this.compactionInputBudget(),
+        refused: (error, estimatedTokens) => this.learnWindow(error, estimatedTokens),
         retry: this.currentSettings.retry,
         turnId,
         newItemId,
@@ -306,7 +354,7 @@ export class Thread {
     if (!result.ok) {
       if (!signal.aborted)
         this.events.emit({ type: 'warning', message: `compaction failed: ${result.error.message}` });
-      return false;
+      return { ok: false, error: result.error };
     }
     this.items.length = 0;
     this.items.push(...result.history);
@@ -314,7 +362,7 @@ export class Thread {
     if (observation) this.context = observation.snapshot;
     this.lengthAfterCompaction = this.items.length;
     this.options.recorder?.compacted?.(result.history, this.context);
-    return true;
+    return { ok: true };
   }
 
   buildRequest(): ModelRequest {
@@ -419,6 +467,7 @@ export class Thread {
         },
         recordUsage: (usage) => {
           this.usage = addUsage(this.usage, usage);
+          this.window.accepted(usage.input_tokens);
           if (usage.input_tokens > 0 && this.lastRequestEstimate > 0) {
             this.tokenCalibration = Math.min(
               4,
@@ -433,7 +482,16 @@ export class Thread {
           if (this.contextTokens() < this.currentSettings.autoCompactTokenLimit) return;
           await this.compactNow('auto', turnId, compactSignal, newItemId);
         },
-        compactForOverflow: (compactSignal) => this.compactNow('overflow', turnId, compactSignal, newItemId),
+        compactForOverflow: async (compactSignal, error) => {
+          this.learnWindow(error, this.lastRequestEstimate);
+          const result = await this.compactNow('overflow', turnId, compactSignal, newItemId);
+          return result.ok
+            ? result
+            : {
+                ok: false,
+                message: `The conversation does not fit the model's context window (about ${this.currentSettings.contextWindow.toLocaleString('en-US')} tokens as the server allows), and compacting it failed: ${result.error.message}. Start a new session, or give the model less to read at once.`,
+              };
+        },
         takeSteered: () => {
           this.commit(this.notes.splice(0));
           const inputs = this.steered.splice(0);

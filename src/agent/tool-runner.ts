@@ -3,12 +3,15 @@
  * turns whatever happens (a result, a rejection, an exception, an interrupt) into the call's output.
  * Never throws: every call gets exactly one output.
  */
+
+import type { OversizedInput } from '../model/types.js';
 import {
   ABORTED_OUTPUT,
   type ContentPart,
   type ToolCallItem,
   type ToolOutputItem,
 } from '../protocol/items.js';
+import { oversizedCallMessage } from '../tools/limits.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext, ToolResult } from '../tools/types.js';
 import { RwLock } from './rw-lock.js';
@@ -46,8 +49,21 @@ export class ToolRunner {
 
   constructor(private readonly deps: ToolRunnerDeps) {}
 
-  /** Starts `call` now; the promise resolves with its output item once it has finished. */
-  start(call: ToolCallItem, signal: AbortSignal): Promise<ToolOutputItem> {
+  /**
+   * Starts `call` now; the promise resolves with its output item once it has finished. A call the
+   * model layer found over the input limit (`oversized`: its input was not kept) is refused as the
+   * registry refuses one that arrived whole.
+   */
+  start(call: ToolCallItem, signal: AbortSignal, oversized?: OversizedInput): Promise<ToolOutputItem> {
+    if (oversized) {
+      const message = oversizedCallMessage(
+        call.name,
+        `at least ${oversized.atLeastBytes}`,
+        oversized.maxBytes,
+      );
+      this.deps.onRejected(call, message);
+      return Promise.resolve(outputItem(call, message));
+    }
     const resolved = this.deps.registry.resolve(call);
     if (!resolved.ok) {
       this.deps.onRejected(call, resolved.error);

@@ -25,8 +25,14 @@ export interface TurnDeps extends AttemptDeps {
   contextStatus(): { tokens: number; window: number };
   /** Compacts when the context is past the auto-compact limit (before every attempt). */
   compactIfNeeded(signal: AbortSignal): Promise<void>;
-  /** The server refused the input as too long: compact; false when that did not work. */
-  compactForOverflow(signal: AbortSignal): Promise<boolean>;
+  /**
+   * The server refused the input as too long (`error`): learn the window from it and compact; when
+   * that does not work, why, in words the user can act on.
+   */
+  compactForOverflow(
+    signal: AbortSignal,
+    error: ModelError,
+  ): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Commits input the user added while the turn runs (turn/steer); true when there was some. */
   takeSteered(): boolean;
 }
@@ -79,10 +85,21 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
     }
     if (result.status === 'aborted') return interrupted();
 
-    const { error } = result;
-    if (error.kind === 'context_length_exceeded' && !overflowCompacted) {
-      overflowCompacted = true;
-      if (await deps.compactForOverflow(signal)) continue;
+    let { error } = result;
+    // A refusal as too long is never sent again as it was: the history is compacted first, once.
+    if (error.kind === 'context_length_exceeded') {
+      if (!overflowCompacted) {
+        overflowCompacted = true;
+        const compacted = await deps.compactForOverflow(signal, error);
+        if (compacted.ok) continue;
+        if (signal.aborted) return interrupted();
+        error = { ...error, message: compacted.message };
+      } else {
+        error = {
+          ...error,
+          message: `The conversation still does not fit the model's context window after compacting it (${error.message}). Start a new session, or give the model less to read at once.`,
+        };
+      }
     }
     const max = STREAM_KINDS.has(error.kind) ? deps.retry.streamMaxRetries : deps.retry.requestMaxRetries;
     if (!error.retryable || failures >= max) {

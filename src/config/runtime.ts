@@ -226,6 +226,7 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
       baseURL: provider.baseURL,
       baseUrlSetting: provider.baseUrlSetting,
     },
+    maxToolInputBytes: settings.toolLimits?.argumentsMaxBytes,
   };
   return {
     ...effective,

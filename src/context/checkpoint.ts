@@ -18,6 +18,8 @@ import { estimateTokens } from './tokens.js';
 import { TURN_ABORTED_OPEN } from './turn-aborted.js';
 
 export const CHECKPOINT_TAG = 'context_checkpoint';
+/** How the task frontier a fitted compaction request carries starts (see frontier.ts). */
+export const FRONTIER_OPEN = '<task_frontier>';
 
 export const CHECKPOINT_REQUEST = `<compaction_request>
 The conversation is about to be compacted: everything above will be replaced by a checkpoint that you write now, so that work can continue without it. Do not call tools. Write the checkpoint in exactly these Markdown sections, concretely (names, paths, commands, numbers), without filler:
@@ -46,6 +48,7 @@ const CONTEXT_PREFIXES = [
   PROJECT_INSTRUCTIONS_OPEN,
   PROJECT_INSTRUCTIONS_CHANGED,
   TURN_ABORTED_OPEN,
+  FRONTIER_OPEN,
   `<${CHECKPOINT_TAG}>`,
   '<compaction_request>',
 ];
@@ -65,7 +68,8 @@ export function isUserPrompt(item: HistoryItem): item is MessageItem {
   return item.type === 'message' && item.role === 'user' && !isContextMessage(item);
 }
 
-function truncateMiddle(text: string, maxBytes: number): string {
+/** `text` cut to about `maxBytes` in the middle, saying how much was left out. */
+export function truncateMiddle(text: string, maxBytes: number): string {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return text;
   const half = Math.floor(maxBytes / 2);

@@ -75,23 +75,34 @@ export async function* streamAttempt(options: AttemptStreamOptions): AsyncGenera
     type: 'failed',
     error: idle.stopReason(endpoint.idleTimeoutMs) ?? classifyException(err, endpoint.errorContext, phase),
   });
+  /** The raw events, while they are being read (closed in `finally` when left early). */
+  let reading: AsyncIterator<unknown> | undefined;
   try {
-    let events: AsyncIterable<unknown>;
     try {
-      events = await options.open(idle.signal);
+      reading = (await options.open(idle.signal))[Symbol.asyncIterator]();
     } catch (err) {
       yield failure(err, 'request');
       return;
     }
-    try {
-      for await (const raw of events) {
+    for (;;) {
+      // Only reading and translating are guarded: a consumer that stops at a `yield` below must
+      // reach `finally` (a `yield` inside this `try` could be turned into a failure by the close).
+      let events: ModelEvent[];
+      try {
+        const next = await reading.next();
+        if (next.done) {
+          reading = undefined;
+          break;
+        }
         idle.touch();
-        for (const event of options.push(raw)) yield event;
-        if (options.finished()) return;
+        events = options.push(next.value);
+      } catch (err) {
+        reading = undefined;
+        yield failure(err, 'stream');
+        return;
       }
-    } catch (err) {
-      yield failure(err, 'stream');
-      return;
+      for (const event of events) yield event;
+      if (options.finished()) return;
     }
     const stopped = idle.stopReason(endpoint.idleTimeoutMs);
     if (stopped) {
@@ -101,5 +112,18 @@ export async function* streamAttempt(options: AttemptStreamOptions): AsyncGenera
     for (const event of options.end()) yield event;
   } finally {
     idle.dispose();
+    if (reading) await stopReading(reading);
   }
+}
+
+/**
+ * Stops reading a stream the attempt is done with (its terminal event came, or the consumer left).
+ * Closing an aborted response body rejects (AbortError), and a broken connection may too; the
+ * attempt's outcome is already decided, so the rejection is this promise's value, not a throw.
+ */
+function stopReading(reading: AsyncIterator<unknown>): Promise<unknown> {
+  return Promise.resolve(reading.return?.()).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 }

@@ -9,6 +9,8 @@ import { chatReasoningConflict } from './catalog.js';
 import { ChatStreamTranslator } from './chat-events.js';
 import { chatRequestBody } from './chat-request.js';
 import { type HttpEndpoint, sdkClient } from './endpoint.js';
+import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.js';
+import { responseEvents } from './sse.js';
 import type { ModelClient, ModelEvent, ModelRequest } from './types.js';
 
 export interface ChatClientOptions {
@@ -39,19 +41,24 @@ export class ChatCompletionsClient implements ModelClient {
       Array.isArray(body.tools) && body.tools.length > 0,
     );
     if (conflict) return refused(conflict);
-    const translator = new ChatStreamTranslator();
+    const maxInput = this.endpoint.maxToolInputBytes ?? DEFAULT_MAX_TOOL_INPUT_BYTES;
+    const translator = new ChatStreamTranslator(maxInput);
     return streamAttempt({
       signal,
       endpoint: this.endpoint,
-      open: (attemptSignal) => {
-        return this.client.chat.completions.create(
-          body as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
-          { signal: attemptSignal },
-        );
+      // The SDK sends the request; the stream is read by sse.ts (linear, one event bounded).
+      open: async (attemptSignal) => {
+        const response = await this.client.chat.completions
+          .create(body as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming, {
+            signal: attemptSignal,
+          })
+          .asResponse();
+        return responseEvents(response, maxEventChars(maxInput));
       },
       push: (raw) => translator.push(raw),
-      // Chat completions end when the stream does: the usage chunk follows the finish reason.
-      finished: () => false,
+      // Chat completions end when the stream does (the usage chunk follows the finish reason),
+      // unless a chunk could not be used at all.
+      finished: () => translator.finished,
       end: () => translator.finish(),
     });
   }

@@ -5,10 +5,16 @@
  * by `index`, or by `id` for servers that omit it) and become items when the choice finishes. The
  * usage chunk (`stream_options.include_usage`) may come after the finish reason, so the response is
  * complete only when the stream ends.
+ *
+ * A tool call whose arguments grow over `maxToolInputBytes` stops accumulating and ends as a
+ * placeholder (oversized-calls.ts); a chunk too large to read (`OversizedEvent`, see sse.ts) that
+ * carries a tool call marks that call so.
  */
 import { emptyUsage, type Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { asObject, type Json, num } from './json-values.js';
+import { bytesOver, DEFAULT_MAX_TOOL_INPUT_BYTES, placeholderCall } from './oversized-calls.js';
+import { OversizedEvent } from './sse.js';
 import type { ModelError, ModelEvent } from './types.js';
 
 export function usageFromChat(raw: unknown): Usage {
@@ -27,6 +33,9 @@ interface PendingCall {
   id: string;
   name: string;
   arguments: string;
+  /** Characters of arguments streamed (counted on after they stop being kept). */
+  chars: number;
+  oversized: boolean;
 }
 
 export class ChatStreamTranslator {
@@ -38,10 +47,19 @@ export class ChatStreamTranslator {
   private finishReason: string | undefined;
   private usage: Usage | undefined;
   private generatedIds = 0;
+  private failed = false;
+
+  constructor(private readonly maxToolInputBytes = DEFAULT_MAX_TOOL_INPUT_BYTES) {}
+
+  /** True once a chunk could not be used at all (a `failed` event was produced). */
+  get finished(): boolean {
+    return this.failed;
+  }
 
   push(raw: unknown): ModelEvent[] {
+    if (raw instanceof OversizedEvent) return this.failed ? [] : this.unread(raw);
     const chunk = asObject(raw);
-    if (!chunk) return [];
+    if (!chunk || this.failed) return [];
     const events: ModelEvent[] = [];
     if (chunk.usage) this.usage = usageFromChat(chunk.usage);
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
@@ -87,14 +105,33 @@ export class ChatStreamTranslator {
         : typeof call.id === 'string'
           ? `id${call.id}`
           : `p${position}`;
-    let pending = this.callsByKey.get(key);
     const events: ModelEvent[] = [];
+    const pending = this.pendingCall(key, call.id, fn.name, events);
+    if (typeof fn.arguments === 'string' && fn.arguments) {
+      pending.chars += fn.arguments.length;
+      if (pending.chars > this.maxToolInputBytes) this.dropArguments(pending);
+      if (pending.oversized) return events;
+      pending.arguments += fn.arguments;
+      events.push({ type: 'tool_input_delta', outputIndex: pending.outputIndex, delta: fn.arguments });
+    } else if (fn.arguments !== undefined && typeof fn.arguments === 'object') {
+      // Some servers (Ollama) send arguments as an object in one piece.
+      pending.arguments = JSON.stringify(fn.arguments);
+      pending.chars = pending.arguments.length;
+    }
+    return events;
+  }
+
+  /** The call accumulating under `key`, started (and announced in `events`) when new. */
+  private pendingCall(key: string, id: unknown, name: unknown, events: ModelEvent[]): PendingCall {
+    let pending = this.callsByKey.get(key);
     if (!pending) {
       pending = {
         outputIndex: this.nextIndex++,
-        id: typeof call.id === 'string' && call.id ? call.id : `call_chat_${this.generatedIds++}`,
+        id: typeof id === 'string' && id ? id : `call_chat_${this.generatedIds++}`,
         name: '',
         arguments: '',
+        chars: 0,
+        oversized: false,
       };
       this.callsByKey.set(key, pending);
       this.calls.push(pending);
@@ -102,19 +139,47 @@ export class ChatStreamTranslator {
         type: 'item_added',
         outputIndex: pending.outputIndex,
         kind: 'function_call',
-        name: typeof fn.name === 'string' ? fn.name : undefined,
+        name: typeof name === 'string' ? name : undefined,
         callId: pending.id,
       });
     }
     // OpenAI sends the name once; some servers repeat it in every fragment.
-    if (typeof fn.name === 'string' && fn.name && !pending.name) pending.name = fn.name;
-    if (typeof fn.arguments === 'string' && fn.arguments) {
-      pending.arguments += fn.arguments;
-      events.push({ type: 'tool_input_delta', outputIndex: pending.outputIndex, delta: fn.arguments });
-    } else if (fn.arguments !== undefined && typeof fn.arguments === 'object') {
-      // Some servers (Ollama) send arguments as an object in one piece.
-      pending.arguments = JSON.stringify(fn.arguments);
+    if (typeof name === 'string' && name && !pending.name) pending.name = name;
+    return pending;
+  }
+
+  private dropArguments(pending: PendingCall): void {
+    pending.oversized = true;
+    pending.arguments = '';
+  }
+
+  /**
+   * A chunk too large to read (see sse.ts): the tool call it carries is over the limit, and the
+   * finish reason and usage its tail kept still count. A chunk with no tool call cannot be placed.
+   */
+  private unread(event: OversizedEvent): ModelEvent[] {
+    const at = event.head.indexOf('"tool_calls"');
+    if (at < 0) {
+      this.failed = true;
+      const error: ModelError = {
+        kind: 'bad_response',
+        message: `The model server sent a chunk of ${event.size} characters, more than Spool reads in one event (twice tool_arguments_max_bytes plus 1 MiB).`,
+        retryable: false,
+      };
+      return [{ type: 'failed', error }];
     }
+    const call = new OversizedEvent(event.size, event.head.slice(at), event.tail);
+    const index = call.headNumber('index');
+    const id = call.headString('id');
+    const key = index !== undefined ? `i${index}` : id !== undefined ? `id${id}` : 'p0';
+    const events: ModelEvent[] = [];
+    const pending = this.pendingCall(key, id, call.headString('name'), events);
+    pending.chars = Math.max(pending.chars, event.size);
+    this.dropArguments(pending);
+    const finish = event.tailString('finish_reason');
+    if (finish !== undefined) this.finishReason = finish;
+    const usage = event.tailObject('usage');
+    if (usage) this.usage = usageFromChat(usage);
     return events;
   }
 
@@ -170,17 +235,36 @@ export class ChatStreamTranslator {
         },
       ];
     }
-    const done = this.textItems();
+    const done: ModelEvent[] = this.textItems().map(({ outputIndex, item }) => ({
+      type: 'item_done' as const,
+      outputIndex,
+      item,
+    }));
+    const max = this.maxToolInputBytes;
     for (const call of this.calls) {
-      done.push({
-        outputIndex: call.outputIndex,
-        item: { type: 'function_call', name: call.name, arguments: call.arguments || '{}', call_id: call.id },
-      });
+      const over = call.oversized ? call.chars : bytesOver(call.arguments, max);
+      done.push(
+        over === undefined
+          ? {
+              type: 'item_done',
+              outputIndex: call.outputIndex,
+              item: {
+                type: 'function_call',
+                name: call.name,
+                arguments: call.arguments || '{}',
+                call_id: call.id,
+              },
+            }
+          : {
+              type: 'item_done',
+              outputIndex: call.outputIndex,
+              item: placeholderCall('function_call', call.name, call.id, over, max),
+              oversizedInput: { atLeastBytes: over, maxBytes: max },
+            },
+      );
     }
-    done.sort((a, b) => a.outputIndex - b.outputIndex);
-    return [
-      ...done.map(({ outputIndex, item }) => ({ type: 'item_done' as const, outputIndex, item })),
-      { type: 'completed', usage: this.usage ?? emptyUsage() },
-    ];
+    const position = (event: ModelEvent) => (event.type === 'item_done' ? event.outputIndex : 0);
+    done.sort((a, b) => position(a) - position(b));
+    return [...done, { type: 'completed', usage: this.usage ?? emptyUsage() }];
   }
 }

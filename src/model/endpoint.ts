@@ -11,6 +11,11 @@ export interface HttpEndpoint {
   /** Abort the attempt when no event arrives for this long. */
   idleTimeoutMs: number;
   errorContext: ErrorContext;
+  /**
+   * `tool_arguments_max_bytes`: a streamed tool call with more input is not kept (see
+   * oversized-calls.ts); default DEFAULT_MAX_TOOL_INPUT_BYTES.
+   */
+  maxToolInputBytes?: number;
 }
 
 /** Builds the SDK client for an endpoint; without a key, no Authorization header is sent. */

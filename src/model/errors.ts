@@ -81,6 +81,19 @@ export function authMessage(ctx: ErrorContext, status: number | undefined, detai
   return `${ctx.providerName} rejected the API key${code}: ${detail}. Check ${ctx.apiKeyEnvVar}.`;
 }
 
+/**
+ * The window size a context-length refusal names ("maximum context length is 8192 tokens",
+ * "context window of 8192 tokens", "prompt is too long: 9000 tokens > 8192 maximum"), if any.
+ */
+export function windowNamedIn(message: string): number | undefined {
+  const match =
+    /maximum context length is ([\d,]+)/i.exec(message) ??
+    /context (?:window|length) (?:of|is) ([\d,]+)/i.exec(message) ??
+    />\s*([\d,]+)\s*maximum/i.exec(message);
+  const value = match ? Number(match[1]!.replace(/,/g, '')) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** Classifies an error code from a JSON error object or a `response.failed` event. */
 export function classifyErrorCode(
   code: string | null | undefined,
@@ -92,7 +105,14 @@ export function classifyErrorCode(
   if (fatal === 'auth')
     return { kind: 'auth', message: authMessage(ctx, status, message), retryable: false, status };
   if (fatal === 'context_length_exceeded') {
-    return { kind: fatal, message: `Context window exceeded: ${message}`, retryable: false, status };
+    const contextWindow = windowNamedIn(message);
+    return {
+      kind: fatal,
+      message: `Context window exceeded: ${message}`,
+      retryable: false,
+      status,
+      ...(contextWindow !== undefined ? { contextWindow } : {}),
+    };
   }
   if (fatal === 'quota') {
     return { kind: fatal, message: `Quota exceeded: ${message}`, retryable: false, status };

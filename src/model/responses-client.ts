@@ -1,6 +1,7 @@
 /**
- * The Responses API client, on the official `openai` SDK (it owns HTTP and SSE parsing; Spool owns
- * retries, so the SDK's own retries are off).
+ * The Responses API client, on the official `openai` SDK (it owns the request, HTTP errors and their
+ * types; Spool owns retries, so the SDK's own retries are off). The event stream is read by sse.ts,
+ * linearly and with a bound on one event, instead of the SDK's decoder.
  *
  * Requests are stateless (`store: false`, no `previous_response_id`): the whole history goes every
  * time, and reasoning comes back as `encrypted_content` to be returned unchanged.
@@ -10,7 +11,9 @@ import type { HistoryItem } from '../protocol/items.js';
 import { streamAttempt } from './attempt-stream.js';
 import { type HttpEndpoint, sdkClient } from './endpoint.js';
 import { classifyException } from './errors.js';
+import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.js';
 import { canonicalOutputItem, ResponsesStreamTranslator, usageFromResponses } from './responses-events.js';
+import { responseEvents } from './sse.js';
 import type { CompactOutcome, ModelClient, ModelEvent, ModelRequest } from './types.js';
 
 /**
@@ -106,15 +109,17 @@ export class ResponsesClient implements ModelClient {
   }
 
   stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
-    const translator = new ResponsesStreamTranslator(this.endpoint.errorContext);
+    const maxInput = this.endpoint.maxToolInputBytes ?? DEFAULT_MAX_TOOL_INPUT_BYTES;
+    const translator = new ResponsesStreamTranslator(this.endpoint.errorContext, maxInput);
     return streamAttempt({
       signal,
       endpoint: this.endpoint,
-      open: (attemptSignal) => {
+      open: async (attemptSignal) => {
         const body = responsesRequestBody(
           request,
         ) as unknown as OpenAI.Responses.ResponseCreateParamsStreaming;
-        return this.client.responses.create(body, { signal: attemptSignal });
+        const response = await this.client.responses.create(body, { signal: attemptSignal }).asResponse();
+        return responseEvents(response, maxEventChars(maxInput));
       },
       push: (raw) => translator.push(raw),
       finished: () => translator.finished,

@@ -4,11 +4,18 @@
  * Pure and stateful per response: one translator per attempt. Servers that skip
  * `response.output_item.done` and only list items in `response.completed` are handled too — every
  * item in the final `output[]` that was not already reported is reported before `completed`.
+ *
+ * A tool call whose input grows over `maxToolInputBytes` stops streaming deltas and ends as a
+ * placeholder (oversized-calls.ts); events too large to read (`OversizedEvent`, see sse.ts) are
+ * placed by their type and output index: the call they carry is over the limit, a
+ * `response.completed` still completes (with the usage its tail kept).
  */
 import { emptyUsage, type Usage } from '../protocol/events.js';
-import { type HistoryItem, toHistoryItem } from '../protocol/items.js';
+import { type HistoryItem, isToolCall, type ToolCallItem, toHistoryItem } from '../protocol/items.js';
 import { classifyErrorCode, type ErrorContext } from './errors.js';
 import { asObject, type Json, num } from './json-values.js';
+import { bytesOver, DEFAULT_MAX_TOOL_INPUT_BYTES, placeholderCall } from './oversized-calls.js';
+import { OversizedEvent } from './sse.js';
 import type { ModelError, ModelEvent, OutputItemKind } from './types.js';
 
 export function usageFromResponses(raw: unknown): Usage {
@@ -60,14 +67,30 @@ export function canonicalOutputItem(raw: unknown): HistoryItem | undefined {
   return toHistoryItem(item);
 }
 
+/** A tool call the stream has started, and how much input it has sent so far. */
+interface OpenCall {
+  id: string | undefined;
+  type: ToolCallItem['type'];
+  name: string;
+  callId: string;
+  /** Characters of input streamed so far (or the size of an unread event carrying it). */
+  chars: number;
+  oversized: boolean;
+}
+
 export class ResponsesStreamTranslator {
   /** Identities of the items already reported (see `identity`). */
   private readonly reported = new Set<string>();
   private terminal = false;
   /** Next index for servers that omit `output_index` on `output_item.done`. */
   private nextIndex = 0;
+  /** Tool calls by output index, from `output_item.added`. */
+  private readonly calls = new Map<number, OpenCall>();
 
-  constructor(private readonly errorContext: ErrorContext) {}
+  constructor(
+    private readonly errorContext: ErrorContext,
+    private readonly maxToolInputBytes = DEFAULT_MAX_TOOL_INPUT_BYTES,
+  ) {}
 
   /** True once `completed` or `failed` has been produced. */
   get finished(): boolean {
@@ -75,6 +98,7 @@ export class ResponsesStreamTranslator {
   }
 
   push(raw: unknown): ModelEvent[] {
+    if (raw instanceof OversizedEvent) return this.terminal ? [] : this.unread(raw);
     const event = asObject(raw);
     if (!event || this.terminal) return [];
     const index = typeof event.output_index === 'number' ? event.output_index : this.nextIndex;
@@ -83,6 +107,16 @@ export class ResponsesStreamTranslator {
         return [{ type: 'created', responseId: asObject(event.response)?.id as string | undefined }];
       case 'response.output_item.added': {
         const item = asObject(event.item);
+        if (item?.type === 'function_call' || item?.type === 'custom_tool_call') {
+          this.calls.set(index, {
+            id: typeof item.id === 'string' ? item.id : undefined,
+            type: item.type,
+            name: String(item.name ?? ''),
+            callId: String(item.call_id ?? item.id ?? ''),
+            chars: 0,
+            oversized: false,
+          });
+        }
         return [
           {
             type: 'item_added',
@@ -105,8 +139,16 @@ export class ResponsesStreamTranslator {
       case 'response.reasoning_summary_text.delta':
         return [{ type: 'reasoning_delta', outputIndex: index, delta: String(event.delta ?? '') }];
       case 'response.function_call_arguments.delta':
-      case 'response.custom_tool_call_input.delta':
-        return [{ type: 'tool_input_delta', outputIndex: index, delta: String(event.delta ?? '') }];
+      case 'response.custom_tool_call_input.delta': {
+        const delta = String(event.delta ?? '');
+        const call = this.calls.get(index);
+        if (call) {
+          call.chars += delta.length;
+          if (call.chars > this.maxToolInputBytes) call.oversized = true;
+          if (call.oversized) return [];
+        }
+        return [{ type: 'tool_input_delta', outputIndex: index, delta }];
+      }
       case 'response.output_item.done':
         return this.itemDone(index, event.item);
       case 'response.completed':
@@ -153,7 +195,91 @@ export class ResponsesStreamTranslator {
     this.reported.add(key);
     this.nextIndex = Math.max(this.nextIndex, index + 1);
     const item = canonicalOutputItem(rawItem);
-    return item ? [{ type: 'item_done', outputIndex: index, item }] : [];
+    if (!item) return [];
+    if (isToolCall(item)) {
+      const tracked = this.calls.get(index);
+      const input = item.type === 'function_call' ? item.arguments : item.input;
+      const over =
+        tracked?.oversized && tracked.callId === item.call_id
+          ? Math.max(tracked.chars, input.length)
+          : bytesOver(input, this.maxToolInputBytes);
+      if (over !== undefined) return [this.placeholder(index, item.type, item.name, item.call_id, over)];
+    }
+    return [{ type: 'item_done', outputIndex: index, item }];
+  }
+
+  private placeholder(
+    index: number,
+    type: ToolCallItem['type'],
+    name: string,
+    callId: string,
+    atLeastBytes: number,
+  ): ModelEvent {
+    const maxBytes = this.maxToolInputBytes;
+    return {
+      type: 'item_done',
+      outputIndex: index,
+      item: placeholderCall(type, name, callId, atLeastBytes, maxBytes),
+      oversizedInput: { atLeastBytes, maxBytes },
+    };
+  }
+
+  /** The open call an unread event belongs to: by its item id when the head kept it, else by index. */
+  private callOf(event: OversizedEvent, itemIdField: string): [number, OpenCall] | undefined {
+    const id = event.headString(itemIdField);
+    if (id !== undefined) {
+      for (const entry of this.calls) if (entry[1].id === id) return entry;
+    }
+    const index = event.headNumber('output_index');
+    const call = index === undefined ? undefined : this.calls.get(index);
+    return call && index !== undefined ? [index, call] : undefined;
+  }
+
+  /** An event too large to read (see sse.ts): what it must have been, from its type. */
+  private unread(event: OversizedEvent): ModelEvent[] {
+    const type = event.type;
+    switch (type) {
+      case 'response.function_call_arguments.delta':
+      case 'response.function_call_arguments.done':
+      case 'response.custom_tool_call_input.delta':
+      case 'response.custom_tool_call_input.done': {
+        const found = this.callOf(event, 'item_id');
+        if (!found) break;
+        found[1].oversized = true;
+        found[1].chars = Math.max(found[1].chars, event.size);
+        return [];
+      }
+      case 'response.output_item.done': {
+        const found = this.callOf(event, 'id');
+        if (!found) break;
+        const [index, call] = found;
+        const key = call.id ? `id:${call.id}` : `call:${call.callId}`;
+        if (this.reported.has(key)) return [];
+        this.reported.add(key);
+        this.nextIndex = Math.max(this.nextIndex, index + 1);
+        return [this.placeholder(index, call.type, call.name, call.callId, Math.max(call.chars, event.size))];
+      }
+      case 'response.completed': {
+        // The output list is unread: the calls it repeats were reported, or are the oversized ones.
+        const events: ModelEvent[] = [];
+        for (const [index, call] of this.calls) {
+          const key = call.id ? `id:${call.id}` : `call:${call.callId}`;
+          if (this.reported.has(key) || !call.oversized) continue;
+          this.reported.add(key);
+          events.push(this.placeholder(index, call.type, call.name, call.callId, call.chars));
+        }
+        this.terminal = true;
+        events.push({ type: 'completed', usage: usageFromResponses(event.tailObject('usage')) });
+        return events;
+      }
+      default:
+        break;
+    }
+    return this.fail({
+      kind: 'bad_response',
+      message: `The model server sent a ${type ?? 'stream'} event of ${event.size} characters, more than Spool reads in one event (twice tool_arguments_max_bytes plus 1 MiB).`,
+      retryable: false,
+    });
   }
 
   private completed(response: Json | undefined): ModelEvent[] {

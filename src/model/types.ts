@@ -47,7 +47,15 @@ export interface ModelError {
   retryable: boolean;
   /** A delay the server asked for (Retry-After, "try again in 1.2s"). */
   retryAfterMs?: number;
+  /** For `context_length_exceeded`: the window size the refusal names, when it names one. */
+  contextWindow?: number;
   status?: number;
+}
+
+/** How large an oversized tool call's input was (UTF-8 bytes, at least) and the limit it broke. */
+export interface OversizedInput {
+  atLeastBytes: number;
+  maxBytes: number;
 }
 
 /** The kind of output item a stream has started, for UIs that show items as they arrive. */
@@ -68,7 +76,16 @@ export type ModelEvent =
   | { type: 'reasoning_delta'; outputIndex: number; delta: string }
   | { type: 'tool_input_delta'; outputIndex: number; delta: string }
   /** A finished output item, canonical (ids dropped), ready for history. */
-  | { type: 'item_done'; outputIndex: number; item: HistoryItem }
+  | {
+      type: 'item_done';
+      outputIndex: number;
+      item: HistoryItem;
+      /**
+       * A tool call whose input was over the limit: `item` is a placeholder without it (see
+       * oversized-calls.ts); the call must be answered with the limit error, not run.
+       */
+      oversizedInput?: OversizedInput;
+    }
   | { type: 'completed'; responseId?: string; usage: Usage }
   | { type: 'failed'; error: ModelError };
 

@@ -19,7 +19,11 @@ function sizeOver(text: string, max: number): string | undefined {
 /** The error for the model when `raw` (a call's input) is over the limit; undefined when it is not. */
 export function oversizedCallError(tool: string, raw: string, maxBytes: number): string | undefined {
   const bytes = sizeOver(raw, maxBytes);
-  if (bytes === undefined) return undefined;
+  return bytes === undefined ? undefined : oversizedCallMessage(tool, bytes, maxBytes);
+}
+
+/** The error for the model about a call whose input was `bytes` ('at least N' or N) over `maxBytes`. */
+export function oversizedCallMessage(tool: string, bytes: string, maxBytes: number): string {
   const advice =
     tool === 'apply_patch'
       ? 'Split the change into several smaller patches, or write large generated files with a command.'

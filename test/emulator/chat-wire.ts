@@ -24,6 +24,8 @@ interface ChatToolCall {
   id: string;
   name: string;
   arguments: string;
+  /** Characters per streamed arguments fragment (the spec's `delta_size`). */
+  deltaSize?: number;
 }
 
 /** What one step says on the chat wire: reasoning, text, tool calls. */
@@ -41,12 +43,18 @@ function flatten(
     else if (spec.type === 'refusal') refusal += spec.text;
     else if (spec.type === 'web_search_call') continue;
     else if (spec.type === 'function_call') {
-      calls.push({ id: spec.call_id ?? ids.next('call'), name: spec.name, arguments: argumentsText(spec) });
+      calls.push({
+        id: spec.call_id ?? ids.next('call'),
+        name: spec.name,
+        arguments: argumentsText(spec),
+        deltaSize: spec.delta_size,
+      });
     } else {
       calls.push({
         id: spec.call_id ?? ids.next('call'),
         name: spec.name,
         arguments: JSON.stringify({ input: spec.input }),
+        deltaSize: spec.delta_size,
       });
     }
   }
@@ -125,7 +133,7 @@ export function buildChatChunks(step: ResponseStep, ctx: ChatContext): { frames:
     chunk({
       tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
     });
-    for (const delta of chunkText(call.arguments))
+    for (const delta of chunkText(call.arguments, call.deltaSize))
       chunk({ tool_calls: [{ index, function: { arguments: delta } }] });
   });
 

@@ -223,6 +223,12 @@ export function decideCompact(state: EmulatorState, record: RecordedRequest, acc
     const problem = validateResponsesRequest(body, false);
     if (problem) return rejected(state, record, problem.status, problem.body);
   }
+  // The compaction request is the whole history: it must fit the window like any other.
+  const window = state.options.contextWindow;
+  if (window !== undefined && record.inputTokens > window) {
+    record.outcome = 'context_length_exceeded';
+    return { kind: 'json', status: 400, body: contextLengthBody() };
+  }
   const step = state.compactSteps.shift();
   if (step && isHttpFault(step)) {
     record.outcome = 'http_fault';
