@@ -31,7 +31,10 @@ export function parseAssessment(text: string | undefined): ParsedAssessment {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    return { ok: false, error: `the guardian's answer has the wrong shape (${where}${issue?.message ?? 'invalid'})` };
+    return {
+      ok: false,
+      error: `the guardian's answer has the wrong shape (${where}${issue?.message ?? 'invalid'})`,
+    };
   }
   return { ok: true, assessment: parsed.data };
 }

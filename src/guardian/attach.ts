@@ -14,8 +14,8 @@ import type { ModelClient } from '../model/types.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import { openThread } from '../session/open-thread.js';
 import { builtinTools } from '../session/tools.js';
-import { ToolRegistry } from '../tools/registry.js';
 import type { ThreadTools } from '../tools/default-tools.js';
+import { ToolRegistry } from '../tools/registry.js';
 import { GuardianConversations, type OpenGuardianThread } from './conversation.js';
 import { ASSESSMENT_SCHEMA, guardianPolicy, guardianSection } from './policy.js';
 import { GuardianReviewer } from './reviewer.js';
@@ -112,7 +112,9 @@ export function attachGuardian(
   options: AttachGuardianOptions,
 ): AttachedGuardian | undefined {
   if (!guardianEnabled(runtime)) return undefined;
-  const timeoutMs = Math.round((runtime.config.auto_review?.timeout_sec ?? DEFAULT_REVIEW_TIMEOUT_MS / 1000) * 1000);
+  const timeoutMs = Math.round(
+    (runtime.config.auto_review?.timeout_sec ?? DEFAULT_REVIEW_TIMEOUT_MS / 1000) * 1000,
+  );
   const open: OpenGuardianThread = (from) => {
     const settings = guardianSettings(runtime, thread.settings);
     const tools = readOnlyTools(settings);

@@ -61,7 +61,10 @@ export class GuardianConversations {
       else {
         const from = this.settled;
         const thread = this.open(
-          from && { history: from.history, ...(from.contextSnapshot ? { contextSnapshot: from.contextSnapshot } : {}) },
+          from && {
+            history: from.history,
+            ...(from.contextSnapshot ? { contextSnapshot: from.contextSnapshot } : {}),
+          },
         );
         this.forks.add(thread);
         conversation = { thread, cursor: from?.cursor ?? START_CURSOR, busy: false };

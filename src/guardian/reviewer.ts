@@ -146,7 +146,11 @@ export class GuardianReviewer implements ApprovalReviewer {
 
     const parsed = parseAssessment(run.text);
     if (!parsed.ok) {
-      review.emit({ type: 'warning', source: 'guardian', message: `${parsed.error}; the action was denied.` });
+      review.emit({
+        type: 'warning',
+        source: 'guardian',
+        message: `${parsed.error}; the action was denied.`,
+      });
       finish({
         status: 'denied',
         decision_source: 'guardian',
