@@ -141,9 +141,9 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
     expect(secondInput.slice(0, firstInput.length)).toEqual(firstInput);
     expect(second.bodyText.startsWith(first.bodyText.slice(0, first.bodyText.indexOf('"input"')))).toBe(true);
     expect(second.cachedTokens).toBeGreaterThan(0);
-    const format = (first.body?.text as { format?: Record<string, unknown> }).format;
+    const format = (first.body?.text as { format?: Record<string, unknown> } | undefined)?.format;
     expect(format).toMatchObject({ type: 'json_schema', strict: true });
-    const tools = (first.body?.tools as Array<{ name?: string }>).map((t) => t.name);
+    const tools = ((first.body?.tools ?? []) as Array<{ name?: string }>).map((t) => t.name);
     expect(tools).toEqual(['shell']);
     // It saw the user's request and the exact action.
     expect(first.bodyText).toContain('please create allowed.txt');
