@@ -156,7 +156,7 @@ describe('the guardian on a thread', () => {
       .find((r) => r.body?.prompt_cache_key === third.body?.prompt_cache_key);
     expect(earlier).toBeDefined();
     const before = earlier?.body?.input as unknown[];
-    expect((third.body?.input as unknown[]).slice(0, before.length)).toEqual(before);
+    expect(((third.body?.input ?? []) as unknown[]).slice(0, before.length)).toEqual(before);
     expect(third.cachedTokens).toBeGreaterThan(0);
   });
 
@@ -225,7 +225,9 @@ describe('the guardian on a thread', () => {
     );
     expect((await thread.runTurn('go')).status).toBe('completed');
     const [request] = script.requestsOf('guardian');
-    const developer = (request?.body?.input as Array<{ role?: string; content?: Array<{ text: string }> }>)
+    const developer = (
+      (request?.body?.input ?? []) as Array<{ role?: string; content?: Array<{ text: string }> }>
+    )
       .filter((i) => i.role === 'developer')
       .flatMap((i) => i.content?.map((c) => c.text) ?? [])
       .join('\n');
