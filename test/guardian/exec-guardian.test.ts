@@ -150,6 +150,31 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
     expect(first.bodyText).toContain('echo ok > allowed.txt');
     expect(second.bodyText).toContain('echo no > denied.txt');
     expect(emulator!.problems).toEqual([]);
+
+    // Recorded: the session log keeps both decisions, and `spool sessions show` shows them.
+    const logs = fs
+      .readdirSync(path.join(home, 'sessions'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.jsonl'));
+    expect(logs).toHaveLength(1);
+    const lines = fs
+      .readFileSync(path.join(home, 'sessions', logs[0] ?? ''), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; payload: { type?: string; item?: Review } });
+    const recorded = lines.flatMap((l) =>
+      l.payload.type === 'item.completed' && l.payload.item?.type === 'auto_approval_review'
+        ? [l.payload.item]
+        : [],
+    );
+    expect(recorded.map((r) => [r.status, r.rationale])).toEqual([
+      ['approved', 'The user asked for allowed.txt.'],
+      ['denied', 'Nothing in the request asks for denied.txt.'],
+    ]);
+    const threadId = String(jsonLines(run.stdout).find((l) => l.type === 'thread.started')?.thread_id);
+    const shown = await runSpool(['sessions', 'show', threadId], { env: env(home) });
+    expect(shown.stdout).toContain(
+      "Approval review by the guardian: denied `bash -c 'echo no > denied.txt'` — Nothing in the request asks for denied.txt.",
+    );
   });
 
   it('shows each decision and its rationale on stderr (human output)', async () => {
