@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  applyPatchCall,
   byConversation,
   type ConversationScript,
   call,
@@ -301,5 +302,63 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
     expect(script.requestsOf('agent')).toHaveLength(3);
     expect(script.requestsOf('guardian')).toHaveLength(3);
     expect(reviews(run.stdout).map((r) => r.status)).toEqual(['denied', 'denied', 'denied']);
+  });
+
+  it('reviews patches outside the writable roots (with their diff) and on-failure re-runs', async () => {
+    const { home, work } = setup();
+    const outside = fs.mkdtempSync('/var/tmp/spool-guardian-outside-');
+    dirs.push(outside);
+    const patch = (file: string, line: string) =>
+      `*** Begin Patch\n*** Add File: ${path.join(outside, file)}\n+${line}\n*** End Patch`;
+    const script = await start(
+      [
+        respond(applyPatchCall(patch('yes.txt', 'allowed line'))),
+        respond(applyPatchCall(patch('no.txt', 'denied line'))),
+        respond(say('done')),
+      ],
+      [verdict('allow', 'The user wants yes.txt.'), verdict('deny', 'no.txt was not asked for.')],
+    );
+    const run = await runSpool([...FULL_AUTO, '--json', '-C', work, 'write yes.txt outside'], {
+      env: env(home),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(outside, 'yes.txt'), 'utf8')).toBe('allowed line\n');
+    expect(fs.existsSync(path.join(outside, 'no.txt'))).toBe(false);
+    expect(reviews(run.stdout).map((r) => r.status)).toEqual(['approved', 'denied']);
+    const [first] = script.requestsOf('guardian');
+    expect(first?.bodyText).toContain('"tool\\": \\"apply_patch\\"');
+    expect(first?.bodyText).toContain('+allowed line');
+
+    // on-failure: the sandbox refuses the write, the re-run outside it is the guardian's to decide.
+    const again = setup();
+    await emulator?.close();
+    const rerun = await start(
+      [
+        respond(call('shell', { command: ['bash', '-c', 'echo hi > /var/tmp/$(basename $PWD).txt'] })),
+        respond(say('ok')),
+      ],
+      [verdict('allow', 'Writing that file is the task.')],
+    );
+    const target = path.join('/var/tmp', `${path.basename(again.work)}.txt`);
+    dirs.push(target);
+    const failed = await runSpool(
+      [
+        'exec',
+        '--skip-git-repo-check',
+        '--json',
+        '-s',
+        'read-only',
+        '-a',
+        'on-failure',
+        '-C',
+        again.work,
+        'write it',
+      ],
+      { env: env(again.home) },
+    );
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(rerun.requestsOf('guardian')).toHaveLength(1);
+    expect(fs.readFileSync(target, 'utf8')).toBe('hi\n');
+    expect(reviews(failed.stdout).map((r) => r.status)).toEqual(['approved']);
   });
 });
