@@ -59,8 +59,9 @@ function formatReview(item: ThreadItemOf<'auto_approval_review'>): string | unde
     item.risk_level ? `risk ${item.risk_level}` : undefined,
     item.user_authorization ? `authorization ${item.user_authorization}` : undefined,
   ].filter((part) => part !== undefined);
-  const head = `${by}: ${item.action.display}${judged.length ? ` (${judged.join(', ')})` : ''}`;
-  return item.rationale ? `${head}\n  ↳ ${item.rationale}` : head;
+  // The action and the rationale come from models: shown as text, never as terminal controls.
+  const head = `${by}: ${visibleText(item.action.display)}${judged.length ? ` (${judged.join(', ')})` : ''}`;
+  return item.rationale ? `${head}\n  ↳ ${terminalSafe(item.rationale)}` : head;
 }
 
 export function formatHumanEvent(event: SpoolEvent): string | undefined {
