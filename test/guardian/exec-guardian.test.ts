@@ -361,4 +361,59 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
     expect(fs.readFileSync(target, 'utf8')).toBe('hi\n');
     expect(reviews(failed.stdout).map((r) => r.status)).toEqual(['approved']);
   });
+
+  it('the guardian may look around with read-only commands, but cannot write', async () => {
+    const { home, work } = setup();
+    fs.writeFileSync(path.join(work, 'notes.txt'), 'the user wants out.txt\n');
+    const script = await start(
+      [respond(escalated('echo ok > out.txt')), respond(say('done'))],
+      [
+        respond(
+          call('shell', { command: ['bash', '-c', 'cat notes.txt; echo hacked > guardian-was-here.txt'] }),
+        ),
+        verdict('allow', 'notes.txt says the user wants out.txt.'),
+      ],
+    );
+    const run = await runSpool([...FULL_AUTO, '--json', '-C', work, 'make out.txt'], { env: env(home) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.existsSync(path.join(work, 'out.txt'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'guardian-was-here.txt'))).toBe(false);
+    const [, answered] = script.requestsOf('guardian');
+    const output = toolOutputs(answered).join('\n');
+    expect(output).toContain('the user wants out.txt');
+    expect(output).toMatch(/Read-only file system|Permission denied/);
+  });
+
+  it('is switched on from a profile or -c as well as config.toml', async () => {
+    const home = dir('spool-guardian-home-');
+    const work = dir('spool-guardian-work-');
+    fs.writeFileSync(path.join(home, 'config.toml'), '[profiles.ci]\napprovals_reviewer = "auto_review"\n');
+    for (const args of [
+      ['-p', 'ci'],
+      ['-c', 'approvals_reviewer=auto_review'],
+    ]) {
+      await emulator?.close();
+      const script = await start(
+        [respond(escalated(`echo ok > ${args[0] === '-p' ? 'p' : 'c'}.txt`)), respond(say('done'))],
+        [verdict('allow', 'ok')],
+      );
+      const run = await runSpool([...FULL_AUTO, ...args, '--json', '-C', work, 'go'], { env: env(home) });
+      expect(run.code, run.stderr).toBe(0);
+      expect(script.requestsOf('guardian')).toHaveLength(1);
+    }
+    expect(fs.existsSync(path.join(work, 'p.txt'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'c.txt'))).toBe(true);
+    // Without the key, the human is asked (and with no one there, nothing runs).
+    await emulator?.close();
+    const script = await start([respond(escalated('echo ok > none.txt')), respond(say('done'))], []);
+    const run = await runSpool([...FULL_AUTO, '--json', '-C', work, 'go'], { env: env(home) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(script.requestsOf('guardian')).toHaveLength(0);
+    expect(fs.existsSync(path.join(work, 'none.txt'))).toBe(false);
+    const bad = await runSpool([...FULL_AUTO, '-c', 'approvals_reviewer=robot', '-C', work, 'go'], {
+      env: env(home),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/approvals_reviewer/);
+  });
 });
