@@ -416,4 +416,41 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/approvals_reviewer/);
   });
+
+  it('an interrupt during a review stops the turn; the action never runs', async () => {
+    const { home, work } = setup();
+    const script = await start(
+      [respond(escalated('echo ok > late.txt')), respond(say('unreached'))],
+      [
+        respond(
+          say(
+            JSON.stringify({
+              risk_level: 'low',
+              user_authorization: 'explicit',
+              outcome: 'allow',
+              rationale: 'slow yes',
+            }),
+          ),
+          { eventDelayMs: 500 },
+        ),
+      ],
+    );
+    const run = await runSpool([...FULL_AUTO, '--json', '-C', work, 'go'], {
+      env: env(home),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (script.requestsOf('guardian').length > 0) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 20);
+      },
+    });
+    expect(run.code, run.stderr).toBe(130);
+    // Give a late allow time to arrive: it must not run anything.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fs.existsSync(path.join(work, 'late.txt'))).toBe(false);
+    expect(reviews(run.stdout).map((r) => r.status)).toEqual(['aborted']);
+    expect(script.requestsOf('agent')).toHaveLength(1);
+  });
 });
