@@ -56,7 +56,10 @@ export class GuardianConversations {
     let conversation: Conversation;
     let forked = false;
     try {
-      if (!this.primary) this.primary = { thread: this.open(), cursor: START_CURSOR, busy: false };
+      if (!this.primary) {
+        const thread = this.open();
+        this.primary = { thread, cursor: START_CURSOR, busy: false };
+      }
       if (!this.primary.busy) conversation = this.primary;
       else {
         const from = this.settled;
@@ -67,7 +70,11 @@ export class GuardianConversations {
           },
         );
         this.forks.add(thread);
-        conversation = { thread, cursor: from?.cursor ?? START_CURSOR, busy: false };
+        conversation = {
+          thread,
+          cursor: from?.cursor ?? START_CURSOR,
+          busy: false,
+        };
         forked = true;
       }
     } catch (err) {
@@ -76,8 +83,14 @@ export class GuardianConversations {
     conversation.busy = true;
     try {
       const prompt = build(conversation.cursor);
+      const { history } = conversation.thread;
+      const lastIndex = history.length - 1;
+      const last = history[lastIndex];
       const run = await this.runTurn(conversation.thread, prompt.text, signal);
       if (run.status === 'answered') conversation.cursor = prompt.cursor;
+      // The guardian's own context was compacted (its history no longer holds what it held): what
+      // it had read is now only a summary, so the next question carries the whole excerpt again.
+      if (conversation.thread.history[lastIndex] !== last) conversation.cursor = START_CURSOR;
       return run;
     } finally {
       conversation.busy = false;

@@ -8,9 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { Thread } from '../../src/agent/thread.js';
 import { loadRuntime } from '../../src/config/runtime.js';
 import { type AttachedGuardian, attachGuardian } from '../../src/guardian/attach.js';
+import { GuardianConversations } from '../../src/guardian/conversation.js';
+import { reviewPrompt } from '../../src/guardian/prompt.js';
+import { transcriptEntries } from '../../src/guardian/transcript.js';
 import type { SpoolEvent, ThreadItemOf } from '../../src/protocol/events.js';
+import type { HistoryItem } from '../../src/protocol/items.js';
 import { openThread } from '../../src/session/open-thread.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { functionSpec, parseJsonArguments } from '../../src/tools/spec.js';
@@ -25,7 +30,7 @@ import {
   say,
   startEmulator,
 } from '../emulator/index.js';
-import { tempDir } from '../support/thread.js';
+import { clientFor, tempDir, testSettings } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
 let attached: AttachedGuardian | undefined;
@@ -236,5 +241,51 @@ describe('the guardian on a thread', () => {
     );
     expect(developer).toContain("## Policy from the project's AGENTS.md\nDeploy scripts need the user.");
     expect(developer).not.toContain('Tabs.');
+  });
+
+  it('after the guardian’s own context was compacted, the next question carries the whole excerpt', async () => {
+    emulator = await startEmulator({ script: () => respond(say('{}')) });
+    const url = emulator.url;
+    const opened: Thread[] = [];
+    const conversations = new GuardianConversations(() => {
+      const thread = new Thread({
+        client: clientFor('responses', url),
+        settings: testSettings(),
+        tools: new ToolRegistry([]),
+      });
+      opened.push(thread);
+      closers.push(() => thread.close());
+      return thread;
+    }, 10_000);
+    const signal = new AbortController().signal;
+    const history: HistoryItem[] = [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'the first request' }] },
+    ];
+    const ask = () =>
+      conversations.ask(
+        (cursor) => reviewPrompt(transcriptEntries(history), cursor, '{"tool":"shell"}', 'reviewed'),
+        signal,
+      );
+    const lastPrompt = () => {
+      const input = emulator?.requests.at(-1)?.body?.input as Array<{
+        role?: string;
+        content?: Array<{ text?: string }>;
+      }>;
+      return input.filter((i) => i.role === 'user').at(-1)?.content?.[0]?.text ?? '';
+    };
+    expect((await ask()).status).toBe('answered');
+    expect(lastPrompt()).toContain('>>> TRANSCRIPT START');
+    history.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'working' }] });
+    expect((await ask()).status).toBe('answered');
+    expect(lastPrompt()).toContain('>>> TRANSCRIPT DELTA START');
+    // Compact the guardian before its next request, then ask again with nothing compacting.
+    opened[0]?.updateSettings({ autoCompactTokenLimit: 1 });
+    history.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'more' }] });
+    expect((await ask()).status).toBe('answered');
+    opened[0]?.updateSettings({ autoCompactTokenLimit: 1_000_000 });
+    history.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'again' }] });
+    expect((await ask()).status).toBe('answered');
+    expect(lastPrompt()).toContain('>>> TRANSCRIPT START\n[1] user: the first request');
+    expect(opened).toHaveLength(1);
   });
 });
