@@ -165,6 +165,16 @@ describe('the guardian on a thread', () => {
     expect(third.cachedTokens).toBeGreaterThan(0);
   });
 
+  it('an approval covers one action: the same request again is reviewed again', async () => {
+    const { thread, runs, script } = await setup(
+      [respond(call('guarded', { what: 'x' })), respond(call('guarded', { what: 'x' })), respond(say('ok'))],
+      [verdict('allow', 'once'), verdict('deny', 'not twice')],
+    );
+    expect((await thread.runTurn('do x twice')).status).toBe('completed');
+    expect(runs).toEqual(['x']);
+    expect(script.requestsOf('guardian')).toHaveLength(2);
+  });
+
   it('an escalation asks the attached human, with the reviewer’s rationale', async () => {
     const { thread, runs, events } = await setup(
       [respond(call('guarded', { what: 'x' })), respond(say('ok'))],
