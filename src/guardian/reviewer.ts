@@ -204,11 +204,6 @@ export class GuardianReviewer implements ApprovalReviewer {
     return { decision: 'denied', reason };
   }
 
-  /** Whether the review item `reviewId` denied an action (that a person could approve once). */
-  isDenied(reviewId: string): boolean {
-    return this.denied.has(reviewId);
-  }
-
   /**
    * A person approves an action the reviewer denied (`/approve`, the app-server's
    * `thread/approveGuardianDeniedAction`): the model is told, and the same action, asked again,
