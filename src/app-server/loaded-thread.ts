@@ -8,6 +8,7 @@
 
 import type { Thread } from '../agent/thread.js';
 import type { CliFlags } from '../config/runtime.js';
+import type { AttachedGuardian } from '../guardian/attach.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
 import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { ThreadSettings } from '../protocol/settings.js';
@@ -77,6 +78,7 @@ export class LoadedThread {
   readonly thread: Thread;
   readonly session: Session | undefined;
   private readonly projector: EventProjector;
+  private guardian: AttachedGuardian | undefined;
   private readonly subscribers = new Set<Connection>();
   /** Approval id → the request each connection was sent. */
   private readonly approvals = new Map<string, Map<Connection, RequestId>>();
@@ -106,6 +108,19 @@ export class LoadedThread {
 
   get settings(): ThreadSettings {
     return this.thread.settings;
+  }
+
+  /** The guardian reviewing this thread's approvals (`approvals_reviewer = "auto_review"`), if any. */
+  setGuardian(guardian: AttachedGuardian | undefined): void {
+    this.guardian = guardian;
+  }
+
+  /**
+   * `thread/approveGuardianDeniedAction`: a person approves, once, an action the guardian denied
+   * (the review's id). False when this thread has no such denial.
+   */
+  approveGuardianDenied(reviewId: string): boolean {
+    return this.guardian?.reviewer.approveDenied(reviewId) ?? false;
   }
 
   get activeTurnId(): string | undefined {
@@ -280,6 +295,7 @@ export class LoadedThread {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const approvalId of this.approvals.keys()) this.noAnswer(approvalId, 'the thread is closing');
+      await this.guardian?.close();
       await this.thread.close();
       this.subscribers.clear();
     })();

@@ -21,6 +21,7 @@ import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart } from '../protocol/items.js';
 import { visibleText } from '../text/terminal-safe.js';
 import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
+import { reviewNotification } from './v2-review.js';
 import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
 
 export type Outgoing =
@@ -219,7 +220,13 @@ export class EventProjector {
         this.endTurn(event.turn_id, 'interrupted', null, out);
         break;
       case 'warning':
-        out.push(this.notify('warning', { threadId, message: event.message }));
+        // The automatic reviewer's warnings are Codex's `guardianWarning`.
+        out.push(
+          this.notify(event.source === 'guardian' ? 'guardianWarning' : 'warning', {
+            threadId,
+            message: event.message,
+          }),
+        );
         break;
     }
     return out;
@@ -410,6 +417,14 @@ export class EventProjector {
     }
     if (item.type === 'error') {
       out.push(this.notify('warning', { threadId: this.threadId, message: item.message }));
+      return;
+    }
+    if (item.type === 'auto_approval_review') {
+      // Not an item of the turn in v2: its own notifications, joined to the action's item.
+      if (event.type === 'item.updated') return;
+      const target = item.target_item_id ? displayItemId(turnId, item.target_item_id) : null;
+      const { method, params } = reviewNotification(item, this.threadId, turnId, target);
+      out.push(this.notify(method, params));
       return;
     }
     let open = this.open.get(item.id);

@@ -6,6 +6,7 @@
 import type { Thread } from '../agent/thread.js';
 import { spoolHome } from '../config/home.js';
 import type { Runtime } from '../config/runtime.js';
+import { attachGuardian } from '../guardian/attach.js';
 import {
   type OpenedThread as OpenedSessionThread,
   openThread,
@@ -93,6 +94,7 @@ export class ThreadManager {
       storeFailure(err);
     }
     return this.add(
+      runtime,
       new LoadedThread({
         thread,
         session,
@@ -147,6 +149,7 @@ export class ThreadManager {
         ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
       });
       const loaded = this.add(
+        runtime,
         new LoadedThread({
           thread,
           ctx: this.ctx,
@@ -220,7 +223,17 @@ export class ThreadManager {
     return found;
   }
 
-  private add(loaded: LoadedThread): LoadedThread {
+  /**
+   * Registers a loaded thread; with `approvals_reviewer = "auto_review"` the guardian reviews its
+   * approvals first, and escalations reach the clients subscribed to it (none: a denial).
+   */
+  private add(runtime: Runtime, loaded: LoadedThread): LoadedThread {
+    loaded.setGuardian(
+      attachGuardian(loaded.thread, runtime, {
+        humanAttached: () => loaded.subscriberCount > 0,
+        createModelClient: this.ctx.createModelClient,
+      }),
+    );
     this.loaded.set(loaded.id, loaded);
     return loaded;
   }
@@ -271,6 +284,7 @@ export class ThreadManager {
     }
     const meta = opened.read.meta;
     return this.add(
+      runtime,
       new LoadedThread({
         thread: session.thread,
         session,

@@ -6,7 +6,7 @@
  * (src/text/terminal-safe.ts): commands and paths exactly, with hidden characters shown as escapes;
  * output and prose with escape sequences removed.
  */
-import type { SpoolEvent } from '../protocol/events.js';
+import type { SpoolEvent, ThreadItemOf } from '../protocol/events.js';
 import { COMMENTARY_PHASE } from '../protocol/items.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
 import { outputPreview } from '../tools/shell/format.js';
@@ -42,6 +42,26 @@ function preview(aggregated: string, exact = false): string {
 /** A command as it is shown: exactly, a multi-line script with its later lines indented. */
 function shownCommand(command: string): string {
   return visibleText(command, { keepNewlines: true }).replace(/\n/g, '\n  ');
+}
+
+/** A decision of the automatic reviewer, with its reasons (`approvals_reviewer = "auto_review"`). */
+function formatReview(item: ThreadItemOf<'auto_approval_review'>): string | undefined {
+  if (item.status === 'in_progress') return undefined;
+  const verdict = {
+    approved: 'approved',
+    denied: 'denied',
+    escalated: 'escalated to you',
+    timed_out: 'timed out (denied)',
+    aborted: 'aborted',
+  }[item.status];
+  const by = item.decision_source === 'user' ? 'approved once by you' : `guardian ${verdict}`;
+  const judged = [
+    item.risk_level ? `risk ${item.risk_level}` : undefined,
+    item.user_authorization ? `authorization ${item.user_authorization}` : undefined,
+  ].filter((part) => part !== undefined);
+  // The action and the rationale come from models: shown as text, never as terminal controls.
+  const head = `${by}: ${visibleText(item.action.display)}${judged.length ? ` (${judged.join(', ')})` : ''}`;
+  return item.rationale ? `${head}\n  ↳ ${terminalSafe(item.rationale)}` : head;
 }
 
 export function formatHumanEvent(event: SpoolEvent): string | undefined {
@@ -94,6 +114,8 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
             : item.status === 'failed'
               ? 'context compaction failed'
               : undefined;
+        case 'auto_approval_review':
+          return formatReview(item);
         case 'mcp_tool_call':
           return `tool ${visibleText(item.server)}.${visibleText(item.tool)}: ${item.status}${item.error ? ` (${terminalSafe(item.error.message)})` : ''}`;
         default:

@@ -14,6 +14,7 @@ import { ConfigError, exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, loadRuntime, type Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
+import { attachGuardian } from '../guardian/attach.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { ContentPart } from '../protocol/items.js';
@@ -290,6 +291,9 @@ async function runOpened(
   // A person can answer only on a terminal, and only when stdin was not the prompt.
   const interactive =
     !options.json && io.stdin.isTTY === true && options.prompt !== undefined && options.prompt !== '-';
+  // `approvals_reviewer = "auto_review"`: the guardian decides first; escalations reach a person
+  // only on a terminal (else they are denials).
+  const guardian = attachGuardian(thread, runtime, { humanAttached: () => interactive });
   const print = (event: SpoolEvent) => {
     if (options.json) {
       for (const line of projector.project(event)) io.stdout.write(`${JSON.stringify(line)}\n`);
@@ -388,6 +392,7 @@ async function runOpened(
     signals.off('SIGINT', onSigint);
     signals.off('SIGTERM', onSigterm);
     approvals?.close();
+    await guardian?.close();
     await thread.close();
   }
 }

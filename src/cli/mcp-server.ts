@@ -27,6 +27,7 @@ import type { Thread } from '../agent/thread.js';
 import { ConfigError, exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, loadEffectiveConfig, loadRuntime, type Runtime } from '../config/runtime.js';
+import { type AttachedGuardian, attachGuardian } from '../guardian/attach.js';
 import type { SpoolEvent } from '../protocol/events.js';
 import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../protocol/policy.js';
 import { threadTools } from '../session/mcp-tools.js';
@@ -73,6 +74,8 @@ const replyInput = {
 
 interface Session {
   thread: Thread;
+  /** With `approvals_reviewer = "auto_review"`: the guardian deciding what no one here can. */
+  guardian?: AttachedGuardian;
 }
 
 /** A `-c` override string for one value (TOML syntax, as the flag takes). */
@@ -180,7 +183,9 @@ class SpoolMcpServer {
         this.say(`spool mcp-server: warning: ${event.message}`);
       }
     });
-    this.sessions.set(thread.id, { thread });
+    // No one can be asked here, so an escalation is a denial; the guardian decides the rest.
+    const guardian = attachGuardian(thread, runtime, { humanAttached: () => false });
+    this.sessions.set(thread.id, { thread, ...(guardian ? { guardian } : {}) });
     return this.runTurn(thread, args.prompt, extra);
   }
 
@@ -242,7 +247,12 @@ class SpoolMcpServer {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.sessions.values()].map((s) => s.thread.close()));
+    await Promise.allSettled(
+      [...this.sessions.values()].map(async (s) => {
+        await s.guardian?.close();
+        await s.thread.close();
+      }),
+    );
     this.sessions.clear();
   }
 }

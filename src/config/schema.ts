@@ -85,8 +85,27 @@ export const ReasoningEffortValue = z
 export const ReasoningSummaryValue = z.enum(['auto', 'concise', 'detailed', 'none']);
 export const VerbosityValue = z.enum(['low', 'medium', 'high']);
 
+/** Who answers approval requests (Codex's key): the person, or the automatic reviewer (guardian). */
+export const ApprovalsReviewer = z.enum(['user', 'auto_review']);
+export type ApprovalsReviewer = z.infer<typeof ApprovalsReviewer>;
+
+/** `[auto_review]`: the automatic reviewer's policy (Codex's key) and Spool's timeout. */
+export const AutoReviewConfig = z
+  .object({
+    /** Markdown policy text added to the built-in risk policy; blank values are ignored. */
+    policy: z.string().optional(),
+    /** Spool's own: seconds one review may take before it counts as a denial (default 90). */
+    timeout_sec: z.number().positive().optional(),
+  })
+  .strict();
+export type AutoReviewConfig = z.infer<typeof AutoReviewConfig>;
+
 /** Keys a profile may set (a profile is a named bundle of top-level settings). */
 const profileShape = {
+  approvals_reviewer: ApprovalsReviewer.optional(),
+  auto_review: AutoReviewConfig.optional(),
+  /** The guardian's model (default: the thread's model). */
+  guardian_model: z.string().optional(),
   model: z.string().optional(),
   model_provider: z.string().optional(),
   approval_policy: ApprovalPolicy.optional(),

@@ -84,6 +84,11 @@ function outcome(event: SpoolEvent, usage: Usage): string | undefined {
     case 'warning':
       return `> **Warning:** ${event.message}`;
     case 'item.completed':
+      if (event.item.type === 'auto_approval_review') {
+        const review = event.item;
+        const by = review.decision_source === 'user' ? 'the user (once)' : 'the guardian';
+        return `_Approval review by ${by}: ${review.status} \`${review.action.display}\`${review.rationale ? ` — ${review.rationale}` : ''}_`;
+      }
       if (event.item.type !== 'context_compaction') return undefined;
       return `_Context compacted (${event.item.trigger}, ${event.item.mode}): ${event.item.tokens_before.toLocaleString('en-US')} → ${event.item.tokens_after?.toLocaleString('en-US') ?? '?'} tokens_`;
     case 'approval.resolved':

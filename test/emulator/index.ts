@@ -3,6 +3,7 @@
  * Chat Completions wire formats, scripted per test, recording every request. See README.md.
  */
 export * from './builders.js';
+export { byConversation, type ConversationRoute, type ConversationScript } from './conversations.js';
 export type {
   CompactStep,
   HttpFaultStep,

@@ -71,6 +71,22 @@ export const threadMethods: MethodTable = {
     return openedResponse(loaded, excludeTurns ? [] : turns);
   }),
 
+  /**
+   * Codex's method for approving, once, an action the automatic reviewer denied: `event` is the
+   * review (its `id` is the `reviewId` of `item/autoApprovalReview/*`).
+   */
+  'thread/approveGuardianDeniedAction': defineMethod(
+    z.object({ threadId: z.string(), event: z.object({ id: z.string() }).passthrough() }),
+    (ctx, params) => {
+      const loaded = ctx.server.threads.requireFor(ctx.connection, params.threadId);
+      if (!loaded.approveGuardianDenied(params.event.id))
+        throw invalidRequest(
+          `review ${params.event.id} is not an action the automatic reviewer denied on this thread`,
+        );
+      return {};
+    },
+  ),
+
   'thread/list': defineMethod(ThreadListParams, (ctx, params) => {
     const threads = ctx.server.threads;
     const page = listStoredThreads(threads.home, params, ctx.server.ctx.flags.cwd ?? process.cwd());

@@ -57,6 +57,7 @@ export class App implements CommandHost {
   readonly transcript: Transcript;
   readonly session: SessionClient;
   nextTurn: NextTurnSettings = {};
+  deniedReviews: string[] = [];
   usage: V2TokenUsage | undefined;
   private readonly composer: Composer;
   private readonly renderer: LiveRenderer;
@@ -164,6 +165,7 @@ export class App implements CommandHost {
     this.turn = undefined;
     this.usage = undefined;
     this.queued = [];
+    this.deniedReviews = [];
     const head = [
       `${paint('Spool', { bold: true })} ${paint(this.options.version, { dim: true })}${title ? `  ${title}` : ''}`,
       paint(`session ${opened.thread.id} · ${opened.model} · ${opened.cwd}`, { dim: true }),
@@ -213,6 +215,10 @@ export class App implements CommandHost {
     const p = params as NotificationParams;
     showInTranscript(this.transcript, method, p);
     switch (method) {
+      case 'item/autoApprovalReview/completed':
+        if (p.reviewId && (p.review?.status === 'denied' || p.review?.status === 'timedOut'))
+          this.deniedReviews.push(p.reviewId);
+        break;
       case 'turn/started':
         this.turn = { id: p.turn!.id, startedAt: this.now() };
         this.tickTimer ??= setInterval(() => this.invalidate(), TICK_MS);

@@ -1,6 +1,6 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/init`, `/mcp`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
+ * `/diff`, `/init`, `/mcp`, `/approve`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
  */
 
 import type { HostGit } from '../../sandbox/host-git.js';
@@ -28,6 +28,8 @@ export interface CommandHost {
   readonly usage: V2TokenUsage | undefined;
   /** Settings the next `turn/start` carries (they stay for the turns after it). */
   nextTurn: NextTurnSettings;
+  /** Review ids of actions the guardian denied in this thread, oldest first (for `/approve`). */
+  deniedReviews: string[];
   cwd(): string;
   /** git for the session's repository, pinned when it opened (undefined outside one). */
   git(): HostGit | undefined;
@@ -287,6 +289,12 @@ export const COMMANDS: readonly SlashCommand[] = [
   { name: 'init', description: 'write a starter AGENTS.md', duringTurn: true, run: init },
   { name: 'mcp', description: 'list the configured MCP servers', duringTurn: true, run: mcp },
   {
+    name: 'approve',
+    description: 'run the action the guardian last denied, once',
+    duringTurn: true,
+    run: approveDenied,
+  },
+  {
     name: 'help',
     description: 'list the commands and keys',
     duringTurn: true,
@@ -302,6 +310,21 @@ export const COMMANDS: readonly SlashCommand[] = [
   { name: 'quit', description: 'quit Spool', duringTurn: true, run: (h) => h.quit() },
   { name: 'exit', description: 'quit Spool', duringTurn: true, run: (h) => h.quit() },
 ];
+
+/** `/approve`: the last action the guardian denied may run once (the agent is told). */
+async function approveDenied(host: CommandHost): Promise<void> {
+  const reviewId = host.deniedReviews.pop();
+  const threadId = host.session.threadId;
+  if (!reviewId || !threadId) {
+    host.transcript.system('info', 'The guardian has denied nothing in this session.');
+    return;
+  }
+  await host.session.request('thread/approveGuardianDeniedAction', { threadId, event: { id: reviewId } });
+  host.transcript.system(
+    'info',
+    'Approved once: the agent is told, and the denied action runs if it asks for it again.',
+  );
+}
 
 export function findCommand(name: string): SlashCommand | undefined {
   return COMMANDS.find((c) => c.name === name);

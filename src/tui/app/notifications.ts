@@ -17,6 +17,33 @@ export interface NotificationParams {
   error?: { message: string };
   message?: string;
   requestId?: string | number;
+  /** `item/autoApprovalReview/*`: the guardian's review of an action. */
+  reviewId?: string;
+  review?: { status: string; riskLevel?: string | null; rationale?: string | null };
+  action?: { type: string; command?: string; files?: string[]; server?: string; toolName?: string };
+}
+
+/** What a guardian review was about, in a few words. */
+function reviewedAction(action: NotificationParams['action']): string {
+  if (!action) return 'an action';
+  if (action.type === 'command') return action.command ?? 'a command';
+  if (action.type === 'applyPatch') return `a patch of ${(action.files ?? []).join(', ') || 'files'}`;
+  if (action.type === 'mcpToolCall') return `${action.server}.${action.toolName}`;
+  return action.type;
+}
+
+/** One line per decision of the automatic reviewer, with its rationale. */
+function showReview(t: Transcript, p: NotificationParams): void {
+  const review = p.review;
+  if (!review) return;
+  const risk = review.riskLevel ? ` (risk ${review.riskLevel})` : '';
+  const why = review.rationale ? ` — ${review.rationale}` : '';
+  const verdict = review.status === 'timedOut' ? 'timed out, denied' : review.status;
+  const denied = review.status === 'denied' || review.status === 'timedOut';
+  t.system(
+    denied ? 'warning' : 'info',
+    `Guardian ${verdict}: ${reviewedAction(p.action)}${risk}${why}${denied ? ' · /approve runs it once' : ''}`,
+  );
 }
 
 export function showInTranscript(t: Transcript, method: string, p: NotificationParams): void {
@@ -43,7 +70,11 @@ export function showInTranscript(t: Transcript, method: string, p: NotificationP
       if (p.willRetry) t.system('warning', p.error?.message ?? 'Retrying…');
       return;
     case 'warning':
+    case 'guardianWarning':
       if (p.message) t.system('warning', p.message);
+      return;
+    case 'item/autoApprovalReview/completed':
+      showReview(t, p);
       return;
   }
 }

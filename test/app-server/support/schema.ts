@@ -172,6 +172,7 @@ export const RESPONSE_OF: Record<string, string> = {
   'thread/read': 'ThreadReadResponse',
   'thread/archive': 'ThreadArchiveResponse',
   'thread/compact/start': 'ThreadCompactStartResponse',
+  'thread/approveGuardianDeniedAction': 'ThreadApproveGuardianDeniedActionResponse',
   'turn/start': 'TurnStartResponse',
   'turn/steer': 'TurnSteerResponse',
   'turn/interrupt': 'TurnInterruptResponse',
