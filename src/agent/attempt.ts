@@ -40,7 +40,7 @@ export interface AttemptDeps {
   toolOutput(item: ToolOutputItem): void;
 }
 
-export type AttemptResult =
+type AttemptResult =
   | { status: 'completed'; usage: Usage; toolCalls: number; finalMessage?: string }
   | { status: 'failed'; error: ModelError; toolCalls: number }
   | { status: 'aborted'; toolCalls: number };
@@ -116,7 +116,7 @@ export async function runAttempt(
   for await (const event of deps.client.stream(request, signal)) {
     switch (event.type) {
       case 'item_added':
-        if (event.phase !== undefined) phases.set(event.outputIndex, event.phase);
+        phases.set(event.outputIndex, event.phase);
         break;
       case 'text_delta':
         delta(event.outputIndex, 'agent_message', event.delta);

@@ -1,7 +1,7 @@
 /** A tiny synchronous publish/subscribe for one thread's events. */
 import type { SpoolEvent } from '../protocol/events.js';
 
-export type EventListener = (event: SpoolEvent) => void;
+type EventListener = (event: SpoolEvent) => void;
 
 export class EventBus {
   private readonly listeners = new Set<EventListener>();

@@ -54,7 +54,7 @@ export interface ThreadOptions {
   onClose?: () => Promise<void>;
 }
 
-export type UserInput = string | ContentPart[];
+type UserInput = string | ContentPart[];
 
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
 const UNKNOWN_CONTEXT: ContextSnapshot = {

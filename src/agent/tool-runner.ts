@@ -16,7 +16,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext, ToolResult } from '../tools/types.js';
 import { RwLock } from './rw-lock.js';
 
-export interface ToolRunnerDeps {
+interface ToolRunnerDeps {
   registry: ToolRegistry;
   /** Builds the context a tool runs with (cwd, policies, item sink, …). */
   context(call: ToolCallItem, signal: AbortSignal): ToolContext;
@@ -28,7 +28,7 @@ function textOf(parts: ContentPart[]): string {
   return parts.map((part) => (part.type === 'input_image' ? '[image]' : part.text)).join('\n');
 }
 
-export function outputItem(call: ToolCallItem, output: ToolResult['output']): ToolOutputItem {
+function outputItem(call: ToolCallItem, output: ToolResult['output']): ToolOutputItem {
   if (call.type === 'custom_tool_call') {
     return {
       type: 'custom_tool_call_output',

@@ -15,7 +15,7 @@ import { type AttemptDeps, runAttempt } from './attempt.js';
 
 const STREAM_KINDS: ReadonlySet<ModelErrorKind> = new Set(['stream_closed', 'idle_timeout', 'bad_response']);
 
-export interface TurnDeps extends AttemptDeps {
+interface TurnDeps extends AttemptDeps {
   retry: TurnRetryPolicy;
   /** Builds the request from the current history (called before every attempt). */
   buildRequest(): ModelRequest;

@@ -24,7 +24,7 @@ export interface DispatchOutcome {
   after?: () => void;
 }
 
-export interface ClientInfo {
+interface ClientInfo {
   name: string;
   title?: string | null;
   version: string;

@@ -29,7 +29,7 @@ import {
   type V2Turn,
 } from './v2-shapes.js';
 
-export interface LoadedThreadInit {
+interface LoadedThreadInit {
   thread: Thread;
   /** The recorded session; absent for ephemeral threads. */
   session?: Session;

@@ -15,12 +15,12 @@
  *   reading at all: `onOverflow` disconnects it.
  */
 
-export interface OutboundSink {
+interface OutboundSink {
   /** Hands one serialized message to the transport; false when its buffer is full (still accepted). */
   write(text: string): boolean;
 }
 
-export interface OutboundHooks {
+interface OutboundHooks {
   onHigh(): void;
   onLow(): void;
   onOverflow(): void;

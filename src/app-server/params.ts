@@ -24,7 +24,7 @@ export const AskForApprovalInput = z.union([
 ]);
 export type AskForApprovalInput = z.infer<typeof AskForApprovalInput>;
 
-export const SandboxModeInput = z.enum(['read-only', 'workspace-write', 'danger-full-access']);
+const SandboxModeInput = z.enum(['read-only', 'workspace-write', 'danger-full-access']);
 
 export const SandboxPolicyInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dangerFullAccess') }),

@@ -11,9 +11,9 @@ import { serveStreams } from './stdio-transport.js';
 import { listenWebSocket, type WebSocketListener } from './ws-transport.js';
 
 /** The variable `--listen ws://…` reads its bearer token from when no token file is given. */
-export const TOKEN_ENV = 'SPOOL_APP_SERVER_TOKEN';
+const TOKEN_ENV = 'SPOOL_APP_SERVER_TOKEN';
 
-export interface RunAppServerOptions extends AppServerOptions {
+interface RunAppServerOptions extends AppServerOptions {
   /** `stdio://` (default) or `ws://HOST:PORT` (PORT 0 picks one). */
   listen?: string;
   /** WebSocket: a file holding the bearer token (first line, trimmed). */
@@ -29,11 +29,11 @@ export interface RunAppServerOptions extends AppServerOptions {
   onListening?: (url: string) => void;
 }
 
-export const EXIT = { ok: 0, usage: 2 } as const;
+const EXIT = { ok: 0, usage: 2 } as const;
 
-export type ListenTarget = { kind: 'stdio' } | { kind: 'ws'; host: string; port: number };
+type ListenTarget = { kind: 'stdio' } | { kind: 'ws'; host: string; port: number };
 
-export function parseListen(value: string): ListenTarget {
+function parseListen(value: string): ListenTarget {
   if (value === 'stdio://' || value === 'stdio') return { kind: 'stdio' };
   const match = /^ws:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(value);
   if (!match) throw new Error(`--listen takes stdio:// or ws://HOST:PORT, not ${JSON.stringify(value)}`);

@@ -92,7 +92,7 @@ export function defaultSeams(env: NodeJS.ProcessEnv, flags: CliFlags): DefaultSe
 }
 
 /** A JSON value as a TOML value (for `config` overrides, which take the `-c key=value` path). */
-export function tomlValue(value: unknown, where: string): string {
+function tomlValue(value: unknown, where: string): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number') {

@@ -10,7 +10,7 @@ import type { Transport } from './transport.js';
 
 const NEWLINE = 0x0a;
 
-export interface StreamServing {
+interface StreamServing {
   connection: Connection;
   /** Settles when the input ends or the connection is closed. */
   done: Promise<void>;

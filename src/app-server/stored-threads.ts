@@ -26,7 +26,7 @@ export interface StoredThread {
   archived: boolean;
 }
 
-export function archivedDir(home: string): string {
+function archivedDir(home: string): string {
   return path.join(home, 'archived_sessions');
 }
 
@@ -46,7 +46,7 @@ function rolloutFilesUnder(dir: string): string[] {
 }
 
 /** Archived sessions, summarised by scanning each file (archives are read rarely). */
-export function listArchived(home: string): SessionListing[] {
+function listArchived(home: string): SessionListing[] {
   return rolloutFilesUnder(archivedDir(home)).flatMap((file) => {
     try {
       const builder = new SummaryBuilder();
@@ -130,7 +130,7 @@ function decodeCursor(cursor: string): [string, string] {
   );
 }
 
-export interface ListedPage {
+interface ListedPage {
   data: SessionListing[];
   nextCursor: string | null;
 }
@@ -176,7 +176,7 @@ export function listStoredThreads(home: string, params: ThreadListParams, server
   return { data, nextCursor: more && last ? encodeCursor(sortValue(last, key), last.id) : null };
 }
 
-export interface RecordedTurns {
+interface RecordedTurns {
   turns: V2Turn[];
   read: RolloutRead;
 }

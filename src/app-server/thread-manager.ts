@@ -30,7 +30,7 @@ import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js
 import { findStoredThread, readRecordedTurns, type StoredThread } from './stored-threads.js';
 import type { V2Turn } from './v2-shapes.js';
 
-export interface OpenedThread {
+interface OpenedThread {
   loaded: LoadedThread;
   turns: V2Turn[];
   /** Problems found reading its log (a torn last line), for the client. */

@@ -7,7 +7,7 @@ import { isUserPrompt } from '../context/checkpoint.js';
 import { expectSyntaxError } from '../protocol/errors.js';
 import type { FileChange, ThreadItem } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
-import { parsePatch } from '../tools/apply-patch/index.js';
+import { parsePatch } from '../tools/apply-patch/parser.js';
 import { displayCommand } from '../tools/shell/command-line.js';
 import type { Json } from './v2-shapes.js';
 
@@ -228,7 +228,7 @@ export class RecordedTurnItems {
 }
 
 /** Builds one recorded turn's v2 items from the history items committed during it (older logs). */
-export class HistoryTurnItems {
+class HistoryTurnItems {
   readonly items: Json[] = [];
   private readonly calls = new Map<string, ToolCallItem>();
   private counter = 0;

@@ -95,7 +95,7 @@ export function usageBreakdown(usage: Usage): Json {
 }
 
 /** Codex's `codexErrorInfo` for Spool's error kinds (model/types.ts `ModelErrorKind`). */
-export function codexErrorInfo(kind: string | undefined): unknown {
+function codexErrorInfo(kind: string | undefined): unknown {
   switch (kind) {
     case 'auth':
       return 'unauthorized';
@@ -138,7 +138,7 @@ export function approvalPolicyIn(input: AskForApprovalInput): ApprovalPolicy {
   );
 }
 
-export function sandboxPolicyOut(settings: Pick<ThreadSettings, 'sandbox' | 'bypassSandbox'>): Json {
+function sandboxPolicyOut(settings: Pick<ThreadSettings, 'sandbox' | 'bypassSandbox'>): Json {
   const s = settings.sandbox;
   if (settings.bypassSandbox || s.mode === 'danger-full-access') return { type: 'dangerFullAccess' };
   if (s.mode === 'read-only') return { type: 'readOnly', networkAccess: s.networkAccess };

@@ -17,7 +17,7 @@ import type { Transport } from './transport.js';
 
 const SOCKET_HIGH_WATER = 1024 * 1024;
 
-export interface WebSocketListenOptions {
+interface WebSocketListenOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;

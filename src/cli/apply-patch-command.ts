@@ -9,7 +9,7 @@ import { defaultSandboxPolicy } from '../protocol/policy.js';
 import { buildWritePolicy } from '../sandbox/write-policy.js';
 import { applyPatch } from '../tools/apply-patch/engine.js';
 
-export interface ApplyPatchCommandIo {
+interface ApplyPatchCommandIo {
   cwd: string;
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;

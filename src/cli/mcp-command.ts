@@ -18,7 +18,7 @@ import { ABSENT, expectErrno } from '../protocol/errors.js';
 import type { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
 import { approvalOption, collect, sandboxOption } from './options.js';
 
-export interface McpCommandIo {
+interface McpCommandIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
@@ -26,7 +26,7 @@ export interface McpCommandIo {
   exit?: (code: number) => void;
 }
 
-export interface McpAddOptions {
+interface McpAddOptions {
   name: string;
   /** The command and its arguments (stdio). */
   command?: string[];
@@ -133,7 +133,7 @@ async function target(server: McpServerConfig): Promise<{ transport: string; tar
   return { transport: 'stdio', target: displayCommand([server.command ?? '', ...(server.args ?? [])]) };
 }
 
-export async function runMcpList(options: { json?: boolean }, io: McpCommandIo): Promise<number> {
+async function runMcpList(options: { json?: boolean }, io: McpCommandIo): Promise<number> {
   const servers = await loadServers(io);
   if (typeof servers === 'number') return servers;
   const names = Object.keys(servers).sort();
@@ -163,11 +163,7 @@ export async function runMcpList(options: { json?: boolean }, io: McpCommandIo):
   return 0;
 }
 
-export async function runMcpGet(
-  name: string,
-  options: { json?: boolean },
-  io: McpCommandIo,
-): Promise<number> {
+async function runMcpGet(name: string, options: { json?: boolean }, io: McpCommandIo): Promise<number> {
   const servers = await loadServers(io);
   if (typeof servers === 'number') return servers;
   const server = servers[name];
@@ -272,7 +268,7 @@ async function editConfig(
   }
 }
 
-export async function runMcpAdd(options: McpAddOptions, io: McpCommandIo): Promise<number> {
+async function runMcpAdd(options: McpAddOptions, io: McpCommandIo): Promise<number> {
   const { isValidServerName } = await import('../tools/mcp/naming.js');
   if (!isValidServerName(options.name)) {
     io.stderr.write(
@@ -294,7 +290,7 @@ export async function runMcpAdd(options: McpAddOptions, io: McpCommandIo): Promi
   return code;
 }
 
-export async function runMcpRemove(name: string, io: McpCommandIo): Promise<number> {
+async function runMcpRemove(name: string, io: McpCommandIo): Promise<number> {
   const { removeMcpServer } = await import('../tools/mcp/config-edit.js');
   const code = await editConfig(io, 'remove', (text) => removeMcpServer(text, name));
   if (code === 0) io.stdout.write(`Removed MCP server "${name}" from ${await configFileOf(io.env)}.\n`);

@@ -36,7 +36,7 @@ import { McpManager } from '../tools/mcp/manager.js';
 import { untrustedCommandRoots } from '../tools/mcp/server-command.js';
 import { VERSION } from '../version.js';
 
-export interface McpServerIo {
+interface McpServerIo {
   stdin: Readable;
   stdout: Writable;
   stderr: NodeJS.WritableStream;

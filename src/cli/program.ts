@@ -128,7 +128,7 @@ function addInteractiveCommands(program: CommandType): void {
   addRuntimeOptions(program)
     .argument('[prompt]', 'a first prompt for the interactive session')
     .action(async (prompt: string | undefined, opts: Options) => {
-      const { runInteractive } = await import('../tui/index.js');
+      const { runInteractive } = await import('../tui/run.js');
       process.exitCode = await runInteractive({
         ...(await flagsFrom(opts)),
         ...(prompt !== undefined ? { prompt } : {}),
@@ -147,7 +147,7 @@ function addInteractiveCommands(program: CommandType): void {
     .action(async (session: string | undefined, prompt: string | undefined, opts: Options) => {
       const args = sessionArguments('spool resume', session, prompt, opts);
       if (!args) return;
-      const { runInteractive } = await import('../tui/index.js');
+      const { runInteractive } = await import('../tui/run.js');
       process.exitCode = await runInteractive({
         ...(await flagsFrom(opts)),
         ...(args.prompt !== undefined ? { prompt: args.prompt } : {}),
@@ -183,7 +183,7 @@ function addInteractiveCommands(program: CommandType): void {
         process.exitCode = 2;
         return;
       }
-      const { runInteractive } = await import('../tui/index.js');
+      const { runInteractive } = await import('../tui/run.js');
       process.exitCode = await runInteractive({
         ...(await flagsFrom(opts)),
         fork: { ...choice, ...(at ? { at } : {}) },
@@ -267,7 +267,7 @@ function addToolingCommands(program: CommandType): void {
   addMcpCommands(program, stdio);
 }
 
-export function buildProgram(): CommandType {
+function buildProgram(): CommandType {
   const program = new Command('spool')
     .description('Spool: a coding agent harness. Without a command, opens the interactive session.')
     .version(VERSION)

@@ -16,7 +16,7 @@ import { listSessions, type SessionListing } from '../store/session-index.js';
 import { forkSession } from '../store/sessions.js';
 import { renderTranscript } from '../store/transcript.js';
 
-export interface SessionsIo {
+interface SessionsIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
@@ -77,7 +77,7 @@ function table(sessions: SessionListing[]): string {
   return `${[header, ...rows].map(format).join('\n')}\n`;
 }
 
-export interface ListOptions {
+interface ListOptions {
   cwd?: string;
   json?: boolean;
   /** Show at most this many (newest first). */
@@ -129,7 +129,7 @@ export function runSessionsShow(options: ShowOptions, io: SessionsIo): number {
   });
 }
 
-export interface ForkOptions {
+interface ForkOptions {
   id?: string;
   last?: boolean;
   /** With `--last`: any directory, not only the current one. */

@@ -9,7 +9,7 @@ export interface Layer {
   values: Record<string, unknown>;
 }
 
-export interface Merged {
+interface Merged {
   values: Record<string, unknown>;
   /** Dotted leaf path → the source of its value. */
   sources: Map<string, string>;

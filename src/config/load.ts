@@ -28,7 +28,7 @@ export function exitForConfigError(
   return 2;
 }
 
-export interface ValidatedConfig {
+interface ValidatedConfig {
   config: SpoolConfig;
   warnings: string[];
 }

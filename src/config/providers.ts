@@ -28,8 +28,8 @@ export interface ResolvedProvider {
   idleTimeoutMs?: number;
 }
 
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
-export const DEFAULT_AZURE_API_VERSION = '2025-04-01-preview';
+const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_AZURE_API_VERSION = '2025-04-01-preview';
 export const LOCAL_PROVIDERS = ['ollama', 'lmstudio'] as const;
 
 const BUILTIN: Record<string, ModelProviderConfig & { requires_key: boolean }> = {
@@ -57,7 +57,7 @@ const BUILTIN: Record<string, ModelProviderConfig & { requires_key: boolean }> =
   },
 };
 
-export function builtinProviderIds(): string[] {
+function builtinProviderIds(): string[] {
   return Object.keys(BUILTIN);
 }
 

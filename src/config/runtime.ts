@@ -40,7 +40,7 @@ export interface FrontEndDefaults {
   approvalPolicy: ApprovalPolicy;
 }
 
-export interface EffectiveConfig {
+interface EffectiveConfig {
   config: SpoolConfig;
   /** Dotted key → where its value came from. */
   sources: Map<string, string>;
@@ -138,7 +138,7 @@ export function loadEffectiveConfig(
   };
 }
 
-export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS.ProcessEnv): Runtime {
+function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS.ProcessEnv): Runtime {
   const { config } = effective;
   const cwd = path.resolve(flags.cwd ?? process.cwd());
   const model = config.model ?? DEFAULT_MODEL;

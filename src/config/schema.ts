@@ -26,7 +26,7 @@ export const ModelProviderConfig = z
   .strict();
 export type ModelProviderConfig = z.infer<typeof ModelProviderConfig>;
 
-export const SandboxWorkspaceWrite = z
+const SandboxWorkspaceWrite = z
   .object({
     writable_roots: z.array(z.string()).optional(),
     network_access: z.boolean().optional(),
@@ -35,7 +35,7 @@ export const SandboxWorkspaceWrite = z
   })
   .strict();
 
-export const ShellEnvironmentPolicyConfig = z
+const ShellEnvironmentPolicyConfig = z
   .object({
     inherit: z.enum(['all', 'core', 'none']).optional(),
     ignore_default_excludes: z.boolean().optional(),
@@ -52,7 +52,7 @@ export const ShellEnvironmentPolicyConfig = z
 export const McpToolApprovalMode = z.enum(['auto', 'prompt', 'writes', 'approve']);
 export type McpToolApprovalMode = z.infer<typeof McpToolApprovalMode>;
 
-export const McpToolConfig = z.object({ approval_mode: McpToolApprovalMode.optional() }).strict();
+const McpToolConfig = z.object({ approval_mode: McpToolApprovalMode.optional() }).strict();
 
 export const McpServerConfig = z
   .object({
@@ -79,11 +79,11 @@ export type McpServerConfig = z.infer<typeof McpServerConfig>;
  * Reasoning effort: passed to the provider as given. Models keep adding levels (`xhigh`, `max`, …), so
  * any non-empty word is accepted and the provider judges it.
  */
-export const ReasoningEffortValue = z
+const ReasoningEffortValue = z
   .string()
   .regex(/^[a-z_-]+$/, 'expected a reasoning effort such as "low", "medium" or "high"');
-export const ReasoningSummaryValue = z.enum(['auto', 'concise', 'detailed', 'none']);
-export const VerbosityValue = z.enum(['low', 'medium', 'high']);
+const ReasoningSummaryValue = z.enum(['auto', 'concise', 'detailed', 'none']);
+const VerbosityValue = z.enum(['low', 'medium', 'high']);
 
 /** Who answers approval requests (Codex's key): the person, or the automatic reviewer (guardian). */
 export const ApprovalsReviewer = z.enum(['user', 'auto_review']);
@@ -120,8 +120,7 @@ const profileShape = {
   openai_base_url: z.string().optional(),
 };
 
-export const ProfileConfig = z.object(profileShape).strict();
-export type ProfileConfig = z.infer<typeof ProfileConfig>;
+const ProfileConfig = z.object(profileShape).strict();
 
 export const SpoolConfig = z
   .object({

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 
-export interface EnvironmentContext {
+interface EnvironmentContext {
   cwd: string;
   shell: string;
   /** YYYY-MM-DD in the user's timezone. */

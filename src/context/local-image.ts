@@ -25,10 +25,10 @@ export class LocalImageError extends Error {
 }
 
 /** The extensions Spool sends as images. */
-export const IMAGE_EXTENSIONS = Object.keys(MIME_BY_EXTENSION);
+const IMAGE_EXTENSIONS = Object.keys(MIME_BY_EXTENSION);
 
 /** The MIME type of an image file by its extension, or undefined for other files. */
-export function imageMimeType(file: string): string | undefined {
+function imageMimeType(file: string): string | undefined {
   return MIME_BY_EXTENSION[path.extname(file).toLowerCase()];
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 
-export interface PermissionsInput {
+interface PermissionsInput {
   sandbox: SandboxPolicy;
   approvalPolicy: ApprovalPolicy;
   bypassSandbox: boolean;

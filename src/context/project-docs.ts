@@ -20,7 +20,7 @@ export interface ProjectDocsResult {
   warnings: string[];
 }
 
-export interface ProjectDocsOptions {
+interface ProjectDocsOptions {
   cwd: string;
   /** The Spool home; its AGENTS.md applies to every project. */
   spoolHome?: string;
@@ -56,7 +56,7 @@ export function findGitRoot(dir: string): string | undefined {
 }
 
 /** Directories from the git root (or the cwd alone outside a repository) down to the cwd. */
-export function directoriesToCwd(cwd: string): string[] {
+function directoriesToCwd(cwd: string): string[] {
   const resolved = path.resolve(cwd);
   const root = findGitRoot(resolved) ?? resolved;
   const dirs = [resolved];

@@ -7,7 +7,7 @@ import type { MessageItem } from '../protocol/items.js';
 
 export const TURN_ABORTED_OPEN = '<turn_aborted>';
 
-export const TURN_ABORTED_TEXT = `${TURN_ABORTED_OPEN}
+const TURN_ABORTED_TEXT = `${TURN_ABORTED_OPEN}
 The user stopped the previous turn before it finished, on purpose. A command or edit that was cut short may have partly run: look at the current state before doing any of that work again, and follow the user's next message.
 </turn_aborted>`;
 

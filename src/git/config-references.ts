@@ -41,7 +41,7 @@ function parseValue(raw: string): string {
 }
 
 /** The entries of one config file's text (sections lower-cased, subsections dropped). */
-export function parseGitConfig(text: string): ConfigEntry[] {
+function parseGitConfig(text: string): ConfigEntry[] {
   const entries: ConfigEntry[] = [];
   let section = '';
   for (const rawLine of text.split('\n')) {

@@ -30,7 +30,7 @@ function physical(p: string): string {
   }
 }
 
-export interface GitProtectedPath {
+interface GitProtectedPath {
   path: string;
   /** For messages: '.git' or 'git configuration'. */
   name: string;

@@ -7,7 +7,7 @@ import type { HttpEndpoint } from './endpoint.js';
 import { classifyException } from './errors.js';
 import type { ModelError, ModelEvent } from './types.js';
 
-export interface IdleWatch {
+interface IdleWatch {
   /** Aborts with the caller's signal, or when `touch()` was not called for the idle time. */
   signal: AbortSignal;
   touch(): void;
@@ -20,7 +20,7 @@ export interface IdleWatch {
  * Runs an attempt under an idle timer: the returned signal aborts when the caller's signal does or
  * when `touch()` has not been called for `idleMs`.
  */
-export function idleWatch(signal: AbortSignal, idleMs: number): IdleWatch {
+function idleWatch(signal: AbortSignal, idleMs: number): IdleWatch {
   const controller = new AbortController();
   let idleFired = false;
   let timer: NodeJS.Timeout | undefined;
@@ -55,7 +55,7 @@ export function idleWatch(signal: AbortSignal, idleMs: number): IdleWatch {
   };
 }
 
-export interface AttemptStreamOptions {
+interface AttemptStreamOptions {
   signal: AbortSignal;
   endpoint: HttpEndpoint;
   /** Sends the request; resolves when the response headers arrived. */

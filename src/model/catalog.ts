@@ -6,7 +6,7 @@
  */
 import catalog from './models.json' with { type: 'json' };
 
-export interface ModelInfo {
+interface ModelInfo {
   contextWindow: number;
   reasoning: boolean;
   /** Accepts `{"type":"custom"}` tools with a grammar (apply_patch freeform). */

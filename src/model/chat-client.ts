@@ -13,7 +13,7 @@ import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.j
 import { responseEvents } from './sse.js';
 import type { ModelClient, ModelEvent, ModelRequest } from './types.js';
 
-export interface ChatClientOptions {
+interface ChatClientOptions {
   /** Send `prompt_cache_key` (OpenAI's own endpoint understands it). */
   sendPromptCacheKey: boolean;
 }

@@ -15,19 +15,19 @@ import type { ContentPart, HistoryItem, MessageItem } from '../protocol/items.js
 import type { ToolSpec } from '../protocol/tool-spec.js';
 import type { ModelRequest } from './types.js';
 
-export type ChatContentPart =
+type ChatContentPart =
   | { type: 'text'; text: string }
   | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
 
-export type ChatToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
+type ChatToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
 
-export type ChatMessage =
+type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | ChatContentPart[] }
   | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
   | { role: 'tool'; tool_call_id: string; content: string };
 
-export type ChatTool = {
+type ChatTool = {
   type: 'function';
   function: { name: string; description: string; parameters: Record<string, unknown> };
 };
@@ -52,7 +52,7 @@ function isSystemLike(item: HistoryItem): item is MessageItem {
   return item.type === 'message' && (item.role === 'developer' || item.role === 'system');
 }
 
-export function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
+function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let index = 0;
   const system: string[] = instructions ? [instructions] : [];
@@ -120,7 +120,7 @@ export function chatMessages(instructions: string, input: readonly HistoryItem[]
   return messages;
 }
 
-export function chatTools(tools: readonly ToolSpec[]): ChatTool[] {
+function chatTools(tools: readonly ToolSpec[]): ChatTool[] {
   return tools.map((tool) =>
     tool.type === 'function'
       ? {
@@ -144,7 +144,7 @@ export function chatTools(tools: readonly ToolSpec[]): ChatTool[] {
   );
 }
 
-export interface ChatBodyOptions {
+interface ChatBodyOptions {
   /** Send `prompt_cache_key` (OpenAI understands it; some servers reject unknown fields). */
   promptCacheKey: boolean;
 }

@@ -5,7 +5,7 @@ import { ResponsesClient } from './responses-client.js';
 import type { ModelClient } from './types.js';
 
 /** Where and how to reach a provider (a resolved configuration satisfies it). */
-export interface ProviderTarget {
+interface ProviderTarget {
   endpoint: HttpEndpoint;
   wireApi: 'responses' | 'chat';
   /** `openai` also gets `prompt_cache_key` on Chat Completions. */

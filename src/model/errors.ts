@@ -76,7 +76,7 @@ function serverMessage(err: APIError): string {
   return err.message.replace(/^\d{3}\s*/, '') || 'no details';
 }
 
-export function authMessage(ctx: ErrorContext, status: number | undefined, detail: string): string {
+function authMessage(ctx: ErrorContext, status: number | undefined, detail: string): string {
   const code = status ? ` (HTTP ${status})` : '';
   return `${ctx.providerName} rejected the API key${code}: ${detail}. Check ${ctx.apiKeyEnvVar}.`;
 }

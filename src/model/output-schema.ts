@@ -14,7 +14,7 @@
 
 import type { OutputSchema } from '../protocol/settings.js';
 
-export type OutputSchemaPlan =
+type OutputSchemaPlan =
   | { ok: true; outputSchema: OutputSchema; notes: string[] }
   | { ok: false; error: string };
 

@@ -65,7 +65,7 @@ export function responsesRequestBody(request: ModelRequest): Record<string, unkn
  * the thread's `prompt_cache_key`, so the compaction request (the whole history) is routed to the
  * cache the thread's requests warmed.
  */
-export function compactRequestBody(request: ModelRequest): Record<string, unknown> {
+function compactRequestBody(request: ModelRequest): Record<string, unknown> {
   const body = responsesRequestBody(request);
   return {
     model: body.model,

@@ -5,7 +5,7 @@
  * (Retry-After, "Please try again in 1.5s") wins over the computed one.
  */
 
-export interface RetryPolicy {
+interface RetryPolicy {
   /** Retries of one request after a failed attempt (not counting the first attempt). */
   maxRetries: number;
   baseDelayMs: number;

@@ -5,7 +5,7 @@
  */
 
 /** The `code` of a Node system error (`ENOENT`, `ESRCH`, …), or undefined for other errors. */
-export function errnoCode(err: unknown): string | undefined {
+function errnoCode(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   const code = (err as NodeJS.ErrnoException).code;
   return typeof code === 'string' ? code : undefined;
@@ -21,7 +21,7 @@ export const UNREADABLE = [...ABSENT, 'EACCES', 'EPERM', 'EISDIR', 'ELOOP', 'ENA
 export const GONE = ['ESRCH', 'EPERM'] as const;
 
 /** Whether `err` is a system error with one of `codes`. */
-export function isErrno(err: unknown, codes: readonly string[]): boolean {
+function isErrno(err: unknown, codes: readonly string[]): boolean {
   const code = errnoCode(err);
   return code !== undefined && codes.includes(code);
 }

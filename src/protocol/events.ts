@@ -31,7 +31,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
 
 const ItemStatus = z.enum(['in_progress', 'completed', 'failed']);
 
-export const AgentMessageThreadItem = z.object({
+const AgentMessageThreadItem = z.object({
   id: z.string(),
   type: z.literal('agent_message'),
   text: z.string(),
@@ -39,13 +39,13 @@ export const AgentMessageThreadItem = z.object({
   phase: MessagePhase.optional(),
 });
 
-export const ReasoningThreadItem = z.object({
+const ReasoningThreadItem = z.object({
   id: z.string(),
   type: z.literal('reasoning'),
   text: z.string(),
 });
 
-export const CommandExecutionThreadItem = z.object({
+const CommandExecutionThreadItem = z.object({
   id: z.string(),
   type: z.literal('command_execution'),
   command: z.string(),
@@ -56,7 +56,7 @@ export const CommandExecutionThreadItem = z.object({
   duration_ms: z.number().optional(),
 });
 
-export const FileChangeKind = z.enum(['add', 'delete', 'update']);
+const FileChangeKind = z.enum(['add', 'delete', 'update']);
 export const FileChange = z.object({
   path: z.string(),
   kind: FileChangeKind,
@@ -67,7 +67,7 @@ export const FileChange = z.object({
 });
 export type FileChange = z.infer<typeof FileChange>;
 
-export const FileChangeThreadItem = z.object({
+const FileChangeThreadItem = z.object({
   id: z.string(),
   type: z.literal('file_change'),
   changes: z.array(FileChange),
@@ -76,7 +76,7 @@ export const FileChangeThreadItem = z.object({
   error: z.object({ message: z.string() }).optional(),
 });
 
-export const McpToolCallThreadItem = z.object({
+const McpToolCallThreadItem = z.object({
   id: z.string(),
   type: z.literal('mcp_tool_call'),
   server: z.string(),
@@ -87,7 +87,7 @@ export const McpToolCallThreadItem = z.object({
   status: ItemStatus,
 });
 
-export const TodoListThreadItem = z.object({
+const TodoListThreadItem = z.object({
   id: z.string(),
   type: z.literal('todo_list'),
   items: z.array(
@@ -102,14 +102,14 @@ export const TodoListThreadItem = z.object({
   explanation: z.string().optional(),
 });
 
-export const ErrorThreadItem = z.object({
+const ErrorThreadItem = z.object({
   id: z.string(),
   type: z.literal('error'),
   message: z.string(),
 });
 
 /** The history was compacted to fit the context window. */
-export const ContextCompactionThreadItem = z.object({
+const ContextCompactionThreadItem = z.object({
   id: z.string(),
   type: z.literal('context_compaction'),
   /** `auto` (the window filled), `manual` (asked for), `overflow` (the server said the input was too long). */

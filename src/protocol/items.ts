@@ -10,9 +10,9 @@
  */
 import { z } from 'zod';
 
-export const InputTextPart = z.object({ type: z.literal('input_text'), text: z.string() });
-export const OutputTextPart = z.object({ type: z.literal('output_text'), text: z.string() });
-export const InputImagePart = z.object({
+const InputTextPart = z.object({ type: z.literal('input_text'), text: z.string() });
+const OutputTextPart = z.object({ type: z.literal('output_text'), text: z.string() });
+const InputImagePart = z.object({
   type: z.literal('input_image'),
   image_url: z.string(),
   detail: z.enum(['auto', 'low', 'high']).optional(),
@@ -20,8 +20,7 @@ export const InputImagePart = z.object({
 export const ContentPart = z.discriminatedUnion('type', [InputTextPart, OutputTextPart, InputImagePart]);
 export type ContentPart = z.infer<typeof ContentPart>;
 
-export const MessageRole = z.enum(['developer', 'user', 'assistant', 'system']);
-export type MessageRole = z.infer<typeof MessageRole>;
+const MessageRole = z.enum(['developer', 'user', 'assistant', 'system']);
 
 /**
  * What an assistant message is, as current Codex models label it: `commentary` (progress said
@@ -32,7 +31,6 @@ export type MessageRole = z.infer<typeof MessageRole>;
 export const MessagePhase = z.string();
 export type MessagePhase = z.infer<typeof MessagePhase>;
 export const COMMENTARY_PHASE = 'commentary';
-export const FINAL_ANSWER_PHASE = 'final_answer';
 
 export const MessageItem = z.object({
   type: z.literal('message'),
@@ -51,7 +49,7 @@ export const FunctionCallItem = z.object({
 export type FunctionCallItem = z.infer<typeof FunctionCallItem>;
 
 /** Output of a function tool: plain text, or content parts (e.g. an image an MCP tool returned). */
-export const FunctionCallOutputContent = z.discriminatedUnion('type', [InputTextPart, InputImagePart]);
+const FunctionCallOutputContent = z.discriminatedUnion('type', [InputTextPart, InputImagePart]);
 export const FunctionCallOutputItem = z.object({
   type: z.literal('function_call_output'),
   call_id: z.string(),
@@ -74,27 +72,25 @@ export const CustomToolCallOutputItem = z.object({
 });
 export type CustomToolCallOutputItem = z.infer<typeof CustomToolCallOutputItem>;
 
-export const SummaryText = z.object({ type: z.literal('summary_text'), text: z.string() });
-export const ReasoningText = z.object({ type: z.literal('reasoning_text'), text: z.string() });
+const SummaryText = z.object({ type: z.literal('summary_text'), text: z.string() });
+const ReasoningText = z.object({ type: z.literal('reasoning_text'), text: z.string() });
 
 /**
  * A reasoning item. `encrypted_content` is opaque model state (zero-data-retention): it goes back to
  * the provider in later requests exactly as it came.
  */
-export const ReasoningItem = z.object({
+const ReasoningItem = z.object({
   type: z.literal('reasoning'),
   summary: z.array(SummaryText),
   content: z.array(ReasoningText).optional(),
   encrypted_content: z.string().nullable().optional(),
 });
-export type ReasoningItem = z.infer<typeof ReasoningItem>;
 
 /** OpenAI's compaction item: the opaque state `/responses/compact` returns in place of history. */
-export const CompactionItem = z.object({
+const CompactionItem = z.object({
   type: z.literal('compaction'),
   encrypted_content: z.string(),
 });
-export type CompactionItem = z.infer<typeof CompactionItem>;
 
 export const HistoryItem = z.discriminatedUnion('type', [
   MessageItem,

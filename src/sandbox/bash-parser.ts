@@ -26,7 +26,7 @@ export interface BashNode {
   children: BashNode[];
 }
 
-export interface BashTree {
+interface BashTree {
   source: string;
   root: BashNode;
   /** The source has syntax errors (ERROR or missing nodes somewhere). */
@@ -47,7 +47,7 @@ let loaded: Promise<LoadedParser> | undefined;
  * code parses a command as fast (the JavaScript tree walk dominates). The flags are read when code
  * is compiled, so setting them before the grammar loads is enough; they only affect tier-up.
  */
-export const WASM_BASELINE_FLAGS = ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'] as const;
+const WASM_BASELINE_FLAGS = ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'] as const;
 
 function loadParser(): Promise<LoadedParser> {
   loaded ??= (async () => {

@@ -25,7 +25,7 @@ export const NOT_FOUND_EXIT = 127;
 /** The /proc/self/status lines the Linux check reads, in the kernel's order. */
 const EXPECTED_LINES = 'CapInh:CapPrm:CapEff:CapBnd:CapAmb:Seccomp:';
 
-export interface CheckOptions {
+interface CheckOptions {
   /** The descriptor to report on. */
   statusFd: number;
   /** Linux: require empty capability sets and an active seccomp filter (from /proc/self/status). */

@@ -6,7 +6,7 @@
  * explicitly — a key of `shell_environment_policy.set`, or an exact (wildcard-free) name in
  * `include_only`. Plain variables (PATH, HOME, LANG, the user's own FOO) stay.
  */
-export interface ShellEnvironmentPolicy {
+interface ShellEnvironmentPolicy {
   /** `all` (default), `core` (PATH, HOME, …) or `none`. */
   inherit: 'all' | 'core' | 'none';
   /**
@@ -24,7 +24,7 @@ export interface ShellEnvironmentPolicy {
   secretNames?: string[];
 }
 
-export const DEFAULT_SHELL_ENVIRONMENT_POLICY: ShellEnvironmentPolicy = {
+const DEFAULT_SHELL_ENVIRONMENT_POLICY: ShellEnvironmentPolicy = {
   inherit: 'all',
   excludeSecrets: true,
   exclude: [],
@@ -32,7 +32,7 @@ export const DEFAULT_SHELL_ENVIRONMENT_POLICY: ShellEnvironmentPolicy = {
   includeOnly: [],
 };
 
-export interface SecretEnvRule {
+interface SecretEnvRule {
   /** `contains`: the name contains `text` anywhere; `prefix`: the name starts with it. Case-insensitive. */
   match: 'contains' | 'prefix';
   text: string;

@@ -18,13 +18,13 @@ import { execFile } from 'node:child_process';
 import { discoverRepository, type PinnedRepository } from '../git/repository.js';
 import { resolveTrustedBinary } from './trusted-binaries.js';
 
-export interface GitRun {
+interface GitRun {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface HostGitOptions {
+interface HostGitOptions {
   /** Directories a sandbox may write (the session's writable roots): no `git` from below them. */
   untrustedRoots?: readonly string[];
   /** A configured absolute path of git (checked like the search). */
@@ -33,7 +33,7 @@ export interface HostGitOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface GitRunOptions {
+interface GitRunOptions {
   /** Where git runs (inside the work tree; default its top): relative paths in its output follow. */
   cwd?: string;
   maxBuffer?: number;
@@ -41,7 +41,7 @@ export interface GitRunOptions {
 }
 
 /** Settings no repository may change for Spool's git (`-c` wins over every config file). */
-export const SAFE_GIT_CONFIG: readonly string[] = [
+const SAFE_GIT_CONFIG: readonly string[] = [
   'core.fsmonitor=false',
   'core.hooksPath=/dev/null',
   'core.pager=cat',
@@ -58,7 +58,7 @@ export const SAFE_GIT_CONFIG: readonly string[] = [
 ];
 
 /** The driver names (`filter.<name>.*`, `diff.<name>.*`, `merge.<name>.*`) in `git config -z --list` output. */
-export function driverNames(listing: string): { filter: string[]; diff: string[]; merge: string[] } {
+function driverNames(listing: string): { filter: string[]; diff: string[]; merge: string[] } {
   const names = { filter: new Set<string>(), diff: new Set<string>(), merge: new Set<string>() };
   for (const record of listing.split('\0')) {
     const key = record.split('\n', 1)[0] ?? '';
@@ -73,7 +73,7 @@ export function driverNames(listing: string): { filter: string[]; diff: string[]
 }
 
 /** `-c` pairs that switch off every program the named drivers would run. */
-export function driverOverrides(names: ReturnType<typeof driverNames>): string[] {
+function driverOverrides(names: ReturnType<typeof driverNames>): string[] {
   return [
     ...names.filter.flatMap((n) => [
       `filter.${n}.clean=`,

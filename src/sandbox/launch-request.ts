@@ -9,7 +9,7 @@ import type { SessionPidsBudget } from './linux/cgroup.js';
 import type { SandboxUnavailable } from './unavailable.js';
 
 /** Extra descriptors of the spawned process, from 3 (the shape the process runner takes). */
-export type SandboxFd = { kind: 'input'; data: Buffer } | { kind: 'status' };
+type SandboxFd = { kind: 'input'; data: Buffer } | { kind: 'status' };
 
 export interface SandboxLaunchOptions {
   /** Defaults to `process.platform` / `process.arch`. */

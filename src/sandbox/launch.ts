@@ -18,7 +18,7 @@ export async function prepareSandboxedLaunch(request: SandboxLaunchRequest): Pro
   return { ok: false, unavailable: { reason: 'unsupported-platform', detail: platform } };
 }
 
-export type SandboxExit =
+type SandboxExit =
   | { kind: 'ran' }
   | { kind: 'not-found'; program: string }
   | { kind: 'unavailable'; unavailable: SandboxUnavailable };

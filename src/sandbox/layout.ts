@@ -13,7 +13,7 @@ import path from 'node:path';
 import { onSystemError } from '../protocol/errors.js';
 import { isWithin, type WritePolicy } from './write-policy.js';
 
-export interface SandboxLayout {
+interface SandboxLayout {
   /** Writable roots that exist (absolute, physical), outermost first. */
   writableRoots: string[];
   /** Existing protected paths inside a writable root, and the Spool home where it overlaps one. */

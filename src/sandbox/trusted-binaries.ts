@@ -18,7 +18,7 @@ import path from 'node:path';
 import { isWithin } from './write-policy.js';
 
 /** The directories searched for a program given by name, in this order. */
-export const TRUSTED_BINARY_DIRS: readonly string[] = [
+const TRUSTED_BINARY_DIRS: readonly string[] = [
   '/usr/bin',
   '/bin',
   '/usr/sbin',
@@ -27,7 +27,7 @@ export const TRUSTED_BINARY_DIRS: readonly string[] = [
   '/usr/local/sbin',
 ];
 
-export interface TrustedBinaryOptions {
+interface TrustedBinaryOptions {
   /** A configured absolute path, used instead of the search (and checked all the same). */
   configured?: string;
   /** Directories a sandbox may write (the session's writable roots): nothing below them is trusted. */
@@ -36,7 +36,7 @@ export interface TrustedBinaryOptions {
   dirs?: readonly string[];
 }
 
-export type TrustedBinary =
+type TrustedBinary =
   | { ok: true; path: string }
   /** `missing`: nothing by that name exists at all (as opposed to one that is not trusted). */
   | { ok: false; reason: string; missing: boolean };

@@ -25,7 +25,7 @@ const OPT_OUT =
   'Or, knowingly, run without any sandbox: restart with `--sandbox danger-full-access` (commands then run with ' +
   "all of the user's own permissions, network included; only do this in a disposable environment).";
 
-export function describeUnavailable(unavailable: SandboxUnavailable): { what: string; fix: string } {
+function describeUnavailable(unavailable: SandboxUnavailable): { what: string; fix: string } {
   switch (unavailable.reason) {
     case 'bwrap-missing':
       return {

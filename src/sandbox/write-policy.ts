@@ -37,7 +37,7 @@ export interface WritePolicy {
   readonly spoolHome: string;
 }
 
-export interface WritePolicyContext {
+interface WritePolicyContext {
   /** The turn's working directory (absolute). */
   cwd: string;
   /** Spool's home directory (config, sessions). */
@@ -46,16 +46,16 @@ export interface WritePolicyContext {
   env?: NodeJS.ProcessEnv;
 }
 
-export type WriteDenial = 'read-only' | 'spool-home' | 'outside-roots' | 'protected';
+type WriteDenial = 'read-only' | 'spool-home' | 'outside-roots' | 'protected';
 
-export type WriteDecision = { allowed: true } | { allowed: false; denial: WriteDenial; reason: string };
+type WriteDecision = { allowed: true } | { allowed: false; denial: WriteDenial; reason: string };
 
 export type WriteCheck =
   | { allowed: true; realPath: string }
   | { allowed: false; realPath: string; message: string };
 
 /** Names protected inside every writable root, whether or not they exist. */
-export const PROTECTED_NAMES = ['.git', '.spool', '.agents', '.codex'] as const;
+const PROTECTED_NAMES = ['.git', '.spool', '.agents', '.codex'] as const;
 
 /** `target` is `dir` or inside it (both absolute and normalised). */
 export function isWithin(target: string, dir: string): boolean {

@@ -28,17 +28,13 @@ export interface OpenedThread {
   session?: Session;
 }
 
-export interface OpenThreadOptions {
+interface OpenThreadOptions {
   /** Replaces the model client built from the runtime's provider (tests, the app-server's seam). */
   createModelClient?: (runtime: Runtime) => ModelClient;
 }
 
 /** What a thread runs with: the runtime's settings and model client, and `tools` (released on close). */
-export function threadRuntime(
-  runtime: Runtime,
-  tools: ThreadTools,
-  options: OpenThreadOptions = {},
-): ThreadRuntime {
+function threadRuntime(runtime: Runtime, tools: ThreadTools, options: OpenThreadOptions = {}): ThreadRuntime {
   return {
     client: (options.createModelClient ?? createModelClient)(runtime),
     settings: runtime.settings,

@@ -37,7 +37,7 @@ export interface Session {
   path: string;
 }
 
-export interface StartSessionOptions extends ThreadRuntime {
+interface StartSessionOptions extends ThreadRuntime {
   home: string;
   /** The provider id recorded in the meta line (`openai`, `ollama`, …). */
   providerId: string;
@@ -98,7 +98,7 @@ export function startSession(options: StartSessionOptions): Session {
   }
 }
 
-export interface ResumedSession extends Session {
+interface ResumedSession extends Session {
   lastTurnContext: TurnContextRecord | undefined;
   warnings: string[];
 }

@@ -40,7 +40,7 @@ export interface RolloutRead {
   endOffset: number;
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   /**
    * Stop after this turn (1-based), for forks: after the turn's outcome event, or — for a turn
    * the process never finished — before the next turn's first line.

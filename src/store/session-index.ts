@@ -24,7 +24,7 @@ import { type SessionSummary, SummaryBuilder, scanLines } from './summary.js';
 
 const INDEX_VERSION = 1;
 
-export interface IndexEntry extends SessionSummary {
+interface IndexEntry extends SessionSummary {
   v: number;
   /** The rollout file, relative to the sessions directory. */
   path: string;
@@ -63,7 +63,7 @@ function subdirectories(dir: string, width: number): string[] {
 }
 
 /** Every rollout file under sessions/YYYY/MM/DD. */
-export function rolloutFiles(home: string): RolloutFile[] {
+function rolloutFiles(home: string): RolloutFile[] {
   const root = sessionsDir(home);
   const files: RolloutFile[] = [];
   for (const year of subdirectories(root, 4)) {
@@ -152,12 +152,7 @@ function summarise(
   return entryFor(summary, file.relative, stat, start + consumed);
 }
 
-export function entryFor(
-  summary: SessionSummary,
-  relative: string,
-  stat: fs.Stats,
-  offset: number,
-): IndexEntry {
+function entryFor(summary: SessionSummary, relative: string, stat: fs.Stats, offset: number): IndexEntry {
   const {
     id,
     started_at,

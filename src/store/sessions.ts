@@ -51,7 +51,7 @@ function finisher(home: string, recorder: RolloutRecorder, lock: SessionLock): (
 }
 
 /** What the meta line of a new session records. */
-export interface NewRolloutOptions {
+interface NewRolloutOptions {
   home: string;
   cwd: string;
   model: string;
@@ -169,7 +169,7 @@ export function continueRollout(opened: OpenedSession): RolloutHandle {
   }
 }
 
-export interface ForkResult {
+interface ForkResult {
   id: string;
   path: string;
   meta: SessionMeta;

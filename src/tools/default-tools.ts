@@ -16,7 +16,9 @@ import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { createPlanTool, PlanTracker } from './plan.js';
 import { ToolRegistry } from './registry.js';
-import { createShellTools, defaultShell, ExecSessionManager, shellInvocation } from './shell/index.js';
+import { defaultShell, shellInvocation } from './shell/command-line.js';
+import { ExecSessionManager } from './shell/exec-sessions.js';
+import { createShellTools } from './shell/shell-tool-set.js';
 import type { ToolHandler } from './types.js';
 
 export interface ThreadTools {
@@ -26,10 +28,10 @@ export interface ThreadTools {
   close(): Promise<void>;
 }
 
-export type ShellToolShape = 'shell' | 'shell_command' | 'unified_exec';
+type ShellToolShape = 'shell' | 'shell_command' | 'unified_exec';
 
 /** What the tools must know about the model (from the model catalog, passed in by the caller). */
-export interface DefaultToolsOptions {
+interface DefaultToolsOptions {
   /** The model takes freeform (grammar) tools: apply_patch is offered as one. */
   customTools: boolean;
   shellShape?: ShellToolShape;

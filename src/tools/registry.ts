@@ -11,7 +11,7 @@ import type { ToolSpec } from '../protocol/tool-spec.js';
 import { oversizedCallError } from './limits.js';
 import type { ToolHandler } from './types.js';
 
-export type ResolvedCall =
+type ResolvedCall =
   | { ok: true; handler: ToolHandler; args: unknown }
   | { ok: false; handler?: ToolHandler; error: string };
 

@@ -21,7 +21,7 @@ function cleanSchema(node: unknown): unknown {
   return out;
 }
 
-export function jsonSchemaOf(schema: ZodType): Record<string, unknown> {
+function jsonSchemaOf(schema: ZodType): Record<string, unknown> {
   return cleanSchema(z.toJSONSchema(schema, { target: 'draft-7', io: 'input' })) as Record<string, unknown>;
 }
 

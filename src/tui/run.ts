@@ -3,7 +3,7 @@
  * UI is a client of an in-process app-server, like any other front end of the protocol.
  */
 import fs from 'node:fs';
-import { AppServer } from '../app-server/index.js';
+import { AppServer } from '../app-server/server.js';
 import { spoolHome } from '../config/home.js';
 import { exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
@@ -31,17 +31,17 @@ export interface InteractiveOptions extends CliFlags {
   fork?: SessionChoice & { at?: number };
 }
 
-export interface InteractiveIo {
+interface InteractiveIo {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** How long quitting waits for the session to shut down before giving the terminal back. */
-export const SHUTDOWN_WAIT_MS = 10_000;
+const SHUTDOWN_WAIT_MS = 10_000;
 
 function processIo(): InteractiveIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppServer } from '../../src/app-server/index.js';
+import { AppServer } from '../../src/app-server/server.js';
 import type { ApprovalDecision } from '../../src/protocol/events.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { functionSpec, parseJsonArguments } from '../../src/tools/spec.js';

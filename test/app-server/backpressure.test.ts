@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppServer } from '../../src/app-server/index.js';
+import { AppServer } from '../../src/app-server/server.js';
 import { type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
 import { serverEnv, streamClient } from './support/harness.js';

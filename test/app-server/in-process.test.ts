@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AppServer,
   createInProcessConnection,
   JsonRpcError,
   type ServerNotification,
-} from '../../src/app-server/index.js';
+} from '../../src/app-server/in-process.js';
+import { AppServer } from '../../src/app-server/server.js';
 import { type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
 import { serverEnv } from './support/harness.js';

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppServer, createInProcessConnection } from '../../src/app-server/index.js';
+import { createInProcessConnection } from '../../src/app-server/in-process.js';
+import { AppServer } from '../../src/app-server/server.js';
 import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { ROOT } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';

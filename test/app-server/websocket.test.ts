@@ -10,12 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AppServer,
-  listenWebSocket,
-  runAppServer,
-  type WebSocketListener,
-} from '../../src/app-server/index.js';
+import { runAppServer } from '../../src/app-server/run.js';
+import { AppServer } from '../../src/app-server/server.js';
+import { listenWebSocket, type WebSocketListener } from '../../src/app-server/ws-transport.js';
 import { type Emulator, type RecordedRequest, respond, say, startEmulator } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
 import { connectWs, serverEnv, spawnServer, type WsClient } from './support/harness.js';

@@ -13,7 +13,6 @@ import { buildWritePolicy } from '../../src/sandbox/write-policy.js';
 import { unifiedDiff } from '../../src/tools/apply-patch/diff.js';
 import { applyPatch } from '../../src/tools/apply-patch/engine.js';
 import { parsePatch } from '../../src/tools/apply-patch/parser.js';
-import { StreamingPatchParser } from '../../src/tools/apply-patch/streaming.js';
 import type { ChunkLine } from '../../src/tools/apply-patch/types.js';
 import { applyChunks } from '../../src/tools/apply-patch/update.js';
 import { makeTempDir } from './helpers.js';
@@ -201,36 +200,6 @@ describe('apply_patch properties', () => {
         expect((await fs.readdir(work)).sort()).toEqual(['f.txt', 'other.txt']);
       }),
       { numRuns: 60 },
-    );
-  });
-
-  it('streaming the patch in random pieces shows the same files as the full parse', () => {
-    const pieces = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 60 });
-    fc.assert(
-      fc.property(fc.array(editArb, { minLength: 1, maxLength: 3 }), pieces, (edits, sizes) => {
-        const changed = edits.filter(hasChange);
-        fc.pre(changed.length > 0);
-        const patch = `*** Begin Patch\n${changed
-          .map((edit, i) => patchOf(edit, `dir/file${i}.txt`).split('\n').slice(1, -2).join('\n'))
-          .join('\n')}\n*** End Patch`;
-        const parser = new StreamingPatchParser();
-        let offset = 0;
-        let seen = 0;
-        for (let i = 0; offset < patch.length; i++) {
-          const size = sizes[i % sizes.length] as number;
-          const snapshot = parser.push(patch.slice(offset, offset + size));
-          offset += size;
-          expect(snapshot.error).toBeUndefined();
-          expect(snapshot.files.length).toBeGreaterThanOrEqual(seen);
-          seen = snapshot.files.length;
-        }
-        const final = parser.finish();
-        const parsed = parsePatch(patch);
-        if (!parsed.ok) throw new Error(parsed.error.message);
-        expect(final.complete).toBe(true);
-        expect(final.files.map((f) => f.path)).toEqual(parsed.value.hunks.map((h) => h.path));
-      }),
-      { numRuns: 200 },
     );
   });
 });

@@ -17,7 +17,8 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runApplyPatch } from '../../src/tools/apply-patch/tool.js';
-import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
+import { ExecSessionManager } from '../../src/tools/shell/exec-sessions.js';
+import { createShellTools } from '../../src/tools/shell/shell-tool-set.js';
 import { call, type Layout, makeContext, makeLayout, text } from '../sandbox/helpers.js';
 
 let layout: Layout;

@@ -8,12 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ThreadItem } from '../../src/protocol/events.js';
 import { defaultSandboxPolicy, type SandboxMode } from '../../src/protocol/policy.js';
-import {
-  createApplyPatchTool,
-  extractApplyPatchInvocation,
-  runApplyPatch,
-} from '../../src/tools/apply-patch/index.js';
+import { extractApplyPatchInvocation } from '../../src/tools/apply-patch/invocation.js';
 import { APPLY_PATCH_LARK_GRAMMAR } from '../../src/tools/apply-patch/spec.js';
+import { createApplyPatchTool, runApplyPatch } from '../../src/tools/apply-patch/tool.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import type { ToolContext } from '../../src/tools/types.js';
 import { makeTempDir, writeFiles } from './helpers.js';

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assessCommand,
-  assessPatch,
-  type CommandFacts,
-  looksLikeSandboxDenial,
-} from '../../src/sandbox/approval/index.js';
+import { assessCommand, assessPatch, type CommandFacts } from '../../src/sandbox/approval/assess.js';
+import { looksLikeSandboxDenial } from '../../src/sandbox/approval/denial.js';
 
 const facts = (over: Partial<CommandFacts> = {}): CommandFacts => ({
   policy: 'on-request',

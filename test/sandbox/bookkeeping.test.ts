@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mountPointRegistry } from '../../src/sandbox/linux/mount-points.js';
 import { buildWritePolicy, isWithin } from '../../src/sandbox/write-policy.js';
 import { runApplyPatch } from '../../src/tools/apply-patch/tool.js';
-import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
+import { ExecSessionManager } from '../../src/tools/shell/exec-sessions.js';
+import { createShellTools } from '../../src/tools/shell/shell-tool-set.js';
 import { call, type Layout, makeContext, makeLayout, text } from './helpers.js';
 
 let layout: Layout;

@@ -4,7 +4,8 @@
  * that must not be flagged.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeCommand, dangerousReason } from '../../src/sandbox/approval/index.js';
+import { analyzeCommand } from '../../src/sandbox/approval/command-analysis.js';
+import { dangerousReason } from '../../src/sandbox/approval/dangerous.js';
 
 const bash = (script: string) => ['bash', '-lc', script];
 const reasonOf = async (argv: string[]) => dangerousReason(await analyzeCommand(argv));

@@ -2,16 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { analyzeCommand } from '../../src/sandbox/approval/command-analysis.js';
 import {
-  analyzeCommand,
-  bannedPrefixReason,
   decideRules,
   type ExecRule,
   loadExecRules,
   parseExecRules,
   rulesFile,
   saveAllowRule,
-} from '../../src/sandbox/approval/index.js';
+} from '../../src/sandbox/approval/exec-rules.js';
+import { bannedPrefixReason } from '../../src/sandbox/approval/rule-prefixes.js';
 
 const rules: ExecRule[] = [
   { prefix: ['git', 'status'], decision: 'allow' },

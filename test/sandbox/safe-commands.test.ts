@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeCommand,
-  isKnownSafeCommand,
-  isPrintOnlySedScript,
-} from '../../src/sandbox/approval/index.js';
+import { analyzeCommand } from '../../src/sandbox/approval/command-analysis.js';
+import { isKnownSafeCommand, isPrintOnlySedScript } from '../../src/sandbox/approval/safe-commands.js';
 
 const bash = (script: string) => ['bash', '-lc', script];
 const plainOf = async (argv: string[]) => (await analyzeCommand(argv)).plain;

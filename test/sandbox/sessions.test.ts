@@ -1,6 +1,7 @@
 /** exec_command sessions inside the sandbox: input, Ctrl-C reaching the command, and teardown. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
+import { ExecSessionManager } from '../../src/tools/shell/exec-sessions.js';
+import { createShellTools } from '../../src/tools/shell/shell-tool-set.js';
 import { call, hostProcessesWith, type Layout, makeContext, makeLayout, text } from './helpers.js';
 
 let layout: Layout;

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandItemReporter } from '../../src/tools/shell/command-item.js';
-import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
+import { ExecSessionManager } from '../../src/tools/shell/exec-sessions.js';
+import { createShellTools } from '../../src/tools/shell/shell-tool-set.js';
 import type { ToolContext, ToolHandler } from '../../src/tools/types.js';
 import { isAlive, makeContext, RecordingSink, readPid, tempDir, waitFor } from './helpers.js';
 

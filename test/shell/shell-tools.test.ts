@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createShellTools, ExecSessionManager } from '../../src/tools/shell/index.js';
+import { ExecSessionManager } from '../../src/tools/shell/exec-sessions.js';
+import { createShellTools } from '../../src/tools/shell/shell-tool-set.js';
 import type { ToolHandler } from '../../src/tools/types.js';
 import { makeContext, tempDir } from './helpers.js';
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InteractiveOptions, runInteractive } from '../../src/tui/index.js';
+import { type InteractiveOptions, runInteractive } from '../../src/tui/run.js';
 import {
   applyPatchCall,
   type Emulator,

@@ -104,7 +104,7 @@ export function assessCommand(facts: CommandFacts): CommandAssessment {
   return { action: 'run', sandbox: sandboxed, onSandboxDenial };
 }
 
-export interface PatchFacts {
+interface PatchFacts {
   policy: ApprovalPolicy;
   mode: SandboxMode;
   bypass: boolean;
@@ -114,7 +114,7 @@ export interface PatchFacts {
   sessionApproved: boolean;
 }
 
-export type PatchAssessment =
+type PatchAssessment =
   /** `fullAccess`: write without the write policy's limits (approved, or no sandbox). */
   { action: 'apply'; fullAccess: boolean } | { action: 'ask'; reason: string; fullAccess: boolean };
 

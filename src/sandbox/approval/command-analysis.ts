@@ -56,13 +56,6 @@ export async function analyzeCommand(argv: readonly string[]): Promise<CommandAn
   return { ...reading, plain };
 }
 
-/** The reading of a script on its own (as `bash -c SCRIPT` would run it). */
-export async function analyzeScript(script: string): Promise<CommandAnalysis> {
-  const reading: Reading = { commands: [], opaque: [], readsInput: [] };
-  const plain = await readScript(script, [], 0, reading);
-  return { ...reading, plain };
-}
-
 /**
  * One command's words: record it, then what it runs. Returns its plain leaves: itself, or, for a
  * transparent wrapper or a shell, the commands it runs; undefined when something is not plain.

@@ -72,12 +72,12 @@ function ruleReason(rule: DestructiveRule, words: readonly Word[]): boolean {
 }
 
 /** Why one command is destructive, or undefined. */
-export function destructiveReason(words: readonly Word[]): string | undefined {
+function destructiveReason(words: readonly Word[]): string | undefined {
   return DESTRUCTIVE_RULES.find((rule) => ruleReason(rule, words))?.reason;
 }
 
 /** A command for a message: literal words as they are, computed ones as `…`. */
-export function describeWords(words: readonly Word[]): string {
+function describeWords(words: readonly Word[]): string {
   return words.map((word) => (isLiteral(word) ? word : `${word.prefix}…`)).join(' ');
 }
 

@@ -30,7 +30,7 @@ import { isLiteral, type Word } from '../bash-parser.js';
 import type { CommandAnalysis } from './command-analysis.js';
 import { bannedPrefixReason } from './rule-prefixes.js';
 
-export const RULES_FILE_NAME = 'rules.toml';
+const RULES_FILE_NAME = 'rules.toml';
 
 export const RuleDecision = z.enum(['allow', 'prompt', 'forbidden']);
 export type RuleDecision = z.infer<typeof RuleDecision>;
@@ -52,11 +52,9 @@ export interface ExecRules {
   rules: ExecRule[];
 }
 
-export const NO_RULES: ExecRules = { rules: [] };
+const NO_RULES: ExecRules = { rules: [] };
 
-export type RulesLoad =
-  | { ok: true; rules: ExecRules; file: string }
-  | { ok: false; file: string; error: string };
+type RulesLoad = { ok: true; rules: ExecRules; file: string } | { ok: false; file: string; error: string };
 
 export function rulesFile(spoolHome: string): string {
   return path.join(spoolHome, RULES_FILE_NAME);
@@ -137,7 +135,7 @@ function couldStartWith(words: readonly Word[], prefix: readonly string[]): bool
 }
 
 /** The strictest forbidden or prompt rule that could match one command. Pure. */
-export function matchCommand(rules: readonly ExecRule[], words: readonly Word[]): RuleMatch | undefined {
+function matchCommand(rules: readonly ExecRule[], words: readonly Word[]): RuleMatch | undefined {
   let best: RuleMatch | undefined;
   for (const rule of rules) {
     if (rule.decision === 'allow' || !couldStartWith(words, rule.prefix)) continue;
@@ -148,7 +146,7 @@ export function matchCommand(rules: readonly ExecRule[], words: readonly Word[])
 }
 
 /** The allow rule that matches one command exactly (literal words, the program as written). */
-export function allowRuleFor(rules: readonly ExecRule[], words: readonly Word[]): ExecRule | undefined {
+function allowRuleFor(rules: readonly ExecRule[], words: readonly Word[]): ExecRule | undefined {
   if (!words.every(isLiteral)) return undefined;
   return rules.find(
     (rule) =>

@@ -30,7 +30,7 @@ export type ParsedArg =
   | { kind: 'unknown' };
 
 /** Could `written` (`--out`) be the long option `option` (`--output`), abbreviated or not? */
-export function longMatches(written: string, option: string): boolean {
+function longMatches(written: string, option: string): boolean {
   return written.length >= 3 && option.startsWith(written);
 }
 
@@ -94,20 +94,11 @@ export function parseArgs(args: readonly Word[], grammar: OptionGrammar = {}): P
   return out;
 }
 
-/** An option as the rules write it: `-f` (a short letter) or `--force` (a long name). */
-export function hasOption(parsed: readonly ParsedArg[], option: string): boolean {
-  return parsed.some((arg) => optionMatches(arg, option));
-}
-
 /** Does this argument stand for `option` (`-f` or `--force`)? An unknown word may be anything. */
 export function optionMatches(arg: ParsedArg, option: string): boolean {
   if (arg.kind === 'unknown') return true;
   if (option.startsWith('--')) return arg.kind === 'long' && longMatches(arg.name, option);
   return arg.kind === 'short' && arg.letter === option.slice(1);
-}
-
-export function operandsOf(parsed: readonly ParsedArg[]): Word[] {
-  return parsed.flatMap((arg) => (arg.kind === 'operand' ? [arg.value] : []));
 }
 
 /**

@@ -25,7 +25,7 @@ const GIT_PROGRAM_KEYS: readonly RegExp[] = [
 ];
 
 /** Environment variables whose value is a command line some program runs. */
-export const PROGRAM_VARIABLES: ReadonlySet<string> = new Set([
+const PROGRAM_VARIABLES: ReadonlySet<string> = new Set([
   'GIT_PAGER',
   'PAGER',
   'GIT_EDITOR',

@@ -385,7 +385,7 @@ function safeGit(args: string[]): boolean {
 }
 
 /** One command's words (program first). Pure. */
-export function isSafeCommandWords(words: readonly Word[]): boolean {
+function isSafeCommandWords(words: readonly Word[]): boolean {
   const [program, ...args] = words;
   // A bare name: a path could be a program the sandbox wrote.
   if (!isLiteral(program) || program.includes('/')) return false;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 
 /** `run`: approved to run in the sandbox; `unsandboxed`: approved to run outside it. */
-export type CommandApprovalScope = 'run' | 'unsandboxed';
+type CommandApprovalScope = 'run' | 'unsandboxed';
 
 export interface CommandApprovalRequest {
   argv: readonly string[];
@@ -38,12 +38,4 @@ export function stdinSessionKey(sessionKey: string, chars: string): string {
 
 export function patchSessionKey(realPath: string): string {
   return `patch:${realPath}`;
-}
-
-export function sessionApprovalOf(
-  approvals: ReadonlySet<string>,
-  request: CommandApprovalRequest,
-): { run: boolean; unsandboxed: boolean } {
-  const unsandboxed = approvals.has(commandSessionKey(request, 'unsandboxed'));
-  return { run: unsandboxed || approvals.has(commandSessionKey(request, 'run')), unsandboxed };
 }

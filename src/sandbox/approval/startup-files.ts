@@ -14,7 +14,7 @@ import path from 'node:path';
 import { isWithin } from '../write-policy.js';
 import { SHELLS } from './wrappers.js';
 
-export interface StartupFilesContext {
+interface StartupFilesContext {
   /** The command's environment. */
   env: NodeJS.ProcessEnv;
   /** Every root a sandboxed command may write (physical paths). */
@@ -23,7 +23,7 @@ export interface StartupFilesContext {
   resolve?: (p: string) => string;
 }
 
-export interface StartupFilesResult {
+interface StartupFilesResult {
   argv: string[];
   env: NodeJS.ProcessEnv;
   /** What was changed and why, for the question and the model (empty: nothing). */

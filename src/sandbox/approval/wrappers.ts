@@ -241,14 +241,14 @@ export const SHELLS: ReadonlySet<string> = new Set([
 const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 
 /** What a wrapper runs. */
-export type InnerStep =
+type InnerStep =
   | { kind: 'command'; words: Word[] }
   /** A script for a shell: parse it (an unknown word is code no one can read first). */
   | { kind: 'script'; script: Word }
   /** A shell reading its commands from its standard input. */
   | { kind: 'stdin' };
 
-export interface Unwrapped {
+interface Unwrapped {
   /** The wrapper's name (basename). */
   program: string;
   transparent: boolean;

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { sandboxCheckScript } from '../check-script.js';
 import { isWithin } from '../write-policy.js';
 
-export interface BwrapMounts {
+interface BwrapMounts {
   /** Existing writable roots (absolute, physical). Empty in read-only mode. */
   writableRoots: readonly string[];
   /** Existing paths made read-only again above the writable roots (protected names, Spool home). */
@@ -39,14 +39,14 @@ export interface BwrapMounts {
 }
 
 /** Kernel interfaces under the sandbox's /proc that stay read-only (bwrap skips them in a user namespace). */
-export const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'];
+const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'];
 
 /** Default size cap of the sandbox's writable tmpfs (/dev/shm). */
-export const DEFAULT_TMPFS_SIZE_BYTES = 128 * 1024 * 1024;
+const DEFAULT_TMPFS_SIZE_BYTES = 128 * 1024 * 1024;
 /** The empty read-only tmpfs mounts (blocked names, masks) hold nothing; their cap is a formality. */
 const EMPTY_TMPFS_SIZE_BYTES = 64 * 1024;
 
-export interface BwrapOptions {
+interface BwrapOptions {
   mounts: BwrapMounts;
   networkAccess: boolean;
   /** Working directory inside the sandbox (absolute). */

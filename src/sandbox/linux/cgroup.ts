@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { expectErrno, expectSystemError, GONE, onSystemError } from '../../protocol/errors.js';
 
-export interface PidsCgroup {
+interface PidsCgroup {
   /** The cgroup directory. */
   dir: string;
   /** Write a pid here to move that process in (its future children follow). */

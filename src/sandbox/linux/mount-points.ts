@@ -25,7 +25,7 @@ import path from 'node:path';
 import { expectSystemError, onSystemError } from '../../protocol/errors.js';
 import { isWithin } from '../write-policy.js';
 
-export interface MountPointLease {
+interface MountPointLease {
   /** Unregisters; removes each mount point no live sandbox still uses (if it is still empty). */
   release(): Promise<void>;
 }

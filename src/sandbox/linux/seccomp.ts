@@ -96,7 +96,7 @@ export const SYSCALLS = {
   },
 } as const satisfies Record<SeccompArch, Record<string, number>>;
 
-export type SyscallName = keyof (typeof SYSCALLS)['x86_64'];
+type SyscallName = keyof (typeof SYSCALLS)['x86_64'];
 
 /** Calls that take a file mode, and which argument holds it (aarch64 has only the `*at` forms). */
 export const MODE_SYSCALLS: Record<
@@ -127,10 +127,10 @@ export const MODE_SYSCALLS: Record<
 };
 
 /** `openat2(dfd, path, struct open_how *, size)`: its mode cannot be read by the filter. */
-export const OPENAT2 = 437;
+const OPENAT2 = 437;
 
 /** S_ISUID | S_ISGID. */
-export const SETID_BITS = 0o6000;
+const SETID_BITS = 0o6000;
 
 /** Denied in every sandbox: debugging other processes, kernel attack surface, the keyring. */
 export const ALWAYS_DENIED: readonly SyscallName[] = [
@@ -161,19 +161,19 @@ export const NETWORK_DENIED: readonly SyscallName[] = [
   'sendmmsg',
 ];
 
-export const AF_UNIX = 1;
+const AF_UNIX = 1;
 export const CLONE_NEWUSER = 0x10000000;
-export const EPERM = 1;
-export const ENOSYS = 38;
+const EPERM = 1;
+const ENOSYS = 38;
 /** Set in x32 system call numbers on x86_64. */
-export const X32_SYSCALL_BIT = 0x40000000;
+const X32_SYSCALL_BIT = 0x40000000;
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
 export const SECCOMP_RET_ERRNO = 0x00050000;
 export const SECCOMP_RET_ALLOW = 0x7fff0000;
 
 /** Classic BPF opcodes used here. */
-export const BPF = {
+const BPF = {
   LD_W_ABS: 0x20,
   JEQ_K: 0x15,
   JGE_K: 0x35,
@@ -182,7 +182,7 @@ export const BPF = {
 } as const;
 
 /** Offsets into `struct seccomp_data { int nr; u32 arch; u64 ip; u64 args[6]; }`. */
-export const SECCOMP_DATA = {
+const SECCOMP_DATA = {
   nr: 0,
   arch: 4,
   argLow: (i: number) => 16 + 8 * i,
@@ -196,7 +196,7 @@ export interface SockFilter {
   k: number;
 }
 
-export interface SeccompOptions {
+interface SeccompOptions {
   arch: SeccompArch;
   /** False: add the network rules above. */
   networkAccess: boolean;
@@ -314,7 +314,7 @@ export function seccompInstructions(options: SeccompOptions): SockFilter[] {
 }
 
 /** The filter in the binary form `bwrap --seccomp` reads (8 bytes per instruction). */
-export function encodeSeccompProgram(instructions: readonly SockFilter[]): Buffer {
+function encodeSeccompProgram(instructions: readonly SockFilter[]): Buffer {
   const out = Buffer.alloc(instructions.length * 8);
   instructions.forEach((ins, i) => {
     out.writeUInt16LE(ins.code, i * 8);

@@ -13,7 +13,7 @@
  * path can change the profile's meaning whatever characters it holds.
  */
 
-export interface SeatbeltPolicy {
+interface SeatbeltPolicy {
   /** Per writable root (absolute, physical): the paths inside it that stay read-only. */
   writableRoots: ReadonlyArray<{ root: string; excluded: readonly string[] }>;
   networkAccess: boolean;
@@ -21,7 +21,7 @@ export interface SeatbeltPolicy {
   unreadable?: readonly string[];
 }
 
-export interface SeatbeltProfile {
+interface SeatbeltProfile {
   profile: string;
   /** `-D` parameters, in order. */
   params: Array<[name: string, value: string]>;

@@ -7,7 +7,7 @@
  */
 import { normalisePunctuation } from './seek.js';
 
-export interface ClosestRegion {
+interface ClosestRegion {
   /** 0-based index of the region's first line. */
   index: number;
   /** Lines of the region that equal the pattern's line (after normalisation). */

@@ -13,7 +13,7 @@ import { parsePatch } from './parser.js';
 import { type PlannedChange, planPatch } from './plan.js';
 import type { PatchHunk } from './types.js';
 
-export interface ApplyPatchRequest {
+interface ApplyPatchRequest {
   /** The patch text (a heredoc wrapper is tolerated). */
   patch: string;
   /** Directory relative patch paths are resolved against (absolute). */
@@ -30,7 +30,7 @@ export interface ApplyPatchRequest {
   onChanges?: (changes: FileChange[]) => void;
 }
 
-export type ApplyPatchOutcome =
+type ApplyPatchOutcome =
   | { status: 'applied'; output: string; changes: FileChange[] }
   /** The patch did not parse: nothing is known about its files. */
   | { status: 'invalid'; output: string }
@@ -38,7 +38,7 @@ export type ApplyPatchOutcome =
   | { status: 'failed'; output: string; changes: FileChange[] };
 
 /** A patch with no file sections: an error, so a model never reads "nothing to do" as done. */
-export const EMPTY_PATCH =
+const EMPTY_PATCH =
   'Invalid patch: empty patch (it has no *** Add File, *** Delete File or *** Update File section). No file was changed.';
 
 const NOTHING_CHANGED =
@@ -63,7 +63,7 @@ export function plannedChanges(planned: readonly PlannedChange[]): FileChange[] 
 }
 
 /** Codex's success text: `A`/`M`/`D` lines, paths as written in the patch. */
-export function formatSummary(summary: { added: string[]; modified: string[]; deleted: string[] }): string {
+function formatSummary(summary: { added: string[]; modified: string[]; deleted: string[] }): string {
   const lines = ['Success. Updated the following files:'];
   for (const p of summary.added) lines.push(`A ${p}`);
   for (const p of summary.modified) lines.push(`M ${p}`);

@@ -70,7 +70,7 @@ interface LineCounts {
 }
 
 /** The hunk being read, summarised in constant time (streaming snapshots must stay cheap). */
-export interface HunkProgress {
+interface HunkProgress {
   type: PatchHunk['type'];
   path: string;
   movePath?: string;

@@ -21,7 +21,7 @@ import {
   parseBash,
 } from '../../sandbox/bash-parser.js';
 
-export interface ApplyPatchInvocation {
+interface ApplyPatchInvocation {
   /** The patch text (heredoc body without its trailing newlines, or the argument). */
   patch: string;
   /** The `cd` target, as written (relative to the command's cwd unless absolute). */

@@ -5,7 +5,7 @@
  */
 
 /** The default bound: enough to keep libuv's thread pool busy, few enough file descriptors. */
-export const FS_CONCURRENCY = 16;
+const FS_CONCURRENCY = 16;
 
 /**
  * Calls `step` for each item, at most `limit` at a time. After the first failure no new step starts;

@@ -6,12 +6,12 @@
 import { BEGIN_PATCH, END_PATCH, HunkReader, HunkSyntaxError } from './hunk-reader.js';
 import type { ParsedPatch, PatchSyntaxError } from './types.js';
 
-export type ParsePatchResult = { ok: true; value: ParsedPatch } | { ok: false; error: PatchSyntaxError };
+type ParsePatchResult = { ok: true; value: ParsedPatch } | { ok: false; error: PatchSyntaxError };
 
 const HEREDOC_STARTS = new Set(['<<EOF', "<<'EOF'", '<<"EOF"']);
 
 /** Splits like Rust's `str::lines`: on `\n`, dropping one `\r` before it, no trailing empty line. */
-export function splitPatchLines(text: string): string[] {
+function splitPatchLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

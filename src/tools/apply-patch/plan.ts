@@ -48,14 +48,14 @@ export interface FileDelete {
 
 export type FileOperation = FileWrite | FileDelete;
 
-export interface Plan {
+interface Plan {
   changes: PlannedChange[];
   /** The net effect on disk, one operation per physical path, in first-touched order. */
   operations: FileOperation[];
   summary: { added: string[]; modified: string[]; deleted: string[] };
 }
 
-export type PlanResult =
+type PlanResult =
   | { ok: true; plan: Plan }
   /** `rejected`: the write policy refused a path (as opposed to a patch that does not apply). */
   | { ok: false; error: string; rejected: boolean };
@@ -176,7 +176,7 @@ export function targetsOf(hunks: readonly PatchHunk[]): Array<{ target: string; 
   return targets;
 }
 
-export interface PlanOptions {
+interface PlanOptions {
   /** Where files are read (and later written) through; see anchored-fs.ts. */
   anchors: AnchoredFs;
   /** Targets larger than this are refused before they are read. */

@@ -7,7 +7,7 @@
 
 export type MatchLevel = 'exact' | 'trim-end' | 'trim' | 'punctuation';
 
-export interface SeekMatch {
+interface SeekMatch {
   index: number;
   level: MatchLevel;
 }

@@ -26,10 +26,10 @@ eof_line: "*** End of File" LF
 %import common.LF
 `;
 
-export const APPLY_PATCH_FREEFORM_DESCRIPTION =
+const APPLY_PATCH_FREEFORM_DESCRIPTION =
   'Use the `apply_patch` tool to edit files. This is a FREEFORM tool, so do not wrap the patch in JSON.';
 
-export const APPLY_PATCH_JSON_DESCRIPTION = `Use the \`apply_patch\` tool to edit files.
+const APPLY_PATCH_JSON_DESCRIPTION = `Use the \`apply_patch\` tool to edit files.
 Your patch language is a stripped\u2011down, file\u2011oriented diff format designed to be easy to parse and safe to apply. You can think of it as a high\u2011level envelope:
 
 *** Begin Patch
@@ -98,7 +98,7 @@ It is important to remember:
 - File references can only be relative, NEVER ABSOLUTE.
 `;
 
-export const APPLY_PATCH_INPUT_DESCRIPTION = 'The entire contents of the apply_patch command';
+const APPLY_PATCH_INPUT_DESCRIPTION = 'The entire contents of the apply_patch command';
 
 export function applyPatchFreeformSpec(): ToolSpec {
   return {

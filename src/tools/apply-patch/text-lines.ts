@@ -11,7 +11,7 @@ export interface SourceLine {
   eol: LineEnding;
 }
 
-export interface SourceText {
+interface SourceText {
   /** A UTF-8 byte order mark, kept out of the first line so matching ignores it. */
   bom: string;
   lines: SourceLine[];

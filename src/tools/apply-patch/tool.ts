@@ -25,7 +25,7 @@ import { planPatch, targetsOf } from './plan.js';
 import { applyPatchFreeformSpec, applyPatchFunctionSpec } from './spec.js';
 import type { PatchHunk } from './types.js';
 
-export interface ApplyPatchArgs {
+interface ApplyPatchArgs {
   patch: string;
 }
 
@@ -40,14 +40,14 @@ export interface RunApplyPatchOptions {
   maxFileBytes?: number;
 }
 
-export interface ApplyPatchToolOptions extends Omit<RunApplyPatchOptions, 'workdir'> {
+interface ApplyPatchToolOptions extends Omit<RunApplyPatchOptions, 'workdir'> {
   /** Which spec the model is offered: the freeform custom tool (default) or the JSON function. */
   form?: 'freeform' | 'function';
 }
 
 const FunctionArguments = z.object({ input: z.string() });
 
-export function parseApplyPatchInput(raw: string, shape: 'function' | 'custom'): ParseResult<ApplyPatchArgs> {
+function parseApplyPatchInput(raw: string, shape: 'function' | 'custom'): ParseResult<ApplyPatchArgs> {
   if (shape === 'custom') return { ok: true, args: { patch: raw } };
   const parsed = parseJsonArguments('apply_patch', raw, FunctionArguments);
   return parsed.ok ? { ok: true, args: { patch: parsed.args.input } } : parsed;

@@ -21,7 +21,7 @@ export interface ChangedRegion {
   newEnd: number;
 }
 
-export type UpdateResult =
+type UpdateResult =
   | { ok: true; content: string; levels: MatchLevel[]; regions: ChangedRegion[] }
   | { ok: false; error: string };
 

@@ -38,9 +38,9 @@ export function mcpToolNeedsApproval(
 }
 
 /** Codex's words for a call refused under `never`. */
-export const NEVER_POLICY_REFUSAL = 'MCP tool call requires approval, but approval policy is never';
+const NEVER_POLICY_REFUSAL = 'MCP tool call requires approval, but approval policy is never';
 
-export type McpCallGate = { action: 'run' } | { action: 'ask' } | { action: 'refuse'; reason: string };
+type McpCallGate = { action: 'run' } | { action: 'ask' } | { action: 'refuse'; reason: string };
 
 export function gateMcpCall(
   needsApproval: boolean,

@@ -16,7 +16,7 @@ import type { McpStartupUpdate } from './manager.js';
 import type { ToolUpdate } from './tool-set.js';
 
 /** How long a server may take before the user is told it is still starting (and which). */
-export const MCP_STILL_STARTING_NOTICE_MS = 1_000;
+const MCP_STILL_STARTING_NOTICE_MS = 1_000;
 
 export interface AttachMcpOptions {
   /** `config.mcp_servers`. */
@@ -34,7 +34,7 @@ export interface AttachMcpOptions {
   onStillStarting?: (servers: Array<{ name: string; timeoutMs: number }>) => void;
 }
 
-export interface ToolsWithMcp {
+interface ToolsWithMcp {
   registry: ToolRegistry;
   toolUpdates?: () => ToolUpdate | undefined;
   close(): Promise<void>;

@@ -73,7 +73,7 @@ function normalised(doc: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The TOML text of one server entry. */
-export function renderServer(name: string, server: McpServerConfig): string {
+function renderServer(name: string, server: McpServerConfig): string {
   const ordered: Record<string, unknown> = {};
   for (const key of KEY_ORDER) if (server[key] !== undefined) ordered[key] = server[key];
   return stringify({ mcp_servers: { [name]: ordered } }).trimEnd();

@@ -41,7 +41,7 @@ export interface McpToolInfo {
   openWorld?: boolean;
 }
 
-export interface ConnectionHooks {
+interface ConnectionHooks {
   /** The tool list differs from the one reported before (first listing, list_changed, restart). */
   toolsChanged(): void;
   warn(message: string): void;

@@ -14,7 +14,7 @@ import { qualifyToolNames, refKey, sanitizeNamePart } from './naming.js';
 import type { ToolCallResultLike } from './result.js';
 import { resolveServer } from './server-config.js';
 
-export interface McpManagerOptions {
+interface McpManagerOptions {
   /** Spool's home: server logs go to `<home>/log/mcp-<server>.log`. */
   spoolHome: string;
   /** Spool's environment (stdio servers inherit a few variables of it; bearer tokens come from it). */
@@ -52,7 +52,7 @@ export interface McpToolSnapshot {
   tools: readonly McpToolEntry[];
 }
 
-export interface McpServerStatus {
+interface McpServerStatus {
   name: string;
   state: McpServerState | 'disabled' | 'invalid';
   error?: string;

@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 
-export const MCP_TOOL_PREFIX = 'mcp';
-export const MCP_NAME_DELIMITER = '__';
-export const MAX_TOOL_NAME_LENGTH = 64;
+const MCP_TOOL_PREFIX = 'mcp';
+const MCP_NAME_DELIMITER = '__';
+const MAX_TOOL_NAME_LENGTH = 64;
 /** Hex digits of the hash that keeps a shortened (or colliding) name unique. */
 const HASH_LENGTH = 8;
 
@@ -43,7 +43,7 @@ export function qualifiedToolName(server: string, tool: string): string {
   return pretty.length > MAX_TOOL_NAME_LENGTH ? withHash(pretty, raw) : pretty;
 }
 
-export interface McpToolRef {
+interface McpToolRef {
   server: string;
   tool: string;
 }

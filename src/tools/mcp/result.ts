@@ -18,7 +18,7 @@ import type { ContentPart } from '../../protocol/items.js';
 import { truncateMiddle, wholeText } from '../shell/truncate.js';
 
 /** About 10k tokens, Codex's default budget for one tool output. */
-export const DEFAULT_MAX_TEXT_BYTES = 40 * 1024;
+const DEFAULT_MAX_TEXT_BYTES = 40 * 1024;
 
 export interface ToolCallResultLike {
   content?: unknown[];
@@ -28,7 +28,7 @@ export interface ToolCallResultLike {
   toolResult?: unknown;
 }
 
-export interface MappedToolResult {
+interface MappedToolResult {
   output: string | ContentPart[];
   success: boolean;
   /** For the `mcp_tool_call` item. */

@@ -22,7 +22,7 @@ import type { SandboxPolicy } from '../../protocol/policy.js';
 import { untrustedBinaryReason } from '../../sandbox/trusted-binaries.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
 
-export interface CommandLookup {
+interface CommandLookup {
   /** Spool's environment (`PATH`). */
   env: NodeJS.ProcessEnv;
   /** Directories a sandboxed command may write (the session's writable roots, `/tmp`, …). */
@@ -53,7 +53,7 @@ export function trustedSearchPath(value: string | undefined, roots: readonly str
     .join(path.delimiter);
 }
 
-export type ResolvedCommand = { ok: true; path: string } | { ok: false; error: string };
+type ResolvedCommand = { ok: true; path: string } | { ok: false; error: string };
 
 function within(file: string, dir: string): boolean {
   const relative = path.relative(dir, file);

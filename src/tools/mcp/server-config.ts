@@ -28,7 +28,7 @@ export interface ResolvedMcpServer {
   approval: { defaultMode?: McpToolApprovalMode; tools: Record<string, McpToolApprovalMode> };
 }
 
-export interface ResolveOptions {
+interface ResolveOptions {
   env: NodeJS.ProcessEnv;
   /** Where stdio servers without `cwd` run, and what a relative `cwd` is relative to. */
   cwd: string;

@@ -13,7 +13,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { expectErrno, expectSystemError, GONE } from '../../protocol/errors.js';
 
-export interface StdioServerProcess {
+interface StdioServerProcess {
   command: string;
   args: string[];
   env: Record<string, string>;
@@ -38,7 +38,7 @@ function openLog(file: string): number | undefined {
   }
 }
 
-export function appendLog(file: string, line: string): void {
+function appendLog(file: string, line: string): void {
   try {
     fs.appendFileSync(file, `[${new Date().toISOString()}] spool: ${line}\n`);
   } catch (err) {

@@ -21,7 +21,7 @@ export interface McpCaller {
   callTool(server: string, tool: string, args: McpArgs, signal: AbortSignal): Promise<ToolCallResultLike>;
 }
 
-export function mcpToolSpec(entry: McpToolEntry): ToolSpec {
+function mcpToolSpec(entry: McpToolEntry): ToolSpec {
   return {
     type: 'function',
     name: entry.name,

@@ -44,7 +44,7 @@ export interface ToolUpdate {
   announcement: string;
 }
 
-export interface ThreadToolSet {
+interface ThreadToolSet {
   /** The registry to start the thread with. */
   registry: ToolRegistry;
   /** For `ThreadOptions.toolUpdates`: called at every turn boundary. */
@@ -56,7 +56,7 @@ function listNames(names: string[]): string {
 }
 
 /** The sentence the model reads at the boundary; names are sorted, so it is deterministic. */
-export function describeToolChanges(added: string[], changed: string[], removed: string[]): string {
+function describeToolChanges(added: string[], changed: string[], removed: string[]): string {
   const lines = ['The MCP tools available to you have changed; the tool list you now see is current.'];
   if (added.length > 0) lines.push(`New tools: ${listNames(added)}.`);
   if (changed.length > 0) lines.push(`Changed tools (new description or parameters): ${listNames(changed)}.`);

@@ -11,22 +11,25 @@ import { spoolHome as defaultSpoolHome } from '../../config/home.js';
 import { expectSystemError } from '../../protocol/errors.js';
 import type { ApprovalRequest } from '../../protocol/events.js';
 import {
-  analyzeCommand,
   assessCommand,
-  type CommandAnalysis,
-  type CommandApprovalRequest,
   type CommandAssessment,
-  commandSessionKey,
-  dangerousReason,
+  type OnSandboxDenial,
+} from '../../sandbox/approval/assess.js';
+import { analyzeCommand, type CommandAnalysis } from '../../sandbox/approval/command-analysis.js';
+import { dangerousReason } from '../../sandbox/approval/dangerous.js';
+import {
   decideRules,
   type ExecRules,
-  isKnownSafe,
   loadExecRules,
-  type OnSandboxDenial,
   saveAllowRule,
-  stdinSessionKey,
-} from '../../sandbox/approval/index.js';
+} from '../../sandbox/approval/exec-rules.js';
 import { proposeRule } from '../../sandbox/approval/proposal.js';
+import { isKnownSafe } from '../../sandbox/approval/safe-commands.js';
+import {
+  type CommandApprovalRequest,
+  commandSessionKey,
+  stdinSessionKey,
+} from '../../sandbox/approval/session.js';
 import { withoutWritableStartupFiles } from '../../sandbox/approval/startup-files.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
 import type { ToolContext } from '../types.js';
@@ -100,7 +103,7 @@ function unsandboxedFormOf(argv: readonly string[], ctx: ToolContext): RunForm &
 
 export type AskResult = { approved: true; notes: string[] } | { approved: false; output: string };
 
-export interface AskRequest {
+interface AskRequest {
   /** The command as it will run if approved. */
   form: RunForm;
   cwd: string;

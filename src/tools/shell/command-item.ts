@@ -8,8 +8,8 @@
 import type { ThreadItemOf } from '../../protocol/events.js';
 import type { ToolItemSink } from '../types.js';
 
-export const LIVE_OUTPUT_LIMIT_BYTES = 1024 * 1024;
-export const LIVE_DELTA_LIMIT = 10_000;
+const LIVE_OUTPUT_LIMIT_BYTES = 1024 * 1024;
+const LIVE_DELTA_LIMIT = 10_000;
 
 type CommandItem = ThreadItemOf<'command_execution'>;
 

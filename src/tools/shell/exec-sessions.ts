@@ -21,9 +21,9 @@ import {
 import { ManagedProcess, type ProcessExit, type ProcessOptions, type ProcessSpec } from './process.js';
 
 /** Codex's bound on live unified exec processes. */
-export const MAX_EXEC_SESSIONS = 64;
+const MAX_EXEC_SESSIONS = 64;
 
-export interface ExecSessionManagerOptions {
+interface ExecSessionManagerOptions {
   maxSessions?: number;
   /** Bounds of the output a session keeps between two calls. */
   pendingCapture?: CaptureLimits;
@@ -35,7 +35,7 @@ export interface ExecSessionManagerOptions {
  * How a sandboxed session's exit reads: the sandbox may say it never came up (`refusal`: the text
  * for the model; nothing ran) or that the program was not found (`spawnError`).
  */
-export type ExitReader = (
+type ExitReader = (
   exit: ProcessExit,
   endedByUs: boolean,
 ) => { refusal?: string; spawnError?: string } | undefined;

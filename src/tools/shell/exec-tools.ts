@@ -38,7 +38,7 @@ export interface YieldLimits {
   maxEmptyPoll: number;
 }
 
-export const DEFAULT_YIELD_LIMITS: YieldLimits = {
+const DEFAULT_YIELD_LIMITS: YieldLimits = {
   execDefault: 10_000,
   writeDefault: 250,
   min: 250,

@@ -22,7 +22,7 @@ import { countLines, formattedTruncateText, truncateMiddle } from './truncate.js
 /** Codex's default output budget for one command: 10,000 tokens (≈ 40 KB). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 10_000;
 
-export interface ExecSummary {
+interface ExecSummary {
   /** Shell-style exit code: 124 for a timeout, 128+n for a signal. */
   exitCode: number;
   durationMs: number;
@@ -36,14 +36,12 @@ export interface ExecSummary {
 }
 
 /** Seconds rounded to one decimal, printed like Rust prints an f32 (`2`, `0.1`). */
-export function wallTimeSeconds(durationMs: number): string {
+function wallTimeSeconds(durationMs: number): string {
   return String(Math.round(durationMs / 100) / 10);
 }
 
 /** A line put before the output to say why it ended, as Codex does for timeouts. */
-export function outcomeNote(
-  summary: Pick<ExecSummary, 'timedOut' | 'aborted' | 'signal' | 'durationMs'>,
-): string {
+function outcomeNote(summary: Pick<ExecSummary, 'timedOut' | 'aborted' | 'signal' | 'durationMs'>): string {
   const ms = Math.floor(summary.durationMs);
   if (summary.timedOut) return `command timed out after ${ms} milliseconds\n`;
   if (summary.aborted) return `command aborted by the user after ${ms} milliseconds\n`;
@@ -65,7 +63,7 @@ export function formatShellOutput(summary: ExecSummary, maxTokens = DEFAULT_MAX_
   return sections.join('\n');
 }
 
-export interface UnifiedExecResponse {
+interface UnifiedExecResponse {
   chunkId: string;
   wallTimeMs: number;
   /** Set when the process has exited (the session is gone). */

@@ -67,9 +67,9 @@ export interface ProcessOptions {
   drainMaxMs?: number;
 }
 
-export const DEFAULT_KILL_GRACE_MS = 1_000;
-export const DEFAULT_DRAIN_IDLE_MS = 200;
-export const DEFAULT_DRAIN_MAX_MS = 2_000;
+const DEFAULT_KILL_GRACE_MS = 1_000;
+const DEFAULT_DRAIN_IDLE_MS = 200;
+const DEFAULT_DRAIN_MAX_MS = 2_000;
 
 export interface ProcessExit {
   /** Exit status as a shell reports it: the code, or 128+n for signal n; -1 if it never started. */
@@ -85,7 +85,7 @@ export interface ProcessExit {
   status: string;
 }
 
-export function exitCodeForSignal(signal: NodeJS.Signals): number {
+function exitCodeForSignal(signal: NodeJS.Signals): number {
   return 128 + (osConstants.signals[signal] ?? 0);
 }
 
@@ -345,7 +345,7 @@ export class ManagedProcess {
   }
 }
 
-export interface RunOptions extends ProcessOptions {
+interface RunOptions extends ProcessOptions {
   /** Ends the group after this long; the result then has `timedOut` and exit code 124. */
   timeoutMs?: number;
   /** Ends the group when aborted; the result then has `aborted`. */
@@ -358,7 +358,7 @@ export interface RunResult extends ProcessExit {
 }
 
 /** Codex's exit code for a command that ran out of time (as `timeout(1)` reports it). */
-export const TIMEOUT_EXIT_CODE = 124;
+const TIMEOUT_EXIT_CODE = 124;
 
 /** Runs a process to completion. Never rejects: failures to start are in `spawnError`. */
 export async function runProcess(spec: ProcessSpec, options: RunOptions = {}): Promise<RunResult> {

@@ -8,7 +8,7 @@ import type { ToolContext, ToolResult } from '../types.js';
 import { type AskResult, askToRun, type GateResult } from './command-gate.js';
 import type { ProcessExit } from './process.js';
 
-export type RunGate = Extract<GateResult, { kind: 'run' }>;
+type RunGate = Extract<GateResult, { kind: 'run' }>;
 
 /**
  * Whether a finished run is offered to run again outside the sandbox: it ran sandboxed, the policy

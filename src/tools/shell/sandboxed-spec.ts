@@ -11,7 +11,7 @@ import { spoolHomeOf } from './command-gate.js';
 import { displayCommand } from './command-line.js';
 import type { ProcessExit, ProcessSpec } from './process.js';
 
-export type SpecResult =
+type SpecResult =
   | { ok: true; spec: ProcessSpec; sandboxed: boolean }
   | { ok: false; unavailable: SandboxUnavailable };
 
@@ -53,7 +53,7 @@ export async function commandSpec(
   };
 }
 
-export type ExitMeaning =
+type ExitMeaning =
   | { kind: 'ran' }
   /** Like a spawn error: the program does not exist (inside the sandbox). */
   | { kind: 'not-found'; spawnError: string }

@@ -23,7 +23,7 @@ import { SHELL_COMMAND_DESCRIPTION, SHELL_DESCRIPTION, ShellArgs, ShellCommandAr
 import { resolveWorkdir } from './workdir.js';
 
 /** Codex's default timeout for a `shell` command. */
-export const DEFAULT_SHELL_TIMEOUT_MS = 10_000;
+const DEFAULT_SHELL_TIMEOUT_MS = 10_000;
 
 export interface ShellRunConfig {
   /** Timeout when the model gives none. */
@@ -36,7 +36,7 @@ export interface ShellRunConfig {
   sandbox?: SandboxLaunchOptions;
 }
 
-export interface CommandOptions {
+interface CommandOptions {
   workdir: string | undefined;
   timeoutMs: number | undefined;
   /** The model's approval fields (`sandbox_permissions`, `justification`, `prefix_rule`). */
@@ -103,7 +103,7 @@ async function runOnce(
 }
 
 /** Runs one prepared argv for the model: gate, workdir, display item, process, formatted answer. */
-export async function runCommandForModel(
+async function runCommandForModel(
   argv: string[],
   options: CommandOptions,
   ctx: ToolContext,

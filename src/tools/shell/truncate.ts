@@ -4,7 +4,7 @@
  */
 import { type OutputText, utf8Prefix, utf8Suffix } from './output-capture.js';
 
-export const BYTES_PER_TOKEN = 4;
+const BYTES_PER_TOKEN = 4;
 
 /** Codex's approximation: ceil(bytes / 4). */
 export function approxTokensFromBytes(bytes: number): number {
@@ -19,11 +19,11 @@ export function countLines(text: string): number {
   return text.endsWith('\n') ? count : count + 1;
 }
 
-export function truncationMarker(removedBytes: number): string {
+function truncationMarker(removedBytes: number): string {
   return `…${approxTokensFromBytes(removedBytes)} tokens truncated…`;
 }
 
-export interface Truncated {
+interface Truncated {
   text: string;
   /** Bytes not shown (0 when the text is complete). */
   removedBytes: number;

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-export type WorkdirResult = { ok: true; cwd: string } | { ok: false; error: string };
+type WorkdirResult = { ok: true; cwd: string } | { ok: false; error: string };
 
 /** An absolute, existing directory; relative paths are taken from `turnCwd`, empty means `turnCwd`. */
 export async function resolveWorkdir(turnCwd: string, workdir: string | undefined): Promise<WorkdirResult> {

@@ -60,7 +60,7 @@ function layout(cwd: string): string[] {
     .map((name) => `- \`${name}/\` — (what it holds)`);
 }
 
-export function starterAgentsMd(cwd: string): string {
+function starterAgentsMd(cwd: string): string {
   const pkg = readJson(path.join(cwd, 'package.json'));
   const name = typeof pkg?.name === 'string' ? pkg.name : path.basename(cwd);
   const description =
@@ -89,7 +89,7 @@ export function starterAgentsMd(cwd: string): string {
   ].join('\n');
 }
 
-export type InitOutcome = { written: true; file: string } | { written: false; file: string; reason: string };
+type InitOutcome = { written: true; file: string } | { written: false; file: string; reason: string };
 
 export function writeStarterAgentsMd(cwd: string): InitOutcome {
   const file = path.join(cwd, 'AGENTS.md');

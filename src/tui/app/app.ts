@@ -4,7 +4,8 @@
  * transcript's open entries, the approvals waiting for an answer, and the status line's figures.
  */
 
-import type { AppServer, ServerNotification, ServerRequest } from '../../app-server/index.js';
+import type { ServerNotification, ServerRequest } from '../../app-server/in-process.js';
+import type { AppServer } from '../../app-server/server.js';
 import { HostGit } from '../../sandbox/host-git.js';
 import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
@@ -34,7 +35,7 @@ export type OpenRequest =
   | { kind: 'resume'; id: string }
   | { kind: 'fork'; id: string; at?: number };
 
-export interface AppOptions {
+interface AppOptions {
   io: TerminalIo;
   server: AppServer;
   /** Spool's home (prompt history lives there). */
@@ -47,7 +48,7 @@ export interface AppOptions {
 }
 
 /** A second Ctrl-C within this time quits. */
-export const QUIT_WINDOW_MS = 2000;
+const QUIT_WINDOW_MS = 2000;
 const FRAME_MS = 16;
 /** Lines shown of one piece of stray output (a library's log call). */
 const STRAY_LINES = 6;

@@ -255,7 +255,7 @@ async function mcp(host: CommandHost): Promise<void> {
   ]);
 }
 
-export const COMMANDS: readonly SlashCommand[] = [
+const COMMANDS: readonly SlashCommand[] = [
   {
     name: 'new',
     description: 'start a new session',

@@ -14,14 +14,14 @@ import { type StatusInfo, statusLine } from '../view/status-line.js';
 import type { SlashCommand } from './commands.js';
 
 const SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
-export const PLACEHOLDER = 'Ask Spool to do anything · @ mentions a file · / lists commands';
+const PLACEHOLDER = 'Ask Spool to do anything · @ mentions a file · / lists commands';
 
 /** The list under the composer: files for an `@` mention, or commands for a `/`. */
 export type Popup =
   | { kind: 'mention'; matches: FuzzyMatch[]; selected: number; start: number; end: number }
   | { kind: 'command'; matches: SlashCommand[]; selected: number };
 
-export interface FrameState {
+interface FrameState {
   width: number;
   rows: number;
   now: number;

@@ -8,7 +8,7 @@ import type { HostGit } from '../../sandbox/host-git.js';
 /** Untracked files shown at most. */
 const UNTRACKED_LIMIT = 50;
 
-export type GitDiff = { ok: true; diff: string; untracked: number } | { ok: false; message: string };
+type GitDiff = { ok: true; diff: string; untracked: number } | { ok: false; message: string };
 
 /** The diff of `git`'s repository, paths relative to `cwd`; `git` undefined: no repository was pinned. */
 export async function gitDiff(cwd: string, git: HostGit | undefined): Promise<GitDiff> {

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { expectErrno, expectSyntaxError, expectSystemError, UNREADABLE } from '../../protocol/errors.js';
 
 /** Entries loaded into the composer at start. */
-export const HISTORY_LOADED = 500;
+const HISTORY_LOADED = 500;
 
-export function historyFile(home: string): string {
+function historyFile(home: string): string {
   return path.join(home, 'history.jsonl');
 }
 

@@ -4,16 +4,17 @@
  * protocol has no `thread/unsubscribe` yet), with notifications and approval requests of the
  * current connection handed to the app.
  */
+
 import {
-  type AppServer,
   createInProcessConnection,
   type InProcessClient,
   type ServerNotification,
   type ServerRequest,
-} from '../../app-server/index.js';
+} from '../../app-server/in-process.js';
+import type { AppServer } from '../../app-server/server.js';
 import type { V2OpenedThread } from '../view/v2.js';
 
-export interface SessionHandlers {
+interface SessionHandlers {
   onNotification(notification: ServerNotification): void;
   onServerRequest(request: ServerRequest): Promise<unknown>;
 }

@@ -10,7 +10,7 @@ const ADDED: Style = { fg: 'green' };
 const REMOVED: Style = { fg: 'red' };
 const GUTTER: Style = { dim: true };
 
-export interface DiffStats {
+interface DiffStats {
   added: number;
   removed: number;
 }
@@ -26,7 +26,7 @@ export function diffStats(diff: string): DiffStats {
   return { added, removed };
 }
 
-export interface DiffRenderOptions {
+interface DiffRenderOptions {
   /** Lines before the diff is cut (a count of the rest is shown). */
   maxLines?: number;
   /** Spaces before every line. */

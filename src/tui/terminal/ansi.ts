@@ -3,9 +3,6 @@
  * the UI renders on the main screen and never erases what is above its live region.
  */
 
-export const ESC = '\x1b';
-export const CSI = '\x1b[';
-
 export const ansi = {
   hideCursor: '\x1b[?25l',
   showCursor: '\x1b[?25h',
@@ -53,7 +50,7 @@ const FG: Record<Color, number> = {
   gray: 90,
 };
 
-export function sgr(style: Style): string {
+function sgr(style: Style): string {
   const codes: Array<number | string> = [];
   if (style.bold) codes.push(1);
   if (style.dim) codes.push(2);
@@ -67,14 +64,10 @@ export function sgr(style: Style): string {
   return codes.length === 0 ? '' : `\x1b[${codes.join(';')}m`;
 }
 
-export const RESET = '\x1b[0m';
+const RESET = '\x1b[0m';
 
 /** `text` in `style` (followed by a reset); plain text when the style is empty. */
 export function paint(text: string, style: Style): string {
   const open = sgr(style);
   return open === '' || text === '' ? text : `${open}${text}${RESET}`;
 }
-
-export const bold = (text: string) => paint(text, { bold: true });
-export const dim = (text: string) => paint(text, { dim: true });
-export const fg = (color: Color, text: string) => paint(text, { fg: color });

@@ -8,7 +8,7 @@ import { paint, type Style } from './ansi.js';
 /** Escape sequences (CSI, OSC, two-byte ESC) and SGR in our own output. */
 const ANSI_PATTERN = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
 
-export function stripAnsi(text: string): string {
+function stripAnsi(text: string): string {
   return text.replace(ANSI_PATTERN, '');
 }
 
@@ -107,7 +107,7 @@ export function textWidth(text: string): number {
 }
 
 /** The longest prefix of plain `text` that fits in `width` cells. */
-export function sliceToWidth(text: string, width: number): string {
+function sliceToWidth(text: string, width: number): string {
   let used = 0;
   let end = 0;
   for (const ch of text) {
@@ -177,7 +177,7 @@ export interface Span {
 }
 
 /** Spans as terminal text: one SGR run per span, each ending in a reset. */
-export function encodeSpans(spans: readonly Span[]): string {
+function encodeSpans(spans: readonly Span[]): string {
   let out = '';
   for (const span of spans) out += span.style ? paint(span.text, span.style) : span.text;
   return out;
@@ -193,7 +193,7 @@ function pushSpan(line: Span[], text: string, style: Style | undefined): void {
   else line.push(style ? { text, style } : { text });
 }
 
-export interface WrapOptions {
+interface WrapOptions {
   /** Spans before the first line (a bullet, a prompt marker). */
   first?: readonly Span[];
   /** Spans before every later line (usually as wide as `first`). */

@@ -8,18 +8,18 @@ import { outputPreview } from '../../tools/shell/format.js';
 import { diffStats, renderDiff } from '../render/diff.js';
 import { inlineSpans, renderMarkdown } from '../render/markdown.js';
 import { paint, type Style } from '../terminal/ansi.js';
-import { sanitize, textWidth, truncateLine, wrapSpans, wrapText } from '../terminal/width.js';
+import { sanitize, truncateLine, wrapSpans, wrapText } from '../terminal/width.js';
 import type { V2FileChange, V2Item } from './v2.js';
 
 /** Output lines shown at each end of a long command output. */
-export const OUTPUT_HEAD = 5;
-export const OUTPUT_TAIL = 5;
+const OUTPUT_HEAD = 5;
+const OUTPUT_TAIL = 5;
 /** Diff lines shown per file in the transcript. */
-export const DIFF_MAX_LINES = 200;
+const DIFF_MAX_LINES = 200;
 
 const DIM: Style = { dim: true };
 
-export function userMessageLines(text: string, width: number): string[] {
+function userMessageLines(text: string, width: number): string[] {
   const body = sanitize(text);
   return body.split('\n').flatMap((line, i) =>
     wrapSpans([{ text: line }], width, {
@@ -305,9 +305,4 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
     case 'contextCompaction':
       return systemLines('info', 'Context compacted', width);
   }
-}
-
-/** Lines no wider than `width` (for boxes and pickers). */
-export function fit(line: string, width: number): string {
-  return textWidth(line) > width ? truncateLine(line, width, true) : line;
 }

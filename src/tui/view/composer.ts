@@ -12,7 +12,7 @@ export const LARGE_PASTE_CHARS = 1000;
 const PROMPT = '› ';
 const PROMPT_WIDTH = 2;
 
-export interface ComposerView {
+interface ComposerView {
   lines: string[];
   cursor: { row: number; col: number };
 }

@@ -8,7 +8,7 @@ import { expectSystemError } from '../../protocol/errors.js';
 import type { HostGit } from '../../sandbox/host-git.js';
 
 /** Files a walk outside git lists at most. */
-export const WALK_LIMIT = 20_000;
+const WALK_LIMIT = 20_000;
 const WALK_DEPTH = 12;
 const SKIPPED_DIRS = new Set(['node_modules', 'target', 'dist', 'build', '__pycache__', 'venv', '.venv']);
 
@@ -82,7 +82,7 @@ export interface FuzzyMatch {
  * match. Consecutive letters, matches at word starts and in the file name score higher; long paths
  * a little lower.
  */
-export function fuzzyScore(query: string, candidate: string): FuzzyMatch | undefined {
+function fuzzyScore(query: string, candidate: string): FuzzyMatch | undefined {
   if (query === '') return { path: candidate, score: -candidate.length, positions: [] };
   const q = query.toLowerCase();
   const c = candidate.toLowerCase();
