@@ -37,7 +37,7 @@ export interface ApprovalReviewer {
 }
 
 /** Where the request comes from: the turn, its abort signal, its item ids. */
-export interface ApprovalScope {
+interface ApprovalScope {
   turnId: string;
   signal: AbortSignal;
   newItemId(): string;

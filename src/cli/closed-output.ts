@@ -14,7 +14,7 @@ export interface TextOutput {
 /** The write errors that mean the reader went away. */
 const READER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED']);
 
-export interface GuardedOutputs {
+interface GuardedOutputs {
   io: { stdout: TextOutput; stderr: TextOutput };
   /** Calls `listener` once when either output closes (at once if one already has). */
   onClosed(listener: () => void): void;

@@ -37,7 +37,7 @@ function promptFor(request: ApprovalRequest): string {
   return `[y] yes  [a] yes, this exact command for this session${rule}  [n] no  [esc] no, and stop the turn: `;
 }
 
-export function describeApproval(request: ApprovalRequest): string {
+function describeApproval(request: ApprovalRequest): string {
   const shown = visibleText(request.display, { keepNewlines: true });
   const lines = [
     request.kind === 'command'
@@ -67,7 +67,7 @@ interface KeyPress {
   sequence?: string;
 }
 
-export function decisionForKey(
+function decisionForKey(
   text: string | undefined,
   key: KeyPress | undefined,
   request: Pick<ApprovalRequest, 'proposed_rule'>,

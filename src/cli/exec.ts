@@ -34,7 +34,7 @@ import { ExecJsonProjector } from './exec-jsonl.js';
 import { imageInput } from './image-input.js';
 import { mcpStartupReports } from './mcp-startup-report.js';
 
-export interface ExecOptions extends CliFlags {
+interface ExecOptions extends CliFlags {
   prompt?: string;
   json?: boolean;
   outputLastMessage?: string;
@@ -50,14 +50,14 @@ export interface ExecOptions extends CliFlags {
   fork?: SessionChoice & { at?: number };
 }
 
-export interface SessionChoice {
+interface SessionChoice {
   id?: string;
   last?: boolean;
   /** With `last`: in any directory, not only the working directory. */
   all?: boolean;
 }
 
-export interface ExecIo {
+interface ExecIo {
   stdin: TerminalInput;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
@@ -72,7 +72,7 @@ interface RunIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const EXIT = {
+const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,

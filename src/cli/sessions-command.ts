@@ -104,7 +104,7 @@ export function runSessionsList(options: ListOptions, io: SessionsIo): number {
   });
 }
 
-export interface ShowOptions {
+interface ShowOptions {
   id?: string;
   /** The most recent session (in the current directory, unless `all`). */
   last?: boolean;

@@ -36,7 +36,7 @@ const ERRNO_MEANING: Record<string, string> = {
 };
 
 /** The first system error code (`ECONNREFUSED`, …) in an error's chain of causes. */
-export function errnoOf(err: unknown): string | undefined {
+function errnoOf(err: unknown): string | undefined {
   const seen = new Set<unknown>();
   const queue: unknown[] = [err];
   while (queue.length > 0) {

@@ -122,7 +122,7 @@ const ContextCompactionThreadItem = z.object({
 });
 
 /** What an automatic approval review looked at: the request as the tool asked it. */
-export const ReviewedAction = z.object({
+const ReviewedAction = z.object({
   kind: z.enum(['command', 'patch', 'mcp_tool_call']),
   /** The exact command vector (commands). */
   command: z.array(z.string()).optional(),
@@ -134,17 +134,16 @@ export const ReviewedAction = z.object({
   changes: z.array(FileChange.pick({ path: true, kind: true, move_path: true })).optional(),
   mcp_tool: z.object({ server: z.string(), tool: z.string(), arguments: z.unknown() }).optional(),
 });
-export type ReviewedAction = z.infer<typeof ReviewedAction>;
 
-export const ReviewRiskLevel = z.enum(['low', 'medium', 'high']);
-export const ReviewUserAuthorization = z.enum(['explicit', 'implied', 'none']);
+const ReviewRiskLevel = z.enum(['low', 'medium', 'high']);
+const ReviewUserAuthorization = z.enum(['explicit', 'implied', 'none']);
 
 /**
  * An approval request decided by the automatic reviewer (`approvals_reviewer = "auto_review"`, the
  * guardian) instead of a person: started `in_progress`, completed with the decision and why.
  * `escalated`: the reviewer handed the question to the human (an `approval.requested` follows).
  */
-export const AutoApprovalReviewThreadItem = z.object({
+const AutoApprovalReviewThreadItem = z.object({
   id: z.string(),
   type: z.literal('auto_approval_review'),
   /** The approval request reviewed. */

@@ -192,7 +192,7 @@ function overlayCarriageReturns(line: string): string {
   return shown.join('');
 }
 
-export interface TerminalSafeOptions {
+interface TerminalSafeOptions {
   /** Keep well-formed SGR (colour) sequences; everything else is still removed. */
   keepColours?: boolean;
 }

@@ -107,7 +107,7 @@ export function displayOutput(output: OutputText & { totalLines?: number }): str
 const OMISSION_LINE = /^\[… \d+ bytes omitted(?: \((\d+) lines in all\))? …\]$/;
 
 /** A preview of an output: its first and last lines, and how many lines lie between. */
-export type OutputPreview = Array<string | { more: number }>;
+type OutputPreview = Array<string | { more: number }>;
 
 /**
  * The first `head` and last `tail` lines of a command item's `aggregated_output` with, between

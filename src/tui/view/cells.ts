@@ -57,7 +57,7 @@ function header(marker: string, markerStyle: Style, verb: string, rest: string, 
 }
 
 /** A command as shown: without the shell wrapper, every hidden character made visible. */
-export function shownCommand(command: string): string {
+function shownCommand(command: string): string {
   return visibleText(displayCommand(command), { keepNewlines: true });
 }
 
