@@ -116,7 +116,7 @@ export async function runAttempt(
   for await (const event of deps.client.stream(request, signal)) {
     switch (event.type) {
       case 'item_added':
-        phases.set(event.outputIndex, event.phase);
+        if (event.phase !== undefined) phases.set(event.outputIndex, event.phase);
         break;
       case 'text_delta':
         delta(event.outputIndex, 'agent_message', event.delta);

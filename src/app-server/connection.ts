@@ -9,6 +9,7 @@ import { ErrorCode, errorObject, type Incoming, parseIncoming, type RequestId, R
 import type { ServerLimits } from './limits.js';
 import { OutboundQueue } from './outbound-queue.js';
 import type { Transport } from './transport.js';
+import type { V2NotificationMethod, V2NotificationParams } from './v2-messages.js';
 
 /** What the server provides to its connections. */
 export interface ConnectionHost {
@@ -146,13 +147,13 @@ export class Connection {
     this.sendError(null, new RpcError(ErrorCode.invalidRequest, `Invalid request: ${why}`));
   }
 
-  notify(method: string, params: unknown): void {
+  notify<M extends V2NotificationMethod>(method: M, params: V2NotificationParams<M>): void {
     if (!this.open || !this.initialized || this.optOut.has(method)) return;
     this.queue.send(JSON.stringify({ method, params }));
   }
 
   /** A streaming delta of one item (may be merged or dropped for a slow client). */
-  notifyDelta(itemKey: string, method: string, params: { delta: string } & Record<string, unknown>): void {
+  notifyDelta(itemKey: string, method: V2NotificationMethod, params: { delta: string }): void {
     if (!this.open || !this.initialized || this.optOut.has(method)) return;
     this.queue.sendDelta(itemKey, method, params);
   }

@@ -20,14 +20,8 @@ import { invalidParams, invalidRequest, type RequestId } from './jsonrpc.js';
 import type { TurnStartParams } from './params.js';
 import { EventProjector, type Outgoing } from './projector.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
-import {
-  type Json,
-  sandboxPolicyIn,
-  seconds,
-  type ThreadInfo,
-  type V2ThreadStatus,
-  type V2Turn,
-} from './v2-shapes.js';
+import type { V2NotificationMethod, V2NotificationParams, V2ServerRequestParams } from './v2-messages.js';
+import { sandboxPolicyIn, seconds, type ThreadInfo, type V2ThreadStatus, type V2Turn } from './v2-shapes.js';
 
 interface LoadedThreadInit {
   thread: Thread;
@@ -179,7 +173,7 @@ export class LoadedThread {
   }
 
   /** Sends to every subscriber (thread lifecycle notifications from the thread methods). */
-  notifyAll(method: string, params: Json): void {
+  notifyAll<M extends V2NotificationMethod>(method: M, params: V2NotificationParams<M>): void {
     for (const connection of this.subscribers) connection.notify(method, params);
   }
 
@@ -408,7 +402,7 @@ export class LoadedThread {
   }
 
   /** Sends an approval request to every subscriber; the first answer decides. */
-  private ask(approvalId: string, method: string, params: Json): void {
+  private ask(approvalId: string, method: string, params: V2ServerRequestParams): void {
     const sent = new Map<Connection, RequestId>();
     this.approvals.set(approvalId, sent);
     for (const connection of this.subscribers) {

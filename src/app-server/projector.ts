@@ -16,26 +16,44 @@
  *   turn that has ended are not shown (v2 has no items outside turns).
  */
 
+import type {
+  CommandExecutionThreadItem,
+  FileChangeThreadItem,
+  ThreadActiveFlag,
+  TurnError,
+  TurnPlanStep,
+  UserInput,
+  ThreadItem as V2ThreadItem,
+} from '../protocol/app-server-v2.js';
 import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart } from '../protocol/items.js';
 import { visibleText } from '../text/terminal-safe.js';
 import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
+import type {
+  V2ApprovalDecision,
+  V2Notification,
+  V2NotificationMethod,
+  V2NotificationParams,
+  V2ServerRequestParams,
+} from './v2-messages.js';
 import { reviewNotification } from './v2-review.js';
-import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
+import { seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
+
+type DeltaMethod = (typeof DELTA_METHODS)[keyof typeof DELTA_METHODS];
 
 export type Outgoing =
-  | { kind: 'notify'; method: string; params: Json }
+  | ({ kind: 'notify' } & V2Notification)
   /** A streaming delta of item `key` (droppable for a slow client, see outbound-queue.ts). */
-  | { kind: 'delta'; key: string; method: string; params: { delta: string } & Json }
-  | { kind: 'approval'; approvalId: string; method: string; params: Json }
+  | { kind: 'delta'; key: string; method: DeltaMethod; params: V2NotificationParams<DeltaMethod> }
+  | { kind: 'approval'; approvalId: string; method: string; params: V2ServerRequestParams }
   /** The approval was answered or withdrawn: `serverRequest/resolved` to every client asked. */
   | { kind: 'approvalResolved'; approvalId: string };
 
 interface OpenItem {
   v2Id: string;
   turnId: string;
-  item: Json;
+  item: V2ThreadItem;
   /** Streamed text so far (messages, reasoning, command output). */
   text: string;
 }
@@ -45,7 +63,7 @@ interface AskedItem {
   turnId: string;
   kind: 'command' | 'patch';
   command: string;
-  item: Json;
+  item: CommandExecutionThreadItem | FileChangeThreadItem;
   /** The tool's own id for the item the approved work appears as, when the request said it. */
   spoolItemId?: string;
 }
@@ -54,7 +72,7 @@ interface AskedItem {
  * The answers a client may give (Codex's `availableDecisions`): accept once or for the session, the
  * proposed rule when there is one, decline (the turn goes on), cancel (the turn stops).
  */
-function availableDecisions(proposedRule: readonly string[] | undefined): Array<string | Json> {
+function availableDecisions(proposedRule: readonly string[] | undefined): V2ApprovalDecision[] {
   return [
     'accept',
     'acceptForSession',
@@ -70,7 +88,7 @@ function availableDecisions(proposedRule: readonly string[] | undefined): Array<
  * `turn/completed`'s turn carries the turn's final agent message, as Codex's does (the full item
  * list is `thread/read`'s); `itemsView` says the list is a summary.
  */
-function turnWithFinalMessage(turn: V2Turn, finalMessage: Json | undefined): V2Turn {
+function turnWithFinalMessage(turn: V2Turn, finalMessage: V2ThreadItem | undefined): V2Turn {
   if (!finalMessage) return turn;
   return { ...turn, items: [finalMessage], itemsView: 'summary' };
 }
@@ -96,7 +114,7 @@ export class EventProjector {
   /** The last plan sent per todo_list item (JSON), so a repeat is not sent twice. */
   private readonly plans = new Map<string, string>();
   /** The turn's last finished agent message (carried by `turn/completed`, as Codex does). */
-  private finalMessage: Json | undefined;
+  private finalMessage: V2ThreadItem | undefined;
   private pendingInput: ContentPart[] | undefined;
   /** Completed turns with their items (kept for threads that have no log: ephemeral ones). */
   readonly turnLog: V2Turn[] | undefined;
@@ -249,11 +267,12 @@ export class EventProjector {
     return out;
   }
 
-  private notify(method: string, params: Json): Outgoing {
-    return { kind: 'notify', method, params };
+  private notify<M extends V2NotificationMethod>(method: M, params: V2NotificationParams<M>): Outgoing {
+    // The method picks the params (checked at each call); TypeScript cannot correlate the two here.
+    return { kind: 'notify', method, params } as Outgoing;
   }
 
-  private turnObject(status: V2Turn['status'], error: Json | null, items: Json[] = []): V2Turn {
+  private turnObject(status: V2Turn['status'], error: TurnError | null, items: V2ThreadItem[] = []): V2Turn {
     const now = this.now();
     const turn = this.turn ?? { id: '', startedAtMs: now };
     const done = status !== 'inProgress';
@@ -268,7 +287,7 @@ export class EventProjector {
     };
   }
 
-  private status(activeFlags: string[] | undefined): Outgoing {
+  private status(activeFlags: ThreadActiveFlag[] | undefined): Outgoing {
     return this.notify('thread/status/changed', {
       threadId: this.threadId,
       status: activeFlags ? { type: 'active', activeFlags } : { type: 'idle' },
@@ -291,17 +310,18 @@ export class EventProjector {
 
   /** A `userMessage` item: the turn's input, or input steered into it. */
   private userMessage(input: ContentPart[], id: string, turnId: string, out: Outgoing[]): void {
-    const content = input.map((part) =>
-      part.type === 'input_image'
-        ? { type: 'image', url: part.image_url }
-        : { type: 'text', text: part.text, text_elements: [] },
+    const content = input.map(
+      (part): UserInput =>
+        part.type === 'input_image'
+          ? { type: 'image', url: part.image_url }
+          : { type: 'text', text: part.text, text_elements: [] },
     );
-    const item = { type: 'userMessage', id, content };
+    const item: V2ThreadItem = { type: 'userMessage', id, content };
     this.startItem(item, turnId, out);
     this.completeItem(item, turnId, out);
   }
 
-  private endTurn(turnId: string, status: V2Turn['status'], error: Json | null, out: Outgoing[]): void {
+  private endTurn(turnId: string, status: V2Turn['status'], error: TurnError | null, out: Outgoing[]): void {
     if (!this.turn || this.turn.id !== turnId)
       this.turn = { id: turnId, startedAtMs: this.now(), synthetic: false };
     const settled = status === 'completed' ? 'completed' : 'failed';
@@ -334,7 +354,7 @@ export class EventProjector {
   }
 
   /** An item that never got its completion: what was streamed, marked as not finished. */
-  private finalState(open: OpenItem, settled: 'completed' | 'failed'): Json {
+  private finalState(open: OpenItem, settled: 'completed' | 'failed'): V2ThreadItem {
     switch (open.item.type) {
       case 'agentMessage':
         return { ...open.item, text: open.text };
@@ -350,11 +370,11 @@ export class EventProjector {
     }
   }
 
-  private startItem(item: Json, turnId: string, out: Outgoing[], startedAtMs = this.now()): void {
+  private startItem(item: V2ThreadItem, turnId: string, out: Outgoing[], startedAtMs = this.now()): void {
     out.push(this.notify('item/started', { threadId: this.threadId, turnId, startedAtMs, item }));
   }
 
-  private completeItem(item: Json, turnId: string, out: Outgoing[]): void {
+  private completeItem(item: V2ThreadItem, turnId: string, out: Outgoing[]): void {
     out.push(
       this.notify('item/completed', { threadId: this.threadId, turnId, completedAtMs: this.now(), item }),
     );
@@ -398,14 +418,16 @@ export class EventProjector {
     const { item } = event;
     const turnId = event.turn_id;
     if (item.type === 'todo_list') {
-      const params = {
+      const params: V2NotificationParams<'turn/plan/updated'> = {
         threadId: this.threadId,
         turnId,
         explanation: item.explanation ?? null,
-        plan: item.items.map((entry) => ({
-          step: entry.text,
-          status: entry.completed ? 'completed' : entry.status === 'in_progress' ? 'inProgress' : 'pending',
-        })),
+        plan: item.items.map(
+          (entry): TurnPlanStep => ({
+            step: entry.text,
+            status: entry.completed ? 'completed' : entry.status === 'in_progress' ? 'inProgress' : 'pending',
+          }),
+        ),
       };
       // Each update_plan call is one update; the plan's completion when the turn ends repeats the
       // last one and is not sent again.
@@ -424,7 +446,7 @@ export class EventProjector {
       if (event.type === 'item.updated') return;
       const target = item.target_item_id ? displayItemId(turnId, item.target_item_id) : null;
       const { method, params } = reviewNotification(item, this.threadId, turnId, target);
-      out.push(this.notify(method, params));
+      out.push({ kind: 'notify', method, params } as Outgoing);
       return;
     }
     let open = this.open.get(item.id);
@@ -485,7 +507,7 @@ export class EventProjector {
           codex_approval_kind: 'mcp_tool_call',
           persist: request.session_approval === false ? [] : ['session'],
           tool_name: call.tool,
-          tool_params: call.arguments as Json,
+          tool_params: call.arguments,
         },
       },
     });
@@ -528,7 +550,7 @@ export class EventProjector {
     // What a client shows the person to approve: every hidden character visible (terminal-safe.ts).
     const shown = visibleText(command, { keepNewlines: true });
     const reason = visibleText(request.reason, { keepNewlines: true });
-    const params: Json =
+    const params: V2ServerRequestParams =
       request.kind === 'command'
         ? {
             threadId: this.threadId,

@@ -4,13 +4,14 @@ import type { Connection } from './connection.js';
 import { ErrorCode, invalidParams, RpcError } from './jsonrpc.js';
 import type { ServerContext } from './runtime.js';
 import type { ThreadManager } from './thread-manager.js';
+import type { V2NotificationMethod, V2NotificationParams } from './v2-messages.js';
 
 /** What handlers reach of the server. */
 export interface ServerState {
   readonly ctx: ServerContext;
   readonly threads: ThreadManager;
   /** Sends a notification to every initialized connection. */
-  broadcast(method: string, params: unknown): void;
+  broadcast<M extends V2NotificationMethod>(method: M, params: V2NotificationParams<M>): void;
 }
 
 export interface MethodContext {

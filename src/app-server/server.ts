@@ -20,6 +20,7 @@ import { dispatchMethod, type MethodTable, type ServerState } from './router.js'
 import { type DefaultSeams, defaultSeams, type ServerContext } from './runtime.js';
 import { ThreadManager } from './thread-manager.js';
 import type { Transport } from './transport.js';
+import type { V2NotificationMethod, V2NotificationParams } from './v2-messages.js';
 
 export interface AppServerOptions {
   /** The environment threads see (keys, SPOOL_HOME, …). Default: this process's. */
@@ -102,7 +103,7 @@ export class AppServer implements ConnectionHost, ServerState {
     };
   }
 
-  broadcast(method: string, params: unknown): void {
+  broadcast<M extends V2NotificationMethod>(method: M, params: V2NotificationParams<M>): void {
     for (const connection of this.connections) connection.notify(method, params);
   }
 

@@ -230,7 +230,7 @@ export function readRecordedTurns(file: string, liveTurnId?: string): RecordedTu
         current.items.end();
         turn.completedAt = seconds(Date.parse(timestamp));
         turn.durationMs =
-          turn.startedAt === null ? null : Math.max(0, Date.parse(timestamp) - turn.startedAt * 1000);
+          turn.startedAt == null ? null : Math.max(0, Date.parse(timestamp) - turn.startedAt * 1000);
       },
     },
   });

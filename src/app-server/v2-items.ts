@@ -4,12 +4,19 @@
  * and `thread/fork`.
  */
 import { isUserPrompt } from '../context/checkpoint.js';
+import type {
+  CommandExecutionThreadItem,
+  FileChangeThreadItem,
+  MessagePhase,
+  PatchChangeKind,
+  UserInput,
+  ThreadItem as V2ThreadItem,
+} from '../protocol/app-server-v2.js';
 import { expectSyntaxError } from '../protocol/errors.js';
 import type { FileChange, ThreadItem } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
 import { parsePatch } from '../tools/apply-patch/parser.js';
 import { displayCommand } from '../tools/shell/command-line.js';
-import type { Json } from './v2-shapes.js';
 
 const STATUS = {
   in_progress: 'inProgress',
@@ -18,7 +25,14 @@ const STATUS = {
   declined: 'declined',
 } as const;
 
-function changeKind(change: FileChange): Json {
+const PHASES: ReadonlySet<string> = new Set<MessagePhase>(['commentary', 'partial_answer', 'final_answer']);
+
+/** A message's phase as v2 knows it; a phase v2 does not name is unknown (null). */
+function v2Phase(phase: string | undefined): MessagePhase | null {
+  return phase !== undefined && PHASES.has(phase) ? (phase as MessagePhase) : null;
+}
+
+function changeKind(change: FileChange): PatchChangeKind {
   if (change.kind === 'update') return { type: 'update', move_path: change.move_path ?? null };
   return { type: change.kind };
 }
@@ -31,7 +45,7 @@ export function commandItem(fields: {
   aggregatedOutput: string | null;
   exitCode: number | null;
   durationMs: number | null;
-}): Json {
+}): CommandExecutionThreadItem {
   return {
     type: 'commandExecution',
     id: fields.id,
@@ -51,7 +65,7 @@ export function fileChangeItem(
   id: string,
   changes: readonly FileChange[],
   status: keyof typeof STATUS,
-): Json {
+): FileChangeThreadItem {
   return {
     type: 'fileChange',
     id,
@@ -68,10 +82,10 @@ export function fileChangeItem(
  * A Spool display item as a v2 item, with the id the client sees. Undefined for the kinds v2 shows
  * otherwise (`todo_list` → `turn/plan/updated`, `error` → `warning`).
  */
-export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | undefined {
+export function v2Item(item: ThreadItem, id: string, threadCwd: string): V2ThreadItem | undefined {
   switch (item.type) {
     case 'agent_message':
-      return { type: 'agentMessage', id, text: item.text, phase: item.phase ?? null };
+      return { type: 'agentMessage', id, text: item.text, phase: v2Phase(item.phase) };
     case 'reasoning':
       return { type: 'reasoning', id, summary: item.text === '' ? [] : [item.text], content: [] };
     case 'command_execution':
@@ -110,8 +124,8 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | 
   }
 }
 
-function userContent(parts: readonly ContentPart[]): Json[] {
-  return parts.flatMap((part): Json[] => {
+function userContent(parts: readonly ContentPart[]): UserInput[] {
+  return parts.flatMap((part): UserInput[] => {
     if (part.type === 'input_image') return [{ type: 'image', url: part.image_url }];
     return [{ type: 'text', text: part.text, text_elements: [] }];
   });
@@ -181,7 +195,7 @@ export function displayItemId(turnId: string, spoolItemId: string): string {
  * rebuilt from the history (ids `<turn>-h<n>`).
  */
 export class RecordedTurnItems {
-  private readonly recorded: Json[] = [];
+  private readonly recorded: V2ThreadItem[] = [];
   private readonly history: HistoryTurnItems;
   private prompts = 0;
   private hasDisplayItems = false;
@@ -212,8 +226,8 @@ export class RecordedTurnItems {
     this.ended = true;
   }
 
-  private prompt(content: readonly ContentPart[]): Json {
-    const item = {
+  private prompt(content: readonly ContentPart[]): V2ThreadItem {
+    const item: V2ThreadItem = {
       type: 'userMessage',
       id: userMessageId(this.turnId, this.prompts++),
       content: userContent(content),
@@ -222,14 +236,14 @@ export class RecordedTurnItems {
     return item;
   }
 
-  get items(): Json[] {
+  get items(): V2ThreadItem[] {
     return this.hasDisplayItems ? this.recorded : this.history.items;
   }
 }
 
 /** Builds one recorded turn's v2 items from the history items committed during it (older logs). */
 class HistoryTurnItems {
-  readonly items: Json[] = [];
+  readonly items: V2ThreadItem[] = [];
   private readonly calls = new Map<string, ToolCallItem>();
   private counter = 0;
 
@@ -237,7 +251,7 @@ class HistoryTurnItems {
     private readonly turnId: string,
     private readonly cwd: string,
     /** The userMessage item of a prompt the user typed (context messages Spool added are not shown). */
-    private readonly prompt: (content: readonly ContentPart[]) => Json,
+    private readonly prompt: (content: readonly ContentPart[]) => V2ThreadItem,
   ) {}
 
   private nextId(): string {
@@ -251,7 +265,7 @@ class HistoryTurnItems {
           if (isUserPrompt(item)) this.items.push(this.prompt(item.content));
         } else if (item.role === 'assistant') {
           const text = item.content.map((part) => (part.type === 'input_image' ? '' : part.text)).join('');
-          this.items.push({ type: 'agentMessage', id: this.nextId(), text, phase: item.phase ?? null });
+          this.items.push({ type: 'agentMessage', id: this.nextId(), text, phase: v2Phase(item.phase) });
         }
         return;
       case 'reasoning':
@@ -278,7 +292,7 @@ class HistoryTurnItems {
     }
   }
 
-  private toolItem(call: ToolCallItem, output: string): Json {
+  private toolItem(call: ToolCallItem, output: string): V2ThreadItem {
     const id = this.nextId();
     const shell = shellCommand(call);
     if (shell) {

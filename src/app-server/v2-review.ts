@@ -3,7 +3,9 @@
  * and `…/completed`, marked unstable by Codex): the review, the action reviewed, and when.
  */
 import type { ThreadItemOf } from '../protocol/events.js';
-import type { Json } from './v2-shapes.js';
+
+// Not yet typed by the generated protocol (src/protocol/app-server-v2.ts): a JSON object.
+type Json = Record<string, unknown>;
 
 type ReviewItem = ThreadItemOf<'auto_approval_review'>;
 

@@ -3,32 +3,26 @@
  * error information, sandbox and approval policies.
  */
 import path from 'node:path';
+import type {
+  CodexErrorInfo,
+  Thread,
+  ThreadStartResponse,
+  ThreadStatus,
+  TokenUsageBreakdown,
+  Turn,
+  SandboxPolicy as V2SandboxPolicy,
+  TurnError as V2TurnError,
+} from '../protocol/app-server-v2.js';
 import type { TurnError, Usage } from '../protocol/events.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import { invalidParams } from './jsonrpc.js';
 import type { AskForApprovalInput, SandboxPolicyInput } from './params.js';
 
-export type Json = Record<string, unknown>;
+/** A v2 turn (items, status, error, times). */
+export type V2Turn = Turn;
 
-export type V2TurnStatus = 'completed' | 'interrupted' | 'failed' | 'inProgress';
-
-export interface V2Turn {
-  id: string;
-  items: Json[];
-  status: V2TurnStatus;
-  error: Json | null;
-  startedAt: number | null;
-  completedAt: number | null;
-  durationMs: number | null;
-  /** How much of the turn's items `items` holds (Codex's `itemsView`; absent: all of them). */
-  itemsView?: 'full' | 'summary' | 'notLoaded';
-}
-
-export type V2ThreadStatus =
-  | { type: 'notLoaded' }
-  | { type: 'idle' }
-  | { type: 'active'; activeFlags: string[] };
+export type V2ThreadStatus = ThreadStatus;
 
 /** What a v2 `Thread` object is built from. */
 export interface ThreadInfo {
@@ -52,7 +46,7 @@ export interface ThreadInfo {
 
 export const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-export function threadObject(info: ThreadInfo, status: V2ThreadStatus, turns: V2Turn[] = []): Json {
+export function threadObject(info: ThreadInfo, status: V2ThreadStatus, turns: V2Turn[] = []): Thread {
   return {
     id: info.id,
     sessionId: info.id,
@@ -83,7 +77,7 @@ export function threadObject(info: ThreadInfo, status: V2ThreadStatus, turns: V2
   };
 }
 
-export function usageBreakdown(usage: Usage): Json {
+export function usageBreakdown(usage: Usage): TokenUsageBreakdown {
   return {
     totalTokens: usage.input_tokens + usage.output_tokens,
     inputTokens: usage.input_tokens,
@@ -95,7 +89,7 @@ export function usageBreakdown(usage: Usage): Json {
 }
 
 /** Codex's `codexErrorInfo` for Spool's error kinds (model/types.ts `ModelErrorKind`). */
-function codexErrorInfo(kind: string | undefined): unknown {
+function codexErrorInfo(kind: string | undefined): CodexErrorInfo {
   switch (kind) {
     case 'auth':
       return 'unauthorized';
@@ -119,7 +113,7 @@ function codexErrorInfo(kind: string | undefined): unknown {
   }
 }
 
-export function turnError(error: TurnError): Json {
+export function turnError(error: TurnError): V2TurnError {
   return { message: error.message, codexErrorInfo: codexErrorInfo(error.kind), additionalDetails: null };
 }
 
@@ -138,7 +132,7 @@ export function approvalPolicyIn(input: AskForApprovalInput): ApprovalPolicy {
   );
 }
 
-function sandboxPolicyOut(settings: Pick<ThreadSettings, 'sandbox' | 'bypassSandbox'>): Json {
+function sandboxPolicyOut(settings: Pick<ThreadSettings, 'sandbox' | 'bypassSandbox'>): V2SandboxPolicy {
   const s = settings.sandbox;
   if (settings.bypassSandbox || s.mode === 'danger-full-access') return { type: 'dangerFullAccess' };
   if (s.mode === 'read-only') return { type: 'readOnly', networkAccess: s.networkAccess };
@@ -176,7 +170,20 @@ export function sandboxPolicyIn(
 }
 
 /** The fields `thread/start`, `thread/resume` and `thread/fork` answer with besides the thread. */
-export function threadSettingsFields(settings: ThreadSettings, modelProvider: string): Json {
+type ThreadSettingsFields = Pick<
+  ThreadStartResponse,
+  | 'model'
+  | 'modelProvider'
+  | 'serviceTier'
+  | 'cwd'
+  | 'instructionSources'
+  | 'approvalPolicy'
+  | 'approvalsReviewer'
+  | 'sandbox'
+  | 'reasoningEffort'
+>;
+
+export function threadSettingsFields(settings: ThreadSettings, modelProvider: string): ThreadSettingsFields {
   return {
     model: settings.model,
     modelProvider,

@@ -122,7 +122,7 @@ const ContextCompactionThreadItem = z.object({
 });
 
 /** What an automatic approval review looked at: the request as the tool asked it. */
-const ReviewedAction = z.object({
+export const ReviewedAction = z.object({
   kind: z.enum(['command', 'patch', 'mcp_tool_call']),
   /** The exact command vector (commands). */
   command: z.array(z.string()).optional(),
@@ -134,9 +134,10 @@ const ReviewedAction = z.object({
   changes: z.array(FileChange.pick({ path: true, kind: true, move_path: true })).optional(),
   mcp_tool: z.object({ server: z.string(), tool: z.string(), arguments: z.unknown() }).optional(),
 });
+export type ReviewedAction = z.infer<typeof ReviewedAction>;
 
-const ReviewRiskLevel = z.enum(['low', 'medium', 'high']);
-const ReviewUserAuthorization = z.enum(['explicit', 'implied', 'none']);
+export const ReviewRiskLevel = z.enum(['low', 'medium', 'high']);
+export const ReviewUserAuthorization = z.enum(['explicit', 'implied', 'none']);
 
 /**
  * An approval request decided by the automatic reviewer (`approvals_reviewer = "auto_review"`, the

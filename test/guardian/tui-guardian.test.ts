@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInteractive } from '../../src/tui/index.js';
+import { runInteractive } from '../../src/tui/run.js';
 import {
   byConversation,
   call,

@@ -26,6 +26,7 @@ function command(
     id: 'c1',
     command: "bash -lc 'npm test'",
     cwd: '/repo',
+    commandActions: [],
     status: 'completed',
     aggregatedOutput: '',
     exitCode: 0,

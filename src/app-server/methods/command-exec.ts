@@ -149,7 +149,7 @@ async function runCommand(ctx: MethodContext, processes: CommandProcesses, param
   const unregister = processId ? processes.register(ctx.connection, processId, controller) : () => {};
   const onOutput = (chunk: OutputChunk) => {
     const capture = captures[chunk.stream];
-    if (!stream) {
+    if (!stream || processId === undefined) {
       capture.add(chunk.bytes);
       return;
     }

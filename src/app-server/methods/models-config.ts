@@ -6,11 +6,12 @@ import { parseOverride, setPath } from '../../config/overrides.js';
 import { loadEffectiveConfig, loadRuntime, type Runtime } from '../../config/runtime.js';
 import { modelInfo } from '../../model/catalog.js';
 import { sdkClient } from '../../model/endpoint.js';
+import type { ConfigReadResponse, Model } from '../../protocol/app-server-v2.js';
 import { invalidParams } from '../jsonrpc.js';
 import { ConfigReadParams, ModelListParams } from '../params.js';
 import { defineMethod, type MethodTable } from '../router.js';
 import { configFailure } from '../runtime.js';
-import { approvalPolicyOut, type Json } from '../v2-shapes.js';
+import { approvalPolicyOut } from '../v2-shapes.js';
 
 const LIST_TIMEOUT_MS = 15_000;
 const EFFORTS = ['low', 'medium', 'high'] as const;
@@ -30,7 +31,7 @@ async function providerModels(runtime: Runtime): Promise<string[] | undefined> {
   }
 }
 
-function modelEntry(id: string, isDefault: boolean): Json {
+function modelEntry(id: string, isDefault: boolean): Model {
   const info = modelInfo(id);
   return {
     id,
@@ -107,9 +108,9 @@ export const modelConfigMethods: MethodTable = {
       const override = parseOverride(raw);
       setPath(flagValues, override.path, override.value);
     }
-    const user = { name: { type: 'user', file: effective.configFile }, version: sha(file.config) };
-    const flags = { name: { type: 'sessionFlags' }, version: sha(flagValues) };
-    const origins: Record<string, Json> = {};
+    const user = { name: { type: 'user' as const, file: effective.configFile }, version: sha(file.config) };
+    const flags = { name: { type: 'sessionFlags' as const }, version: sha(flagValues) };
+    const origins: ConfigReadResponse['origins'] = {};
     for (const [key, source] of effective.sources) {
       if (source === 'default') continue;
       if (source === effective.configFile) origins[key] = user;

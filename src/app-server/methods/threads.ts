@@ -1,5 +1,6 @@
 /** thread/start, thread/resume, thread/fork, thread/list, thread/read, thread/archive, thread/compact/start. */
 import { z } from 'zod';
+import type { Thread, ThreadStartResponse } from '../../protocol/app-server-v2.js';
 import { SessionLockedError } from '../../store/errors.js';
 import { invalidRequest } from '../jsonrpc.js';
 import type { LoadedThread } from '../loaded-thread.js';
@@ -20,14 +21,14 @@ import {
   readSessionMeta,
   storedThreadInfo,
 } from '../stored-threads.js';
-import { type Json, threadObject, threadSettingsFields, type V2Turn } from '../v2-shapes.js';
+import { threadObject, threadSettingsFields, type V2Turn } from '../v2-shapes.js';
 
-function loadedThreadObject(loaded: LoadedThread, turns: V2Turn[] = []): Json {
+function loadedThreadObject(loaded: LoadedThread, turns: V2Turn[] = []): Thread {
   return threadObject(loaded.info(), loaded.status(), turns);
 }
 
 /** The answer to start/resume/fork: the thread and the settings it runs with. */
-function openedResponse(loaded: LoadedThread, turns: V2Turn[]): Json {
+function openedResponse(loaded: LoadedThread, turns: V2Turn[]): ThreadStartResponse {
   return {
     thread: loadedThreadObject(loaded, turns),
     ...threadSettingsFields(loaded.settings, loaded.info().modelProvider),

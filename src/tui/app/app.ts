@@ -16,7 +16,7 @@ import { Composer } from '../view/composer.js';
 import { FileIndex, fuzzyFind } from '../view/mentions.js';
 import type { Picker } from '../view/picker.js';
 import { Transcript } from '../view/transcript.js';
-import { sandboxName, type V2OpenedThread, type V2TokenUsage } from '../view/v2.js';
+import { approvalName, sandboxName, type V2OpenedThread, type V2TokenUsage } from '../view/v2.js';
 import {
   type CommandHost,
   findCommand,
@@ -538,7 +538,7 @@ export class App implements CommandHost {
     const opened = this.session.opened;
     const approval = this.approvals[0];
     const sandbox = sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox);
-    const policy = this.nextTurn.approvalPolicy ?? opened?.approvalPolicy ?? '…';
+    const policy = approvalName(this.nextTurn.approvalPolicy ?? opened?.approvalPolicy, '…');
     const now = this.now();
     return composeFrame({
       width,

@@ -10,7 +10,7 @@ import { Picker, type PickerItem } from '../view/picker.js';
 import { cacheHitPercent, compactCount, contextLeftPercent } from '../view/status-line.js';
 import type { Transcript } from '../view/transcript.js';
 import type { V2SandboxPolicy, V2Thread, V2TokenUsage } from '../view/v2.js';
-import { sandboxName } from '../view/v2.js';
+import { approvalName, sandboxName } from '../view/v2.js';
 import { writeStarterAgentsMd } from './agents-md.js';
 import { gitDiff } from './git-diff.js';
 import type { SessionClient } from './session.js';
@@ -184,7 +184,7 @@ function status(host: CommandHost): void {
       'model',
       `${host.nextTurn.model ?? opened.model} (${opened.modelProvider})${opened.reasoningEffort ? ` · effort ${opened.reasoningEffort}` : ''}`,
     ),
-    row('approvals', host.nextTurn.approvalPolicy ?? opened.approvalPolicy),
+    row('approvals', approvalName(host.nextTurn.approvalPolicy ?? opened.approvalPolicy)),
     row('sandbox', sandboxName(host.nextTurn.sandboxPolicy ?? opened.sandbox)),
   ];
   if (usage) {

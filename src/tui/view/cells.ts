@@ -96,7 +96,7 @@ export function commandLines(item: CommandItem, width: number): string[] {
   ];
   const facts = [
     item.exitCode === null ? (failed ? 'stopped' : '') : item.exitCode !== 0 ? `exit ${item.exitCode}` : '',
-    seconds(item.durationMs),
+    seconds(item.durationMs ?? null),
   ].filter(Boolean);
   if (facts.length > 0) lines.push(paint(`    ${facts.join(' · ')}`, failed ? { fg: 'red' } : DIM));
   return lines;
@@ -281,14 +281,16 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
   switch (item.type) {
     case 'userMessage': {
       const text = item.content
-        .map((part) => (part.type === 'text' ? (part.text ?? '') : `[image ${part.url?.slice(0, 40) ?? ''}]`))
+        .map((part) =>
+          part.type === 'text' ? part.text : `[image ${'url' in part ? part.url.slice(0, 40) : ''}]`,
+        )
         .join('\n');
       return userMessageLines(text, width);
     }
     case 'agentMessage':
       return agentMessageLines(item.text, width, item.phase);
     case 'reasoning':
-      return reasoningLines(item.summary.join('\n\n'), width);
+      return reasoningLines((item.summary ?? []).join('\n\n'), width);
     case 'commandExecution':
       return commandLines(item, width);
     case 'fileChange':
@@ -296,7 +298,7 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
     case 'mcpToolCall':
       return mcpLines(item, width);
     case 'dynamicToolCall': {
-      const text = (item.contentItems ?? []).map((c) => c.text ?? '').join('\n');
+      const text = (item.contentItems ?? []).map((c) => ('text' in c ? c.text : '')).join('\n');
       return [
         ...header('✓', { fg: 'green' }, 'Called', visibleText(item.tool), width),
         ...outputLines(text, width, 3, 2),

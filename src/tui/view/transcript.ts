@@ -166,7 +166,8 @@ export class Transcript {
         stream.item = item;
         this.flushLines(stream, true);
       } else if (item.type === 'reasoning') {
-        const text = item.summary.length > 0 ? item.summary.join('\n\n') : stream.text;
+        const summary = item.summary ?? [];
+        const text = summary.length > 0 ? summary.join('\n\n') : stream.text;
         this.block(reasoningLines(text, this.width));
       }
       return;

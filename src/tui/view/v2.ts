@@ -1,102 +1,31 @@
 /**
- * The parts of Codex's v2 app-server shapes the terminal UI reads (src/app-server/v2-items.ts and
- * v2-shapes.ts produce them). Only what is displayed is typed; everything arrives as parsed JSON.
+ * The v2 app-server shapes the terminal UI reads, by the names the UI uses: the generated protocol
+ * types (src/protocol/app-server-v2.ts, from Codex's JSON Schema), not a copy of them.
  */
+import type {
+  AskForApproval,
+  FileUpdateChange,
+  SandboxPolicy,
+  Thread,
+  ThreadItem,
+  ThreadStartResponse,
+  ThreadTokenUsage,
+  Turn,
+} from '../../protocol/app-server-v2.js';
 
-export interface V2FileChange {
-  path: string;
-  kind: { type: 'add' | 'delete' | 'update'; move_path?: string | null };
-  diff: string;
-}
-
-export type V2Item =
-  | { type: 'userMessage'; id: string; content: Array<{ type: string; text?: string; url?: string }> }
-  | { type: 'agentMessage'; id: string; text: string; phase?: string | null }
-  | { type: 'reasoning'; id: string; summary: string[]; content?: string[] }
-  | {
-      type: 'commandExecution';
-      id: string;
-      command: string;
-      cwd: string;
-      status: 'inProgress' | 'completed' | 'failed' | 'declined';
-      aggregatedOutput: string | null;
-      exitCode: number | null;
-      durationMs: number | null;
-    }
-  | {
-      type: 'fileChange';
-      id: string;
-      changes: V2FileChange[];
-      status: 'inProgress' | 'completed' | 'failed' | 'declined';
-    }
-  | {
-      type: 'mcpToolCall';
-      id: string;
-      server: string;
-      tool: string;
-      status: string;
-      arguments: unknown;
-      result: { content: unknown[] } | null;
-      error: { message: string } | null;
-    }
-  | {
-      type: 'dynamicToolCall';
-      id: string;
-      tool: string;
-      status: string;
-      contentItems?: Array<{ text?: string }>;
-    }
-  | { type: 'contextCompaction'; id: string };
-
-export interface V2Turn {
-  id: string;
-  items: V2Item[];
-  status: 'completed' | 'interrupted' | 'failed' | 'inProgress';
-  error: { message: string } | null;
-}
-
-export interface V2TokenBreakdown {
-  totalTokens: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningOutputTokens: number;
-}
-
-export interface V2TokenUsage {
-  total: V2TokenBreakdown;
-  last: V2TokenBreakdown;
-  modelContextWindow: number | null;
-}
-
-export type V2SandboxPolicy =
-  | { type: 'dangerFullAccess' }
-  | { type: 'readOnly'; networkAccess?: boolean }
-  | { type: 'externalSandbox' }
-  | { type: 'workspaceWrite'; writableRoots?: string[]; networkAccess?: boolean };
-
-export interface V2Thread {
-  id: string;
-  preview: string;
-  cwd: string;
-  model: string | null;
-  modelProvider: string;
-  createdAt: number;
-  updatedAt: number;
-  path: string | null;
-  forkedFromId: string | null;
-  turns: V2Turn[];
-}
-
+export type V2FileChange = FileUpdateChange;
+export type V2Item = ThreadItem;
+export type V2Turn = Turn;
+export type V2TokenUsage = ThreadTokenUsage;
+export type V2SandboxPolicy = SandboxPolicy;
+export type V2Thread = Thread;
 /** What thread/start, thread/resume and thread/fork answer. */
-export interface V2OpenedThread {
-  thread: V2Thread;
-  model: string;
-  modelProvider: string;
-  cwd: string;
-  approvalPolicy: string;
-  sandbox: V2SandboxPolicy;
-  reasoningEffort: string | null;
+export type V2OpenedThread = ThreadStartResponse;
+
+/** An approval policy by name (`granular` for v2's per-kind policy objects, which Spool never sends). */
+export function approvalName(policy: string | AskForApproval | undefined, unknown = 'unknown'): string {
+  if (policy === undefined) return unknown;
+  return typeof policy === 'string' ? policy : 'granular';
 }
 
 export function sandboxName(policy: V2SandboxPolicy | undefined): string {
