@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expectErrno, expectSyntaxError, expectSystemError, UNREADABLE } from '../protocol/errors.js';
-import type { SessionMeta } from '../protocol/rollout.js';
+import { RolloutLineRecord, type SessionMeta, SessionMetaHead } from '../protocol/rollout.js';
 import { acquireSessionLock } from '../store/lock.js';
 import { lockPathFor, sessionsDir } from '../store/paths.js';
 import { type RolloutRead, readRollout } from '../store/rollout-reader.js';
@@ -77,8 +77,11 @@ export function readSessionMeta(file: string): SessionMeta | undefined {
     const buffer = Buffer.alloc(64 * 1024);
     const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, length).toString('utf8');
-    const line = JSON.parse(text.slice(0, text.indexOf('\n'))) as { type?: string; payload?: SessionMeta };
-    return line.type === 'session_meta' ? line.payload : undefined;
+    const line = RolloutLineRecord.safeParse(JSON.parse(text.slice(0, text.indexOf('\n'))));
+    if (!line.success || line.data.type !== 'session_meta') return undefined;
+    return SessionMetaHead.safeParse(line.data.payload).success
+      ? (line.data.payload as SessionMeta)
+      : undefined;
   } catch (err) {
     if (!(err instanceof SyntaxError)) expectSystemError(err);
     return undefined;

@@ -2,6 +2,7 @@
  * The shapes stored in a rollout file (one JSON object per line; see store/format.ts for the line
  * types and what each holds) and what a thread records about the situation its turns ran in.
  */
+import { z } from 'zod';
 
 /** What the model has been told about its situation (context/snapshot.ts builds and compares it). */
 export interface ContextSnapshot {
@@ -61,13 +62,36 @@ export type LineType =
   | 'compacted'
   | 'event';
 
-export interface CommitPayload {
-  received?: number;
-  outputs?: string[];
-}
-
 export interface RolloutLine {
   timestamp: string;
   type: LineType;
   payload: unknown;
 }
+
+/**
+ * A rollout line as read: an object with a string `type`; its timestamp (a string when Spool wrote
+ * it) and its payload, checked by its type's schema below when the line is applied.
+ */
+export const RolloutLineRecord = z
+  .object({ type: z.string(), timestamp: z.unknown().optional(), payload: z.unknown().optional() })
+  .transform((line) => ({ type: line.type, timestamp: String(line.timestamp ?? ''), payload: line.payload }));
+
+/** What the first line must say before anything else is read: whose log, and in which format. */
+export const SessionMetaHead = z.looseObject({ id: z.string(), format_version: z.unknown() });
+
+export const TurnContextPayload = z.looseObject({ turn_id: z.string() });
+
+/** `commit`: how many received items joined history, or which recorded outputs did. */
+export const CommitPayloadSchema = z.object({
+  received: z.number().optional(),
+  outputs: z.array(z.string()).optional(),
+});
+
+/** `compacted`: the history that replaces everything before it, and the fresh initial context. */
+export const CompactedPayload = z.looseObject({
+  history: z.array(z.unknown()),
+  snapshot: z.unknown().optional(),
+});
+
+/** `event`: a Spool event (kept events only; see store/format.ts). */
+export const EventPayload = z.looseObject({ type: z.string(), turn_id: z.unknown().optional() });

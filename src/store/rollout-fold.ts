@@ -20,7 +20,15 @@ import {
   type ToolOutputItem,
   toolOutputFor,
 } from '../protocol/items.js';
-import type { CommitPayload, ContextSnapshot, RolloutLine, TurnContextRecord } from '../protocol/rollout.js';
+import {
+  CommitPayloadSchema,
+  CompactedPayload,
+  type ContextSnapshot,
+  EventPayload,
+  type RolloutLine,
+  TurnContextPayload,
+  type TurnContextRecord,
+} from '../protocol/rollout.js';
 import { RolloutFormatError } from './errors.js';
 import { isTurnEnd } from './format.js';
 
@@ -81,12 +89,13 @@ export class RolloutFold {
         this.lastContext = record(line.payload, where) as unknown as ContextSnapshot;
         return;
       case 'turn_context': {
-        const context = record(line.payload, where);
-        if (typeof context.turn_id !== 'string') throw new RolloutFormatError(`${where}: turn without id`);
+        const context = TurnContextPayload.safeParse(record(line.payload, where));
+        if (!context.success) throw new RolloutFormatError(`${where}: turn without id`);
         this.close(line.timestamp);
         this.turns++;
         this.lastTurnEnded = false;
-        this.lastTurnContext = context as unknown as TurnContextRecord;
+        // The context's own fields are compared with the next snapshot, not required here.
+        this.lastTurnContext = context.data as unknown as TurnContextRecord;
         this.lastContext = withoutTurnId(this.lastTurnContext);
         this.hooks.turnStarted?.(this.turns, this.lastTurnContext, line.timestamp);
         return;
@@ -101,15 +110,16 @@ export class RolloutFold {
         return;
       }
       case 'commit':
-        this.applyCommit(record(line.payload, where) as CommitPayload, line.timestamp, where);
+        this.applyCommit(record(line.payload, where), line.timestamp, where);
         return;
       case 'item':
         this.pendingReceived = [];
         this.commit([historyItem(line.payload, where)], line.timestamp);
         return;
       case 'compacted': {
-        const { history, snapshot } = record(line.payload, where);
-        if (!Array.isArray(history)) throw new RolloutFormatError(`${where}: compacted without a history`);
+        const compacted = CompactedPayload.safeParse(record(line.payload, where));
+        if (!compacted.success) throw new RolloutFormatError(`${where}: compacted without a history`);
+        const { history, snapshot } = compacted.data;
         // The fresh initial context of a compaction describes the situation from here on.
         if (snapshot && typeof snapshot === 'object') this.lastContext = snapshot as ContextSnapshot;
         this.replace(
@@ -119,9 +129,11 @@ export class RolloutFold {
         return;
       }
       case 'event': {
-        const event = record(line.payload, where);
-        if (typeof event.type !== 'string') throw new RolloutFormatError(`${where}: event without type`);
-        const spoolEvent = event as unknown as SpoolEvent;
+        const parsed = EventPayload.safeParse(record(line.payload, where));
+        if (!parsed.success) throw new RolloutFormatError(`${where}: event without type`);
+        const event = parsed.data;
+        // Kept as written (older logs' events may lack fields added since): shown, not required.
+        const spoolEvent = event as SpoolEvent;
         if (isTurnEnd(spoolEvent) && event.turn_id === this.lastTurnContext?.turn_id)
           this.lastTurnEnded = true;
         this.hooks.event?.(spoolEvent, line.timestamp);
@@ -154,7 +166,10 @@ export class RolloutFold {
     return { keptReceived: kept.length, outputs, recorded };
   }
 
-  private applyCommit(payload: CommitPayload, timestamp: string, where: string): void {
+  private applyCommit(raw: unknown, timestamp: string, where: string): void {
+    const parsed = CommitPayloadSchema.safeParse(raw);
+    if (!parsed.success) throw new RolloutFormatError(`${where}: commit without received count or outputs`);
+    const payload = parsed.data;
     if (typeof payload.received === 'number') {
       if (payload.received > this.pendingReceived.length)
         throw new RolloutFormatError(

@@ -10,7 +10,13 @@ import fs from 'node:fs';
 import { expectSyntaxError } from '../protocol/errors.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ContextSnapshot, TurnContextRecord } from '../protocol/rollout.js';
-import { FORMAT_VERSION, type RolloutLine, type SessionMeta } from '../protocol/rollout.js';
+import {
+  FORMAT_VERSION,
+  type RolloutLine,
+  RolloutLineRecord,
+  type SessionMeta,
+  SessionMetaHead,
+} from '../protocol/rollout.js';
 import { RolloutFormatError, storeError } from './errors.js';
 import { type Closure, type FoldHooks, RolloutFold } from './rollout-fold.js';
 import { type SessionSummary, SummaryBuilder } from './summary.js';
@@ -65,16 +71,16 @@ function parseLine(text: string, where: string): RolloutLine {
     expectSyntaxError(err);
     throw new RolloutFormatError(`${where}: not valid JSON`);
   }
-  const record = line as Partial<RolloutLine> | null;
-  if (!record || typeof record !== 'object' || typeof record.type !== 'string')
-    throw new RolloutFormatError(`${where}: not a rollout line`);
-  return { timestamp: String(record.timestamp ?? ''), type: record.type, payload: record.payload };
+  const record = RolloutLineRecord.safeParse(line);
+  if (!record.success) throw new RolloutFormatError(`${where}: not a rollout line`);
+  return record.data as RolloutLine;
 }
 
 function checkMeta(line: RolloutLine, file: string): SessionMeta {
-  const meta = line.payload as Partial<SessionMeta> | undefined;
-  if (line.type !== 'session_meta' || !meta || typeof meta.id !== 'string')
+  const head = SessionMetaHead.safeParse(line.payload);
+  if (line.type !== 'session_meta' || !head.success)
     throw new RolloutFormatError(`${file} is not a Spool session log (no session_meta first line)`);
+  const meta = head.data;
   if (typeof meta.format_version !== 'number' || !READERS[meta.format_version]) {
     throw new RolloutFormatError(
       typeof meta.format_version === 'number' && meta.format_version > FORMAT_VERSION
@@ -82,7 +88,8 @@ function checkMeta(line: RolloutLine, file: string): SessionMeta {
         : `${file} has an unknown format version ${JSON.stringify(meta.format_version)}`,
     );
   }
-  return meta as SessionMeta;
+  // The identity and format are checked; the rest is as the writer wrote it (sessions.ts).
+  return meta as unknown as SessionMeta;
 }
 
 /** Reads rollout text (the bytes of a file) into a history. */

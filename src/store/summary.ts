@@ -7,7 +7,7 @@
  */
 import { addUsage, emptyUsage, type SpoolEventOf, type Usage } from '../protocol/events.js';
 import { type MessageItem, messageText } from '../protocol/items.js';
-import type { ForkOrigin, SessionMeta } from '../protocol/rollout.js';
+import { type ForkOrigin, RolloutLineRecord, type SessionMeta } from '../protocol/rollout.js';
 import { lineTypeOf } from './format.js';
 
 /** Longest first prompt kept in a summary (the list shows less). */
@@ -91,10 +91,11 @@ export function scanLines(text: string, builder: SummaryBuilder): number {
       continue;
     }
     try {
-      builder.add(type, (JSON.parse(line) as { payload: unknown }).payload);
+      const record = RolloutLineRecord.safeParse(JSON.parse(line));
+      // A line that is not a rollout line only costs the summary a detail; reading reports it.
+      if (record.success) builder.add(type, record.data.payload);
     } catch (err) {
-      // A corrupt line (not JSON, or not a record) only costs the summary a detail; reading
-      // the session reports it.
+      // Not JSON: likewise.
       if (!(err instanceof SyntaxError) && !(err instanceof TypeError)) throw err;
     }
   }
