@@ -4,8 +4,7 @@
  * key order as Codex's.
  */
 import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
-
-type Json = Record<string, unknown>;
+import type { ExecJsonEvent, ExecJsonItem, ExecJsonUsage } from '../protocol/exec-json.js';
 
 export class ExecJsonProjector {
   private readonly ids = new Map<string, string>();
@@ -19,7 +18,7 @@ export class ExecJsonProjector {
     return id;
   }
 
-  private item(item: ThreadItem): Json {
+  private item(item: ThreadItem): ExecJsonItem {
     const id = this.idFor(item.id);
     switch (item.type) {
       case 'agent_message':
@@ -84,7 +83,7 @@ export class ExecJsonProjector {
     }
   }
 
-  private usage(usage: Usage): Json {
+  private usage(usage: Usage): ExecJsonUsage {
     return {
       input_tokens: usage.input_tokens,
       cached_input_tokens: usage.cached_input_tokens,
@@ -95,7 +94,7 @@ export class ExecJsonProjector {
   }
 
   /** Zero or more JSON lines (objects) for one event. */
-  project(event: SpoolEvent): Json[] {
+  project(event: SpoolEvent): ExecJsonEvent[] {
     switch (event.type) {
       case 'thread.started':
         return [{ type: 'thread.started', thread_id: event.thread_id }];
