@@ -31,13 +31,13 @@ export type CompactionTrigger = 'auto' | 'manual' | 'overflow';
 export type CompactionMode = 'remote' | 'local';
 
 /** Recent user prompts kept word for word in a local compaction. */
-export const RECENT_PROMPTS_BUDGET_TOKENS = 20_000;
+const RECENT_PROMPTS_BUDGET_TOKENS = 20_000;
 /** Tool steps copied verbatim into the checkpoint. */
-export const VERBATIM_TOOL_STEPS = 3;
+const VERBATIM_TOOL_STEPS = 3;
 /** How many times a compaction request refused as too long is fitted again and resent. */
-export const MAX_REFITS = 4;
+const MAX_REFITS = 4;
 
-export interface CompactionDeps {
+interface CompactionDeps {
   client: ModelClient;
   mode: CompactionMode;
   /** The request the history would be sent with now. */
@@ -56,7 +56,7 @@ export interface CompactionDeps {
   emit(event: SpoolEvent): void;
 }
 
-export type CompactionResult =
+type CompactionResult =
   | { ok: true; history: HistoryItem[]; mode: CompactionMode }
   | { ok: false; error: ModelError; mode: CompactionMode };
 

@@ -64,7 +64,7 @@ function formatReview(item: ThreadItemOf<'auto_approval_review'>): string | unde
   return item.rationale ? `${head}\n  ↳ ${terminalSafe(item.rationale)}` : head;
 }
 
-export function formatHumanEvent(event: SpoolEvent): string | undefined {
+function formatHumanEvent(event: SpoolEvent): string | undefined {
   switch (event.type) {
     case 'thread.started':
       return `spool: thread ${event.thread_id}`;

@@ -86,11 +86,10 @@ const ReasoningSummaryValue = z.enum(['auto', 'concise', 'detailed', 'none']);
 const VerbosityValue = z.enum(['low', 'medium', 'high']);
 
 /** Who answers approval requests (Codex's key): the person, or the automatic reviewer (guardian). */
-export const ApprovalsReviewer = z.enum(['user', 'auto_review']);
-export type ApprovalsReviewer = z.infer<typeof ApprovalsReviewer>;
+const ApprovalsReviewer = z.enum(['user', 'auto_review']);
 
 /** `[auto_review]`: the automatic reviewer's policy (Codex's key) and Spool's timeout. */
-export const AutoReviewConfig = z
+const AutoReviewConfig = z
   .object({
     /** Markdown policy text added to the built-in risk policy; blank values are ignored. */
     policy: z.string().optional(),
@@ -98,7 +97,6 @@ export const AutoReviewConfig = z
     timeout_sec: z.number().positive().optional(),
   })
   .strict();
-export type AutoReviewConfig = z.infer<typeof AutoReviewConfig>;
 
 /** Keys a profile may set (a profile is a named bundle of top-level settings). */
 const profileShape = {

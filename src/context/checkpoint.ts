@@ -17,7 +17,7 @@ import { PROJECT_INSTRUCTIONS_CHANGED } from './snapshot.js';
 import { estimateTokens } from './tokens.js';
 import { TURN_ABORTED_OPEN } from './turn-aborted.js';
 
-export const CHECKPOINT_TAG = 'context_checkpoint';
+const CHECKPOINT_TAG = 'context_checkpoint';
 /** How the task frontier a fitted compaction request carries starts (see frontier.ts). */
 export const FRONTIER_OPEN = '<task_frontier>';
 
@@ -145,11 +145,7 @@ export function filesTouchedByPatches(history: readonly HistoryItem[]): string[]
 }
 
 /** The last `count` tool calls with their outputs, verbatim but each bounded. */
-export function lastToolSteps(
-  history: readonly HistoryItem[],
-  count: number,
-  maxBytesPerPart = 2_000,
-): string {
+function lastToolSteps(history: readonly HistoryItem[], count: number, maxBytesPerPart = 2_000): string {
   const outputs = new Map<string, string>();
   for (const item of history) {
     if (item.type === 'function_call_output') {
@@ -168,7 +164,7 @@ export function lastToolSteps(
     .join('\n\n');
 }
 
-export interface CheckpointInput {
+interface CheckpointInput {
   /** The model's checkpoint text (the sections of CHECKPOINT_REQUEST). */
   summary: string;
   history: readonly HistoryItem[];

@@ -17,7 +17,7 @@ import {
 } from './checkpoint.js';
 import { estimateTokens } from './tokens.js';
 
-export interface FittedInput {
+interface FittedInput {
   input: HistoryItem[];
   /** The frontier message, when something was left out. */
   frontier?: MessageItem;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ReviewRiskLevel, ReviewUserAuthorization } from '../protocol/events.js';
 
-export const Assessment = z
+const Assessment = z
   .object({
     risk_level: ReviewRiskLevel,
     user_authorization: ReviewUserAuthorization,
@@ -13,9 +13,9 @@ export const Assessment = z
     rationale: z.string().trim().min(1, 'the rationale is empty'),
   })
   .strict();
-export type Assessment = z.infer<typeof Assessment>;
+type Assessment = z.infer<typeof Assessment>;
 
-export type ParsedAssessment = { ok: true; assessment: Assessment } | { ok: false; error: string };
+type ParsedAssessment = { ok: true; assessment: Assessment } | { ok: false; error: string };
 
 /** Parses the guardian's final message (undefined: it gave none). */
 export function parseAssessment(text: string | undefined): ParsedAssessment {

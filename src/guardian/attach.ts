@@ -21,13 +21,13 @@ import { ASSESSMENT_SCHEMA, guardianPolicy, guardianSection } from './policy.js'
 import { GuardianReviewer } from './reviewer.js';
 
 /** How long one review may take (Codex's 90 s) unless `[auto_review] timeout_sec` says otherwise. */
-export const DEFAULT_REVIEW_TIMEOUT_MS = 90_000;
+const DEFAULT_REVIEW_TIMEOUT_MS = 90_000;
 /** Attempts of one guardian request on transient errors (the first and two retries). */
 const GUARDIAN_RETRIES = 2;
 /** The tools the guardian may call: reading commands only (the sandbox is read-only). */
 const READ_ONLY_TOOLS = new Set(['shell', 'shell_command', 'exec_command', 'write_stdin']);
 
-export interface AttachGuardianOptions {
+interface AttachGuardianOptions {
   /** Whether a person can answer an escalation right now (else escalations are denials). */
   humanAttached: () => boolean;
   /** Replaces the model client built from the runtime (the app-server's seam, like openThread's). */
@@ -41,12 +41,12 @@ export interface AttachedGuardian {
 }
 
 /** Whether this configuration routes approvals to the guardian. */
-export function guardianEnabled(runtime: Runtime): boolean {
+function guardianEnabled(runtime: Runtime): boolean {
   return runtime.config.approvals_reviewer === 'auto_review';
 }
 
 /** The `## Guardian` sections of the AGENTS.md files that apply in `settings.cwd`. */
-export function projectGuardianSections(settings: ThreadSettings): string[] {
+function projectGuardianSections(settings: ThreadSettings): string[] {
   const docs = loadProjectDocs({
     cwd: settings.cwd,
     spoolHome: settings.spoolHome,
@@ -60,7 +60,7 @@ export function projectGuardianSections(settings: ThreadSettings): string[] {
 }
 
 /** The guardian thread's settings, derived from the reviewed thread's. */
-export function guardianSettings(runtime: Runtime, reviewed: ThreadSettings): ThreadSettings {
+function guardianSettings(runtime: Runtime, reviewed: ThreadSettings): ThreadSettings {
   const { config } = runtime;
   return {
     ...reviewed,

@@ -18,7 +18,7 @@ export interface ConversationStart {
 /** Opens a guardian thread (read-only, structured output); `from` forks a settled one. */
 export type OpenGuardianThread = (from?: ConversationStart) => Thread;
 
-export type GuardianRun =
+type GuardianRun =
   | { status: 'answered'; text: string | undefined }
   | { status: 'failed'; error: string }
   | { status: 'timed_out' }

@@ -29,7 +29,7 @@ export const BUILTIN_POLICY = `You review actions a coding agent wants to take a
 - Answer \`escalate\` when the action may be legitimate but only the user can tell (real risk, unclear authorisation). When no one is there to ask, escalation counts as a denial.`;
 
 /** The answer's contract, in words (the schema below says the same). */
-export const OUTPUT_CONTRACT = `## Your answer
+const OUTPUT_CONTRACT = `## Your answer
 When you have decided, answer with JSON only, exactly this shape:
 {"risk_level": "low" | "medium" | "high", "user_authorization": "explicit" | "implied" | "none", "outcome": "allow" | "deny" | "escalate", "rationale": "one or two sentences the user will read"}`;
 
@@ -46,7 +46,7 @@ export const ASSESSMENT_SCHEMA: Record<string, unknown> = {
   required: ['risk_level', 'user_authorization', 'outcome', 'rationale'],
 };
 
-export interface PolicySources {
+interface PolicySources {
   /** `[auto_review] policy` from the configuration (blank: none). */
   configured?: string;
   /** The `## Guardian` sections of the AGENTS.md files that apply, in order. */

@@ -8,7 +8,7 @@ import type { SandboxMode } from '../protocol/policy.js';
 import { renderTranscript, type TranscriptEntry, truncateForGuardian } from './transcript.js';
 
 /** The largest planned action shown (≈ tokens); longer strings in it are cut in the middle. */
-export const ACTION_MAX_TOKENS = 16_000;
+const ACTION_MAX_TOKENS = 16_000;
 
 /** How far into the reviewed thread's excerpt a guardian conversation has read. */
 export interface TranscriptCursor {
@@ -25,7 +25,7 @@ function entryKey(entry: TranscriptEntry | undefined): string | undefined {
 }
 
 /** What the reviewed thread runs with, shown beside the action. */
-export interface ActionContext {
+interface ActionContext {
   sandbox: SandboxMode;
 }
 

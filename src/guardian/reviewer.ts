@@ -20,7 +20,7 @@ import { transcriptEntries, USER_APPROVAL_NOTE_PREFIX } from './transcript.js';
 type ReviewItem = ThreadItemOf<'auto_approval_review'>;
 
 /** What the reviewer reads of the reviewed thread. */
-export interface ReviewedThread {
+interface ReviewedThread {
   id: string;
   history(): readonly HistoryItem[];
   sandbox(): SandboxMode;
@@ -28,7 +28,7 @@ export interface ReviewedThread {
   addDeveloperNote(text: string): void;
 }
 
-export interface GuardianReviewerOptions {
+interface GuardianReviewerOptions {
   thread: ReviewedThread;
   conversations: GuardianConversations;
   /** Whether a person can be asked right now (terminal, app-server client, TUI). */
@@ -39,7 +39,7 @@ export interface GuardianReviewerOptions {
 }
 
 /** The request as the review item shows it. */
-export function reviewedAction(request: ApprovalRequest): ReviewedAction {
+function reviewedAction(request: ApprovalRequest): ReviewedAction {
   return {
     kind: request.kind,
     ...(request.command ? { command: request.command } : {}),

@@ -15,7 +15,7 @@ export const TRANSCRIPT_BUDGET = {
   /** Non-user entries kept, newest first. */
   recentEntries: 40,
 } as const;
-export type TranscriptBudget = typeof TRANSCRIPT_BUDGET;
+type TranscriptBudget = typeof TRANSCRIPT_BUDGET;
 
 /** Developer notes that reach the guardian's excerpt: a person approved a denied action. */
 export const USER_APPROVAL_NOTE_PREFIX = 'The user approved an action the automatic reviewer had denied';
@@ -29,7 +29,7 @@ export interface TranscriptEntry {
 
 const BYTES_PER_TOKEN = 4;
 
-export function approxTokens(text: string): number {
+function approxTokens(text: string): number {
   return Math.ceil(Buffer.byteLength(text, 'utf8') / BYTES_PER_TOKEN);
 }
 
@@ -98,7 +98,7 @@ export function truncateForGuardian(text: string, maxTokens: number): string {
   return `${head}${marker}${tail}`;
 }
 
-export interface RenderedTranscript {
+interface RenderedTranscript {
   /** `[n] label: text` lines, in order. */
   lines: string[];
   /** Some entries were left out to stay within the budgets. */

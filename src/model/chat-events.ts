@@ -17,7 +17,7 @@ import { bytesOver, DEFAULT_MAX_TOOL_INPUT_BYTES, placeholderCall } from './over
 import { OversizedEvent } from './sse.js';
 import type { ModelError, ModelEvent } from './types.js';
 
-export function usageFromChat(raw: unknown): Usage {
+function usageFromChat(raw: unknown): Usage {
   const usage = asObject(raw);
   if (!usage) return emptyUsage();
   return {

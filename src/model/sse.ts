@@ -180,7 +180,7 @@ export class EventFramer {
   }
 }
 
-export interface SseReadOptions {
+interface SseReadOptions {
   /** Events larger than this (characters) are not read: an `OversizedEvent` stands for each. */
   maxEventChars: number;
   headers?: Headers;
