@@ -102,6 +102,20 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | 
       };
     case 'context_compaction':
       return { type: 'contextCompaction', id };
+    case 'entered_review_mode':
+      // Codex's shape, plus the target as data.
+      return { type: 'enteredReviewMode', id, review: item.review, target: item.target };
+    case 'exited_review_mode':
+      // Codex's shape (the rendered review), plus Spool's findings as data.
+      return {
+        type: 'exitedReviewMode',
+        id,
+        review: item.review,
+        reviewId: item.review_id,
+        model: item.model,
+        result: item.result,
+        notes: item.notes,
+      };
     case 'todo_list':
     case 'error':
     // Reviews are `item/autoApprovalReview/*` notifications, not items of the turn.

@@ -7,6 +7,14 @@ import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
 
 type Json = Record<string, unknown>;
 
+/** Item types shown only when complete. */
+const ONCE_COMPLETE: ReadonlySet<ThreadItem['type']> = new Set([
+  'agent_message',
+  'reasoning',
+  'entered_review_mode',
+  'exited_review_mode',
+]);
+
 export class ExecJsonProjector {
   private readonly ids = new Map<string, string>();
 
@@ -81,6 +89,27 @@ export class ExecJsonProjector {
           user_authorization: item.user_authorization ?? null,
           rationale: item.rationale ?? null,
         };
+      case 'entered_review_mode':
+        // Spool's own item types (Codex's exec stream shows a review only as its rendered text).
+        return { id, type: item.type, review: item.review, target: item.target };
+      case 'exited_review_mode': {
+        // The findings as data, on the item itself; the rendered text follows as an agent_message.
+        const result = item.result ?? {
+          findings: null,
+          overall_correctness: null,
+          overall_explanation: null,
+          overall_confidence: null,
+        };
+        return {
+          id,
+          type: item.type,
+          review: item.review,
+          review_id: item.review_id,
+          model: item.model,
+          ...result,
+          notes: item.notes,
+        };
+      }
     }
   }
 
@@ -103,11 +132,23 @@ export class ExecJsonProjector {
         return [{ type: 'turn.started' }];
       case 'item.started':
       case 'item.updated':
-        // Codex reports messages and reasoning once, complete.
-        if (event.item.type === 'agent_message' || event.item.type === 'reasoning') return [];
+        // Codex reports messages and reasoning once, complete (and a review's items too).
+        if (ONCE_COMPLETE.has(event.item.type)) return [];
         return [{ type: event.type, item: this.item(event.item) }];
       case 'item.completed':
         if (event.item.type === 'reasoning' && event.item.text === '') return [];
+        if (event.item.type === 'exited_review_mode') {
+          // The review as Codex's exec prints it (its final message), after the data.
+          const text = this.item({
+            id: `${event.item.id}#text`,
+            type: 'agent_message',
+            text: event.item.review,
+          });
+          return [
+            { type: 'item.completed', item: this.item(event.item) },
+            { type: 'item.completed', item: text },
+          ];
+        }
         return [{ type: 'item.completed', item: this.item(event.item) }];
       case 'turn.completed':
         return [{ type: 'turn.completed', usage: this.usage(event.usage) }];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ContentPart, MessagePhase } from './items.js';
+import { ReviewFeedback, ReviewResult, ReviewTarget } from './review.js';
 
 export const Usage = z.object({
   input_tokens: z.number().int().nonnegative(),
@@ -162,6 +163,29 @@ export const AutoApprovalReviewThreadItem = z.object({
   completed_at_ms: z.number().int().optional(),
 });
 
+/** A code review began (`spool review`, `review/start`): `review` names what is reviewed, for people. */
+export const EnteredReviewModeThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('entered_review_mode'),
+  review: z.string(),
+  target: ReviewTarget,
+});
+
+/**
+ * A code review ended. `review` is the review rendered as Markdown; `result` the findings as data
+ * (null when the reviewer gave none that could be read); `review_id` the reviewer's own session;
+ * `notes` what was dropped from the reviewer's answer and why.
+ */
+export const ExitedReviewModeThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('exited_review_mode'),
+  review: z.string(),
+  review_id: z.string(),
+  model: z.string(),
+  result: ReviewResult.nullable(),
+  notes: z.array(z.string()),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   AgentMessageThreadItem,
   ReasoningThreadItem,
@@ -172,6 +196,8 @@ export const ThreadItem = z.discriminatedUnion('type', [
   ErrorThreadItem,
   ContextCompactionThreadItem,
   AutoApprovalReviewThreadItem,
+  EnteredReviewModeThreadItem,
+  ExitedReviewModeThreadItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
@@ -274,6 +300,8 @@ export const SpoolEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input.steered'), turn_id: z.string(), content: z.array(ContentPart) }),
   /** A non-fatal problem the user should see (a warning); `guardian`: from the automatic reviewer. */
   z.object({ type: z.literal('warning'), message: z.string(), source: z.enum(['guardian']).optional() }),
+  /** A person's reaction to a review finding, appended to the review's session log afterwards. */
+  z.object({ type: z.literal('review.feedback'), feedback: ReviewFeedback }),
 ]);
 export type SpoolEvent = z.infer<typeof SpoolEvent>;
 export type SpoolEventOf<T extends SpoolEvent['type']> = Extract<SpoolEvent, { type: T }>;
