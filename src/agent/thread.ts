@@ -15,6 +15,7 @@ import {
   addUsage,
   emptyUsage,
   type SpoolEvent,
+  type SpoolEventOf,
   type ThreadItem,
   type Usage,
 } from '../protocol/events.js';
@@ -56,6 +57,25 @@ export interface ThreadOptions {
 
 export type UserInput = string | ContentPart[];
 
+/** A turn whose work is done elsewhere (a reviewer thread), shown and recorded as this thread's. */
+export interface DelegatedTurn {
+  readonly turnId: string;
+  /** Aborted when this thread is interrupted. */
+  readonly signal: AbortSignal;
+  newItemId(): string;
+  /** Shows an item of the work as this turn's (the event's `turn_id` is replaced). */
+  emit(event: SpoolEventOf<'item.started' | 'item.updated' | 'item.completed' | 'item.delta'>): void;
+}
+
+export interface DelegatedTurnResult {
+  status: 'completed' | 'failed' | 'interrupted';
+  /** Appended to history after the input, so later turns know what the work found. */
+  items: HistoryItem[];
+  /** Tokens the work spent on this thread's behalf: counted in this thread's totals. */
+  usage: Usage;
+  error?: ModelError;
+}
+
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
 const UNKNOWN_CONTEXT: ContextSnapshot = {
   cwd: '',
@@ -88,6 +108,8 @@ export class Thread {
   private steered: ContentPart[][] = [];
   /** Developer notes for the model, committed before the next request (see `addDeveloperNote`). */
   private notes: HistoryItem[] = [];
+  /** The running turn is delegated (runDelegatedTurn): it takes no steered input. */
+  private delegating = false;
 
   private currentSettings: ThreadSettings;
   /** Remembers the running turn's plan item (set per turn). */
@@ -193,12 +215,94 @@ export class Thread {
   }
 
   /**
+   * Runs a turn whose work something else does (a code review by a reviewer thread): `input` is
+   * committed as the user's message, the work's items stream as this turn's, its `items` join the
+   * history, and its usage counts in this thread's totals. The model is not called; what it was last
+   * told about its situation stays as it was (changes are announced on the next real turn).
+   */
+  async runDelegatedTurn(
+    input: UserInput,
+    work: (turn: DelegatedTurn) => Promise<DelegatedTurnResult>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TurnOutcome> {
+    if (this.active) throw new Error('a turn is already running on this thread');
+    const controller = new AbortController();
+    const external = options.signal;
+    const onExternalAbort = () => controller.abort();
+    if (external?.aborted) controller.abort();
+    external?.addEventListener('abort', onExternalAbort, { once: true });
+    const turnId = uuidv7();
+    const done = (async (): Promise<TurnOutcome> => {
+      this.activeTurnId = turnId;
+      this.delegating = true;
+      this.options.recorder?.turnStarted({ turn_id: turnId, ...(this.context ?? UNKNOWN_CONTEXT) });
+      this.events.emit({ type: 'turn.started', turn_id: turnId });
+      const content: ContentPart[] =
+        typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
+      this.commit([{ type: 'message', role: 'user', content }]);
+      let result: DelegatedTurnResult;
+      try {
+        result = await work({
+          turnId,
+          signal: controller.signal,
+          newItemId: () => `item_${this.itemCounter++}`,
+          emit: (event) => this.events.emit({ ...event, turn_id: turnId }),
+        });
+      } catch (err) {
+        result = {
+          status: 'failed',
+          items: [],
+          usage: emptyUsage(),
+          error: { kind: 'bad_response', message: (err as Error).message, retryable: false },
+        };
+      }
+      this.commit(result.items);
+      this.usage = addUsage(this.usage, result.usage);
+      const usage = result.usage;
+      this.events.emit({
+        type: 'usage.updated',
+        turn_id: turnId,
+        last: usage,
+        turn: usage,
+        thread: this.usage,
+        context_tokens: this.contextTokens(),
+        context_window: this.currentSettings.contextWindow,
+      });
+      if (result.status === 'completed') {
+        this.events.emit({ type: 'turn.completed', turn_id: turnId, usage });
+        return { status: 'completed', usage };
+      }
+      if (result.status === 'interrupted' || !result.error) {
+        this.events.emit({ type: 'turn.interrupted', turn_id: turnId, usage });
+        return { status: 'interrupted', usage };
+      }
+      const error = result.error;
+      this.events.emit({
+        type: 'turn.failed',
+        turn_id: turnId,
+        usage,
+        error: { message: error.message, kind: error.kind },
+      });
+      return { status: 'failed', usage, error };
+    })();
+    this.active = { controller, done };
+    try {
+      return await done;
+    } finally {
+      this.active = undefined;
+      this.activeTurnId = undefined;
+      this.delegating = false;
+      external?.removeEventListener('abort', onExternalAbort);
+    }
+  }
+
+  /**
    * Adds input to the running turn: it is committed as a user message before the turn's next model
    * request (or, if the model had just answered, the turn goes on with it). Returns the running
    * turn's id, or undefined when no turn is running (start one instead).
    */
   steer(input: UserInput): string | undefined {
-    if (!this.active || !this.activeTurnId) return undefined;
+    if (!this.active || !this.activeTurnId || this.delegating) return undefined;
     this.steered.push(typeof input === 'string' ? [{ type: 'input_text', text: input }] : input);
     return this.activeTurnId;
   }
