@@ -107,6 +107,8 @@ const profileShape = {
   /** The guardian's model (default: the thread's model). */
   guardian_model: z.string().optional(),
   model: z.string().optional(),
+  /** Codex's key: the model code reviews run with (default: `model`). */
+  review_model: z.string().optional(),
   model_provider: z.string().optional(),
   approval_policy: ApprovalPolicy.optional(),
   sandbox_mode: SandboxMode.optional(),
