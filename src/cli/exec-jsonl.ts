@@ -138,14 +138,15 @@ export class ExecJsonProjector {
       case 'item.completed':
         if (event.item.type === 'reasoning' && event.item.text === '') return [];
         if (event.item.type === 'exited_review_mode') {
-          // The review as Codex's exec prints it (its final message), after the data.
+          // The data first, then the review as Codex's exec prints it (its final message).
+          const data = this.item(event.item);
           const text = this.item({
             id: `${event.item.id}#text`,
             type: 'agent_message',
             text: event.item.review,
           });
           return [
-            { type: 'item.completed', item: this.item(event.item) },
+            { type: 'item.completed', item: data },
             { type: 'item.completed', item: text },
           ];
         }

@@ -19,6 +19,7 @@ import {
   sessionArguments,
   stdio,
 } from './options.js';
+import { addReviewCommands } from './review-program.js';
 
 type Options = Record<string, unknown>;
 
@@ -122,6 +123,8 @@ function addExecCommands(program: CommandType): void {
         });
       },
     );
+
+  addReviewCommands(program, exec);
 }
 
 function addInteractiveCommands(program: CommandType): void {
