@@ -7,10 +7,11 @@
  */
 
 import type { Thread } from '../agent/thread.js';
-import type { CliFlags } from '../config/runtime.js';
+import type { CliFlags, Runtime } from '../config/runtime.js';
 import type { AttachedGuardian } from '../guardian/attach.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
 import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
+import type { ContentPart } from '../protocol/items.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import type { Session } from '../session/recorded.js';
 import { VERSION } from '../version.js';
@@ -193,6 +194,35 @@ export class LoadedThread {
    * `turn/start` response (with the turn id) before `turn/started`.
    */
   async startTurn(params: TurnStartParams): Promise<{ turn: V2Turn; release: () => void }> {
+    await this.readyForTurn();
+    this.applyOverrides(params);
+    const content = contentFromInput(params.input, this.settings.cwd);
+    if (!this.preview) {
+      const text = params.input.find((item) => item.type === 'text');
+      if (text?.type === 'text') this.preview = text.text.slice(0, 240);
+    }
+    return this.runAsTurn(content, () => this.thread.runTurn(content));
+  }
+
+  /**
+   * Starts a turn whose work `run` does on the thread (a review: `Thread.runDelegatedTurn`), shown
+   * like any turn; `input` is what the turn's user message shows. Held like `startTurn`'s.
+   */
+  async startDelegatedTurn(
+    input: string,
+    run: (thread: Thread) => Promise<unknown>,
+  ): Promise<{ turn: V2Turn; release: () => void }> {
+    await this.readyForTurn();
+    if (!this.preview) this.preview = input.slice(0, 240);
+    return this.runAsTurn([{ type: 'input_text', text: input }], () => run(this.thread));
+  }
+
+  /** The configuration this thread runs with, loaded again (what a reviewer of it starts from). */
+  runtime(): Runtime {
+    return loadThreadRuntime(this.init.ctx, this.flags);
+  }
+
+  private async readyForTurn(): Promise<void> {
     // The previous turn (or compaction) has reported its end but has not returned yet: wait for it.
     if (this.busy && !this.activeTurnId) await this.work;
     if (this.closing) throw invalidRequest(`thread ${this.id} is closing`);
@@ -202,19 +232,23 @@ export class LoadedThread {
       throw invalidRequest(
         `a turn is already running on thread ${this.id} (turn ${this.activeTurnId}); interrupt it or wait for turn/completed`,
       );
-    this.applyOverrides(params);
-    const content = contentFromInput(params.input, this.settings.cwd);
-    if (!this.preview) {
-      const text = params.input.find((item) => item.type === 'text');
-      if (text?.type === 'text') this.preview = text.text.slice(0, 240);
-    }
+  }
+
+  /**
+   * Runs `start` as this thread's turn. Its notifications are held until `release` runs, so the
+   * client reads the response (with the turn id) before `turn/started`.
+   */
+  private runAsTurn(
+    content: ContentPart[],
+    start: () => Promise<unknown>,
+  ): { turn: V2Turn; release: () => void } {
     this.held = [];
     this.busy = 'turn';
     this.updatedAtMs = Date.now();
     this.projector.setNextInput(content);
     let done: Promise<unknown>;
     try {
-      done = this.thread.runTurn(content);
+      done = start();
     } catch (err) {
       this.busy = undefined;
       this.release();
@@ -237,7 +271,7 @@ export class LoadedThread {
         this.busy = undefined;
         this.updatedAtMs = Date.now();
       });
-    // `runTurn` announces the turn before its first await, so the id is known here.
+    // The turn is announced before the first await, so the id is known here.
     const turnId = this.activeTurnId;
     if (!turnId) {
       this.release();

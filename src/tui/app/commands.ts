@@ -1,6 +1,7 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/init`, `/mcp`, `/approve`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
+ * `/diff`, `/review`, `/init`, `/mcp`, `/approve`, `/help`, `/quit`. Each runs against the app through
+ * `CommandHost`.
  */
 
 import type { HostGit } from '../../sandbox/host-git.js';
@@ -13,6 +14,7 @@ import type { V2SandboxPolicy, V2Thread, V2TokenUsage } from '../view/v2.js';
 import { sandboxName } from '../view/v2.js';
 import { writeStarterAgentsMd } from './agents-md.js';
 import { gitDiff } from './git-diff.js';
+import { reviewCommand } from './review.js';
 import type { SessionClient } from './session.js';
 
 export interface NextTurnSettings {
@@ -286,6 +288,12 @@ export const COMMANDS: readonly SlashCommand[] = [
     run: status,
   },
   { name: 'diff', description: 'show the working tree changes (git diff)', duringTurn: true, run: diff },
+  {
+    name: 'review',
+    description: 'review a change with a read-only reviewer (/review TEXT: custom instructions)',
+    duringTurn: false,
+    run: reviewCommand,
+  },
   { name: 'init', description: 'write a starter AGENTS.md', duringTurn: true, run: init },
   { name: 'mcp', description: 'list the configured MCP servers', duringTurn: true, run: mcp },
   {

@@ -304,6 +304,10 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
     }
     case 'contextCompaction':
       return systemLines('info', 'Context compacted', width);
+    case 'enteredReviewMode':
+      return systemLines('info', `Reviewing ${item.review} (read-only reviewer)…`, width);
+    case 'exitedReviewMode':
+      return agentMessageLines(item.review, width);
   }
 }
 

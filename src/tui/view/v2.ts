@@ -46,7 +46,9 @@ export type V2Item =
       status: string;
       contentItems?: Array<{ text?: string }>;
     }
-  | { type: 'contextCompaction'; id: string };
+  | { type: 'contextCompaction'; id: string }
+  | { type: 'enteredReviewMode'; id: string; review: string }
+  | { type: 'exitedReviewMode'; id: string; review: string };
 
 export interface V2Turn {
   id: string;
