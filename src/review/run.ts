@@ -77,12 +77,19 @@ export async function prepareReview(request: ReviewRequest, wiring: ReviewerWiri
   if (needsRepository(target) && !git)
     throw new ReviewRequestError(`${cwd} is not inside a git repository, so there are no changes to review`);
   const diff = await targetDiff(git, target, cwd);
-  const titled =
-    target.type === 'commit' && !target.title && diff.subject ? { ...target, title: diff.subject } : target;
+  // A commit target names the commit itself (HEAD moves), and its subject when no title was given.
+  const resolved: ReviewTarget =
+    target.type === 'commit' && diff.revision.kind === 'commit'
+      ? {
+          ...target,
+          sha: diff.revision.sha,
+          ...(!target.title && diff.subject ? { title: diff.subject } : {}),
+        }
+      : target;
   return {
-    target,
+    target: resolved,
     ...(request.instructions?.trim() ? { instructions: request.instructions.trim() } : {}),
-    hint: targetHint(titled),
+    hint: targetHint(resolved),
     cwd,
     git,
     diff,

@@ -19,6 +19,7 @@ import {
 import { jsonLines, runSpool } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 import { DIVIDE_BY_ZERO, type Fixture, finding, git, MATH_AFTER, makeRepo, reviewAnswer } from './helpers.js';
+import { sarifProblems } from './sarif-schema.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -37,14 +38,21 @@ async function setup(script: Step[]): Promise<Setup> {
   const fx = makeRepo();
   emulator = await startEmulator({ script });
   const home = tempDir('spool-home-');
-  return { fx, home, emu: emulator, env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home } };
+  return {
+    fx,
+    home,
+    emu: emulator,
+    env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home },
+  };
 }
 
 type Json = Record<string, unknown>;
 
 /** The user message text of a recorded request (the review prompt is the last user message). */
 function lastUserText(request: { body?: unknown }): string {
-  const input = ((request.body as Json).input as Json[]).filter((i) => i.type === 'message' && i.role === 'user');
+  const input = ((request.body as Json).input as Json[]).filter(
+    (i) => i.type === 'message' && i.role === 'user',
+  );
   const content = input.at(-1)!.content as Array<{ text: string }>;
   return content.map((c) => c.text).join('');
 }
@@ -97,7 +105,9 @@ describe('spool review (the built binary)', () => {
   it('--json: the exec event stream with the findings on the review item, the rendered review last, -o gets the findings', async () => {
     const { fx, env } = await setup([respond(reviewAnswer([DIVIDE_BY_ZERO, USE_SITE]))]);
     const out = path.join(tempDir(), 'findings.json');
-    const run = await runSpool(['exec', 'review', '--base', 'main', '--json', '-o', out, '-C', fx.repo], { env });
+    const run = await runSpool(['exec', 'review', '--base', 'main', '--json', '-o', out, '-C', fx.repo], {
+      env,
+    });
     expect(run.code, run.stderr).toBe(0);
     const events = jsonLines(run.stdout);
     expect(events.map((e) => `${e.type}${e.item ? `/${(e.item as Json).type}` : ''}`)).toEqual([
@@ -123,17 +133,25 @@ describe('spool review (the built binary)', () => {
     expect(exited.review).toContain('[P2] Caller divides by zero');
     expect(events[2]!.item).toMatchObject({ target: { type: 'baseBranch', branch: 'main' } });
     const file = JSON.parse(fs.readFileSync(out, 'utf8')) as Json;
-    expect(file).toMatchObject({ review_id: reviewId, status: 'completed', findings: [DIVIDE_BY_ZERO, USE_SITE] });
+    expect(file).toMatchObject({
+      review_id: reviewId,
+      status: 'completed',
+      findings: [DIVIDE_BY_ZERO, USE_SITE],
+    });
   });
 
   it('reviews uncommitted changes (untracked files included) and a commit (lines of that commit)', async () => {
     const { fx, env, emu } = await setup([
       respond(reviewAnswer([finding({ title: 'Typo in notes', priority: 3, path: 'notes.md', start: 1 })])),
-      respond(reviewAnswer([finding({ title: 'Zero check gone', priority: 1, path: 'src/math.ts', start: 7 })])),
+      respond(
+        reviewAnswer([finding({ title: 'Zero check gone', priority: 1, path: 'src/math.ts', start: 7 })]),
+      ),
     ]);
     fs.writeFileSync(path.join(fx.repo, 'notes.md'), 'teh notes\n');
     fs.appendFileSync(path.join(fx.repo, 'README.md'), 'changed line\n');
-    const uncommitted = await runSpool(['review', '--uncommitted', '--format', 'json', '-C', fx.repo], { env });
+    const uncommitted = await runSpool(['review', '--uncommitted', '--format', 'json', '-C', fx.repo], {
+      env,
+    });
     expect(uncommitted.code, uncommitted.stderr).toBe(0);
     expect(JSON.parse(uncommitted.stdout)).toMatchObject({
       target: { type: 'uncommittedChanges' },
@@ -147,25 +165,32 @@ describe('spool review (the built binary)', () => {
     git(fx.repo, 'checkout', '--', 'README.md');
     fs.rmSync(path.join(fx.repo, 'notes.md'));
     fs.writeFileSync(path.join(fx.repo, 'src/math.ts'), 'shrunk\n');
-    const commit = await runSpool(['exec', 'review', '--commit', fx.featureSha, '--json', '-C', fx.repo], { env });
+    const commit = await runSpool(['exec', 'review', '--commit', fx.featureSha, '--json', '-C', fx.repo], {
+      env,
+    });
     expect(commit.code, commit.stderr).toBe(0);
-    const entered = jsonLines(commit.stdout).find((e) => (e.item as Json | undefined)?.type === 'entered_review_mode');
-    expect((entered!.item as Json).review).toBe(`commit ${fx.featureSha.slice(0, 7)}: ratio: drop the zero check`);
+    const entered = jsonLines(commit.stdout).find(
+      (e) => (e.item as Json | undefined)?.type === 'entered_review_mode',
+    );
+    expect((entered!.item as Json).review).toBe(
+      `commit ${fx.featureSha.slice(0, 7)}: ratio: drop the zero check`,
+    );
     const commitPrompt = lastUserText(emu.requests[1]!);
     expect(commitPrompt).toContain(`commit ${fx.featureSha} ("ratio: drop the zero check")`);
     expect(commitPrompt).toContain('+  return a / b;');
     // Line 7 exists in the commit's src/math.ts although the working copy has one line now.
-    const exited = jsonLines(commit.stdout).find((e) => (e.item as Json | undefined)?.type === 'exited_review_mode');
+    const exited = jsonLines(commit.stdout).find(
+      (e) => (e.item as Json | undefined)?.type === 'exited_review_mode',
+    );
     expect((exited!.item as Json).findings).toHaveLength(1);
     expect(fs.readFileSync(path.join(fx.repo, 'src/math.ts'), 'utf8')).toBe('shrunk\n');
   });
 
   it('custom instructions, from the argument or stdin, and instructions added to a target', async () => {
-    const { fx, env, emu } = await setup([
-      respond(reviewAnswer([])),
-      respond(reviewAnswer([])),
-    ]);
-    const custom = await runSpool(['review', 'Check README.md for stale setup steps', '-C', fx.repo], { env });
+    const { fx, env, emu } = await setup([respond(reviewAnswer([])), respond(reviewAnswer([]))]);
+    const custom = await runSpool(['review', 'Check README.md for stale setup steps', '-C', fx.repo], {
+      env,
+    });
     expect(custom.code, custom.stderr).toBe(0);
     expect(custom.stdout).toContain('No findings.');
     expect(custom.stdout).toContain('**Patch is correct**');
@@ -175,13 +200,27 @@ describe('spool review (the built binary)', () => {
 
     // The fleet's invocation: a target, the job's instructions on stdin, exec's options after `review`.
     const fleet = await runSpool(
-      ['exec', 'review', '--base', 'main', '--json', '--skip-git-repo-check', '-C', fx.repo, '-c', 'model_verbosity="low"', '-'],
+      [
+        'exec',
+        'review',
+        '--base',
+        'main',
+        '--json',
+        '--skip-git-repo-check',
+        '-C',
+        fx.repo,
+        '-c',
+        'model_verbosity="low"',
+        '-',
+      ],
       { env, stdin: 'Focus on division.\n' },
     );
     expect(fleet.code, fleet.stderr).toBe(0);
     const withExtra = lastUserText(emu.requests[1]!);
     expect(withExtra).toContain('<diff>');
-    expect(withExtra).toContain('Additional instructions from the person who asked for this review:\nFocus on division.');
+    expect(withExtra).toContain(
+      'Additional instructions from the person who asked for this review:\nFocus on division.',
+    );
     const item = jsonLines(fleet.stdout).find((e) => Array.isArray((e.item as Json | undefined)?.findings));
     expect(item).toBeDefined();
   });
@@ -189,14 +228,23 @@ describe('spool review (the built binary)', () => {
   it('--format sarif and --format github write documents; the GitHub comments sit on lines the diff shows', async () => {
     const { fx, env } = await setup([
       respond(reviewAnswer([DIVIDE_BY_ZERO, USE_SITE])),
-      respond(reviewAnswer([DIVIDE_BY_ZERO, USE_SITE, finding({ title: 'Wide range', priority: 3, path: 'src/math.ts', start: 1, end: 8 })])),
+      respond(
+        reviewAnswer([
+          DIVIDE_BY_ZERO,
+          USE_SITE,
+          finding({ title: 'Wide range', priority: 3, path: 'src/math.ts', start: 1, end: 8 }),
+        ]),
+      ),
     ]);
     const sarifFile = path.join(tempDir(), 'review.sarif');
-    const sarif = await runSpool(['review', '--base', 'main', '--format', 'sarif', '-o', sarifFile, '-C', fx.repo], { env });
+    const sarif = await runSpool(
+      ['review', '--base', 'main', '--format', 'sarif', '-o', sarifFile, '-C', fx.repo],
+      { env },
+    );
     expect(sarif.code, sarif.stderr).toBe(0);
     const log = JSON.parse(sarif.stdout) as Json;
     expect(JSON.parse(fs.readFileSync(sarifFile, 'utf8'))).toEqual(log);
-    expect(log.version).toBe('2.1.0');
+    expect(sarifProblems(log)).toEqual([]);
     const results = ((log.runs as Json[])[0]!.results as Json[]).map((r) => ({
       ruleId: r.ruleId,
       level: r.level,
@@ -229,7 +277,10 @@ describe('spool review (the built binary)', () => {
       const line = Number(comment.line);
       const start = Number(comment.start_line ?? comment.line);
       expect(comment.side).toBe('RIGHT');
-      expect(hunks.some(([a, b]) => a <= start && start <= line && line <= b), JSON.stringify(comment)).toBe(true);
+      expect(
+        hunks.some(([a, b]) => a <= start && start <= line && line <= b),
+        JSON.stringify(comment),
+      ).toBe(true);
     }
     expect(payload.comments.map((c) => [c.path, c.start_line, c.line])).toEqual([
       ['src/math.ts', 6, 7],
@@ -294,11 +345,18 @@ describe('spool review (the built binary)', () => {
       respond(say('more prose')),
       respond(say('and more prose')),
     ]);
-    const run = await runSpool(['review', '--base', 'main', '-m', 'local-coder', '--format', 'json', '-C', fx.repo], { env });
+    const run = await runSpool(
+      ['review', '--base', 'main', '-m', 'local-coder', '--format', 'json', '-C', fx.repo],
+      { env },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect((emu.requests[0]!.body as Json).text).toBeUndefined();
-    expect(lastUserText(emu.requests[1]!)).toMatch(/could not be read as the review's JSON object \(no JSON object/);
-    expect(JSON.parse(run.stdout)).toMatchObject({ findings: [{ title: 'Guard against b = 0 in ratio', priority: 1 }] });
+    expect(lastUserText(emu.requests[1]!)).toMatch(
+      /could not be read as the review's JSON object \(no JSON object/,
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      findings: [{ title: 'Guard against b = 0 in ratio', priority: 1 }],
+    });
 
     const failed = await runSpool(['review', '--base', 'main', '-m', 'local-coder', '-C', fx.repo], { env });
     expect(failed.code).toBe(1);
@@ -307,7 +365,8 @@ describe('spool review (the built binary)', () => {
   });
 
   it("refuses the reviewer's writes: no apply_patch tool, patches through the shell refused, the sandbox read-only", async () => {
-    const patch = '*** Begin Patch\n*** Update File: src/math.ts\n@@\n-  return a / b;\n+  return 0;\n*** End Patch\n';
+    const patch =
+      '*** Begin Patch\n*** Update File: src/math.ts\n@@\n-  return a / b;\n+  return 0;\n*** End Patch\n';
     const { fx, env, emu } = await setup([
       respond(applyPatchCall(patch)),
       respond(shellCall(`apply_patch <<'EOF'\n${patch}EOF`)),
@@ -317,7 +376,9 @@ describe('spool review (the built binary)', () => {
     const run = await runSpool(['review', '--base', 'main', '--json', '-C', fx.repo], { env });
     expect(run.code, run.stderr).toBe(0);
     expect(outputsOf(emu.requests[1]!).at(-1)).toMatch(/Unknown tool "apply_patch"/);
-    expect(outputsOf(emu.requests[2]!).at(-1)).toMatch(/apply_patch is not available: this is a read-only code review/);
+    expect(outputsOf(emu.requests[2]!).at(-1)).toMatch(
+      /apply_patch is not available: this is a read-only code review/,
+    );
     expect(outputsOf(emu.requests[3]!).at(-1)).toMatch(/Read-only file system/);
     expect(fs.readFileSync(path.join(fx.repo, 'src/math.ts'), 'utf8')).toBe(MATH_AFTER);
     expect(fs.existsSync(path.join(fx.repo, 'new-file.txt'))).toBe(false);

@@ -71,7 +71,10 @@ describe('reading the answer', () => {
         findings: [
           finding({ title: 'ok', priority: 2, path: 'a.ts', start: 1 }),
           { ...finding({ title: 'bad priority', priority: 2, path: 'a.ts', start: 1 }), priority: 7 },
-          { ...finding({ title: 'bad range', priority: 1, path: 'a.ts', start: 9 }), location: { path: 'a.ts', line_range: { start: 9, end: 2 } } },
+          {
+            ...finding({ title: 'bad range', priority: 1, path: 'a.ts', start: 9 }),
+            location: { path: 'a.ts', line_range: { start: 9, end: 2 } },
+          },
           { ...finding({ title: 'no place', priority: 1, path: 'a.ts', start: 1 }), location: {} },
           'not an object',
         ],
@@ -91,15 +94,24 @@ describe('reading the answer', () => {
   it('shortens a title over 80 characters instead of losing the finding', () => {
     const long = 'x'.repeat(120);
     const parsed = parseReviewAnswer(
-      JSON.stringify({ ...result([]), findings: [finding({ title: long, priority: 3, path: 'a', start: 1 })] }),
+      JSON.stringify({
+        ...result([]),
+        findings: [finding({ title: long, priority: 3, path: 'a', start: 1 })],
+      }),
     );
     if (!parsed.ok) throw new Error(parsed.problem);
     expect(parsed.result.findings[0]!.title).toHaveLength(80);
   });
 
   it('says why an answer cannot be read', () => {
-    expect(parseReviewAnswer('Looks good to me!')).toEqual({ ok: false, problem: 'no JSON object was found in it' });
-    expect(parseReviewAnswer('{"verdict": "fine"}')).toMatchObject({ ok: false, problem: expect.stringMatching(/findings/) });
+    expect(parseReviewAnswer('Looks good to me!')).toEqual({
+      ok: false,
+      problem: 'no JSON object was found in it',
+    });
+    expect(parseReviewAnswer('{"verdict": "fine"}')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/findings/),
+    });
     expect(parseReviewAnswer('{"findings": [], "overall_correctness": "maybe"}')).toMatchObject({
       ok: false,
       problem: expect.stringMatching(/overall_correctness/),
@@ -164,8 +176,14 @@ describe('targets and diffs', () => {
     expect(() => checkTarget({ type: 'baseBranch', branch: '--output=/tmp/x' })).toThrow(ReviewRequestError);
     expect(() => checkTarget({ type: 'baseBranch', branch: '  ' })).toThrow('branch must not be empty');
     expect(() => checkTarget({ type: 'commit', sha: '\t' })).toThrow('sha must not be empty');
-    expect(() => checkTarget({ type: 'custom', instructions: '\n\n' })).toThrow('instructions must not be empty');
-    expect(checkTarget({ type: 'commit', sha: ' HEAD~1 ', title: ' t ' })).toEqual({ type: 'commit', sha: 'HEAD~1', title: 't' });
+    expect(() => checkTarget({ type: 'custom', instructions: '\n\n' })).toThrow(
+      'instructions must not be empty',
+    );
+    expect(checkTarget({ type: 'commit', sha: ' HEAD~1 ', title: ' t ' })).toEqual({
+      type: 'commit',
+      sha: 'HEAD~1',
+      title: 't',
+    });
   });
 
   it('reads each target kind from git, and says when a ref is no commit', async () => {
@@ -173,7 +191,7 @@ describe('targets and diffs', () => {
     const host = HostGit.pin(repo);
     const base = await targetDiff(host, { type: 'baseBranch', branch: 'main' }, repo);
     expect(base.base).toBe(baseSha);
-    expect(base.diff).toMatch(/^-  return b === 0 \? 0 : a \/ b;$/m);
+    expect(base.diff).toMatch(/^- {2}return b === 0 \? 0 : a \/ b;$/m);
     const commit = await targetDiff(host, { type: 'commit', sha: featureSha.slice(0, 8) }, repo);
     expect(commit.revision).toEqual({ kind: 'commit', sha: featureSha });
     expect(commit.subject).toBe('ratio: drop the zero check');
@@ -184,8 +202,12 @@ describe('targets and diffs', () => {
     const uncommitted = await targetDiff(host, { type: 'uncommittedChanges' }, repo);
     expect(uncommitted.diff).toMatch(/^\+more$/m);
     expect(uncommitted.diff).toMatch(/^\+\+\+ b\/fresh.txt$/m);
-    await expect(targetDiff(host, { type: 'baseBranch', branch: 'nope' }, repo)).rejects.toThrow(/not a commit/);
-    await expect(targetDiff(undefined, { type: 'uncommittedChanges' }, repo)).rejects.toThrow(/not inside a git repository/);
+    await expect(targetDiff(host, { type: 'baseBranch', branch: 'nope' }, repo)).rejects.toThrow(
+      /not a commit/,
+    );
+    await expect(targetDiff(undefined, { type: 'uncommittedChanges' }, repo)).rejects.toThrow(
+      /not inside a git repository/,
+    );
   });
 
   it('places a range on the lines a hunk shows', () => {

@@ -174,6 +174,7 @@ export const RESPONSE_OF: Record<string, string> = {
   'thread/compact/start': 'ThreadCompactStartResponse',
   'thread/approveGuardianDeniedAction': 'ThreadApproveGuardianDeniedActionResponse',
   'turn/start': 'TurnStartResponse',
+  'review/start': 'ReviewStartResponse',
   'turn/steer': 'TurnSteerResponse',
   'turn/interrupt': 'TurnInterruptResponse',
   'model/list': 'ModelListResponse',
