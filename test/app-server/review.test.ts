@@ -19,7 +19,7 @@ import {
 } from '../emulator/index.js';
 import { DIVIDE_BY_ZERO, finding, MATH_AFTER, makeRepo, reviewAnswer } from '../review/helpers.js';
 import { serverEnv, streamClient } from './support/harness.js';
-import type { ProtocolClient } from './support/protocol-client.js';
+import type { Loose, ProtocolClient } from './support/protocol-client.js';
 
 let emulator: Emulator | undefined;
 let server: AppServer | undefined;
@@ -30,7 +30,7 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-type Json = Record<string, any>;
+type Json = Record<string, Loose>;
 
 async function setup(script: Step[]): Promise<{ client: ProtocolClient; repo: string; threadId: string }> {
   const { repo } = makeRepo();

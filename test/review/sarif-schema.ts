@@ -2,7 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv04 from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
+
+// A CommonJS module: its class is both the module and its `default`.
+const Ajv04 = ajvDraft04.default;
 
 const SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/sarif-2.1.0-rtm.5.json');
 
@@ -12,5 +15,7 @@ export function sarifProblems(log: unknown): string[] {
   const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
   const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')) as object);
   if (validate(log)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+  return (validate.errors ?? []).map(
+    (e: { instancePath: string; message?: string }) => `${e.instancePath || '/'} ${e.message ?? ''}`,
+  );
 }
