@@ -46,7 +46,7 @@ function items(client: ProtocolClient, turnId: string): Json[] {
   return client.notifications('item/completed', (p) => p.turnId === turnId).map((p) => p.item as Json);
 }
 
-describe('review/start', () => {
+describe('review/start', { timeout: 120_000 }, () => {
   it('inline: a turn of the thread with the review items, the findings as data, the usage and the history', async () => {
     const { client, repo, threadId } = await setup([
       respond(applyPatchCall('*** Begin Patch\n*** Delete File: src/math.ts\n*** End Patch\n')),

@@ -71,7 +71,8 @@ const BOGUS = finding({ title: 'Made-up file', priority: 0, path: 'src/ghost.ts'
 const PAST_END = finding({ title: 'Past the end', priority: 0, path: 'src/math.ts', start: 40, end: 41 });
 const USE_SITE = finding({ title: 'Caller divides by zero', priority: 2, path: 'src/use.ts', start: 2 });
 
-describe('spool review (the built binary)', () => {
+// Each test runs the built binary (or a whole server) several times: more than the default 30 s under load.
+describe('spool review (the built binary)', { timeout: 120_000 }, () => {
   it('reviews against a base branch: Markdown with [P1] tags, invalid findings dropped, a read-only reviewer that reads beyond the diff', async () => {
     const { fx, env, emu } = await setup([
       respond(shellCall('grep -rn "ratio(" src')),
