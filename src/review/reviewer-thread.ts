@@ -70,7 +70,7 @@ export function reviewerSettings(
     },
     approvalPolicy: 'never',
     bypassSandbox: false,
-    outputSchema: structuredOutputSupported(model) ? REVIEW_OUTPUT_SCHEMA : undefined,
+    outputSchema: structuredOutputSupported(model) ? { schema: REVIEW_OUTPUT_SCHEMA, strict: true } : undefined,
     contextWindow: window,
     autoCompactTokenLimit: sameModel ? base.autoCompactTokenLimit : Math.floor(window * 0.9),
     reasoning: sameModel
