@@ -18,10 +18,10 @@ import { renderSarif } from '../review/render-sarif.js';
 import { prepareReview, type ReviewOutcome, runPreparedReview } from '../review/run.js';
 import { ReviewRequestError } from '../review/target.js';
 import { SessionStoreError } from '../store/errors.js';
+import { VERSION } from '../version.js';
 import { EXIT, type ExecIo } from './exec.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
-import { VERSION } from './version.js';
 
 export const REVIEW_FORMATS = ['markdown', 'json', 'sarif', 'github'] as const;
 export type ReviewFormat = (typeof REVIEW_FORMATS)[number];

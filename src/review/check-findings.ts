@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HostGit } from '../git/host-git.js';
 import type { ReviewFinding, ReviewResult } from '../protocol/review.js';
+import type { HostGit } from '../sandbox/host-git.js';
 
 /** The files of the reviewed version. */
 export interface FileSource {

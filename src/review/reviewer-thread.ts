@@ -1,20 +1,18 @@
 /**
- * The reviewer's thread: how it is configured (pure) and built. Building it is session wiring — a
- * Thread from a configuration, recorded as its own session — and this file is the one place the
- * review capability does it, so it can be pointed at the shared session layer when there is one.
+ * The reviewer's thread: how it is configured (pure) and built — through the session layer's
+ * openThread, recorded as its own session (its id is the review's id) unless asked otherwise.
  *
  * The reviewer is locked down whatever the asking session allows: read-only sandbox, no network,
  * no writable roots, never asks for approval (so it can never be allowed to write), no MCP servers,
  * and only the tools of reviewer-tools.ts.
  */
-import type { ThreadSettings } from '../agent/settings.js';
-import { Thread } from '../agent/thread.js';
+import type { Thread } from '../agent/thread.js';
 import type { Runtime } from '../config/runtime.js';
 import { modelInfo } from '../model/catalog.js';
-import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
 import type { SpoolEvent } from '../protocol/events.js';
-import { startSession } from '../store/sessions.js';
+import type { ThreadSettings } from '../protocol/settings.js';
+import { openThread } from '../session/open-thread.js';
 import { REVIEWER_INSTRUCTIONS } from './prompt.js';
 import { REVIEW_OUTPUT_SCHEMA } from './result-schema.js';
 import { createReviewerTools } from './reviewer-tools.js';
@@ -70,7 +68,9 @@ export function reviewerSettings(
     },
     approvalPolicy: 'never',
     bypassSandbox: false,
-    outputSchema: structuredOutputSupported(model) ? { schema: REVIEW_OUTPUT_SCHEMA, strict: true } : undefined,
+    outputSchema: structuredOutputSupported(model)
+      ? { schema: REVIEW_OUTPUT_SCHEMA, strict: true }
+      : undefined,
     contextWindow: window,
     autoCompactTokenLimit: sameModel ? base.autoCompactTokenLimit : Math.floor(window * 0.9),
     reasoning: sameModel
@@ -90,22 +90,23 @@ export function openReviewerThread(wiring: ReviewerWiring): ReviewerThread {
     runtime.config.model_context_window,
   );
   const tools = createReviewerTools(settings);
-  const client = (wiring.createModelClient ?? createModelClient)(runtime);
-  const threadRuntime = { client, settings, tools: tools.registry, onClose: tools.close };
-  if (wiring.record === false) {
-    const thread = new Thread(threadRuntime);
-    return { thread, model: settings.model, path: undefined, record: () => {}, close: () => thread.close() };
-  }
+  const options = wiring.createModelClient ? { createModelClient: wiring.createModelClient } : {};
   try {
-    const session = startSession({ ...threadRuntime, home: runtime.home, providerId: runtime.providerId });
+    const { thread, session } = openThread(
+      { ...runtime, settings },
+      tools,
+      wiring.record === false ? { kind: 'ephemeral' } : { kind: 'new' },
+      options,
+    );
     return {
-      thread: session.thread,
+      thread,
       model: settings.model,
-      path: session.path,
-      record: (event) => session.recorder.event(event),
-      close: () => session.thread.close(),
+      path: session?.path,
+      record: session ? (event) => session.recorder.event(event) : () => {},
+      close: () => thread.close(),
     };
   } catch (err) {
+    // openThread leaves the tools to the caller when it throws.
     void tools.close();
     throw err;
   }

@@ -4,8 +4,9 @@
  * (`apply_patch <<EOF`) is refused with a message instead of reaching the patch engine; every
  * command runs in the read-only sandbox, where writes fail in the kernel.
  */
-import type { ThreadSettings } from '../agent/settings.js';
+
 import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { preloadBashParser } from '../sandbox/bash-parser.js';
 import { extractApplyPatchInvocation } from '../tools/apply-patch/invocation.js';
 import type { ThreadTools } from '../tools/default-tools.js';

@@ -7,10 +7,10 @@
  * in the reviewer's session.
  */
 import path from 'node:path';
-import { HostGit } from '../git/host-git.js';
 import type { ModelError } from '../model/types.js';
 import { emptyUsage, type SpoolEvent, type ThreadItemOf, type Usage } from '../protocol/events.js';
 import type { ReviewResult } from '../protocol/review.js';
+import { HostGit } from '../sandbox/host-git.js';
 import { checkFindings, commitSource, type FileSource, worktreeSource } from './check-findings.js';
 import { parseReviewAnswer } from './parse-result.js';
 import { repairPrompt, reviewPrompt } from './prompt.js';

@@ -3,7 +3,7 @@
  * at the start, no program the repository configures): its unified diff, and which version of the
  * files the findings point into (the working tree, or the reviewed commit).
  */
-import type { HostGit } from '../git/host-git.js';
+import type { HostGit } from '../sandbox/host-git.js';
 import { ReviewRequestError, type ReviewTarget } from './target.js';
 
 /** git's empty tree: the "parent" of a root commit. */

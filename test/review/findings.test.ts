@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HostGit } from '../../src/git/host-git.js';
 import { ReviewResult } from '../../src/protocol/review.js';
 import { checkFindings, commitSource, worktreeSource } from '../../src/review/check-findings.js';
 import { parseDiff, placeInDiff } from '../../src/review/diff-lines.js';
 import { parseReviewAnswer } from '../../src/review/parse-result.js';
 import { checkTarget, ReviewRequestError } from '../../src/review/target.js';
 import { targetDiff } from '../../src/review/target-diff.js';
+import { HostGit } from '../../src/sandbox/host-git.js';
 import { finding, git, makeRepo } from './helpers.js';
 
 const result = (findings: Array<Record<string, unknown>>) =>

@@ -3,8 +3,20 @@
  * commit — or give instructions (`/review TEXT`); the review runs as a turn of this session through
  * the app-server's `review/start` (src/review/), and its findings join the conversation.
  */
+import type { HostGit } from '../../sandbox/host-git.js';
 import { Picker, type PickerItem } from '../view/picker.js';
-import type { CommandHost } from './commands.js';
+import type { Transcript } from '../view/transcript.js';
+import type { SessionClient } from './session.js';
+
+/** What `/review` needs of the app (a part of commands.ts's CommandHost, which lists this command). */
+export interface ReviewHost {
+  readonly session: SessionClient;
+  readonly transcript: Transcript;
+  cwd(): string;
+  git(): HostGit | undefined;
+  openPicker<T>(picker: Picker<T>): void;
+  invalidate(): void;
+}
 
 type Choice = 'uncommitted' | 'base' | 'commit' | 'custom';
 
@@ -15,7 +27,7 @@ const CHOICES: Array<PickerItem<Choice>> = [
   { label: 'Custom instructions', detail: 'type /review followed by what to review', value: 'custom' },
 ];
 
-async function start(host: CommandHost, target: object): Promise<void> {
+async function start(host: ReviewHost, target: object): Promise<void> {
   try {
     await host.session.request('review/start', {
       threadId: host.session.threadId,
@@ -29,7 +41,7 @@ async function start(host: CommandHost, target: object): Promise<void> {
 }
 
 /** Lines of git's output for the pinned repository, or a message when there is none. */
-async function gitLines(host: CommandHost, args: string[]): Promise<string[] | string> {
+async function gitLines(host: ReviewHost, args: string[]): Promise<string[] | string> {
   const git = host.git();
   if (!git) return `${host.cwd()} is not inside a git repository`;
   const run = await git.run(args);
@@ -37,7 +49,7 @@ async function gitLines(host: CommandHost, args: string[]): Promise<string[] | s
   return run.stdout.split('\n').filter((line) => line.trim() !== '');
 }
 
-async function pickBranch(host: CommandHost): Promise<void> {
+async function pickBranch(host: ReviewHost): Promise<void> {
   const branches = await gitLines(host, [
     'for-each-ref',
     '--format=%(refname:short)',
@@ -58,7 +70,7 @@ async function pickBranch(host: CommandHost): Promise<void> {
   );
 }
 
-async function pickCommit(host: CommandHost): Promise<void> {
+async function pickCommit(host: ReviewHost): Promise<void> {
   const commits = await gitLines(host, ['log', '-n', '50', '--format=%H%x09%s']);
   if (typeof commits === 'string') return host.transcript.system('error', `/review: ${commits}`);
   const items = commits.map((line) => {
@@ -75,7 +87,7 @@ async function pickCommit(host: CommandHost): Promise<void> {
   );
 }
 
-export async function reviewCommand(host: CommandHost, args: string): Promise<void> {
+export async function reviewCommand(host: ReviewHost, args: string): Promise<void> {
   if (args.trim()) return start(host, { type: 'custom', instructions: args.trim() });
   host.openPicker(
     new Picker('What should be reviewed?', CHOICES, (choice) => {
