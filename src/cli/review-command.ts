@@ -8,8 +8,9 @@
  * Exit codes: 0 reviewed, 1 the review failed, 2 usage error, 3 `--fail-on` tripped, 130/143 stopped.
  */
 import fs from 'node:fs';
+import { exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
-import { type CliFlags, ConfigError, loadRuntime, type Runtime } from '../config/runtime.js';
+import { type CliFlags, loadRuntime, type Runtime } from '../config/runtime.js';
 import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { ReviewTarget } from '../protocol/review.js';
 import { parseDiff } from '../review/diff-lines.js';
@@ -163,9 +164,7 @@ export async function runReviewCommand(
   try {
     runtime = loadRuntime(options, io.env, { approvalPolicy: 'never' });
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    say(`spool: ${err.message}`);
-    return EXIT.usage;
+    return exitForConfigError(err, io.stderr);
   }
   if (!fs.existsSync(runtime.settings.cwd) || !fs.statSync(runtime.settings.cwd).isDirectory()) {
     say(`spool: working directory ${runtime.settings.cwd} does not exist`);
