@@ -19,6 +19,7 @@ import { renderSarif } from '../review/render-sarif.js';
 import { prepareReview, type ReviewOutcome, runPreparedReview } from '../review/run.js';
 import { ReviewRequestError } from '../review/target.js';
 import { SessionStoreError } from '../store/errors.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import { VERSION } from '../version.js';
 import { EXIT, type ExecIo } from './exec.js';
 import { createHumanFormatter } from './exec-human.js';
@@ -144,7 +145,7 @@ export async function runReviewCommand(
   io: ExecIo,
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const say = (line: string) => io.stderr.write(`${terminalSafe(line)}\n`);
   const format = (options.format ?? 'markdown') as ReviewFormat;
   if (!REVIEW_FORMATS.includes(format)) {
     say(`spool review: --format takes ${REVIEW_FORMATS.join(', ')}, not ${options.format}`);
@@ -238,7 +239,11 @@ export async function runReviewCommand(
       error: { message: outcome.error?.message ?? 'the review failed' },
     });
 
-  if (!options.json) io.stdout.write(document(format, outcome));
+  if (!options.json) {
+    // The review is the model's text: on a terminal it is shown safe, to a pipe or file it stays as written.
+    const text = document(format, outcome);
+    io.stdout.write(io.stdout.isTTY ? terminalSafe(text) : text);
+  }
   if (options.outputFile) {
     const fileFormat: ReviewFormat = options.json && options.format === undefined ? 'json' : format;
     fs.writeFileSync(options.outputFile, document(fileFormat, outcome));

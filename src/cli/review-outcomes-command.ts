@@ -7,13 +7,14 @@ import { spoolHome } from '../config/home.js';
 import { FeedbackError, listReviewIndex, readReviewRecord, recordFeedback } from '../review/review-log.js';
 import { parseSince, renderStats, reviewStats } from '../review/stats.js';
 import { SessionLockedError, SessionNotFoundError } from '../store/errors.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import { EXIT, type ExecIo } from './exec.js';
 
 export function runReviewFeedback(
   args: { reviewId: string; finding: string; reaction: string; reason?: string },
   io: Pick<ExecIo, 'stdout' | 'stderr' | 'env'>,
 ): number {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const say = (line: string) => io.stderr.write(`${terminalSafe(line)}\n`);
   const finding = Number(args.finding);
   if (!Number.isInteger(finding) || finding < 1) {
     say(`spool review feedback: FINDING is the finding's number (1 or more), not ${args.finding}`);
@@ -30,7 +31,7 @@ export function runReviewFeedback(
       ...(args.reason?.trim() ? { reason: args.reason.trim() } : {}),
     });
     io.stdout.write(
-      `Recorded ${recorded.reaction} for finding ${recorded.finding} of review ${recorded.review_id}\n`,
+      `Recorded ${recorded.reaction} for finding ${recorded.finding} of review ${terminalSafe(recorded.review_id)}\n`,
     );
     return EXIT.ok;
   } catch (err) {
@@ -50,7 +51,7 @@ export function runReviewStats(
   args: { since?: string; json?: boolean },
   io: Pick<ExecIo, 'stdout' | 'stderr' | 'env'>,
 ): number {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const say = (line: string) => io.stderr.write(`${terminalSafe(line)}\n`);
   let since: Date | undefined;
   if (args.since !== undefined) {
     since = parseSince(args.since);
@@ -70,6 +71,8 @@ export function runReviewStats(
     }
   });
   const stats = reviewStats(reviews, since);
-  io.stdout.write(args.json ? `${JSON.stringify(stats, null, 2)}\n` : `${renderStats(stats)}\n`);
+  // Model and repository names come from the review logs: shown safe on a terminal.
+  const text = args.json ? `${JSON.stringify(stats, null, 2)}\n` : `${renderStats(stats)}\n`;
+  io.stdout.write(io.stdout.isTTY ? terminalSafe(text) : text);
   return EXIT.ok;
 }
