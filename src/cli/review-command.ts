@@ -21,6 +21,7 @@ import { ReviewRequestError } from '../review/target.js';
 import { SessionStoreError } from '../store/errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 import { VERSION } from '../version.js';
+import { guardOutputs, type TextOutput } from './closed-output.js';
 import { EXIT, type ExecIo } from './exec.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
@@ -60,7 +61,7 @@ export function parsePriority(text: string): number | undefined {
 type Parsed = { target: ReviewTarget; instructions?: string } | { usage: string };
 
 /** The target and extra instructions the flags ask for (Codex's rules, plus instructions with a target). */
-async function targetFrom(options: ReviewOptions, io: ExecIo): Promise<Parsed> {
+async function targetFrom(options: ReviewOptions, io: Pick<ExecIo, 'stdin'>): Promise<Parsed> {
   const chosen = [options.uncommitted, options.base !== undefined, options.commit !== undefined].filter(
     Boolean,
   );
@@ -145,6 +146,24 @@ export async function runReviewCommand(
   io: ExecIo,
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
+  // A closed stdout or stderr (`spool exec review --json … | head -1`) stops the review quietly.
+  const guarded = guardOutputs(io);
+  try {
+    const code = await runGuardedReview(options, { ...io, ...guarded.io }, signals, (listener) =>
+      guarded.onClosed(listener),
+    );
+    return guarded.closed() ? EXIT.outputClosed : code;
+  } finally {
+    guarded.dispose();
+  }
+}
+
+async function runGuardedReview(
+  options: ReviewOptions,
+  io: Pick<ExecIo, 'stdin' | 'env'> & { stdout: TextOutput; stderr: TextOutput },
+  signals: NodeJS.EventEmitter,
+  onOutputClosed: (listener: () => void) => void,
+): Promise<number> {
   const say = (line: string) => io.stderr.write(`${terminalSafe(line)}\n`);
   const format = (options.format ?? 'markdown') as ReviewFormat;
   if (!REVIEW_FORMATS.includes(format)) {
@@ -204,6 +223,8 @@ export async function runReviewCommand(
     stoppedBy = signal;
     controller.abort();
   };
+  // Nobody reads the output any more: stop the reviewer (its commands are killed, its log flushed).
+  onOutputClosed(() => controller.abort());
   const onSigint = onSignal('SIGINT');
   const onSigterm = onSignal('SIGTERM');
   signals.on('SIGINT', onSigint);

@@ -4,6 +4,7 @@
  * `--fail-on` gate, answers read leniently and asked for again, the reviewer's writes refused, the
  * fleet's invocation, feedback and stats.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import {
   shellCall,
   startEmulator,
 } from '../emulator/index.js';
-import { jsonLines, runSpool } from '../support/spool-bin.js';
+import { jsonLines, runSpool, SPOOL_BIN } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 import { DIVIDE_BY_ZERO, type Fixture, finding, git, MATH_AFTER, makeRepo, reviewAnswer } from './helpers.js';
 import { sarifProblems } from './sarif-schema.js';
@@ -308,6 +309,35 @@ describe('spool review (the built binary)', { timeout: 120_000 }, () => {
     expect(dropped.code, dropped.stderr).toBe(0);
     const bad = await runSpool(['review', '--base', 'main', '--fail-on', 'P7', '-C', fx.repo], { env });
     expect(bad.code).toBe(2);
+  });
+
+  it('ends quietly when the reader goes away: the reviewer is stopped, its command killed, its session kept', async () => {
+    const { fx, env, emu, home } = await setup([
+      respond(shellCall('sleep 4343.5; echo never')),
+      respond(reviewAnswer([DIVIDE_BY_ZERO])),
+    ]);
+    const command = [process.execPath, SPOOL_BIN, 'exec', 'review', '--base', 'main', '--json', '-C', fx.repo]
+      .map((word) => `'${word.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    // A real pipe into `head -1`, which closes it after the first line.
+    // Spawned (not spawnSync): the emulator answers from this process.
+    const child = spawn('bash', ['-c', `${command} | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    });
+    const run = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(jsonLines(run.stdout)).toEqual([{ type: 'thread.started', thread_id: expect.any(String) }]);
+    expect(run.stderr).toContain('exit=141');
+    expect(run.stderr).not.toMatch(/EPIPE|Error:/);
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps).not.toContain('sleep 4343.5');
+    // The reviewer was not asked again, and its session log is there.
+    expect(emu.requests).toHaveLength(1);
+    const id = (jsonLines(run.stdout)[0]!.thread_id as string).toLowerCase();
+    const logs = fs.readdirSync(path.join(home, 'sessions'), { recursive: true }).map(String);
+    expect(logs.some((f) => f.includes(id) && f.endsWith('.jsonl'))).toBe(true);
   });
 
   it('usage errors: conflicting targets, no target, a branch that does not exist, no repository', async () => {
