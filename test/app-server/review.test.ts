@@ -4,6 +4,7 @@
  * of a new thread (detached) — with Codex's enteredReviewMode/exitedReviewMode items plus the
  * findings as data. Every message is checked against Codex's v2 JSON Schema.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,8 +19,9 @@ import {
   startEmulator,
 } from '../emulator/index.js';
 import { DIVIDE_BY_ZERO, finding, MATH_AFTER, makeRepo, reviewAnswer } from '../review/helpers.js';
-import { serverEnv, streamClient } from './support/harness.js';
-import type { Loose, ProtocolClient } from './support/protocol-client.js';
+import { SPOOL_BIN } from '../support/spool-bin.js';
+import { onLines, serverEnv, streamClient } from './support/harness.js';
+import { type Loose, ProtocolClient } from './support/protocol-client.js';
 
 let emulator: Emulator | undefined;
 let server: AppServer | undefined;
@@ -132,6 +134,47 @@ describe('review/start', { timeout: 120_000 }, () => {
     const detached = await client.call('thread/read', { threadId: reviewThreadId, includeTurns: true });
     expect(detached.thread.turns).toHaveLength(1);
     expect(client.schemaProblems()).toEqual([]);
+  });
+
+  it('through `spool app-server` (the built binary, stdio): a custom review, inline, checked against the schema', async () => {
+    const { repo } = makeRepo();
+    emulator = await startEmulator({
+      script: [respond(shellCall('cat README.md')), respond(reviewAnswer([DIVIDE_BY_ZERO]))],
+    });
+    const child = spawn(process.execPath, [SPOOL_BIN, 'app-server'], {
+      env: serverEnv(emulator),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    try {
+      const client = new ProtocolClient((text) => child.stdin.write(`${text}\n`));
+      onLines(child.stdout, (line) => client.receive(line));
+      await client.initialize();
+      const started = await client.call('thread/start', { cwd: repo });
+      const threadId = started.thread.id as string;
+      const review = await client.call('review/start', {
+        threadId,
+        target: { type: 'custom', instructions: 'Check that README.md matches src/math.ts' },
+      });
+      expect(review.reviewThreadId).toBe(threadId);
+      const completed = await client.turnCompleted(review.turn.id);
+      expect(completed.params.turn.status).toBe('completed');
+      const shown = items(client, review.turn.id);
+      expect(shown.find((i) => i.type === 'enteredReviewMode')).toMatchObject({
+        target: { type: 'custom', instructions: 'Check that README.md matches src/math.ts' },
+      });
+      expect(shown.map((i) => i.type)).toContain('commandExecution');
+      const exitedItem = shown.find((i) => i.type === 'exitedReviewMode')!;
+      expect(exitedItem.result.findings).toEqual([DIVIDE_BY_ZERO]);
+      // The instructions reached the reviewer, with no diff (a custom review has no target change).
+      const prompt = JSON.stringify(emulator.requests[0]!.body);
+      expect(prompt).toContain('Check that README.md matches src/math.ts');
+      expect(prompt).not.toContain('<diff>');
+      expect(client.schemaProblems()).toEqual([]);
+    } finally {
+      child.stdin.end();
+      await exited;
+    }
   });
 
   it('refuses targets that cannot be reviewed, with invalid-request errors', async () => {
