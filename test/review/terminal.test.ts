@@ -4,9 +4,10 @@
  * without letting them drive it (escape sequences removed, the text kept); `/review` in the
  * interactive session picks a target and shows the findings; `review_model` picks the reviewer.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Emulator, respond, say, startEmulator } from '../emulator/index.js';
+import { type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
 import { hasTmux, spoolCommand, Tmux } from '../support/tmux.js';
 import { DIVIDE_BY_ZERO, finding, makeRepo, reviewAnswer } from './helpers.js';
@@ -97,6 +98,42 @@ describe('review mode in a terminal (tmux)', { timeout: 120_000 }, () => {
     const next = emulator.requests.at(-1)!.body as { model: string };
     expect(next.model).toBe('gpt-5-codex');
     expect(JSON.stringify(next)).toContain('Guard against b = 0 in ratio');
+    tmux.text('/quit');
+    tmux.keys('Enter');
+    expect(await exited(tmux)).toBe('0');
+  });
+
+  it('/review is interrupted with Esc: the reviewer stops, its command is killed, the session goes on', async () => {
+    expect(hasTmux()).toBe(true);
+    const { repo } = makeRepo();
+    emulator = await startEmulator({
+      script: [respond(shellCall('sleep 4444.5')), respond(say('Back to work.'))],
+    });
+    const home = tempDir('spool-review-term-home-');
+    tmux = new Tmux(tempDir('spool-review-tmux-'));
+    tmux.start(spoolCommand([]), terminalEnv(emulator, home), repo);
+    await tmux.see('›', 20_000);
+    tmux.text('/review');
+    tmux.keys('Enter');
+    await tmux.see('What should be reviewed?');
+    tmux.keys('Down');
+    tmux.keys('Down');
+    tmux.keys('Enter');
+    await tmux.see('Review which commit?');
+    tmux.keys('Enter');
+    await tmux.see('sleep 4444.5', 30_000);
+    const running = () =>
+      spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((line) => line.startsWith('sleep 4444.5'));
+    await expect.poll(() => running().length, { timeout: 10_000 }).toBeGreaterThan(0);
+    tmux.keys('Escape');
+    await tmux.see('The review was interrupted', 30_000);
+    await expect.poll(() => running().length, { timeout: 10_000 }).toBe(0);
+    tmux.text('carry on');
+    tmux.keys('Enter');
+    await tmux.see('Back to work.');
+    expect(emulator.requests).toHaveLength(2);
     tmux.text('/quit');
     tmux.keys('Enter');
     expect(await exited(tmux)).toBe('0');
