@@ -59,6 +59,11 @@ describe('SARIF', () => {
 
   it('the validator does reject what is not SARIF', () => {
     expect(sarifProblems({ version: '2.1.0', runs: [{ results: [] }] }).length).toBeGreaterThan(0);
+    // Formats count too: a driver's informationUri must be a URI.
+    const valid = renderSarif({ result: null, reviewId: 'r', root: '/r', toolVersion: '1', hint: 'h' });
+    const badUri = structuredClone(valid) as { runs: Array<{ tool: { driver: Record<string, unknown> } }> };
+    badUri.runs[0]!.tool.driver.informationUri = 'not a uri';
+    expect(sarifProblems(badUri).join('\n')).toMatch(/informationUri must match format "uri"/);
   });
 });
 

@@ -13,6 +13,12 @@ const SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures
 export function sarifProblems(log: unknown): string[] {
   // unicodeRegExp off: one of the schema's patterns (`language`) is not valid with the `u` flag.
   const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
+  // The schema's three formats, checked (ajv ignores formats it does not know, with a warning).
+  ajv.addFormat('date-time', (text: string) =>
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(text),
+  );
+  ajv.addFormat('uri', (text: string) => URL.canParse(text));
+  ajv.addFormat('uri-reference', (text: string) => URL.canParse(text, 'file:///'));
   const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')) as object);
   if (validate(log)) return [];
   return (validate.errors ?? []).map(
