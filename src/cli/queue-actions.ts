@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError, loadEffectiveConfig } from '../config/runtime.js';
 import { SpoolConfig } from '../config/schema.js';
 import type { JobData, JobResult } from '../fleet/job.js';
-import { FleetError, FleetQueue, type JobSummary, openQueue } from '../fleet/queue.js';
+import { connectRedis, FleetError, FleetQueue, type JobSummary, openQueue } from '../fleet/queue.js';
 import { type QueueSettings, queueSettings } from '../fleet/settings.js';
 import { isGitUrl } from '../fleet/workspace.js';
 
@@ -275,17 +275,27 @@ export async function runDashboard(opts: Options): Promise<number> {
       }
       if (!token) throw new UsageError(`--token-file ${opts.tokenFile} is empty`);
     }
-    const { connectRedis } = await import('../fleet/queue.js');
+    const host = String(opts.host ?? '127.0.0.1');
+    const { isLoopbackHost, startDashboard } = await import('../fleet/dashboard.js');
+    if (!token && !isLoopbackHost(host))
+      throw new FleetError(
+        `refusing to serve the dashboard on ${host} without a token: set SPOOL_DASHBOARD_TOKEN or pass --token-file (or bind to 127.0.0.1)`,
+      );
     (await connectRedis(settings)).disconnect();
-    const { startDashboard } = await import('../fleet/dashboard.js');
     const queue = openQueue(settings);
-    const dashboard = await startDashboard({
-      queue,
-      host: String(opts.host ?? '127.0.0.1'),
-      port,
-      ...(token ? { token } : {}),
-      readOnly: Boolean(opts.readOnly),
-    });
+    let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+    try {
+      dashboard = await startDashboard({
+        queue,
+        host,
+        port,
+        ...(token ? { token } : {}),
+        readOnly: Boolean(opts.readOnly),
+      });
+    } catch (err) {
+      await queue.close();
+      throw err;
+    }
     say(`spool queue dashboard: ${dashboard.url} (queue ${settings.prefix}:${settings.name}; Ctrl-C stops)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

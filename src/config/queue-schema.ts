@@ -7,7 +7,8 @@ import { z } from 'zod';
 /** A fleet-wide cap on model requests to one provider (`[queue.rate_limits.<provider id>]`). */
 export const ProviderRateLimitConfig = z
   .object({
-    requests_per_minute: z.number().int().positive(),
+    /** Without it the provider has no cap (only 429 pauses). */
+    requests_per_minute: z.number().int().positive().optional(),
     /** The window the cap is counted over (default 60 000 ms); a shorter one smooths bursts. */
     window_ms: z.number().int().positive().optional(),
   })

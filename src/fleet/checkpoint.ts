@@ -66,12 +66,23 @@ export class CheckpointStore {
   ) {}
 
   /** Makes `token` the job's owner (fencing out earlier runs) and returns what is checkpointed. */
-  async claim(jobId: string, token: string, resuming: boolean): Promise<CheckpointState> {
+  async claim(jobId: string, token: string): Promise<CheckpointState> {
     const key = this.keys.checkpoint(jobId);
-    const multi = this.redis.multi().hset(key, 'owner', token).hincrby(key, 'runs', 1);
-    if (resuming) multi.hincrby(key, 'resumed_runs', 1);
-    await multi.exec();
+    await this.redis.multi().hset(key, 'owner', token).hincrby(key, 'runs', 1).exec();
     return this.read(jobId);
+  }
+
+  /** Counts this run as one that resumed the checkpointed session. */
+  async noteResumed(jobId: string, token: string): Promise<void> {
+    const ok = await this.redis.eval(
+      `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HINCRBY', KEYS[1], 'resumed_runs', 1)
+return 1`,
+      1,
+      this.keys.checkpoint(jobId),
+      token,
+    );
+    if (ok !== 1) throw new FencedError(jobId);
   }
 
   async read(jobId: string): Promise<CheckpointState> {

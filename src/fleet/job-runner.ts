@@ -161,7 +161,7 @@ class JobRun {
 
   async run(): Promise<RunOutcome> {
     const { data, token } = this.start;
-    let state = await this.store.claim(this.id, token, false);
+    let state = await this.store.claim(this.id, token);
     if (state.result) return { type: 'result', result: state.result };
     makeJobHome(this.home, this.start.spoolHome);
 
@@ -172,7 +172,8 @@ class JobRun {
       state = await this.store.read(this.id);
     } else if (state.sessionId && state.rolloutPath) {
       resumeId = state.sessionId;
-      state = await this.store.claim(this.id, token, true);
+      await this.store.noteResumed(this.id, token);
+      state = await this.store.read(this.id);
     }
 
     this.workspace = await checkout(data.repo, state.base ?? data.ref, path.join(this.jobDir, 'repo'));
@@ -266,7 +267,10 @@ class JobRun {
     if (exit.code === 2) {
       // `exec` parses `review --base …` as a prompt plus unknown options when it has no review mode.
       if (this.start.data.kind === 'review' && /unknown option '--(base|commit)'/.test(why))
-        return { type: 'permanent', message: 'review jobs need `spool exec review`, which this spool binary does not have' };
+        return {
+          type: 'permanent',
+          message: 'review jobs need `spool exec review`, which this spool binary does not have',
+        };
       return { type: 'permanent', message: `the session refused to start: ${why}` };
     }
     return { type: 'retry', message: why };

@@ -45,6 +45,7 @@ export function queueSettings(effective: EffectiveConfig, env: NodeJS.ProcessEnv
       : [DEFAULT_REDIS_URL, 'default'];
   const rateLimits: Record<string, ProviderRateLimit> = {};
   for (const [provider, limit] of Object.entries(q.rate_limits ?? {})) {
+    if (limit.requests_per_minute === undefined) continue;
     const windowMs = limit.window_ms ?? 60_000;
     rateLimits[provider] = { max: windowCap(limit.requests_per_minute, windowMs), windowMs };
   }

@@ -36,7 +36,7 @@ import {
 } from './support.js';
 
 const JOBS = 30;
-const STEPS = 3;
+const STEPS = 2;
 
 let redis: RedisServer;
 let emu: Emulator;
@@ -96,7 +96,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
           kind: 'exec',
           repo,
           ref: 'main',
-          prompt: jobPrompt({ name, steps: STEPS, log, sleepSeconds: 0.4 }),
+          prompt: jobPrompt({ name, steps: STEPS, log, sleepSeconds: 0.5 }),
           config: [
             'sandbox_mode="workspace-write"',
             `sandbox_workspace_write.writable_roots=[${JSON.stringify(logDir)}]`,
@@ -110,13 +110,17 @@ describe('a worker killed with SIGKILL mid-job', () => {
     // Kill the first worker once it runs a session whose first tool has run (mid-job).
     const victim = workers[0] as WorkerProcess;
     const victimId = `${os.hostname()}:${victim.child.pid}`;
-    const interrupted = await until(async () => {
-      const active = await queue.list(['active']);
-      const mine = active.filter((job) => job.worker === victimId && job.session_id);
-      const counts = lineCounts(log);
-      const started = mine.filter((job) => counts.has(`${job.id} 1`) && !counts.has(`${job.id} ${STEPS}`));
-      return started.length > 0 ? mine : undefined;
-    }, 'a job of the victim worker mid-session', 300_000);
+    const interrupted = await until(
+      async () => {
+        const active = await queue.list(['active']);
+        const mine = active.filter((job) => job.worker === victimId && job.session_id);
+        const counts = lineCounts(log);
+        const started = mine.filter((job) => counts.has(`${job.id} 1`) && !counts.has(`${job.id} ${STEPS}`));
+        return started.length > 0 ? mine : undefined;
+      },
+      'a job of the victim worker mid-session',
+      300_000,
+    );
     victim.child.kill('SIGKILL');
     await victim.exited;
 

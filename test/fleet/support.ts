@@ -50,7 +50,10 @@ export async function startRedis(): Promise<RedisServer> {
     { stdio: 'ignore' },
   );
   const cli = (...args: string[]) =>
-    execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).trim();
+    execFileSync('redis-cli', ['-p', String(port), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   for (let i = 0; ; i++) {
     try {
       if (cli('PING') === 'PONG') break;
