@@ -123,6 +123,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
     );
     victim.child.kill('SIGKILL');
     await victim.exited;
+    const ranBeforeKill = lineCounts(log);
 
     await until(() => resultKeys().length >= JOBS, 'every job to have a result', 400_000);
     await queue.close();
@@ -153,8 +154,9 @@ describe('a worker killed with SIGKILL mid-job', () => {
       expect(result.worker).not.toBe(victimId);
       const sessions = new Set(requests.filter((r) => r.job === job.id).map((r) => r.session));
       expect(sessions).toEqual(new Set([job.session_id]));
-      // Steps that ran before the kill are not run again; later ones ran once.
-      expect(counts.get(`${job.id} 1`)).toBe(1);
+      // Commands that ran before the kill did not run again. (One cut off before it could write its
+      // line is answered `aborted` on resume and not run again either: its line may be missing.)
+      for (const [line] of ranBeforeKill) if (line.startsWith(`${job.id} `)) expect(counts.get(line)).toBe(1);
     }
     expect(emu.problems).toEqual([]);
     // No session of the killed worker is left running.
