@@ -46,8 +46,9 @@ describe('the checkpoint', () => {
       rolloutPath: 'sessions/x.jsonl',
       bytes: 14,
       runs: 2,
-      resumedRuns: 1,
+      resumedRuns: 0,
     });
+    expect(await store.read('job-1')).toMatchObject({ resumedRuns: 1 });
     await expect(store.append('job-1', 'run-a', 14, 'late\n', 19)).rejects.toBeInstanceOf(FencedError);
     await expect(store.saveSnapshot('job-1', 'run-a', 'diff', 14)).rejects.toBeInstanceOf(FencedError);
     await store.append('job-1', 'run-b', 14, 'line 3\n', 21);
