@@ -34,7 +34,9 @@ const logDir = tempDir('spool-fleet-life-log-');
 const log = path.join(logDir, 'tools.log');
 let flakyFailed = false;
 
-const QUEUE = ['-c', 'queue.attempts=2', '-c', 'queue.backoff_ms=200', '-c', 'queue.lock_duration_ms=5000'];
+// Attempts and backoff are the job's, fixed when it is submitted; the lock is the worker's.
+const SUBMIT_QUEUE = ['-c', 'queue.attempts=2', '-c', 'queue.backoff_ms=200'];
+const QUEUE = ['-c', 'queue.lock_duration_ms=5000'];
 const JOB_CONFIG = [
   '-c',
   'request_max_retries=0',
@@ -98,6 +100,7 @@ async function submit(queue: string, name: string, steps: number, sleepSeconds?:
       'main',
       '--id',
       name,
+      ...SUBMIT_QUEUE,
       ...JOB_CONFIG,
       prompt,
     ],
