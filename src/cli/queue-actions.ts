@@ -1,7 +1,8 @@
 /** The actions of `spool queue …` (registered in fleet-commands.ts). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadEffectiveConfig } from '../config/runtime.js';
+import { ConfigError } from '../config/load.js';
+import { loadEffectiveConfig } from '../config/runtime.js';
 import { SpoolConfig } from '../config/schema.js';
 import type { JobData, JobResult } from '../fleet/job.js';
 import { connectRedis, FleetError, FleetQueue, type JobSummary, openQueue } from '../fleet/queue.js';

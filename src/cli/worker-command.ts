@@ -2,7 +2,7 @@
  * `spool worker`, and the job-runner process it starts per job (`spool worker run-job`, hidden:
  * it talks to its worker over the IPC channel only).
  */
-import { ConfigError } from '../config/runtime.js';
+import { ConfigError } from '../config/load.js';
 import type { RunStart, StopReason } from '../fleet/job-runner.js';
 import { FleetError } from '../fleet/queue.js';
 import type { FromRunner, ToRunner } from '../fleet/worker.js';
