@@ -32,6 +32,11 @@ export const QueueConfig = z
     work_dir: z.string().optional(),
     /** Where a worker also writes each job's result as `<id>.json` (default `$SPOOL_HOME/fleet/results`). */
     results_dir: z.string().optional(),
+    /**
+     * A directory on storage every worker shares (the same path everywhere) for the checkpointed
+     * rollouts and worktree snapshots; without it they are kept in Redis.
+     */
+    checkpoint_dir: z.string().optional(),
     /** Attempts per job before it is dead-lettered (default 3). */
     attempts: z.number().int().positive().optional(),
     /** First retry delay; it doubles per attempt (default 10 000 ms). */

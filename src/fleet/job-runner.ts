@@ -32,6 +32,8 @@ export interface RunStart {
   prefix: string;
   queue: string;
   workDir: string;
+  /** The shared checkpoint directory (`queue.checkpoint_dir`); undefined: checkpoints in Redis. */
+  checkpointDir?: string;
   /** The worker's Spool home: its configuration is linked into the job's own home. */
   spoolHome: string;
   /** The `spool` entry script the session is run with. */
@@ -115,7 +117,7 @@ export async function runJob(start: RunStart, control: RunControl): Promise<RunO
     return await new JobRun(
       start,
       control,
-      new CheckpointStore(redis, fleetKeys(start.prefix, start.queue)),
+      new CheckpointStore(redis, fleetKeys(start.prefix, start.queue), start.checkpointDir),
     ).run();
   } catch (err) {
     if (err instanceof FencedError) return { type: 'stopped', reason: 'lock-lost', message: err.message };

@@ -22,6 +22,8 @@ export interface QueueSettings {
   prefix: string;
   workDir: string;
   resultsDir: string;
+  /** Shared storage for checkpoints; undefined: they are kept in Redis. */
+  checkpointDir: string | undefined;
   attempts: number;
   backoffMs: number;
   lockDurationMs: number;
@@ -57,6 +59,7 @@ export function queueSettings(effective: EffectiveConfig, env: NodeJS.ProcessEnv
     prefix: q.prefix ?? 'spool',
     workDir: path.resolve(q.work_dir ?? path.join(fleetDir, 'work')),
     resultsDir: path.resolve(q.results_dir ?? path.join(fleetDir, 'results')),
+    checkpointDir: q.checkpoint_dir ? path.resolve(q.checkpoint_dir) : undefined,
     attempts: q.attempts ?? 3,
     backoffMs: q.backoff_ms ?? 10_000,
     lockDurationMs: q.lock_duration_ms ?? 30_000,

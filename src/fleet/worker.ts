@@ -18,11 +18,12 @@ import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, loadRuntime } from '../config/runtime.js';
+import { prepareCheckpointDir } from './checkpoint-files.js';
 import { emptyUsage, JobData, type JobResult } from './job.js';
 import type { RunOutcome, RunStart, StopReason } from './job-runner.js';
 import { fleetKeys } from './keys.js';
 import { type ProviderProxy, startProviderProxy } from './provider-proxy.js';
-import { bullConnection, openQueue } from './queue.js';
+import { bullConnection, FleetError, openQueue } from './queue.js';
 import { FleetRateLimiter } from './rate-limit.js';
 import { ResultStore } from './results.js';
 import type { QueueSettings } from './settings.js';
@@ -66,6 +67,13 @@ export class FleetWorker {
 
   constructor(private readonly options: WorkerOptions) {
     const { settings } = options;
+    if (settings.checkpointDir) {
+      try {
+        prepareCheckpointDir(settings.checkpointDir);
+      } catch (err) {
+        throw new FleetError((err as Error).message);
+      }
+    }
     this.keys = fleetKeys(settings.prefix, settings.name);
     this.redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
     this.redis.on('error', (err) => options.log(`redis: ${err.message}`));
@@ -255,6 +263,7 @@ export class FleetWorker {
       prefix: settings.prefix,
       queue: settings.name,
       workDir: settings.workDir,
+      ...(settings.checkpointDir ? { checkpointDir: settings.checkpointDir } : {}),
       spoolHome,
       spoolBin,
       workerId: this.id,

@@ -61,6 +61,104 @@ describe('the checkpoint', () => {
   });
 });
 
+describe('the checkpoint in a shared directory (queue.checkpoint_dir)', () => {
+  it('keeps rollouts and snapshots in files of the run that wrote them, fenced as in Redis', async () => {
+    const dir = tempDir('spool-fleet-ckpt-');
+    const keys = fleetKeys('t', 'dir');
+    const files = () => fs.readdirSync(path.join(dir, 'job-2')).sort();
+    const first = new CheckpointStore(redis, keys, dir);
+    await first.claim('job-2', 'run-a');
+    await first.setSession('job-2', 'run-a', 'sess', 'sessions/x.jsonl');
+    await first.append('job-2', 'run-a', 0, 'line 1\n', 7);
+    await expect(first.append('job-2', 'run-a', 0, 'line 1\n', 7)).rejects.toThrow(/does not end at byte 0/);
+    await first.append('job-2', 'run-a', 7, 'line 2\n', 14);
+    await first.saveSnapshot('job-2', 'run-a', 'diff 1', 14);
+    await first.saveSnapshot('job-2', 'run-a', 'diff 2', 14);
+    // Nothing of the rollout or the worktree is in Redis; the replaced snapshot's file is gone.
+    expect(await redis.exists(keys.rollout('job-2'))).toBe(0);
+    expect(await redis.hget(keys.checkpoint('job-2'), 'patch')).toBe('');
+    expect(files()).toEqual(['run-a.2.patch', 'run-a.rollout.jsonl']);
+    expect(fs.readFileSync(path.join(dir, 'job-2', 'run-a.rollout.jsonl'), 'utf8')).toBe('line 1\nline 2\n');
+
+    // Another worker takes the job over; the first run goes on writing, and is refused.
+    const second = new CheckpointStore(redis, keys, dir);
+    expect(await second.claim('job-2', 'run-b')).toMatchObject({
+      sessionId: 'sess',
+      bytes: 14,
+      patch: 'diff 2',
+    });
+    await expect(first.append('job-2', 'run-a', 14, 'late\n', 19)).rejects.toBeInstanceOf(FencedError);
+    await expect(first.saveSnapshot('job-2', 'run-a', 'stale', 14)).rejects.toBeInstanceOf(FencedError);
+    expect(await second.rollout('job-2')).toBe('line 1\nline 2\n');
+    expect((await second.read('job-2')).patch).toBe('diff 2');
+    await second.append('job-2', 'run-b', 14, 'line 3\n', 21);
+    await second.append('job-2', 'run-b', 21, 'line 4\n', 28);
+    expect(await second.rollout('job-2')).toBe('line 1\nline 2\nline 3\nline 4\n');
+    expect(files()).toEqual(['run-a.2.patch', 'run-b.rollout.jsonl']);
+    await second.saveSnapshot('job-2', 'run-b', 'diff 3', 28);
+    expect(files()).toEqual(['run-b.1.patch', 'run-b.rollout.jsonl']);
+
+    // A worker without the directory continues the job in Redis; one with it moves it back.
+    const inRedis = new CheckpointStore(redis, keys);
+    expect(await inRedis.claim('job-2', 'run-c')).toMatchObject({ bytes: 28, patch: 'diff 3' });
+    await inRedis.append('job-2', 'run-c', 28, 'line 5\n', 35);
+    await inRedis.saveSnapshot('job-2', 'run-c', 'diff 4', 35);
+    expect(await redis.lrange(keys.rollout('job-2'), 0, -1)).toEqual([
+      'line 1\nline 2\nline 3\nline 4\nline 5\n',
+    ]);
+    expect(files()).toEqual([]);
+    const back = new CheckpointStore(redis, keys, dir);
+    expect(await back.claim('job-2', 'run-d')).toMatchObject({ bytes: 35, patch: 'diff 4' });
+    await back.append('job-2', 'run-d', 35, 'line 6\n', 42);
+    expect(await redis.exists(keys.rollout('job-2'))).toBe(0);
+    expect(await back.rollout('job-2')).toBe('line 1\nline 2\nline 3\nline 4\nline 5\nline 6\n');
+
+    // A finished job's files are removed with it.
+    await back.expire('job-2', 60);
+    expect(fs.existsSync(path.join(dir, 'job-2'))).toBe(false);
+  });
+
+  it('says which file is missing when the directory is not shared, and a restart drops the files', async () => {
+    const dir = tempDir('spool-fleet-ckpt-');
+    const keys = fleetKeys('t', 'dir');
+    const store = new CheckpointStore(redis, keys, dir);
+    await store.claim('job-3', 'run-a');
+    await store.append('job-3', 'run-a', 0, 'line 1\n', 7);
+    await store.saveSnapshot('job-3', 'run-a', 'diff', 7);
+    fs.rmSync(path.join(dir, 'job-3', 'run-a.rollout.jsonl'));
+    await expect(store.rollout('job-3')).rejects.toThrow(
+      /checkpoint file .*run-a\.rollout\.jsonl is missing: is queue\.checkpoint_dir on storage every worker shares/,
+    );
+    fs.writeFileSync(path.join(dir, 'job-3', 'run-a.rollout.jsonl'), 'line');
+    await expect(store.rollout('job-3')).rejects.toThrow(/holds 4 bytes, not the 7 recorded/);
+
+    await store.claim('job-3', 'run-b');
+    await store.reset('job-3', 'run-b');
+    expect(await store.read('job-3')).toMatchObject({ bytes: 0 });
+    expect(await store.rollout('job-3')).toBe('');
+    expect(fs.readdirSync(path.join(dir, 'job-3'))).toEqual([]);
+
+    // The checkpoint never makes a run read or remove anything but the job's checkpoint files.
+    const elsewhere = path.join(tempDir('spool-fleet-other-'), 'keep.txt');
+    fs.writeFileSync(elsewhere, 'keep\n');
+    await redis.hset(
+      keys.checkpoint('job-3'),
+      'rollout_file',
+      elsewhere,
+      'bytes',
+      '5',
+      'patch_file',
+      elsewhere,
+    );
+    await expect(store.rollout('job-3')).rejects.toThrow(
+      /points at .*keep\.txt, which is not one of its checkpoint files/,
+    );
+    await expect(store.read('job-3')).rejects.toThrow(/not one of its checkpoint files/);
+    await store.expire('job-3', 60);
+    expect(fs.readFileSync(elsewhere, 'utf8')).toBe('keep\n');
+  });
+});
+
 describe('worktree snapshots', () => {
   it('restore edits, new, deleted and binary files on a fresh checkout of the commit', async () => {
     const repo = makeRepo({ 'a.txt': 'one\n', 'gone.txt': 'bye\n' });

@@ -4,6 +4,7 @@
  * result; a waiting job and a running one are cancelled (the running session is stopped); a worker
  * stopped with SIGTERM hands its running job back, and another worker finishes it.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,5 +189,32 @@ describe('retries, dead letters, cancellation and hand-back', () => {
     for (const step of [1, 2, 3]) expect(counts.get(`handback ${step}`) ?? 0).toBeLessThanOrEqual(1);
     expect(counts.get('handback 3')).toBe(1);
     expect(emu.problems).toEqual([]);
+  }, 300_000);
+
+  it('keeps the checkpoint in a shared directory when configured, and resumes from it', async () => {
+    const shared = tempDir('spool-fleet-shared-');
+    const inDir = ['-c', `queue.checkpoint_dir=${JSON.stringify(shared)}`];
+    const notADir = path.join(shared, 'file');
+    fs.writeFileSync(notADir, '');
+    const refused = worker('shared', ['-c', `queue.checkpoint_dir=${JSON.stringify(notADir)}`]);
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.output()).toMatch(/queue\.checkpoint_dir .*file is not usable/);
+
+    const first = worker('shared', [...inDir, '-c', 'queue.shutdown_grace_ms=200']);
+    await submit('shared', 'in-dir', 3, 1);
+    await until(() => lineCounts(log).get('in-dir 1') === 1, 'the job to run its first command', 240_000);
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    // Handed back: the session's log is a file of the shared directory, not a list in Redis.
+    const [rollout] = fs.readdirSync(path.join(shared, 'in-dir')).filter((f) => f.endsWith('.rollout.jsonl'));
+    expect(fs.readFileSync(path.join(shared, 'in-dir', rollout as string), 'utf8')).toContain('in-dir 1');
+    expect(redis.cli('EXISTS', 'spool:shared:spool:ckpt:in-dir:rollout')).toBe('0');
+
+    worker('shared', inDir);
+    const done = await result('shared', 'in-dir');
+    expect(done).toMatchObject({ status: 'completed', final_message: 'done in-dir', resumed_runs: 1 });
+    const counts = lineCounts(log);
+    for (const step of [1, 2, 3]) expect(counts.get(`in-dir ${step}`)).toBe(1);
+    expect(fs.existsSync(path.join(shared, 'in-dir'))).toBe(false);
   }, 300_000);
 });

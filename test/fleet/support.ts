@@ -257,6 +257,7 @@ export function queueSettingsFor(redisUrl: string = DEFAULT_REDIS_URL): QueueSet
     prefix: 'spool',
     workDir: tempDir('spool-fleet-unused-'),
     resultsDir: tempDir('spool-fleet-unused-'),
+    checkpointDir: undefined,
     attempts: 3,
     backoffMs: 10_000,
     lockDurationMs: 30_000,
