@@ -11,6 +11,7 @@
  * read-only sandbox; `--kind review` submits real review jobs.
  */
 
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { FleetQueue } from '../src/fleet/queue.js';
 import { type RecordedRequest, respond, type Step, say, shellCall } from '../test/emulator/index.js';
@@ -51,6 +52,7 @@ function reviewAnswer(request: RecordedRequest): Step | undefined {
   return respond(say('The change is correct: no findings.'), delay);
 }
 
+const startedAt = new Date().toISOString();
 const redis = await startRedis();
 const { emu, requests } = await startJobEmulator({ before: reviewAnswer });
 const repo = makeRepo({ 'README.md': `# service\n${'Some documentation.\n'.repeat(50)}` });
@@ -110,8 +112,15 @@ for (const workers of WORKERS) {
 }
 
 const one = rows.find((row) => row.workers === 1)?.rate ?? rows[0]?.rate ?? 1;
+const load = os
+  .loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' / ');
 console.log(
   `\nfleet: ${JOBS} ${KIND} jobs, model latency ${LATENCY} ms per streamed event, ${requests.length} model requests`,
+);
+console.log(
+  `machine: ${os.cpus().length} cores, Node ${process.version}, load average ${load} (1/5/15 min) at the end; started ${startedAt}`,
 );
 console.log(
   `baseline: plain spool exec, sequential: ${baselineRate.toFixed(1)} jobs/min (${baselineJobs} jobs)`,

@@ -62,7 +62,8 @@ export class RunReport {
   sessionId: string | undefined;
   finalMessage: string | null = null;
   usage: JobUsage = emptyUsage();
-  costUsd: number | null = null;
+  /** The turns' cost so far; undefined until a turn reports one, null once one is unknown. */
+  private cost: number | null | undefined;
   findings: unknown;
   errors: string[] = [];
   turnFailed = false;
@@ -95,19 +96,34 @@ export class RunReport {
           output_tokens: n('output_tokens'),
           reasoning_output_tokens: n('reasoning_output_tokens'),
         });
-        const cost = event.cost_usd ?? usage.cost_usd;
-        if (typeof cost === 'number') this.costUsd = (this.costUsd ?? 0) + cost;
+        this.addCost(event.cost);
         break;
       }
       case 'turn.failed':
         this.turnFailed = true;
+        this.addCost(event.cost);
         break;
       case 'error':
         if (typeof event.message === 'string') this.errors.push(event.message);
         break;
     }
-    // Review output: findings as data, wherever the review's event carries them.
-    const findings = (item && 'findings' in item ? item : event) as Record<string, unknown>;
-    if (Array.isArray(findings.findings)) this.findings = findings;
+    // Review output (`exited_review_mode`): the findings and the verdict, as data.
+    if (item?.type === 'exited_review_mode' || Array.isArray(item?.findings)) {
+      const { id: _id, type: _type, review: _rendered, ...review } = item as Record<string, unknown>;
+      if (Array.isArray(review.findings)) this.findings = review;
+    }
+  }
+
+  /** Spool's `cost` on turn ends (`usd: null` when the model's price is unknown). */
+  private addCost(cost: unknown): void {
+    if (cost === null || typeof cost !== 'object' || !('usd' in cost)) return;
+    const usd = (cost as { usd: unknown }).usd;
+    if (this.cost === null) return;
+    this.cost = typeof usd === 'number' ? (this.cost ?? 0) + usd : null;
+  }
+
+  /** The session's cost in USD; null when unknown (no turn reported one, or a price was unknown). */
+  get costUsd(): number | null {
+    return this.cost ?? null;
   }
 }

@@ -78,7 +78,7 @@ describe('the report of a run', () => {
       '{"type":"error","message":"Reconnecting… 1/5"}',
       '{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"last"}}',
       '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":3,"reasoning_output_tokens":1}}',
-      '{"type":"item.completed","item":{"type":"review","findings":[{"title":"x"}],"overall_correctness":"patch is correct"}}',
+      '{"type":"item.completed","item":{"id":"item_2","type":"exited_review_mode","review":"# Review","review_id":"r-1","findings":[{"title":"x"}],"overall_correctness":"patch is correct","notes":[]}}',
     ])
       report.line(line);
     expect(report.sessionId).toBe('t-1');
@@ -91,7 +91,24 @@ describe('the report of a run', () => {
     });
     expect(report.costUsd).toBeNull();
     expect(report.errors).toEqual(['Reconnecting… 1/5']);
-    expect(report.findings).toMatchObject({ findings: [{ title: 'x' }] });
+    expect(report.findings).toEqual({
+      review_id: 'r-1',
+      findings: [{ title: 'x' }],
+      overall_correctness: 'patch is correct',
+      notes: [],
+    });
+  });
+
+  it("sums the turns' cost, and keeps it unknown once a price was unknown", () => {
+    const turn = (usd: number | null) =>
+      JSON.stringify({ type: 'turn.completed', usage: {}, cost: { usd, uncached_input_usd: usd } });
+    const known = new RunReport();
+    known.line(turn(0.25));
+    known.line(JSON.stringify({ type: 'turn.failed', error: { message: 'cap' }, cost: { usd: 0.5 } }));
+    expect(known.costUsd).toBe(0.75);
+    const unknown = new RunReport();
+    for (const line of [turn(0.25), turn(null), turn(1)]) unknown.line(line);
+    expect(unknown.costUsd).toBeNull();
   });
 });
 
