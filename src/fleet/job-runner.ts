@@ -21,7 +21,14 @@ import type { JobData, JobResult } from './job.js';
 import { fleetKeys } from './keys.js';
 import { completedTurnMessage, findRollout, readComplete, rolloutUsage } from './rollout-follow.js';
 import { RunReport, sessionCommand } from './session-command.js';
-import { checkout, restore, snapshot, type Workspace, WorkspaceError } from './workspace.js';
+import {
+  checkout,
+  ensureLocalBranch,
+  restore,
+  snapshot,
+  type Workspace,
+  WorkspaceError,
+} from './workspace.js';
 
 export interface RunStart {
   jobId: string;
@@ -181,6 +188,7 @@ class JobRun {
     this.workspace = await checkout(data.repo, state.base ?? data.ref, path.join(this.jobDir, 'repo'));
     try {
       if (!state.base) await this.store.setBase(this.id, token, this.workspace.commit);
+      if (data.kind === 'review' && data.base) await ensureLocalBranch(this.workspace, data.repo, data.base);
       if (resumeId && state.rolloutPath) {
         await restore(this.workspace.dir, state.patch ?? '');
         const rollout = await this.store.rollout(this.id);

@@ -122,6 +122,22 @@ export async function checkout(repo: string, ref: string, dir: string): Promise<
 }
 
 /**
+ * In a clone, makes `branch` a local branch at `origin/<branch>` when only the remote one exists, so
+ * a review's `--base <branch>` means the same as in the repository it was cloned from. Local
+ * worktrees share their repository's branches and are left alone.
+ */
+export async function ensureLocalBranch(workspace: Workspace, repo: string, branch: string): Promise<void> {
+  if (!isGitUrl(repo)) return;
+  const has = async (ref: string) =>
+    git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: workspace.dir }).then(
+      () => true,
+      (err: Error) => (err.message.startsWith('git rev-parse') ? false : Promise.reject(err)),
+    );
+  if ((await has(`refs/heads/${branch}`)) || !(await has(`refs/remotes/origin/${branch}`))) return;
+  await git(['branch', '--no-track', '--', branch, `refs/remotes/origin/${branch}`], { cwd: workspace.dir });
+}
+
+/**
  * The worktree's changes against `commit` as a binary diff: tracked and untracked files (ignored
  * ones excluded), staged or not. Uses a scratch index so the worktree's own index is untouched.
  */

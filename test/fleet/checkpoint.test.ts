@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, FencedError } from '../../src/fleet/checkpoint.js';
 import { fleetKeys } from '../../src/fleet/keys.js';
-import { checkout, restore, snapshot, WorkspaceError } from '../../src/fleet/workspace.js';
+import { checkout, ensureLocalBranch, restore, snapshot, WorkspaceError } from '../../src/fleet/workspace.js';
 import { tempDir } from '../support/thread.js';
 import { makeRepo, type RedisServer, startRedis } from './support.js';
 
@@ -192,8 +192,18 @@ describe('worktree snapshots', () => {
   it('clones a URL, and says so when a repository or ref does not exist', async () => {
     const repo = makeRepo();
     const work = tempDir('spool-fleet-ws-');
+    execFileSync('git', ['branch', 'develop', 'main'], { cwd: repo });
     const clone = await checkout(`file://${repo}`, 'main', path.join(work, 'clone'));
     expect(fs.existsSync(path.join(clone.dir, 'README.md'))).toBe(true);
+    // A review's base branch exists in the clone as it does in the repository.
+    const branches = () =>
+      execFileSync('git', ['branch', '--format=%(refname:short)'], { cwd: clone.dir, encoding: 'utf8' })
+        .trim()
+        .split('\n');
+    expect(branches()).not.toContain('develop');
+    await ensureLocalBranch(clone, `file://${repo}`, 'develop');
+    await ensureLocalBranch(clone, `file://${repo}`, 'no-such-branch');
+    expect(branches()).toContain('develop');
     await expect(checkout(repo, 'no-such-branch', path.join(work, 'x'))).rejects.toThrow(
       /has no ref no-such-branch/,
     );
