@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, type Command as CommandType } from 'commander';
 import { VERSION } from '../version.js';
+import { addFleetCommands } from './fleet-commands.js';
 import { addMcpCommands } from './mcp-command.js';
 import {
   addConfigOptions,
@@ -288,6 +289,7 @@ export function buildProgram(): CommandType {
   addExecCommands(program);
   addSessionCommands(program);
   addToolingCommands(program);
+  addFleetCommands(program);
   return program;
 }
 

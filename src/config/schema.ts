@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
+import { QueueConfig } from './queue-schema.js';
 
 export const WireApi = z.enum(['responses', 'chat']);
 export type WireApi = z.infer<typeof WireApi>;
@@ -138,6 +139,8 @@ export const SpoolConfig = z
     tool_arguments_max_bytes: z.number().int().positive().optional(),
     apply_patch_max_file_bytes: z.number().int().positive().optional(),
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
+    /** The fleet's job queue (`spool queue`, `spool worker`). */
+    queue: QueueConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),
