@@ -4,7 +4,9 @@
  * Every append is written with synchronous system calls, so once `append` returns the bytes are in
  * the kernel and survive a kill of the process. Flushing them to the disk (fdatasync, for a crash of
  * the machine) is a group commit off the main thread: `append(text, true)` asks for it, one
- * `fdatasync` on the thread pool covers every append made before it started, and `durable()`
+ * `fdatasync` on the thread pool, started once the current turn of the event loop is done, covers
+ * every append made before it (a response's reasoning and call usually arrive in one network read:
+ * one flush), and `durable()`
  * resolves once everything asked for so far is on the disk (the loop awaits it before a tool runs,
  * so a call is on the disk before its tool starts). A synchronous `fdatasync` per line used to hold
  * the main thread ~6 ms (more under load) four or five times per model round trip.
@@ -31,7 +33,10 @@ export class AppendOnlyFile {
   /** Bytes some append asked to be flushed; bytes known flushed; the flush on the thread pool. */
   private wanted = 0;
   private flushed = 0;
-  private flushing: Promise<void> | undefined;
+  /** A flush is due after this turn of the event loop; flushes running; called when none run. */
+  private scheduled = false;
+  private inFlight = 0;
+  private idle: Array<() => void> = [];
   private waiters: DurableWaiter[] = [];
   /** Called once when a background flush fails (the recorder stops its turn). */
   onBackgroundFailure: ((error: SessionStoreError) => void) | undefined;
@@ -124,17 +129,25 @@ export class AppendOnlyFile {
     });
   }
 
-  /** One fdatasync on the thread pool for everything asked for so far; the next waits for it. */
+  /**
+   * One fdatasync on the thread pool, once the events of this turn of the event loop are handled
+   * (setImmediate), for everything written by then. It
+   * does not wait for a flush already running (that one may have started before the newest lines):
+   * flushes overlap, and each, when it returns, makes durable what was written before it began.
+   */
   private startFlush(): void {
-    if (this.flushing || this.failure || this.closed) return;
-    const target = this.wanted;
-    this.flushing = new Promise<void>((done) => {
+    if (this.scheduled || this.failure || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.failure || this.closed) return;
+      const target = this.size;
+      this.inFlight++;
       fs.fdatasync(this.fd, (err) => {
-        this.flushing = undefined;
-        done();
-        if (err) return this.backgroundFailure(err);
-        this.flushedTo(target);
-        if (this.wanted > this.flushed) this.startFlush();
+        this.inFlight--;
+        if (err) this.backgroundFailure(err);
+        else this.flushedTo(target);
+        if (this.inFlight === 0) for (const done of this.idle.splice(0)) done();
       });
     });
   }
@@ -188,7 +201,7 @@ export class AppendOnlyFile {
       }
     };
     // A flush still on the thread pool must not meet a closed (or reused) descriptor number.
-    if (this.flushing) void this.flushing.then(closeFd);
+    if (this.inFlight > 0) this.idle.push(closeFd);
     else closeFd();
   }
 }

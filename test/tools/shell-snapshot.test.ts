@@ -13,7 +13,7 @@ import {
   snapshotFileText,
   wrapWithSnapshot,
 } from '../../src/tools/shell/shell-snapshot.js';
-import { type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
+import { call, type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
 import { runSpool } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 
@@ -104,6 +104,33 @@ describe('shell snapshot', () => {
       expect(out.replace('profile ran\n', '')).toBe(expected);
     }
   }, 120_000);
+
+  it('serves exec_command (unified exec) from the same snapshot', async () => {
+    const home = homeWithProfile();
+    emulator = await startEmulator({
+      script: [
+        respond(shellCall(['bash', '-lc', 'echo first'], { call_id: 'call_a' })),
+        respond(call('exec_command', { cmd: 'echo "$GREETING"; mytool', yield_time_ms: 5000 }, 'call_b')),
+        respond(say('done')),
+      ],
+    });
+    const run = await runSpool(
+      ['exec', '--skip-git-repo-check', '-C', tempDir(), '-s', 'danger-full-access', 'go'],
+      {
+        env: {
+          HOME: home,
+          OPENAI_BASE_URL: emulator.url,
+          OPENAI_API_KEY: 'test-key',
+          SPOOL_HOME: tempDir('spool-home-'),
+        },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const [, unified] = outputsOf(emulator);
+    expect(unified).toContain(`hello 'quoted' world\nmytool ran`);
+    expect(unified).not.toContain('profile ran');
+    expect(fs.readFileSync(path.join(home, 'profile-runs'), 'utf8')).toBe('x\n');
+  }, 60_000);
 
   it('keeps a token the profile exports out of the snapshot and the commands', async () => {
     const home = homeWithProfile();
