@@ -557,6 +557,7 @@ export class Thread {
         emit,
         commit: (items) => this.commit(items),
         received: (item) => this.options.recorder?.received(item),
+        durable: () => this.options.recorder?.durable?.() ?? Promise.resolve(),
         toolOutput: (item) => {
           this.options.recorder?.toolOutput(item);
           const waiting = held.get(item.call_id);

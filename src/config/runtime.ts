@@ -202,6 +202,7 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     spoolHome: effective.home,
     projectDocMaxBytes: config.project_doc_max_bytes ?? 32 * 1024,
     projectDocFallbackFilenames: config.project_doc_fallback_filenames ?? [],
+    shellSnapshot: config.features?.shell_snapshot ?? true,
     toolLimits: {
       argumentsMaxBytes: config.tool_arguments_max_bytes ?? DEFAULT_TOOL_LIMITS.argumentsMaxBytes,
       patchFileMaxBytes: config.apply_patch_max_file_bytes ?? DEFAULT_TOOL_LIMITS.patchFileMaxBytes,

@@ -146,6 +146,8 @@ export const SpoolConfig = z
     request_max_retries: z.number().int().nonnegative().optional(),
     stream_max_retries: z.number().int().nonnegative().optional(),
     stream_idle_timeout_ms: z.number().int().positive().optional(),
+    /** Codex's feature toggles; Spool reads `shell_snapshot` (on by default) and accepts the others. */
+    features: z.object({ shell_snapshot: z.boolean().optional() }).catchall(z.boolean()).optional(),
   })
   .strict();
 export type SpoolConfig = z.infer<typeof SpoolConfig>;

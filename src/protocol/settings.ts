@@ -60,6 +60,8 @@ export interface ThreadSettings {
   projectDocFallbackFilenames: string[];
   /** Bounds on tool call inputs and patch targets (defaults when absent). */
   toolLimits?: ToolLimits;
+  /** `[features] shell_snapshot` (default true): login-shell commands source a per-session snapshot. */
+  shellSnapshot?: boolean;
   /** The model's context window in tokens (catalog, or `model_context_window`). */
   contextWindow: number;
   /** Compact when the next request would carry this many tokens (default 90 % of the window). */

@@ -17,6 +17,7 @@ import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { createPlanTool, PlanTracker } from './plan.js';
 import { ToolRegistry } from './registry.js';
 import { createShellTools, defaultShell, ExecSessionManager, shellInvocation } from './shell/index.js';
+import { ShellSnapshot } from './shell/shell-snapshot.js';
 import type { ToolHandler } from './types.js';
 
 export interface ThreadTools {
@@ -41,7 +42,9 @@ export function createDefaultTools(settings: ThreadSettings, options: DefaultToo
   // first request is in flight rather than when the first command arrives.
   preloadBashParser();
   const sessions = new ExecSessionManager();
-  const shell = createShellTools(sessions);
+  // `[features] shell_snapshot = false` keeps every command on `bash -lc`.
+  const snapshot = settings.shellSnapshot === false ? undefined : new ShellSnapshot(defaultShell());
+  const shell = createShellTools(sessions, snapshot ? { snapshot } : {});
   const limits = settings.toolLimits ?? DEFAULT_TOOL_LIMITS;
   const patchOptions = { maxFileBytes: limits.patchFileMaxBytes };
   const byShape: Record<ShellToolShape, ToolHandler[]> = {
@@ -82,6 +85,9 @@ export function createDefaultTools(settings: ThreadSettings, options: DefaultToo
     .filter((handler) => !advertised.includes(handler));
   return {
     registry: new ToolRegistry(advertised, hidden, { maxArgumentBytes: limits.argumentsMaxBytes }),
-    close: () => sessions.closeAll(),
+    close: async () => {
+      await sessions.closeAll();
+      await snapshot?.dispose();
+    },
   };
 }
