@@ -11,6 +11,13 @@ import type { ApprovalDecision, ApprovalRequest, ThreadItem } from '../protocol/
 export interface ApprovalOutcome {
   decision: ApprovalDecision;
   reason?: string;
+  /** Who decided: the automatic reviewer (`approvals_reviewer = "auto_review"`), else a person. */
+  decidedBy?: 'reviewer';
+}
+
+/** Who the model is told decided an approval (in "… rejected by <who>"). */
+export function decider(outcome: ApprovalOutcome): string {
+  return outcome.decidedBy === 'reviewer' ? 'the automatic approval reviewer' : 'user';
 }
 
 import type { ContentPart } from '../protocol/items.js';

@@ -16,7 +16,7 @@ import { assessPatch } from '../../sandbox/approval/assess.js';
 import { patchSessionKey } from '../../sandbox/approval/session.js';
 import { buildWritePolicy, checkWritePath, type WritePolicy } from '../../sandbox/write-policy.js';
 import { parseJsonArguments } from '../spec.js';
-import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
+import { decider, type ParseResult, type ToolContext, type ToolHandler, type ToolResult } from '../types.js';
 import { openAnchoredFs } from './anchored-fs.js';
 import type { CommitHooks } from './commit.js';
 import { applyPatch, plannedChanges } from './engine.js';
@@ -130,7 +130,7 @@ async function gatePatch(
   return {
     proceed: false,
     result: {
-      output: `patch ${verb} by user; no file was changed.\nApproval was asked because: ${assessment.reason}${why}`,
+      output: `patch ${verb} by ${decider(outcome)}; no file was changed.\nApproval was asked because: ${assessment.reason}${why}`,
       success: false,
     },
   };

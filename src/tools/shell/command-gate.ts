@@ -29,7 +29,7 @@ import {
 import { proposeRule } from '../../sandbox/approval/proposal.js';
 import { withoutWritableStartupFiles } from '../../sandbox/approval/startup-files.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
-import type { ToolContext } from '../types.js';
+import { type ApprovalOutcome, decider, type ToolContext } from '../types.js';
 import { displayCommand } from './command-line.js';
 
 /** The approval fields of the shell tools' arguments (Codex's names). */
@@ -111,11 +111,11 @@ export interface AskRequest {
   itemId?: string;
 }
 
-function rejection(display: string, reason: string, outcome: { decision: string; reason?: string }): string {
+function rejection(display: string, reason: string, outcome: ApprovalOutcome): string {
   const why = outcome.reason ? `\n${outcome.reason}` : '';
   if (outcome.decision === 'abort')
-    return `exec command aborted by user: ${display}\nThe user stopped the turn.${why}`;
-  return `exec command rejected by user: ${display}\nApproval was asked because: ${reason}${why}`;
+    return `exec command aborted by ${decider(outcome)}: ${display}\nThe ${decider(outcome)} stopped the turn.${why}`;
+  return `exec command rejected by ${decider(outcome)}: ${display}\nApproval was asked because: ${reason}${why}`;
 }
 
 /**
