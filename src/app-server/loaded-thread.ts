@@ -88,6 +88,8 @@ export class LoadedThread {
   /** Settles when what runs (`runTurn`, `compact`) has returned. */
   private work: Promise<void> | undefined;
   private explicitSandbox = false;
+  /** The spend caps configuration gave the thread (turn/start's caps apply to one turn). */
+  private configuredBudget: { budget: ThreadSettings['budget'] } | undefined;
   private flags: CliFlags;
   private preview: string;
   private updatedAtMs: number;
@@ -347,6 +349,15 @@ export class LoadedThread {
       for (const note of plan.notes)
         this.thread.events.emit({ type: 'warning', message: `outputSchema: ${note}` });
     }
+    // Spend caps for this turn only, over the configured ones.
+    this.configuredBudget ??= { budget: this.settings.budget };
+    const configured = this.configuredBudget.budget;
+    const turnCaps = {
+      ...configured?.turn,
+      ...(params.maxCostUsd != null ? { maxCostUsd: params.maxCostUsd } : {}),
+      ...(params.maxTokens != null ? { maxTokens: params.maxTokens } : {}),
+    };
+    patch.budget = { ...configured, turn: turnCaps };
     this.thread.updateSettings(patch);
   }
 

@@ -76,6 +76,8 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** Stopped at a spend cap (`max_cost_usd`, `max_tokens`, …). */
+  budget: 3,
   interrupted: 130,
   outputClosed: 141,
   terminated: 143,
@@ -387,7 +389,7 @@ async function runOpened(
     }
     if (outcome.status === 'completed') return EXIT.ok;
     if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-    return EXIT.failed;
+    return outcome.error.kind === 'budget_exceeded' ? EXIT.budget : EXIT.failed;
   } finally {
     signals.off('SIGINT', onSigint);
     signals.off('SIGTERM', onSigterm);

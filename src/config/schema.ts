@@ -100,6 +100,19 @@ export const AutoReviewConfig = z
   .strict();
 export type AutoReviewConfig = z.infer<typeof AutoReviewConfig>;
 
+/** `[model_prices.<model>]`: USD per million tokens (media models: per generation or second). */
+export const ModelPriceConfig = z
+  .object({
+    input: z.number().nonnegative(),
+    /** Defaults to `input` (no cache discount known). */
+    cached_input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative(),
+    per_generation: z.number().nonnegative().optional(),
+    per_second: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type ModelPriceConfig = z.infer<typeof ModelPriceConfig>;
+
 /** Keys a profile may set (a profile is a named bundle of top-level settings). */
 const profileShape = {
   approvals_reviewer: ApprovalsReviewer.optional(),
@@ -118,6 +131,11 @@ const profileShape = {
   developer_instructions: z.string().optional(),
   base_instructions: z.string().optional(),
   openai_base_url: z.string().optional(),
+  /** Spend caps (Spool's own): per session (all its turns) and per turn; see docs/observability.md. */
+  max_cost_usd: z.number().positive().optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_turn_cost_usd: z.number().positive().optional(),
+  max_turn_tokens: z.number().int().positive().optional(),
 };
 
 export const ProfileConfig = z.object(profileShape).strict();
@@ -136,6 +154,7 @@ export const SpoolConfig = z
     tool_arguments_max_bytes: z.number().int().positive().optional(),
     apply_patch_max_file_bytes: z.number().int().positive().optional(),
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
+    model_prices: z.record(z.string(), ModelPriceConfig).optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),
