@@ -82,6 +82,7 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
       });
       return { status: 'failed', usage, error };
     }
+    deps.emit({ type: 'request.started', turn_id: deps.turnId, attempt: failures });
     const result = await runAttempt(deps, deps.buildRequest(), signal);
 
     if (result.status === 'completed') {
@@ -132,7 +133,11 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
         type: 'turn.failed',
         turn_id: deps.turnId,
         usage,
-        error: { message: error.message, kind: error.kind },
+        error: {
+          message: error.message,
+          kind: error.kind,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+        },
         ...cost(),
       });
       return { status: 'failed', usage, error };
@@ -146,6 +151,8 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
       max_attempts: max,
       delay_ms: delay,
       message: `Reconnecting... ${failures}/${max} (${error.message})`,
+      kind: error.kind,
+      ...(error.status !== undefined ? { status: error.status } : {}),
     });
     if (!(await sleep(delay, signal))) return interrupted();
   }

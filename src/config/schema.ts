@@ -113,6 +113,42 @@ export const ModelPriceConfig = z
   .strict();
 export type ModelPriceConfig = z.infer<typeof ModelPriceConfig>;
 
+/**
+ * `[otel]` exporters (Codex's forms): `"none"`, `"otlp-http"` / `"otlp-grpc"` (with `endpoint`,
+ * `headers`, `protocol` beside them in `[otel]`), or `{ otlp-http = { endpoint, protocol, headers } }`
+ * / `{ otlp-grpc = { endpoint, headers } }`.
+ */
+const OtlpHeaders = z.record(z.string(), z.string());
+const OtlpProtocol = z.enum(['binary', 'json']);
+export const OtelExporterConfig = z.union([
+  z.enum(['none', 'otlp-http', 'otlp-grpc']),
+  z
+    .object({
+      'otlp-http': z
+        .object({ endpoint: z.string(), protocol: OtlpProtocol.optional(), headers: OtlpHeaders.optional() })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({ 'otlp-grpc': z.object({ endpoint: z.string(), headers: OtlpHeaders.optional() }).strict() })
+    .strict(),
+]);
+export type OtelExporterConfig = z.infer<typeof OtelExporterConfig>;
+
+export const OtelConfig = z
+  .object({
+    exporter: OtelExporterConfig.optional(),
+    trace_exporter: OtelExporterConfig.optional(),
+    metrics_exporter: OtelExporterConfig.optional(),
+    endpoint: z.string().optional(),
+    headers: OtlpHeaders.optional(),
+    protocol: OtlpProtocol.optional(),
+    log_user_prompt: z.boolean().optional(),
+    environment: z.string().optional(),
+  })
+  .strict();
+export type OtelConfig = z.infer<typeof OtelConfig>;
+
 /** Keys a profile may set (a profile is a named bundle of top-level settings). */
 const profileShape = {
   approvals_reviewer: ApprovalsReviewer.optional(),
@@ -155,6 +191,7 @@ export const SpoolConfig = z
     apply_patch_max_file_bytes: z.number().int().positive().optional(),
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
     model_prices: z.record(z.string(), ModelPriceConfig).optional(),
+    otel: OtelConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),

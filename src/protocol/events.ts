@@ -205,6 +205,8 @@ export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { t
 
 export const TurnError = z.object({
   message: z.string(),
+  /** The HTTP status of the failed request, when there was one. */
+  status: z.number().int().optional(),
   /**
    * Machine-readable cause: `auth`, `rate_limit`, `context_length_exceeded`, `network`, `server`,
    * `budget_exceeded` (a `max_cost_usd` / `max_tokens` cap stopped the turn before a request), …
@@ -298,7 +300,12 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     max_attempts: z.number().int(),
     delay_ms: z.number(),
     message: z.string(),
+    /** What failed (a ModelErrorKind: `rate_limit`, `server`, `stream_closed`, …) and its HTTP status. */
+    kind: z.string().optional(),
+    status: z.number().int().optional(),
   }),
+  /** A model request is about to be sent (`attempt` 0 first, then one more per retry). */
+  z.object({ type: z.literal('request.started'), turn_id: z.string(), attempt: z.number().int() }),
   /** A tool waits for the user's decision; answer with `Thread.resolveApproval(id, decision)`. */
   z.object({ type: z.literal('approval.requested'), turn_id: z.string(), request: ApprovalRequest }),
   z.object({
