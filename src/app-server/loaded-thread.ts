@@ -95,6 +95,11 @@ export class LoadedThread {
   private updatedAtMs: number;
   private closing: Promise<void> | undefined;
 
+  /** The provider id the thread's model runs on. */
+  get modelProvider(): string {
+    return this.init.modelProvider;
+  }
+
   constructor(private readonly init: LoadedThreadInit) {
     this.thread = init.thread;
     this.id = init.thread.id;

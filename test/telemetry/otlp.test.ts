@@ -8,6 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AppServer } from '../../src/app-server/index.js';
+import { serverEnv, streamClient } from '../app-server/support/harness.js';
 import { type Emulator, rateLimit429, respond, say, shellCall, startEmulator } from '../emulator/index.js';
 import { runSpool } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
@@ -229,5 +231,27 @@ describe('OpenTelemetry export', () => {
     expect(traces.contentType).toBe('application/x-protobuf');
     // The span's name travels as a protobuf string field.
     expect(traces.body.includes(Buffer.from('spool.turn'))).toBe(true);
+  });
+
+  it('exports the threads of the app-server (and of the TUI, which runs on it), flushed when it closes', async () => {
+    receiver = await startReceiver();
+    emulator = await startEmulator({ script: [respond(say('served'))] });
+    const home = homeWith(
+      `[otel]\nexporter = { otlp-http = { endpoint = "${receiver.url}/v1/logs", protocol = "json" } }\n`,
+    );
+    const server = new AppServer({ env: serverEnv(emulator, { SPOOL_HOME: home }) });
+    const { client } = streamClient(server);
+    await client.initialize();
+    const threadId = (await client.call('thread/start', { cwd: tempDir() })).thread.id;
+    const { turn } = await client.call('turn/start', { threadId, input: [{ type: 'text', text: 'hi' }] });
+    await client.turnCompleted(turn.id);
+    await server.close();
+    const spans = spansOf(receiver);
+    const turnSpan = spans.find((s) => s.name === 'spool.turn')!;
+    expect(turnSpan.attrs).toMatchObject({ 'spool.thread.id': threadId, 'spool.turn.status': 'completed' });
+    expect(spans.filter((s) => s.name === 'spool.model_request').map((s) => s.parentSpanId)).toEqual([
+      turnSpan.spanId,
+    ]);
+    expect(sum(metricsOf(receiver).get('spool.requests'))).toBe(1);
   });
 });
