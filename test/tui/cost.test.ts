@@ -44,7 +44,7 @@ describe('cost in the TUI', () => {
     const r = emulator.requests[0]!;
     // $2000 / $500 / $8000 per million tokens: cents per request, so the figures are readable.
     const inputUsd = ((r.inputTokens - r.cachedTokens) * 2000) / 1e6;
-    await see(/tokens · \$\d+\.\d\d ·/);
+    await see(/context left · \$\d+\.\d\d/);
     io.type('/status\r');
     await see(
       new RegExp(

@@ -33,7 +33,7 @@ export function contextLeftPercent(usage: V2TokenUsage): number | undefined {
 }
 
 /**
- * The status line. When it does not fit, the least needed parts go first (reasoning effort, cache
+ * The status line. When it does not fit, the least needed parts go first (cost, reasoning effort, cache
  * hits, tokens, sandbox, approvals), then it is cut.
  */
 export function statusLine(info: StatusInfo, width: number): string {
@@ -49,10 +49,10 @@ export function statusLine(info: StatusInfo, width: number): string {
     cache: cache === undefined ? '' : `${cache}% cached`,
     left: left === undefined ? '' : `${left}% context left`,
   };
-  const dropOrder = ['effort', 'cache', 'cost', 'tokens', 'sandbox', 'approvals'] as const;
+  const dropOrder = ['cost', 'effort', 'cache', 'tokens', 'sandbox', 'approvals'] as const;
   const render = () => {
     const model = parts.effort ? `${info.model} ${parts.effort}` : info.model;
-    return ` ${[model, parts.sandbox, parts.approvals, parts.tokens, parts.cost, parts.cache, parts.left].filter(Boolean).join(' · ')}`;
+    return ` ${[model, parts.sandbox, parts.approvals, parts.tokens, parts.cache, parts.left, parts.cost].filter(Boolean).join(' · ')}`;
   };
   for (const part of dropOrder) {
     if (render().length <= width) break;
