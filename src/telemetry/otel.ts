@@ -21,12 +21,18 @@ import { type ObservedThread, type ThreadInfo, ThreadObserver } from './thread-o
 
 /** Metrics are pushed this often while running, and once more at shutdown. */
 const METRIC_INTERVAL_MS = 30_000;
+/** An unreachable collector delays Spool's exit by at most about this long. */
+const EXPORT_TIMEOUT_MS = 3_000;
 
 async function spanExporter(target: OtlpTarget): Promise<SpanExporter> {
-  const options = { url: target.url, headers: target.headers };
+  const options = { url: target.url, headers: target.headers, timeoutMillis: EXPORT_TIMEOUT_MS };
   if (target.transport === 'grpc') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-    return new OTLPTraceExporter({ url: target.url, metadata: await grpcMetadata(target.headers) });
+    return new OTLPTraceExporter({
+      url: target.url,
+      metadata: await grpcMetadata(target.headers),
+      timeoutMillis: EXPORT_TIMEOUT_MS,
+    });
   }
   if (target.protocol === 'json') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
@@ -37,10 +43,14 @@ async function spanExporter(target: OtlpTarget): Promise<SpanExporter> {
 }
 
 async function metricExporter(target: OtlpTarget): Promise<PushMetricExporter> {
-  const options = { url: target.url, headers: target.headers };
+  const options = { url: target.url, headers: target.headers, timeoutMillis: EXPORT_TIMEOUT_MS };
   if (target.transport === 'grpc') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
-    return new OTLPMetricExporter({ url: target.url, metadata: await grpcMetadata(target.headers) });
+    return new OTLPMetricExporter({
+      url: target.url,
+      metadata: await grpcMetadata(target.headers),
+      timeoutMillis: EXPORT_TIMEOUT_MS,
+    });
   }
   if (target.protocol === 'json') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
@@ -75,7 +85,13 @@ export class Telemetry {
     });
     const tracerProvider = new BasicTracerProvider({
       resource,
-      spanProcessors: settings.traces ? [new BatchSpanProcessor(await spanExporter(settings.traces))] : [],
+      spanProcessors: settings.traces
+        ? [
+            new BatchSpanProcessor(await spanExporter(settings.traces), {
+              exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+            }),
+          ]
+        : [],
     });
     const meterProvider = new MeterProvider({
       resource,
@@ -84,6 +100,7 @@ export class Telemetry {
             new PeriodicExportingMetricReader({
               exporter: await metricExporter(settings.metrics),
               exportIntervalMillis: METRIC_INTERVAL_MS,
+              exportTimeoutMillis: EXPORT_TIMEOUT_MS,
             }),
           ]
         : [],
