@@ -12,12 +12,15 @@ import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
+  addCost,
   addUsage,
+  type Cost,
   emptyUsage,
   type SpoolEvent,
   type SpoolEventOf,
   type ThreadItem,
   type Usage,
+  zeroCost,
 } from '../protocol/events.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
@@ -27,11 +30,12 @@ import type { ThreadSettings } from '../protocol/settings.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';
 import { ApprovalBroker, type ApprovalReviewer } from './approvals.js';
+import { SessionBudget, type Spend, TurnSpend } from './budget.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { ContextWindowKnowledge } from './context-window.js';
 import { EventBus } from './event-bus.js';
 import { ToolRunner } from './tool-runner.js';
-import { runTurnLoop, type TurnOutcome } from './turn.js';
+import { type BudgetExceeded, runTurnLoop, type TurnOutcome } from './turn.js';
 
 export interface ThreadOptions {
   client: ModelClient;
@@ -53,6 +57,13 @@ export interface ThreadOptions {
   recorder?: ThreadRecorder;
   /** Released when the thread closes (exec sessions, MCP clients, …). */
   onClose?: () => Promise<void>;
+  /**
+   * The budget this thread's requests count against: its root's, for a thread working for another
+   * (a sub-agent, the guardian). Absent: its own, capped by its settings' `budget.session`.
+   */
+  budget?: SessionBudget;
+  /** What the session spent before this process (resume), for its own budget. */
+  priorSpend?: Spend;
 }
 
 export type UserInput = string | ContentPart[];
@@ -73,7 +84,7 @@ export interface DelegatedTurnResult {
   items: HistoryItem[];
   /** Tokens the work spent on this thread's behalf: counted in this thread's totals. */
   usage: Usage;
-  error?: ModelError;
+  error?: ModelError | BudgetExceeded;
 }
 
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
@@ -95,6 +106,11 @@ export class Thread {
   readonly events = new EventBus();
   private readonly items: HistoryItem[];
   private usage: Usage = emptyUsage();
+  private cost: Cost = zeroCost();
+  /** The spend caps' ledger (shared with the threads that work for this one). */
+  readonly budget: SessionBudget;
+  /** Input tokens of the last response, the part of the next request likely served from cache. */
+  private lastInputTokens = 0;
   private itemCounter = 0;
   private readonly approvals = new ApprovalBroker(
     (event) => this.events.emit(event),
@@ -134,6 +150,8 @@ export class Thread {
     this.id = options.id ?? uuidv7();
     this.currentSettings = options.settings;
     this.registry = options.tools;
+    this.budget =
+      options.budget ?? new SessionBudget(() => this.currentSettings.budget?.session, options.priorSpend);
     this.items = [...(options.history ?? [])];
     this.historyTokens = estimateTokens(this.items);
     this.context = options.contextSnapshot;
@@ -179,6 +197,11 @@ export class Thread {
 
   get totalUsage(): Usage {
     return this.usage;
+  }
+
+  /** What this thread's requests cost in this process (`usd: null` when a price was unknown). */
+  get totalCost(): Cost {
+    return this.cost;
   }
 
   get running(): boolean {
@@ -465,6 +488,7 @@ export class Thread {
     this.historyTokens = estimateTokens(this.items);
     if (observation) this.context = observation.snapshot;
     this.lengthAfterCompaction = this.items.length;
+    this.lastInputTokens = 0; // a new prefix: nothing of it is cached yet
     this.options.recorder?.compacted?.(result.history, this.context);
     return { ok: true };
   }
@@ -573,6 +597,7 @@ export class Thread {
         recordUsage: (usage) => {
           this.usage = addUsage(this.usage, usage);
           this.window.accepted(usage.input_tokens);
+          this.lastInputTokens = usage.input_tokens;
           if (usage.input_tokens > 0 && this.lastRequestEstimate > 0) {
             this.tokenCalibration = Math.min(
               4,
@@ -605,6 +630,18 @@ export class Thread {
           for (const content of inputs) emit({ type: 'input.steered', turn_id: turnId, content });
           return true;
         },
+        spend: new TurnSpend({
+          budget: this.budget,
+          settings: () => this.currentSettings,
+          estimate: () => {
+            const inputTokens = this.contextTokens();
+            return { inputTokens, cachedTokens: Math.min(this.lastInputTokens, inputTokens) };
+          },
+          chargeThread: (cost) => {
+            this.cost = addCost(this.cost, cost);
+            return this.cost;
+          },
+        }),
       },
       signal,
     );

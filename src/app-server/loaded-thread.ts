@@ -89,10 +89,17 @@ export class LoadedThread {
   /** Settles when what runs (`runTurn`, `compact`) has returned. */
   private work: Promise<void> | undefined;
   private explicitSandbox = false;
+  /** The spend caps configuration gave the thread (turn/start's caps apply to one turn). */
+  private configuredBudget: { budget: ThreadSettings['budget'] } | undefined;
   private flags: CliFlags;
   private preview: string;
   private updatedAtMs: number;
   private closing: Promise<void> | undefined;
+
+  /** The provider id the thread's model runs on. */
+  get modelProvider(): string {
+    return this.init.modelProvider;
+  }
 
   constructor(private readonly init: LoadedThreadInit) {
     this.thread = init.thread;
@@ -381,6 +388,15 @@ export class LoadedThread {
       for (const note of plan.notes)
         this.thread.events.emit({ type: 'warning', message: `outputSchema: ${note}` });
     }
+    // Spend caps for this turn only, over the configured ones.
+    this.configuredBudget ??= { budget: this.settings.budget };
+    const configured = this.configuredBudget.budget;
+    const turnCaps = {
+      ...configured?.turn,
+      ...(params.maxCostUsd != null ? { maxCostUsd: params.maxCostUsd } : {}),
+      ...(params.maxTokens != null ? { maxTokens: params.maxTokens } : {}),
+    };
+    patch.budget = { ...configured, turn: turnCaps };
     this.thread.updateSettings(patch);
   }
 

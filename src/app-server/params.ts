@@ -113,6 +113,9 @@ export const TurnStartParams = z.object({
   effort: opt(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])),
   summary: opt(z.enum(['auto', 'concise', 'detailed', 'none'])),
   outputSchema: z.unknown().optional(),
+  /** Spool's extension: spend caps for this turn (absent: the configured `max_turn_*`). */
+  maxCostUsd: opt(z.number().positive()),
+  maxTokens: opt(z.number().int().positive()),
 });
 export type TurnStartParams = z.infer<typeof TurnStartParams>;
 

@@ -22,7 +22,7 @@ import type { ContentPart } from '../protocol/items.js';
 import { visibleText } from '../text/terminal-safe.js';
 import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
 import { reviewNotification } from './v2-review.js';
-import { type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
+import { costBreakdown, type Json, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
 
 export type Outgoing =
   | { kind: 'notify'; method: string; params: Json }
@@ -182,6 +182,15 @@ export class EventProjector {
               total: usageBreakdown(event.thread),
               last: usageBreakdown(event.last),
               modelContextWindow: event.context_window,
+              ...(event.cost
+                ? {
+                    cost: {
+                      total: costBreakdown(event.cost.thread),
+                      last: costBreakdown(event.cost.last),
+                      turn: costBreakdown(event.cost.turn),
+                    },
+                  }
+                : {}),
             },
           }),
         );

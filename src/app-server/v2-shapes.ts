@@ -3,7 +3,7 @@
  * error information, sandbox and approval policies.
  */
 import path from 'node:path';
-import type { TurnError, Usage } from '../protocol/events.js';
+import type { Cost, TurnError, Usage } from '../protocol/events.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import { invalidParams } from './jsonrpc.js';
@@ -91,6 +91,16 @@ export function usageBreakdown(usage: Usage): Json {
     cacheWriteInputTokens: 0,
     outputTokens: usage.output_tokens,
     reasoningOutputTokens: usage.reasoning_output_tokens,
+  };
+}
+
+/** Spool's extension of `ThreadTokenUsage`: USD, `null` where the model's price is unknown. */
+export function costBreakdown(cost: Cost): Json {
+  return {
+    usd: cost.usd,
+    uncachedInputUsd: cost.uncached_input_usd,
+    cachedInputUsd: cost.cached_input_usd,
+    outputUsd: cost.output_usd,
   };
 }
 

@@ -3,7 +3,7 @@
  * `@openai/codex-sdk` parses): thread/turn/item lifecycle, item ids `item_N` in order of appearance,
  * key order as Codex's.
  */
-import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
+import type { Cost, SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
 
 type Json = Record<string, unknown>;
 
@@ -14,6 +14,11 @@ const ONCE_COMPLETE: ReadonlySet<ThreadItem['type']> = new Set([
   'entered_review_mode',
   'exited_review_mode',
 ]);
+
+/** The turn's cost in USD (`usd: null`: the model's price is unknown). */
+function costField(cost: Cost | undefined): Json {
+  return cost ? { cost: { ...cost } } : {};
+}
 
 export class ExecJsonProjector {
   private readonly ids = new Map<string, string>();
@@ -151,12 +156,13 @@ export class ExecJsonProjector {
           ];
         }
         return [{ type: 'item.completed', item: this.item(event.item) }];
+      // `cost` is Spool's addition (the SDK reads the fields it knows and ignores the rest).
       case 'turn.completed':
-        return [{ type: 'turn.completed', usage: this.usage(event.usage) }];
+        return [{ type: 'turn.completed', usage: this.usage(event.usage), ...costField(event.cost) }];
       case 'turn.failed':
         return [
           { type: 'error', message: event.error.message },
-          { type: 'turn.failed', error: { message: event.error.message } },
+          { type: 'turn.failed', error: { message: event.error.message }, ...costField(event.cost) },
         ];
       case 'turn.interrupted':
         return [{ type: 'turn.failed', error: { message: 'turn interrupted' } }];

@@ -25,6 +25,9 @@ import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError, TurnOutOfRangeError } from '../store/errors.js';
 import type { SessionRef } from '../store/find.js';
 import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
+import type { Telemetry } from '../telemetry/otel.js';
+import { TelemetryConfigError } from '../telemetry/settings.js';
+import { startTelemetry } from '../telemetry/start.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
 import { guardOutputs, type TextOutput } from './closed-output.js';
@@ -76,6 +79,8 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** Stopped at a spend cap (`max_cost_usd`, `max_tokens`, …). */
+  budget: 3,
   interrupted: 130,
   outputClosed: 141,
   terminated: 143,
@@ -255,6 +260,15 @@ async function runOpened(
     );
   }
 
+  let telemetry: Telemetry | undefined;
+  try {
+    telemetry = await startTelemetry(runtime.config.otel);
+  } catch (err) {
+    if (!(err instanceof TelemetryConfigError)) throw err;
+    say(`spool: ${err.message}`);
+    return EXIT.usage;
+  }
+
   const tools = await attachMcpTools(builtinTools(runtime.settings), {
     servers: runtime.config.mcp_servers,
     spoolHome: runtime.home,
@@ -274,6 +288,14 @@ async function runOpened(
     return EXIT.failed;
   }
   const { thread, recorder } = session;
+  telemetry
+    ?.observe(thread, {
+      provider: runtime.providerId,
+      model: () => thread.settings.model,
+      sandboxMode: () => thread.settings.sandbox.mode,
+      approvalPolicy: () => thread.settings.approvalPolicy,
+    })
+    .prompt(prompt);
   for (const warning of opened?.warnings ?? []) say(`warning: ${warning}`);
   // A turn stopped because its log could not be written fails with that reason.
   const storageFailure = (): SpoolEvent | undefined =>
@@ -387,12 +409,15 @@ async function runOpened(
     }
     if (outcome.status === 'completed') return EXIT.ok;
     if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-    return EXIT.failed;
+    return outcome.error.kind === 'budget_exceeded' ? EXIT.budget : EXIT.failed;
   } finally {
     signals.off('SIGINT', onSigint);
     signals.off('SIGTERM', onSigterm);
     approvals?.close();
     await guardian?.close();
     await thread.close();
+    // Flushed before exit, SIGTERM included (the signal ends the turn, then comes here).
+    const problem = await telemetry?.shutdown();
+    if (problem) say(`warning: ${problem}`);
   }
 }

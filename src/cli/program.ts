@@ -223,6 +223,25 @@ function addSessionCommands(program: CommandType): void {
       const { runSessionsShow } = await import('./sessions-command.js');
       process.exitCode = runSessionsShow({ id, last: Boolean(opts.last), all: Boolean(opts.all) }, stdio());
     });
+  program
+    .command('stats')
+    .description('rates, tokens and cost over the recorded sessions')
+    .option('--since <when>', 'only sessions started since then: 7d, 24h, 30m or a date')
+    .option('--by <grouping>', 'group by model, repo (the directory) or day')
+    .option('--json', 'print as JSON')
+    .option('--html <file>', 'write a self-contained HTML report with charts')
+    .action(async (opts: Options) => {
+      const { runStats } = await import('./stats-command.js');
+      process.exitCode = runStats(
+        {
+          since: opts.since as string | undefined,
+          by: opts.by as string | undefined,
+          json: Boolean(opts.json),
+          html: opts.html as string | undefined,
+        },
+        stdio(),
+      );
+    });
 }
 
 function addToolingCommands(program: CommandType): void {

@@ -213,6 +213,7 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
       contextWindow,
     ),
     compaction: 'auto',
+    ...pricesAndBudget(config),
   };
 
   const endpoint: HttpEndpoint = {
@@ -237,6 +238,35 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     wireApi: provider.wireApi,
     providerId,
     provider,
+  };
+}
+
+/** `[model_prices.*]` and the spend caps, as thread settings. */
+function pricesAndBudget(config: SpoolConfig): Pick<ThreadSettings, 'modelPrices' | 'budget'> {
+  const modelPrices = Object.fromEntries(
+    Object.entries(config.model_prices ?? {}).map(([model, p]) => [
+      model,
+      {
+        input: p.input,
+        cachedInput: p.cached_input ?? p.input,
+        output: p.output,
+        ...(p.per_generation !== undefined ? { perGeneration: p.per_generation } : {}),
+        ...(p.per_second !== undefined ? { perSecond: p.per_second } : {}),
+      },
+    ]),
+  );
+  const caps = (maxCostUsd: number | undefined, maxTokens: number | undefined) =>
+    maxCostUsd === undefined && maxTokens === undefined
+      ? undefined
+      : {
+          ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+          ...(maxTokens !== undefined ? { maxTokens } : {}),
+        };
+  const session = caps(config.max_cost_usd, config.max_tokens);
+  const turn = caps(config.max_turn_cost_usd, config.max_turn_tokens);
+  return {
+    ...(Object.keys(modelPrices).length > 0 ? { modelPrices } : {}),
+    ...(session || turn ? { budget: { ...(session ? { session } : {}), ...(turn ? { turn } : {}) } } : {}),
   };
 }
 

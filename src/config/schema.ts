@@ -101,6 +101,55 @@ export const AutoReviewConfig = z
   .strict();
 export type AutoReviewConfig = z.infer<typeof AutoReviewConfig>;
 
+/** `[model_prices.<model>]`: USD per million tokens (media models: per generation or second). */
+export const ModelPriceConfig = z
+  .object({
+    input: z.number().nonnegative(),
+    /** Defaults to `input` (no cache discount known). */
+    cached_input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative(),
+    per_generation: z.number().nonnegative().optional(),
+    per_second: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type ModelPriceConfig = z.infer<typeof ModelPriceConfig>;
+
+/**
+ * `[otel]` exporters (Codex's forms): `"none"`, `"otlp-http"` / `"otlp-grpc"` (with `endpoint`,
+ * `headers`, `protocol` beside them in `[otel]`), or `{ otlp-http = { endpoint, protocol, headers } }`
+ * / `{ otlp-grpc = { endpoint, headers } }`.
+ */
+const OtlpHeaders = z.record(z.string(), z.string());
+const OtlpProtocol = z.enum(['binary', 'json']);
+export const OtelExporterConfig = z.union([
+  z.enum(['none', 'otlp-http', 'otlp-grpc']),
+  z
+    .object({
+      'otlp-http': z
+        .object({ endpoint: z.string(), protocol: OtlpProtocol.optional(), headers: OtlpHeaders.optional() })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({ 'otlp-grpc': z.object({ endpoint: z.string(), headers: OtlpHeaders.optional() }).strict() })
+    .strict(),
+]);
+export type OtelExporterConfig = z.infer<typeof OtelExporterConfig>;
+
+export const OtelConfig = z
+  .object({
+    exporter: OtelExporterConfig.optional(),
+    trace_exporter: OtelExporterConfig.optional(),
+    metrics_exporter: OtelExporterConfig.optional(),
+    endpoint: z.string().optional(),
+    headers: OtlpHeaders.optional(),
+    protocol: OtlpProtocol.optional(),
+    log_user_prompt: z.boolean().optional(),
+    environment: z.string().optional(),
+  })
+  .strict();
+export type OtelConfig = z.infer<typeof OtelConfig>;
+
 /** Keys a profile may set (a profile is a named bundle of top-level settings). */
 const profileShape = {
   approvals_reviewer: ApprovalsReviewer.optional(),
@@ -121,6 +170,11 @@ const profileShape = {
   developer_instructions: z.string().optional(),
   base_instructions: z.string().optional(),
   openai_base_url: z.string().optional(),
+  /** Spend caps (Spool's own): per session (all its turns) and per turn; see docs/observability.md. */
+  max_cost_usd: z.number().positive().optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_turn_cost_usd: z.number().positive().optional(),
+  max_turn_tokens: z.number().int().positive().optional(),
 };
 
 export const ProfileConfig = z.object(profileShape).strict();
@@ -141,6 +195,8 @@ export const SpoolConfig = z
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
     /** The fleet's job queue (`spool queue`, `spool worker`). */
     queue: QueueConfig.optional(),
+    model_prices: z.record(z.string(), ModelPriceConfig).optional(),
+    otel: OtelConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),

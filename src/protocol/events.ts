@@ -30,6 +30,33 @@ export function addUsage(a: Usage, b: Usage): Usage {
   };
 }
 
+/**
+ * What tokens cost, in USD, from the model's price (model/prices.ts). `null` means the price is
+ * unknown: never shown or summed as zero. Cached and uncached input are apart (cached input is cheaper).
+ */
+export const Cost = z.object({
+  usd: z.number().nullable(),
+  uncached_input_usd: z.number().nullable(),
+  cached_input_usd: z.number().nullable(),
+  output_usd: z.number().nullable(),
+});
+export type Cost = z.infer<typeof Cost>;
+
+export function zeroCost(): Cost {
+  return { usd: 0, uncached_input_usd: 0, cached_input_usd: 0, output_usd: 0 };
+}
+
+/** A sum with an unknown part is unknown. */
+export function addCost(a: Cost, b: Cost): Cost {
+  const add = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
+  return {
+    usd: add(a.usd, b.usd),
+    uncached_input_usd: add(a.uncached_input_usd, b.uncached_input_usd),
+    cached_input_usd: add(a.cached_input_usd, b.cached_input_usd),
+    output_usd: add(a.output_usd, b.output_usd),
+  };
+}
+
 const ItemStatus = z.enum(['in_progress', 'completed', 'failed']);
 
 export const AgentMessageThreadItem = z.object({
@@ -204,7 +231,12 @@ export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { t
 
 export const TurnError = z.object({
   message: z.string(),
-  /** Machine-readable cause: `auth`, `rate_limit`, `context_length_exceeded`, `network`, `server`, … */
+  /** The HTTP status of the failed request, when there was one. */
+  status: z.number().int().optional(),
+  /**
+   * Machine-readable cause: `auth`, `rate_limit`, `context_length_exceeded`, `network`, `server`,
+   * `budget_exceeded` (a `max_cost_usd` / `max_tokens` cap stopped the turn before a request), …
+   */
   kind: z.string().optional(),
 });
 export type TurnError = z.infer<typeof TurnError>;
@@ -263,9 +295,16 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     kind: z.enum(['agent_message', 'reasoning', 'command_output']),
     delta: z.string(),
   }),
-  z.object({ type: z.literal('turn.completed'), turn_id: z.string(), usage: Usage }),
-  z.object({ type: z.literal('turn.failed'), turn_id: z.string(), usage: Usage, error: TurnError }),
-  z.object({ type: z.literal('turn.interrupted'), turn_id: z.string(), usage: Usage }),
+  /** `cost`: the turn's (absent when the thread does not price its requests). */
+  z.object({ type: z.literal('turn.completed'), turn_id: z.string(), usage: Usage, cost: Cost.optional() }),
+  z.object({
+    type: z.literal('turn.failed'),
+    turn_id: z.string(),
+    usage: Usage,
+    error: TurnError,
+    cost: Cost.optional(),
+  }),
+  z.object({ type: z.literal('turn.interrupted'), turn_id: z.string(), usage: Usage, cost: Cost.optional() }),
   /** Token usage of one model response, with the thread's running totals. */
   z.object({
     type: z.literal('usage.updated'),
@@ -276,6 +315,8 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     /** Estimated tokens the next request will carry, and the model's window. */
     context_tokens: z.number().int(),
     context_window: z.number().int(),
+    /** What `last`, `turn` and `thread` cost. */
+    cost: z.object({ last: Cost, turn: Cost, thread: Cost }).optional(),
   }),
   /** A retry in progress ("Reconnecting… 2/5"): visible, not fatal. */
   z.object({
@@ -285,7 +326,12 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     max_attempts: z.number().int(),
     delay_ms: z.number(),
     message: z.string(),
+    /** What failed (a ModelErrorKind: `rate_limit`, `server`, `stream_closed`, …) and its HTTP status. */
+    kind: z.string().optional(),
+    status: z.number().int().optional(),
   }),
+  /** A model request is about to be sent (`attempt` 0 first, then one more per retry). */
+  z.object({ type: z.literal('request.started'), turn_id: z.string(), attempt: z.number().int() }),
   /** A tool waits for the user's decision; answer with `Thread.resolveApproval(id, decision)`. */
   z.object({ type: z.literal('approval.requested'), turn_id: z.string(), request: ApprovalRequest }),
   z.object({

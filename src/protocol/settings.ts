@@ -37,6 +37,32 @@ export interface ToolLimits {
   patchFileMaxBytes: number;
 }
 
+/**
+ * A model's price in USD per million tokens (the catalog's, or `[model_prices.<model>]`). Output
+ * includes reasoning tokens, as providers bill them. Media models are priced per generation or
+ * per second of output.
+ */
+export interface ModelPrice {
+  input: number;
+  /** Input served from the prompt cache. */
+  cachedInput: number;
+  output: number;
+  perGeneration?: number;
+  perSecond?: number;
+}
+
+/** Caps on spend (`max_cost_usd`, `max_tokens`); tokens are input (cached included) plus output. */
+export interface BudgetCaps {
+  maxCostUsd?: number;
+  maxTokens?: number;
+}
+
+/** Caps for one turn and for the whole session (all turns, all processes that ran it). */
+export interface BudgetSettings {
+  turn?: BudgetCaps;
+  session?: BudgetCaps;
+}
+
 export interface ThreadSettings {
   model: string;
   /** Absolute working directory of the thread. */
@@ -68,4 +94,8 @@ export interface ThreadSettings {
   autoCompactTokenLimit: number;
   /** `auto`: the provider's /responses/compact where available, else a local checkpoint. */
   compaction: 'auto' | 'remote' | 'local';
+  /** `[model_prices.<model>]`: prices that replace the catalog's, by exact model name. */
+  modelPrices?: Record<string, ModelPrice>;
+  /** Spend caps checked before every model request (agent/budget.ts). */
+  budget?: BudgetSettings;
 }

@@ -7,6 +7,7 @@
  * in the reviewer's session.
  */
 import path from 'node:path';
+import type { BudgetExceeded, TurnOutcome } from '../agent/turn.js';
 import type { ModelError } from '../model/types.js';
 import { emptyUsage, type SpoolEvent, type ThreadItemOf, type Usage } from '../protocol/events.js';
 import type { ReviewResult } from '../protocol/review.js';
@@ -62,7 +63,7 @@ export interface ReviewOutcome {
   review: string;
   /** Tokens the reviewer used (every turn of its thread). */
   usage: Usage;
-  error?: ModelError;
+  error?: ModelError | BudgetExceeded;
   diff: TargetDiff;
   /** The repository's top directory (the working directory outside one). */
   root: string;
@@ -139,7 +140,8 @@ export async function runPreparedReview(
   };
   let status: ReviewOutcome['status'] = 'failed';
   let result: ReviewResult | null = null;
-  let error: ModelError | undefined;
+  type TurnFailure = Extract<TurnOutcome, { status: 'failed' }>['error'];
+  let error: TurnFailure | undefined;
   const notes: string[] = [];
   try {
     reviewer.thread.announce();

@@ -94,7 +94,8 @@ function validEntry(entry: unknown): entry is IndexEntry {
     typeof e.mtime_ms === 'number' &&
     typeof e.offset === 'number' &&
     typeof e.turns === 'number' &&
-    typeof e.tokens === 'object'
+    typeof e.tokens === 'object' &&
+    typeof e.cost === 'object'
   );
 }
 
@@ -168,6 +169,7 @@ export function entryFor(
     first_prompt,
     turns,
     tokens,
+    cost,
   }: SessionSummary = summary;
   return {
     v: INDEX_VERSION,
@@ -184,6 +186,7 @@ export function entryFor(
     ...(first_prompt !== undefined ? { first_prompt } : {}),
     turns,
     tokens,
+    cost,
   };
 }
 
@@ -257,6 +260,7 @@ function listing(entry: IndexEntry, root: string): SessionListing {
     model_provider: entry.model_provider,
     turns: entry.turns,
     tokens: entry.tokens,
+    cost: entry.cost,
     path: root + entry.path,
     updated_at: new Date(entry.mtime_ms).toISOString(),
   };

@@ -4,6 +4,7 @@
  * `CommandHost`.
  */
 
+import { formatUsd } from '../../model/prices.js';
 import type { HostGit } from '../../sandbox/host-git.js';
 import { renderDiff } from '../render/diff.js';
 import { paint } from '../terminal/ansi.js';
@@ -201,6 +202,16 @@ function status(host: CommandHost): void {
         `${compactCount(t.cachedInputTokens)} cached input tokens (${cacheHitPercent(usage) ?? 0}%)`,
       ),
     );
+    const cost = usage.cost?.total;
+    if (cost)
+      lines.push(
+        row(
+          'cost',
+          cost.usd === null
+            ? 'unknown (no price for the model: set [model_prices."<model>"] in config.toml)'
+            : `${formatUsd(cost.usd)} · uncached input ${formatUsd(cost.uncachedInputUsd)} · cached input ${formatUsd(cost.cachedInputUsd)} · output ${formatUsd(cost.outputUsd)}`,
+        ),
+      );
     const left = contextLeftPercent(usage);
     if (left !== undefined && usage.modelContextWindow)
       lines.push(row('context', `${left}% left of ${compactCount(usage.modelContextWindow)}`));

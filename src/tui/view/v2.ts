@@ -65,10 +65,19 @@ export interface V2TokenBreakdown {
   reasoningOutputTokens: number;
 }
 
+/** Spool's addition to token usage: USD, `null` where the model's price is unknown. */
+export interface V2Cost {
+  usd: number | null;
+  uncachedInputUsd: number | null;
+  cachedInputUsd: number | null;
+  outputUsd: number | null;
+}
+
 export interface V2TokenUsage {
   total: V2TokenBreakdown;
   last: V2TokenBreakdown;
   modelContextWindow: number | null;
+  cost?: { total: V2Cost; last: V2Cost; turn: V2Cost };
 }
 
 export type V2SandboxPolicy =
