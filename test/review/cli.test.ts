@@ -333,8 +333,9 @@ describe('spool review (the built binary)', { timeout: 120_000 }, () => {
     expect(run.stderr).not.toMatch(/EPIPE|Error:/);
     const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
     expect(ps).not.toContain('sleep 4343.5');
-    // The reviewer was not asked again, and its session log is there.
-    expect(emu.requests).toHaveLength(1);
+    // The reviewer was not asked again (on a loaded machine the pipe may close before the first
+    // request is even sent), and its session log is there.
+    expect(emu.requests.length).toBeLessThanOrEqual(1);
     const id = (jsonLines(run.stdout)[0]!.thread_id as string).toLowerCase();
     const logs = fs.readdirSync(path.join(home, 'sessions'), { recursive: true }).map(String);
     expect(logs.some((f) => f.includes(id) && f.endsWith('.jsonl'))).toBe(true);
