@@ -13,28 +13,10 @@ import { discoverSkills, skillRoots } from '../../src/context/skills/discovery.j
 import { readSkillInjection, skillMentions } from '../../src/context/skills/mentions.js';
 import { observeSkills, skillsUpdateText } from '../../src/context/skills/observe.js';
 import { parseSkillFile } from '../../src/context/skills/skill-file.js';
+import { markGitRoot, writeSkill } from '../support/skills.js';
 
 function temp(): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'spool-skills-')));
-}
-
-export function writeSkill(
-  root: string,
-  folder: string,
-  name: string,
-  description: string,
-  body = 'Do it.',
-): string {
-  const dir = path.join(root, folder);
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'SKILL.md');
-  fs.writeFileSync(file, `---\nname: ${name}\ndescription: ${description}\n---\n\n${body}\n`);
-  return file;
-}
-
-function gitRepo(dir: string): void {
-  fs.mkdirSync(path.join(dir, '.git'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
 }
 
 describe('SKILL.md', () => {
@@ -88,7 +70,7 @@ describe('discovery', () => {
     const repo = path.join(base, 'repo');
     const cwd = path.join(repo, 'pkg', 'app');
     fs.mkdirSync(cwd, { recursive: true });
-    gitRepo(repo);
+    markGitRoot(repo);
     writeSkill(path.join(home, '.codex', 'skills'), 'd', 'd', 'codex user d');
     writeSkill(path.join(home, '.codex', 'skills'), 'c', 'c', 'codex user c');
     writeSkill(path.join(home, '.agents', 'skills'), 'c', 'c', 'agents user c');
@@ -123,7 +105,7 @@ describe('discovery', () => {
 
   it('uses $CODEX_HOME when given, and lists each directory once', () => {
     const base = temp();
-    gitRepo(base);
+    markGitRoot(base);
     const roots = skillRoots({
       cwd: base,
       spoolHome: path.join(base, 's'),
