@@ -137,7 +137,7 @@ describe('discovery', () => {
         message: expect.stringMatching(/also named "good"/),
       }),
     ]);
-    const observed = observeSkills({ cwd: base, spoolHome: path.join(base, 'spool') }, {}, 100_000);
+    const observed = observeSkills({ cwd: base, spoolHome: path.join(base, 'spool') }, undefined, 100_000);
     expect(observed.warnings[0]).toBe(`skill ${bad}:3: ${found.problems[0]?.message}`);
   });
 });
@@ -222,12 +222,12 @@ describe('mentions and updates', () => {
     writeSkill(root, 'edit', 'edit', 'will change');
     writeSkill(root, 'gone', 'gone', 'will go');
     const where = { cwd: base, spoolHome: path.join(base, 'spool') };
-    const before = observeSkills(where, {}, 100_000);
-    expect(skillsUpdateText(before.fingerprint, observeSkills(where, {}, 100_000))).toBeUndefined();
+    const before = observeSkills(where, undefined, 100_000);
+    expect(skillsUpdateText(before.fingerprint, observeSkills(where, undefined, 100_000))).toBeUndefined();
     writeSkill(root, 'edit', 'edit', 'will change', 'New body.');
     fs.rmSync(path.join(root, 'gone'), { recursive: true });
     writeSkill(root, 'new', 'new', 'brand new');
-    const text = skillsUpdateText(before.fingerprint, observeSkills(where, {}, 100_000));
+    const text = skillsUpdateText(before.fingerprint, observeSkills(where, undefined, 100_000));
     expect(text).toBe(
       [
         '<skills_update>',

@@ -38,6 +38,8 @@ export interface SkillLocations {
   userHome?: string;
   /** `$CODEX_HOME` (default `~/.codex`). */
   codexHome?: string;
+  /** SKILL.md paths turned off: as if they were not there (a less specific one may then win). */
+  disabledPaths?: string[];
 }
 
 export interface DiscoveredSkills {
@@ -183,8 +185,10 @@ export function discoverSkills(locations: SkillLocations): DiscoveredSkills {
   const problems: SkillProblem[] = [];
   const winners = new Map<string, Skill>();
   const overridden: DiscoveredSkills['overridden'] = [];
+  const disabled = new Set((locations.disabledPaths ?? []).map(realOrSelf));
   for (const root of skillRoots(locations)) {
     for (const skill of scanRoot(root, problems)) {
+      if (disabled.has(skill.path)) continue;
       const earlier = winners.get(skill.name);
       if (earlier) overridden.push({ skill: earlier, by: skill });
       winners.set(skill.name, skill);

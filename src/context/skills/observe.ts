@@ -6,8 +6,8 @@
  * an appended message that lists only what changed; the catalog sent earlier is never rewritten.
  */
 import { createHash } from 'node:crypto';
+import type { SkillsSettings } from '../../protocol/settings.js';
 import {
-  type CatalogBudgetOptions,
   type CatalogEntry,
   catalogBudgetChars,
   catalogWarnings,
@@ -17,14 +17,6 @@ import {
 } from './catalog.js';
 import { type DiscoveredSkills, discoverSkills, type Skill, type SkillLocations } from './discovery.js';
 import { formatSkillProblem } from './skill-file.js';
-
-/** How skills are found and budgeted (from configuration; absent means the defaults). */
-export interface SkillsOptions extends Omit<CatalogBudgetOptions, 'contextWindow'> {
-  /** `skills.enabled = false` turns skills off (no catalog, no mentions). */
-  enabled?: boolean;
-  userHome?: string;
-  codexHome?: string;
-}
 
 /** name → a short digest of the skill (description, path and file), as remembered in snapshots. */
 export type SkillsFingerprint = Record<string, string>;
@@ -41,20 +33,25 @@ export interface SkillsObservation {
 
 const EMPTY: DiscoveredSkills = { skills: [], overridden: [], problems: [] };
 
+/**
+ * The skills for `locations` as `settings` configure them; without settings, only the project's and
+ * the Spool home's skills, with the default budget for `contextWindow`.
+ */
 export function observeSkills(
   locations: Pick<SkillLocations, 'cwd' | 'spoolHome'>,
-  options: SkillsOptions | undefined,
+  settings: SkillsSettings | undefined,
   contextWindow: number | undefined,
 ): SkillsObservation {
-  const enabled = options?.enabled !== false;
-  const found = enabled
-    ? discoverSkills({
-        ...locations,
-        ...(options?.userHome ? { userHome: options.userHome } : {}),
-        ...(options?.codexHome ? { codexHome: options.codexHome } : {}),
-      })
-    : EMPTY;
-  const budget = catalogBudgetChars({ ...options, ...(contextWindow ? { contextWindow } : {}) });
+  const found =
+    settings?.enabled === false
+      ? EMPTY
+      : discoverSkills({
+          ...locations,
+          ...(settings?.userHome ? { userHome: settings.userHome } : {}),
+          ...(settings?.codexHome ? { codexHome: settings.codexHome } : {}),
+          ...(settings?.disabledPaths?.length ? { disabledPaths: settings.disabledPaths } : {}),
+        });
+  const budget = settings?.catalogBudgetChars ?? catalogBudgetChars(contextWindow ? { contextWindow } : {});
   const fitted = fitCatalog(found.skills.map(entryOf), budget);
   return {
     found,
