@@ -75,6 +75,26 @@ export const McpServerConfig = z
   .strict();
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
+/** Agent Skills (docs/skills.md): Codex's `[[skills.config]]` entries, and the catalog's budget. */
+export const SkillsConfig = z
+  .object({
+    enabled: z.boolean().optional(),
+    /** The catalog's budget in characters; wins over the share of the context window. */
+    catalog_max_chars: z.number().int().nonnegative().optional(),
+    /** The catalog's share of the context window, in percent (default 2). */
+    catalog_window_percent: z.number().positive().max(100).optional(),
+    config: z.array(z.object({ path: z.string(), enabled: z.boolean() }).strict()).optional(),
+  })
+  .strict();
+
+/** Codex's `[features]` flags that Spool knows; others are accepted and ignored. */
+export const FeaturesConfig = z
+  .object({
+    /** `request_user_input` is offered in default mode too, not only in plan mode. */
+    default_mode_request_user_input: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
+
 /**
  * Reasoning effort: passed to the provider as given. Models keep adding levels (`xhigh`, `max`, …), so
  * any non-empty word is accepted and the provider judges it.
@@ -136,6 +156,8 @@ export const SpoolConfig = z
     tool_arguments_max_bytes: z.number().int().positive().optional(),
     apply_patch_max_file_bytes: z.number().int().positive().optional(),
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
+    skills: SkillsConfig.optional(),
+    features: FeaturesConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),

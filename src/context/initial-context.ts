@@ -9,8 +9,8 @@
 
 import type { ContentPart, HistoryItem } from '../protocol/items.js';
 import type { ThreadSettings } from '../protocol/settings.js';
-import { renderEnvironmentContext } from './environment-context.js';
 import { effectivePermissions } from '../sandbox/plan-mode.js';
+import { renderEnvironmentContext } from './environment-context.js';
 import { renderPermissions } from './permissions.js';
 import type { ContextObservation } from './snapshot.js';
 

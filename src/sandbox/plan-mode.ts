@@ -21,7 +21,10 @@ export interface Permissions {
 }
 
 /** What commands really run under in `mode`. */
-export function effectivePermissions(mode: CollaborationMode | undefined, permissions: Permissions): Permissions {
+export function effectivePermissions(
+  mode: CollaborationMode | undefined,
+  permissions: Permissions,
+): Permissions {
   if (mode !== 'plan') return permissions;
   return {
     sandbox: {
@@ -47,7 +50,10 @@ export function planModeWriteRefusal(what: string): string {
  * A command's assessment, tightened for plan mode: it may only ever run in the sandbox, and a
  * sandbox denial is reported rather than offered for a run outside it.
  */
-export function planModeAssessment(assessment: CommandAssessment, escalationRequested: boolean): CommandAssessment {
+export function planModeAssessment(
+  assessment: CommandAssessment,
+  escalationRequested: boolean,
+): CommandAssessment {
   if (escalationRequested)
     return {
       action: 'refuse',
