@@ -14,6 +14,7 @@ import { CommandProcesses, commandExecMethods } from './methods/command-exec.js'
 import { fsMethods } from './methods/fs.js';
 import { initializeMethods } from './methods/initialize.js';
 import { modelConfigMethods } from './methods/models-config.js';
+import { skillsAndModesMethods } from './methods/skills-modes.js';
 import { threadMethods } from './methods/threads.js';
 import { turnMethods } from './methods/turns.js';
 import { dispatchMethod, type MethodTable, type ServerState } from './router.js';
@@ -70,6 +71,7 @@ export class AppServer implements ConnectionHost, ServerState {
       ...turnMethods,
       ...fsMethods,
       ...modelConfigMethods,
+      ...skillsAndModesMethods,
       ...commandExecMethods(new CommandProcesses()),
     };
   }

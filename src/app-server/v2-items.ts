@@ -102,6 +102,8 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | 
       };
     case 'context_compaction':
       return { type: 'contextCompaction', id };
+    case 'plan':
+      return { type: 'plan', id, text: item.text };
     case 'todo_list':
     case 'error':
     // Reviews are `item/autoApprovalReview/*` notifications, not items of the turn.
