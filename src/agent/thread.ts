@@ -457,7 +457,8 @@ export class Thread {
           this.events.emit({ type: 'item.completed', turn_id: turnId, item });
         openPlans.clear();
       }
-      // In plan mode, the plan an answer ends with is shown as a plan item, just before the answer.
+      this.events.emit(event);
+      // In plan mode, the plan an answer ends with is also shown as a plan item, after the answer.
       const plan =
         planMode && event.type === 'item.completed' && event.item.type === 'agent_message'
           ? extractProposedPlan(event.item.text)
@@ -467,7 +468,6 @@ export class Thread {
         this.events.emit({ type: 'item.started', turn_id: turnId, item });
         this.events.emit({ type: 'item.completed', turn_id: turnId, item });
       }
-      this.events.emit(event);
     };
     this.trackPlan = (item) => {
       if (item.type === 'todo_list') openPlans.set(item.id, item);

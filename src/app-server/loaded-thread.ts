@@ -449,7 +449,13 @@ export class LoadedThread {
     if (!this.approvals.has(approvalId)) return;
     if (this.questions.has(approvalId)) {
       const read = answersFromClient(answer);
-      if ('answers' in read) this.thread.resolveUserInput(approvalId, read.answers);
+      if ('answers' in read && Object.keys(read.answers).length === 0)
+        this.thread.resolveUserInput(
+          approvalId,
+          undefined,
+          'The user dismissed the questions without answering.',
+        );
+      else if ('answers' in read) this.thread.resolveUserInput(approvalId, read.answers);
       else
         this.thread.resolveUserInput(
           approvalId,

@@ -1,6 +1,6 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/init`, `/mcp`, `/approve`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
+ * `/diff`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
  */
 
 import type { HostGit } from '../../sandbox/host-git.js';
@@ -13,12 +13,15 @@ import type { V2SandboxPolicy, V2Thread, V2TokenUsage } from '../view/v2.js';
 import { sandboxName } from '../view/v2.js';
 import { writeStarterAgentsMd } from './agents-md.js';
 import { gitDiff } from './git-diff.js';
+import { type CollaborationModeSetting, togglePlanMode } from './plan-mode.js';
 import type { SessionClient } from './session.js';
 
 export interface NextTurnSettings {
   model?: string;
   approvalPolicy?: string;
   sandboxPolicy?: V2SandboxPolicy;
+  /** Codex's collaboration mode (`/plan`; docs/plan-mode.md). */
+  collaborationMode?: CollaborationModeSetting;
 }
 
 export interface CommandHost {
@@ -274,6 +277,12 @@ export const COMMANDS: readonly SlashCommand[] = [
   },
   { name: 'model', description: 'choose the model for the next turns', duringTurn: true, run: model },
   {
+    name: 'plan',
+    description: 'plan mode on/off: explore and propose a plan, change nothing',
+    duringTurn: true,
+    run: togglePlanMode,
+  },
+  {
     name: 'approvals',
     description: 'choose what the agent may do without asking',
     duringTurn: true,
@@ -303,7 +312,7 @@ export const COMMANDS: readonly SlashCommand[] = [
         paint('Commands', { bold: true }),
         ...COMMANDS.map((c) => `  /${c.name.padEnd(10)} ${paint(c.description, { dim: true })}`),
         paint('Keys', { bold: true }),
-        `  ${paint('enter send · shift/alt+enter or ctrl+j new line · ↑/↓ history · @ mention a file', { dim: true })}`,
+        `  ${paint('enter send · shift/alt+enter or ctrl+j new line · ↑/↓ history · @ mention a file · $ use a skill', { dim: true })}`,
         `  ${paint('esc or ctrl+c interrupt the turn · ctrl+c twice quit · ctrl+d quit on an empty prompt', { dim: true })}`,
       ]),
   },

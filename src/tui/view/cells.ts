@@ -304,6 +304,11 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
     }
     case 'contextCompaction':
       return systemLines('info', 'Context compacted', width);
+    case 'plan':
+      return [
+        ...header('•', { fg: 'cyan' }, 'Proposed plan', '', width),
+        ...renderMarkdown(sanitize(item.text), width),
+      ];
   }
 }
 

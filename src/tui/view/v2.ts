@@ -46,7 +46,9 @@ export type V2Item =
       status: string;
       contentItems?: Array<{ text?: string }>;
     }
-  | { type: 'contextCompaction'; id: string };
+  | { type: 'contextCompaction'; id: string }
+  /** Plan mode's proposed plan (Markdown). */
+  | { type: 'plan'; id: string; text: string };
 
 export interface V2Turn {
   id: string;
