@@ -209,6 +209,43 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
     expect(client.schemaProblems()).toEqual([]);
   });
 
+  it('gives no input in plan mode to a process started before it (it could write)', async () => {
+    const cwd = fs.realpathSync(tempDir());
+    const steps: Array<(request: { body?: { input?: unknown } }) => ReturnType<typeof respond>> = [
+      () => respond(call('exec_command', { cmd: 'cat > typed.txt', yield_time_ms: 300 }, 'start')),
+      () => respond(say('Started.')),
+      (request) => {
+        const started = (request.body?.input as InputItem[]).find(
+          (item) => item.type === 'function_call_output' && item.call_id === 'start',
+        );
+        const id = Number(/session ID (\d+)/.exec(String(started?.output))?.[1]);
+        return respond(call('write_stdin', { session_id: id, chars: 'hello\n', yield_time_ms: 300 }, 'type'));
+      },
+      () => respond(say(PLAN)),
+    ];
+    emulator = await startEmulator({ script: (request, index) => steps[index]?.(request) });
+    const client = startServer(serverEnv(emulator));
+    await client.initialize();
+    const threadId = (
+      await client.call('thread/start', { cwd, sandbox: 'workspace-write', approvalPolicy: 'never' })
+    ).thread.id;
+    const first = await client.call('turn/start', { threadId, input: [{ type: 'text', text: 'start cat' }] });
+    await client.turnCompleted(first.turn.id);
+    expect(outputOf(1, 'start')).toMatch(/session ID \d+/);
+    const planned = await client.call('turn/start', {
+      threadId,
+      input: [{ type: 'text', text: 'now plan' }],
+      collaborationMode: { mode: 'plan', settings: { model: 'gpt-5-codex' } },
+    });
+    await client.turnCompleted(planned.turn.id);
+    expect(outputOf(3, 'type')).toMatch(
+      /^Input not written: .*\nThis session was started outside plan mode and can write\./,
+    );
+    const typed = path.join(cwd, 'typed.txt');
+    expect(fs.existsSync(typed) ? fs.readFileSync(typed, 'utf8') : '').toBe('');
+    expect(client.schemaProblems()).toEqual([]);
+  });
+
   it('tells the model when the client cannot answer the question', async () => {
     const cwd = tempDir();
     const question = {

@@ -16,7 +16,7 @@ import {
   shellCall,
   startEmulator,
 } from '../emulator/index.js';
-import { jsonLines, runSpool } from '../support/spool-bin.js';
+import { jsonLines, ROOT, runSpool } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
@@ -115,6 +115,43 @@ describe('spool exec --plan (the built binary)', () => {
         item: { id: expect.any(String), type: 'plan', text: '# Add a greeting\n- write hello.txt' },
       },
     ]);
+  });
+
+  it('calls only the MCP tools their server declares read-only, even when the user trusts them all', async () => {
+    const home = tempDir('spool-home-');
+    const calls = path.join(tempDir(), 'calls.log');
+    fs.writeFileSync(
+      path.join(home, 'config.toml'),
+      [
+        '[mcp_servers.fix]',
+        `command = "${process.execPath}"`,
+        `args = ["${path.join(ROOT, 'test/mcp/fixtures/fixture-server.mjs')}"]`,
+        'default_tools_approval_mode = "approve"',
+        '[mcp_servers.fix.env]',
+        'FIXTURE_ANNOTATED = "1"',
+        `FIXTURE_CALL_LOG = "${calls}"`,
+        '',
+      ].join('\n'),
+    );
+    emulator = await startEmulator({
+      script: [
+        respond(
+          call('mcp__fix__whoami', {}, 'read'),
+          call('mcp__fix__echo', { text: 'unannotated' }, 'echo'),
+          call('mcp__fix__wipe', { target: 'everything' }, 'wipe'),
+        ),
+        respond(say(PLAN)),
+      ],
+    });
+    const run = await runSpool(['exec', '--skip-git-repo-check', '--plan', '-C', tempDir(), 'go'], {
+      env: { ...envFor(emulator), SPOOL_HOME: home },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(calls, 'utf8').trim().split('\n')).toEqual(['whoami']);
+    const outputs = outputsOf(1);
+    expect(outputs.get('read')).toContain('pid ');
+    expect(outputs.get('echo')).toMatch(/mcp__fix__echo .*refused: Plan mode is read-only/);
+    expect(outputs.get('wipe')).toMatch(/mcp__fix__wipe .*refused: Plan mode is read-only/);
   });
 
   it('shows the plan on stderr and the whole answer on stdout without --json', async () => {

@@ -126,9 +126,9 @@ export function mcpToolHandler(entry: McpToolEntry, caller: McpCaller): ToolHand
         error: null,
         status: 'in_progress',
       };
-      // Plan mode: only tools their server declares read-only.
+      // Plan mode: only tools their server declares read-only (and not destructive).
       const refused =
-        ctx.collaborationMode === 'plan' && !entry.tool.readOnly
+        ctx.collaborationMode === 'plan' && (!entry.tool.readOnly || entry.tool.destructive === true)
           ? planModeWriteRefusal(`${entry.name} (its server does not declare it read-only, so it may write)`)
           : await approveCall(entry, args, ctx, item.id);
       if (refused !== undefined) {
