@@ -215,7 +215,7 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
       () => respond(call('exec_command', { cmd: 'cat > typed.txt', yield_time_ms: 300 }, 'start')),
       () => respond(say('Started.')),
       (request) => {
-        const started = (request.body?.input as InputItem[]).find(
+        const started = ((request.body?.input ?? []) as InputItem[]).find(
           (item) => item.type === 'function_call_output' && item.call_id === 'start',
         );
         const id = Number(/session ID (\d+)/.exec(String(started?.output))?.[1]);
