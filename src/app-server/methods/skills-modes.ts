@@ -1,7 +1,8 @@
 /** skills/list (Codex's v2 shape, one entry per cwd) and collaborationMode/list (the presets). */
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, loadRuntime } from '../../config/runtime.js';
+import { ConfigError } from '../../config/load.js';
+import { loadRuntime } from '../../config/runtime.js';
 import { listSkills } from '../../context/skills/list.js';
 import { invalidParams } from '../jsonrpc.js';
 import { SkillsListParams } from '../params.js';
