@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectErrno, UNREADABLE } from '../../protocol/errors.js';
 import { directoriesToCwd } from '../project-docs.js';
 import { parseSkillFile, type SkillFile, type SkillProblem } from './skill-file.js';
 
@@ -86,7 +87,8 @@ export function skillRoots(locations: SkillLocations): SkillRoot[] {
 function realOrSelf(file: string): string {
   try {
     return fs.realpathSync(file);
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     // Missing (the usual case for most roots) or unreadable: compare by the path as written.
     return path.resolve(file);
   }
@@ -95,7 +97,8 @@ function realOrSelf(file: string): string {
 function isDirectory(file: string): boolean {
   try {
     return fs.statSync(file).isDirectory();
-  } catch {
+  } catch (err) {
+    expectErrno(err, UNREADABLE);
     // Missing, a dangling link or unreadable: not a directory to search.
     return false;
   }
