@@ -6,7 +6,9 @@
  */
 
 import { buildInitialContext } from '../context/initial-context.js';
-import { contextUpdateMessages, observeContext } from '../context/snapshot.js';
+import { extractProposedPlan } from '../context/proposed-plan.js';
+import { skillInjections } from '../context/skills/inject.js';
+import { type ContextObservation, contextUpdateMessages, observeContext } from '../context/snapshot.js';
 import { estimateTokens } from '../context/tokens.js';
 import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
@@ -20,6 +22,7 @@ import {
   type SpoolEventOf,
   type ThreadItem,
   type Usage,
+  type UserInputAnswers,
   zeroCost,
 } from '../protocol/events.js';
 import { uuidv7 } from '../protocol/ids.js';
@@ -27,6 +30,7 @@ import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.j
 import type { ThreadRecorder } from '../protocol/recorder.js';
 import type { ContextSnapshot } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { effectivePermissions } from '../sandbox/plan-mode.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';
 import { ApprovalBroker, type ApprovalReviewer } from './approvals.js';
@@ -36,6 +40,7 @@ import { ContextWindowKnowledge } from './context-window.js';
 import { EventBus } from './event-bus.js';
 import { ToolRunner } from './tool-runner.js';
 import { type BudgetExceeded, runTurnLoop, type TurnOutcome } from './turn.js';
+import { UserInputBroker } from './user-input.js';
 
 export interface ThreadOptions {
   client: ModelClient;
@@ -87,6 +92,12 @@ export interface DelegatedTurnResult {
   error?: ModelError | BudgetExceeded;
 }
 
+export interface TurnOptions {
+  signal?: AbortSignal;
+  /** Skills to give the model besides the input's `$name` mentions (by name or SKILL.md path). */
+  skills?: string[];
+}
+
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
 const UNKNOWN_CONTEXT: ContextSnapshot = {
   cwd: '',
@@ -116,8 +127,11 @@ export class Thread {
     (event) => this.events.emit(event),
     () => this.interrupt(),
   );
+  private readonly userInput = new UserInputBroker((event) => this.events.emit(event));
   /** Warnings found while building the thread, shown once a front end is listening. */
   private readonly startupWarnings: string[] = [];
+  /** Skill warnings already shown (they are found again at every turn; each is said once). */
+  private readonly skillWarningsShown = new Set<string>();
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
   /** The running turn's id, and input added to it (`steer`) that the loop has not taken yet. */
   private activeTurnId: string | undefined;
@@ -159,7 +173,7 @@ export class Thread {
     if (recorder) this.events.subscribe((event) => recorder.event(event));
     if (this.items.length === 0) {
       const observation = observeContext(this.currentSettings, this.now());
-      this.startupWarnings.push(...observation.projectDocs.warnings);
+      this.startupWarnings.push(...observation.projectDocs.warnings, ...this.newSkillWarnings(observation));
       this.commit(buildInitialContext(this.currentSettings, observation));
       this.context = observation.snapshot;
     }
@@ -218,7 +232,7 @@ export class Thread {
     for (const message of this.startupWarnings.splice(0)) this.events.emit({ type: 'warning', message });
   }
 
-  async runTurn(input: UserInput, options: { signal?: AbortSignal } = {}): Promise<TurnOutcome> {
+  async runTurn(input: UserInput, options: TurnOptions = {}): Promise<TurnOutcome> {
     if (this.active) throw new Error('a turn is already running on this thread');
     const controller = new AbortController();
     const external = options.signal;
@@ -226,7 +240,7 @@ export class Thread {
     if (external?.aborted) controller.abort();
     external?.addEventListener('abort', onExternalAbort, { once: true });
 
-    const done = this.turn(input, controller.signal);
+    const done = this.turn(input, controller.signal, options.skills ?? []);
     this.active = { controller, done };
     try {
       return await done;
@@ -358,6 +372,21 @@ export class Thread {
    */
   resolveApproval(id: string, decision: ApprovalDecision, reason?: string): boolean {
     return this.approvals.resolve(id, decision, reason);
+  }
+
+  /**
+   * Answers a `user_input.requested` event (request_user_input); without answers, `reason` tells
+   * the model why none came. Unknown or already answered ids are ignored (returns false).
+   */
+  resolveUserInput(id: string, answers: UserInputAnswers | undefined, reason?: string): boolean {
+    return this.userInput.resolve(id, answers, reason);
+  }
+
+  /** Skill problems not shown yet (malformed files, the budget cut). */
+  private newSkillWarnings(observation: ContextObservation): string[] {
+    const fresh = observation.skills.warnings.filter((warning) => !this.skillWarningsShown.has(warning));
+    for (const warning of fresh) this.skillWarningsShown.add(warning);
+    return fresh;
   }
 
   async close(): Promise<void> {
@@ -508,7 +537,7 @@ export class Thread {
     };
   }
 
-  private async turn(input: UserInput, signal: AbortSignal): Promise<TurnOutcome> {
+  private async turn(input: UserInput, signal: AbortSignal, skills: string[]): Promise<TurnOutcome> {
     const turnId = uuidv7();
     this.activeTurnId = turnId;
     const observation = observeContext(this.currentSettings, this.now());
@@ -530,11 +559,19 @@ export class Thread {
     this.context = observation.snapshot;
     this.options.recorder?.turnStarted({ turn_id: turnId, ...observation.snapshot });
     this.events.emit({ type: 'turn.started', turn_id: turnId });
-    for (const warning of observation.projectDocs.warnings)
+    for (const warning of [...observation.projectDocs.warnings, ...this.newSkillWarnings(observation)])
       this.events.emit({ type: 'warning', message: warning });
     this.commit(this.notes.splice(0));
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
+    // Skills the input names follow it, each as it is on disk now.
+    const injectSkills = (parts: readonly ContentPart[], explicit: string[] = []) => {
+      const injected = skillInjections(parts, observation.skills.found.skills, explicit);
+      this.commit(injected.items);
+      for (const message of injected.warnings) this.events.emit({ type: 'warning', message });
+    };
+    injectSkills(content, skills);
+    const planMode = this.currentSettings.collaborationMode === 'plan';
 
     // A plan (todo list) stays open while the turn runs and is completed when the turn ends.
     const openPlans = new Map<string, ThreadItem>();
@@ -549,6 +586,16 @@ export class Thread {
         openPlans.clear();
       }
       this.events.emit(event);
+      // In plan mode, the plan an answer ends with is also shown as a plan item, after the answer.
+      const plan =
+        planMode && event.type === 'item.completed' && event.item.type === 'agent_message'
+          ? extractProposedPlan(event.item.text)
+          : undefined;
+      if (plan !== undefined) {
+        const item: ThreadItem = { id: newItemId(), type: 'plan', text: plan };
+        this.events.emit({ type: 'item.started', turn_id: turnId, item });
+        this.events.emit({ type: 'item.completed', turn_id: turnId, item });
+      }
     };
     this.trackPlan = (item) => {
       if (item.type === 'todo_list') openPlans.set(item.id, item);
@@ -626,7 +673,10 @@ export class Thread {
           this.commit(this.notes.splice(0));
           const inputs = this.steered.splice(0);
           if (inputs.length === 0) return false;
-          this.commit(inputs.map((content) => ({ type: 'message', role: 'user', content })));
+          for (const content of inputs) {
+            this.commit([{ type: 'message', role: 'user', content }]);
+            injectSkills(content);
+          }
           for (const content of inputs) emit({ type: 'input.steered', turn_id: turnId, content });
           return true;
         },
@@ -661,14 +711,18 @@ export class Thread {
     const s = this.currentSettings;
     const emitItem = (type: 'item.started' | 'item.updated' | 'item.completed', item: ThreadItem) =>
       this.events.emit({ type, turn_id: turnId, item });
+    const mode = s.collaborationMode ?? 'default';
     return {
       cwd: s.cwd,
       callId: call.call_id,
       turnId,
       signal,
-      sandbox: s.sandbox,
+      // Plan mode: a read-only sandbox whatever the session's (see sandbox/plan-mode.ts).
+      ...effectivePermissions(mode, s),
+      collaborationMode: mode,
+      userInputInDefaultMode: s.userInputInDefaultMode ?? false,
+      requestUserInput: (questions) => this.userInput.request(turnId, call.call_id, signal, questions),
       approvalPolicy: s.approvalPolicy,
-      bypassSandbox: s.bypassSandbox,
       env: s.shellEnv,
       spoolHome: s.spoolHome,
       requestApproval: (request) => this.approvals.request({ turnId, signal, newItemId }, request),

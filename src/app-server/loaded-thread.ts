@@ -16,11 +16,12 @@ import type { ThreadSettings } from '../protocol/settings.js';
 import type { Session } from '../session/recorded.js';
 import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
-import { contentFromInput } from './input.js';
+import { contentFromInput, skillsFromInput } from './input.js';
 import { invalidParams, invalidRequest, type RequestId } from './jsonrpc.js';
 import type { TurnStartParams } from './params.js';
 import { EventProjector, type Outgoing } from './projector.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
+import { answersFromClient } from './user-input.js';
 import {
   type Json,
   sandboxPolicyIn,
@@ -83,6 +84,8 @@ export class LoadedThread {
   private readonly subscribers = new Set<Connection>();
   /** Approval id → the request each connection was sent. */
   private readonly approvals = new Map<string, Map<Connection, RequestId>>();
+  /** The ids in `approvals` that are request_user_input questions (answered with answers). */
+  private readonly questions = new Set<string>();
   /** Notifications held back until a response has gone out (see `startTurn`). */
   private held: Outgoing[] | undefined;
   private busy: 'turn' | 'compact' | undefined;
@@ -160,7 +163,10 @@ export class LoadedThread {
 
   status(): V2ThreadStatus {
     if (!this.activeTurnId) return { type: 'idle' };
-    return { type: 'active', activeFlags: this.approvals.size > 0 ? ['waitingOnApproval'] : [] };
+    const flags: string[] = [];
+    if (this.approvals.size > this.questions.size) flags.push('waitingOnApproval');
+    if (this.questions.size > 0) flags.push('waitingOnUserInput');
+    return { type: 'active', activeFlags: flags };
   }
 
   /** Turns of an ephemeral thread (recorded threads are read from their rollout). */
@@ -208,7 +214,9 @@ export class LoadedThread {
       const text = params.input.find((item) => item.type === 'text');
       if (text?.type === 'text') this.preview = text.text.slice(0, 240);
     }
-    return this.runAsTurn(content, () => this.thread.runTurn(content));
+    return this.runAsTurn(content, () =>
+      this.thread.runTurn(content, { skills: skillsFromInput(params.input) }),
+    );
   }
 
   /**
@@ -345,9 +353,14 @@ export class LoadedThread {
 
   private applyOverrides(params: TurnStartParams): void {
     const patch: Partial<ThreadSettings> = {};
-    if (params.model != null || params.cwd != null || params.approvalPolicy != null) {
+    // Codex's collaboration mode carries a model and effort of its own; explicit params win.
+    const mode = params.collaborationMode;
+    const model = params.model ?? mode?.settings?.model;
+    const effort = params.effort ?? mode?.settings?.reasoning_effort;
+    if (mode) patch.collaborationMode = mode.mode;
+    if (model != null || params.cwd != null || params.approvalPolicy != null) {
       this.flags = threadFlags(this.flags, {
-        model: params.model,
+        model,
         cwd: params.cwd,
         approvalPolicy: params.approvalPolicy,
       });
@@ -371,10 +384,10 @@ export class LoadedThread {
       );
     }
     const reasoning = patch.reasoning ?? this.settings.reasoning;
-    if (reasoning && (params.effort != null || params.summary != null)) {
+    if (reasoning && (effort != null || params.summary != null)) {
       patch.reasoning = {
         ...reasoning,
-        ...(params.effort != null ? { effort: params.effort } : {}),
+        ...(effort != null ? { effort } : {}),
         ...(params.summary != null ? { summary: params.summary } : {}),
       };
     }
@@ -454,6 +467,14 @@ export class LoadedThread {
       case 'approvalResolved':
         this.withdraw(message.approvalId);
         break;
+      case 'userInput':
+        this.questions.add(message.requestId);
+        this.ask(message.requestId, message.method, message.params);
+        break;
+      case 'userInputResolved':
+        this.withdraw(message.requestId);
+        this.questions.delete(message.requestId);
+        break;
     }
   }
 
@@ -478,6 +499,23 @@ export class LoadedThread {
 
   private answer(approvalId: string, answer: unknown): void {
     if (!this.approvals.has(approvalId)) return;
+    if (this.questions.has(approvalId)) {
+      const read = answersFromClient(answer);
+      if ('answers' in read && Object.keys(read.answers).length === 0)
+        this.thread.resolveUserInput(
+          approvalId,
+          undefined,
+          'The user dismissed the questions without answering.',
+        );
+      else if ('answers' in read) this.thread.resolveUserInput(approvalId, read.answers);
+      else
+        this.thread.resolveUserInput(
+          approvalId,
+          undefined,
+          `The client's answer was unusable: ${read.error}.`,
+        );
+      return;
+    }
     const decision = decisionOf(answer);
     if (decision) this.thread.resolveApproval(approvalId, decision);
     else
@@ -490,6 +528,10 @@ export class LoadedThread {
 
   private noAnswer(approvalId: string, why: string): void {
     if (!this.approvals.has(approvalId)) return;
+    if (this.questions.has(approvalId)) {
+      this.thread.resolveUserInput(approvalId, undefined, `No answer came because ${why}.`);
+      return;
+    }
     this.thread.resolveApproval(approvalId, 'denied', `Declined because ${why}.`);
   }
 

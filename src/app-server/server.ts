@@ -16,6 +16,7 @@ import { fsMethods } from './methods/fs.js';
 import { initializeMethods } from './methods/initialize.js';
 import { modelConfigMethods } from './methods/models-config.js';
 import { reviewMethods } from './methods/review.js';
+import { skillsAndModesMethods } from './methods/skills-modes.js';
 import { threadMethods } from './methods/threads.js';
 import { turnMethods } from './methods/turns.js';
 import { dispatchMethod, type MethodTable, type ServerState } from './router.js';
@@ -77,6 +78,7 @@ export class AppServer implements ConnectionHost, ServerState {
       ...reviewMethods,
       ...fsMethods,
       ...modelConfigMethods,
+      ...skillsAndModesMethods,
       ...commandExecMethods(new CommandProcesses()),
     };
   }

@@ -116,6 +116,8 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): Json | 
         result: item.result,
         notes: item.notes,
       };
+    case 'plan':
+      return { type: 'plan', id, text: item.text };
     case 'todo_list':
     case 'error':
     // Reviews are `item/autoApprovalReview/*` notifications, not items of the turn.

@@ -124,6 +124,8 @@ export function formatHumanEvent(event: SpoolEvent): string | undefined {
               : undefined;
         case 'auto_approval_review':
           return formatReview(item);
+        case 'plan':
+          return `proposed plan:\n${terminalSafe(item.text)}`;
         case 'mcp_tool_call':
           return `tool ${visibleText(item.server)}.${visibleText(item.tool)}: ${item.status}${item.error ? ` (${terminalSafe(item.error.message)})` : ''}`;
         default:

@@ -70,6 +70,9 @@ export class ExecJsonProjector {
         return { id, type: item.type, items: item.items.map(({ text, completed }) => ({ text, completed })) };
       case 'error':
         return { id, type: item.type, message: item.message };
+      case 'plan':
+        // Spool's own item type (plan mode's proposed plan; the agent_message carries it too).
+        return { id, type: item.type, text: item.text };
       case 'context_compaction':
         // Spool's own item type (Codex's exec stream shows no compaction).
         return {

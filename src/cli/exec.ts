@@ -34,6 +34,7 @@ import { guardOutputs, type TextOutput } from './closed-output.js';
 import { NON_INTERACTIVE_REASON, TerminalApprovals, type TerminalInput } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
+import { askQuestionsOnTerminal, NO_ONE_TO_ASK } from './exec-user-input.js';
 import { imageInput } from './image-input.js';
 import { mcpStartupReports } from './mcp-startup-report.js';
 
@@ -343,6 +344,20 @@ async function runOpened(
     }
     // Answered (or withdrawn because the turn ended): the question is no longer open.
     if (event.type === 'approval.resolved') approvals?.withdraw(event.id);
+    if (event.type === 'user_input.requested') {
+      const { id, questions } = event.request;
+      if (interactive) {
+        void askQuestionsOnTerminal(questions, io.stdin, io.stderr).then((answers) =>
+          thread.resolveUserInput(id, answers, 'The user closed the input without answering.'),
+        );
+      } else {
+        say(
+          `spool: question not asked (non-interactive): ${questions.map((q) => visibleText(q.question)).join(' / ')}`,
+        );
+        thread.resolveUserInput(id, undefined, NO_ONE_TO_ASK);
+      }
+      return;
+    }
     print((event.type === 'turn.interrupted' && storageFailure()) || event);
   });
   // Nobody reads the output any more: stop the turn (its commands are killed, the log flushed).

@@ -255,6 +255,14 @@ function addToolingCommands(program: CommandType): void {
       process.exitCode = runConfigShow({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
     });
 
+  const skills = program.command('skills').description('Agent Skills (SKILL.md folders) available here');
+  addRuntimeOptions(skills.command('list').description('list the skills the model gets in this directory'))
+    .option('--json', "print as JSON (Codex's skills/list entry)")
+    .action(async (opts: Options) => {
+      const { runSkillsList } = await import('./skills-command.js');
+      process.exitCode = runSkillsList({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
+    });
+
   addConfigOptions(program.command('models').description("list the provider's models"))
     .option('--json', 'print as JSON')
     .action(async (opts: Options) => {

@@ -4,10 +4,11 @@
  */
 import path from 'node:path';
 import { BASE_INSTRUCTIONS } from '../context/base-instructions.js';
+import { catalogBudgetChars } from '../context/skills/catalog.js';
 import { chatReasoningConflict, DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
 import type { HttpEndpoint } from '../model/endpoint.js';
 import type { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
-import type { OutputSchema, ThreadSettings } from '../protocol/settings.js';
+import type { OutputSchema, SkillsSettings, ThreadSettings } from '../protocol/settings.js';
 import { filterShellEnvironment } from '../sandbox/environment.js';
 import { spoolHome } from './home.js';
 import { type Layer, mergeLayers } from './layers.js';
@@ -33,6 +34,8 @@ export interface CliFlags {
   /** Extra writable roots (`--add-dir`). */
   addDirs?: string[];
   outputSchema?: OutputSchema;
+  /** `--plan`: start in plan mode (nothing may be written; docs/plan-mode.md). */
+  plan?: boolean;
 }
 
 /** Defaults that depend on the front end (exec never asks; the TUI asks on request). */
@@ -214,6 +217,9 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
     ),
     compaction: 'auto',
     ...pricesAndBudget(config),
+    skills: skillsSettings(config, env, contextWindow),
+    ...(flags.plan ? { collaborationMode: 'plan' as const } : {}),
+    userInputInDefaultMode: config.features?.default_mode_request_user_input === true,
   };
 
   const endpoint: HttpEndpoint = {
@@ -267,6 +273,26 @@ function pricesAndBudget(config: SpoolConfig): Pick<ThreadSettings, 'modelPrices
   return {
     ...(Object.keys(modelPrices).length > 0 ? { modelPrices } : {}),
     ...(session || turn ? { budget: { ...(session ? { session } : {}), ...(turn ? { turn } : {}) } } : {}),
+  };
+}
+
+/** Where skills are found and the catalog's budget (docs/skills.md). */
+function skillsSettings(config: SpoolConfig, env: NodeJS.ProcessEnv, contextWindow: number): SkillsSettings {
+  const skills = config.skills ?? {};
+  return {
+    enabled: skills.enabled !== false,
+    ...(env.HOME ? { userHome: env.HOME } : {}),
+    ...(env.CODEX_HOME ? { codexHome: env.CODEX_HOME } : {}),
+    catalogBudgetChars: catalogBudgetChars({
+      contextWindow,
+      ...(skills.catalog_window_percent !== undefined
+        ? { windowPercent: skills.catalog_window_percent }
+        : {}),
+      ...(skills.catalog_max_chars !== undefined ? { maxChars: skills.catalog_max_chars } : {}),
+    }),
+    disabledPaths: (skills.config ?? [])
+      .filter((entry) => !entry.enabled)
+      .map((entry) => path.resolve(entry.path)),
   };
 }
 

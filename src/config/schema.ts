@@ -76,6 +76,28 @@ export const McpServerConfig = z
   .strict();
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
+/** Agent Skills (docs/skills.md): Codex's `[[skills.config]]` entries, and the catalog's budget. */
+export const SkillsConfig = z
+  .object({
+    enabled: z.boolean().optional(),
+    /** The catalog's budget in characters; wins over the share of the context window. */
+    catalog_max_chars: z.number().int().nonnegative().optional(),
+    /** The catalog's share of the context window, in percent (default 2). */
+    catalog_window_percent: z.number().positive().max(100).optional(),
+    config: z.array(z.object({ path: z.string(), enabled: z.boolean() }).strict()).optional(),
+  })
+  .strict();
+
+/** Codex's `[features]` flags that Spool knows; others are accepted and ignored. */
+export const FeaturesConfig = z
+  .object({
+    /** `request_user_input` is offered in default mode too, not only in plan mode. */
+    default_mode_request_user_input: z.boolean().optional(),
+    /** Commands source a snapshot of the login shell's environment (Codex's `shell_snapshot`; on by default). */
+    shell_snapshot: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
+
 /**
  * Reasoning effort: passed to the provider as given. Models keep adding levels (`xhigh`, `max`, …), so
  * any non-empty word is accepted and the provider judges it.
@@ -197,13 +219,13 @@ export const SpoolConfig = z
     queue: QueueConfig.optional(),
     model_prices: z.record(z.string(), ModelPriceConfig).optional(),
     otel: OtelConfig.optional(),
+    skills: SkillsConfig.optional(),
+    features: FeaturesConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),
     stream_max_retries: z.number().int().nonnegative().optional(),
     stream_idle_timeout_ms: z.number().int().positive().optional(),
-    /** Codex's feature toggles; Spool reads `shell_snapshot` (on by default) and accepts the others. */
-    features: z.object({ shell_snapshot: z.boolean().optional() }).catchall(z.boolean()).optional(),
   })
   .strict();
 export type SpoolConfig = z.infer<typeof SpoolConfig>;

@@ -213,6 +213,13 @@ export const ExitedReviewModeThreadItem = z.object({
   notes: z.array(z.string()),
 });
 
+/** The plan a model in plan mode proposed (its `<proposed_plan>` block), for front ends to show as one. */
+export const PlanThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('plan'),
+  text: z.string(),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   AgentMessageThreadItem,
   ReasoningThreadItem,
@@ -225,6 +232,7 @@ export const ThreadItem = z.discriminatedUnion('type', [
   AutoApprovalReviewThreadItem,
   EnteredReviewModeThreadItem,
   ExitedReviewModeThreadItem,
+  PlanThreadItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
@@ -280,6 +288,27 @@ export const ApprovalDecision = z.enum([
   'abort',
 ]);
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+/** One question of `request_user_input` (Codex's shape); the user may also answer in their own words. */
+export const UserInputQuestion = z.object({
+  id: z.string(),
+  header: z.string(),
+  question: z.string(),
+  options: z.array(z.object({ label: z.string(), description: z.string() })),
+});
+export type UserInputQuestion = z.infer<typeof UserInputQuestion>;
+
+/** Question id → the answers: a chosen label and/or `user_note: <text>` (Codex's encoding). */
+export const UserInputAnswers = z.record(z.string(), z.object({ answers: z.array(z.string()) }));
+export type UserInputAnswers = z.infer<typeof UserInputAnswers>;
+
+export const UserInputRequest = z.object({
+  id: z.string(),
+  /** The tool call that asks (the app-server's `itemId`). */
+  call_id: z.string(),
+  questions: z.array(UserInputQuestion),
+});
+export type UserInputRequest = z.infer<typeof UserInputRequest>;
 
 export const SpoolEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('thread.started'), thread_id: z.string() }),
@@ -340,6 +369,16 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     id: z.string(),
     decision: ApprovalDecision,
     /** Why it was decided without asking (no interactive front end, …). */
+    reason: z.string().optional(),
+  }),
+  /** The model asks the user (request_user_input); answer with `Thread.resolveUserInput`. */
+  z.object({ type: z.literal('user_input.requested'), turn_id: z.string(), request: UserInputRequest }),
+  z.object({
+    type: z.literal('user_input.resolved'),
+    turn_id: z.string(),
+    id: z.string(),
+    /** Absent when no answer came (no one to ask, interrupted); `reason` says why. */
+    answers: UserInputAnswers.optional(),
     reason: z.string().optional(),
   }),
   /** Input the user added to a running turn (steer), now in history before the next request. */

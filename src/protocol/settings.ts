@@ -63,6 +63,26 @@ export interface BudgetSettings {
   session?: BudgetCaps;
 }
 
+/**
+ * Codex's collaboration modes. `plan`: the model explores and proposes a plan, and the harness
+ * refuses every write (read-only sandbox, no escalation, apply_patch and writing tools refused).
+ */
+export type CollaborationMode = 'default' | 'plan';
+
+/** Agent Skills: where they are found and how much of the first messages their catalog may take. */
+export interface SkillsSettings {
+  /** `skills.enabled = false`: no catalog, no `$name` mentions. */
+  enabled: boolean;
+  /** `~` (for `~/.agents/skills`); without it only the Spool home and the project are searched. */
+  userHome?: string;
+  /** `$CODEX_HOME` (default `~/.codex`), for `$CODEX_HOME/skills`. */
+  codexHome?: string;
+  /** The catalog's budget in characters (2 % of a known window, else 8,000, unless configured). */
+  catalogBudgetChars: number;
+  /** SKILL.md paths turned off (`[[skills.config]] path = … enabled = false`, Codex's key). */
+  disabledPaths?: string[];
+}
+
 export interface ThreadSettings {
   model: string;
   /** Absolute working directory of the thread. */
@@ -98,4 +118,10 @@ export interface ThreadSettings {
   modelPrices?: Record<string, ModelPrice>;
   /** Spend caps checked before every model request (agent/budget.ts). */
   budget?: BudgetSettings;
+  /** Skills discovery and catalog (absent: the project's and the Spool home's, default budget). */
+  skills?: SkillsSettings;
+  /** Absent: `default`. */
+  collaborationMode?: CollaborationMode;
+  /** `request_user_input` is offered in default mode too (`features.default_mode_request_user_input`). */
+  userInputInDefaultMode?: boolean;
 }

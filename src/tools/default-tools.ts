@@ -16,6 +16,7 @@ import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { createPlanTool, PlanTracker } from './plan.js';
 import { ToolRegistry } from './registry.js';
+import { createRequestUserInputTool } from './request-user-input/tool.js';
 import { createShellTools, defaultShell, ExecSessionManager, shellInvocation } from './shell/index.js';
 import { ShellSnapshot } from './shell/shell-snapshot.js';
 import type { ToolHandler } from './types.js';
@@ -79,7 +80,15 @@ export function createDefaultTools(settings: ThreadSettings, options: DefaultToo
     ...patchOptions,
   });
   const plan = createPlanTool(new PlanTracker());
-  const advertised = [...byShape[shellShape], applyPatch as ToolHandler, plan as ToolHandler];
+  // Offered in every mode (refused where the mode does not allow it), so a mode change never
+  // changes the tool list and the cached prefix.
+  const userInput = createRequestUserInputTool();
+  const advertised = [
+    ...byShape[shellShape],
+    applyPatch as ToolHandler,
+    plan as ToolHandler,
+    userInput as ToolHandler,
+  ];
   const hidden = Object.values(byShape)
     .flat()
     .filter((handler) => !advertised.includes(handler));

@@ -186,6 +186,7 @@ export function createExecCommandTool(
           approvedUnsandboxed,
           sandboxed: spec.sandboxed,
           readsCommands: gate.analysis.readsInput.length > 0,
+          readOnly: spec.sandboxed && ctx.sandbox.mode === 'read-only',
         };
         await session.waitUntil(session.startedAt + yieldMs, ctx.signal);
         return session;

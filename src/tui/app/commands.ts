@@ -1,7 +1,7 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/review`, `/init`, `/mcp`, `/approve`, `/help`, `/quit`. Each runs against the app through
- * `CommandHost`.
+ * `/diff`, `/review`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the
+ * app through `CommandHost`.
  */
 
 import { formatUsd } from '../../model/prices.js';
@@ -15,6 +15,7 @@ import type { V2SandboxPolicy, V2Thread, V2TokenUsage } from '../view/v2.js';
 import { sandboxName } from '../view/v2.js';
 import { writeStarterAgentsMd } from './agents-md.js';
 import { gitDiff } from './git-diff.js';
+import { type CollaborationModeSetting, togglePlanMode } from './plan-mode.js';
 import { reviewCommand } from './review.js';
 import type { SessionClient } from './session.js';
 
@@ -22,6 +23,8 @@ export interface NextTurnSettings {
   model?: string;
   approvalPolicy?: string;
   sandboxPolicy?: V2SandboxPolicy;
+  /** Codex's collaboration mode (`/plan`; docs/plan-mode.md). */
+  collaborationMode?: CollaborationModeSetting;
 }
 
 export interface CommandHost {
@@ -287,6 +290,12 @@ export const COMMANDS: readonly SlashCommand[] = [
   },
   { name: 'model', description: 'choose the model for the next turns', duringTurn: true, run: model },
   {
+    name: 'plan',
+    description: 'plan mode on/off: explore and propose a plan, change nothing',
+    duringTurn: true,
+    run: togglePlanMode,
+  },
+  {
     name: 'approvals',
     description: 'choose what the agent may do without asking',
     duringTurn: true,
@@ -322,7 +331,7 @@ export const COMMANDS: readonly SlashCommand[] = [
         paint('Commands', { bold: true }),
         ...COMMANDS.map((c) => `  /${c.name.padEnd(10)} ${paint(c.description, { dim: true })}`),
         paint('Keys', { bold: true }),
-        `  ${paint('enter send · shift/alt+enter or ctrl+j new line · ↑/↓ history · @ mention a file', { dim: true })}`,
+        `  ${paint('enter send · shift/alt+enter or ctrl+j new line · ↑/↓ history · @ mention a file · $ use a skill', { dim: true })}`,
         `  ${paint('esc or ctrl+c interrupt the turn · ctrl+c twice quit · ctrl+d quit on an empty prompt', { dim: true })}`,
       ]),
   },

@@ -48,7 +48,9 @@ export type V2Item =
     }
   | { type: 'contextCompaction'; id: string }
   | { type: 'enteredReviewMode'; id: string; review: string }
-  | { type: 'exitedReviewMode'; id: string; review: string };
+  | { type: 'exitedReviewMode'; id: string; review: string }
+  /** Plan mode's proposed plan (Markdown). */
+  | { type: 'plan'; id: string; text: string };
 
 export interface V2Turn {
   id: string;
