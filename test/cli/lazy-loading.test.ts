@@ -15,7 +15,10 @@ interface Metafile {
 
 const meta = JSON.parse(readFileSync(path.join(ROOT, 'dist/meta.json'), 'utf8')) as Metafile;
 
-/** Every module loaded when `entry` runs: static imports and requires, not `import()`. */
+/**
+ * Every module loaded when `entry` runs: static imports and requires, not `import()`. Packages left
+ * outside the bundle (external) are listed by the name they are imported by.
+ */
 function loadedWith(entry: string): string[] {
   const seen = new Set<string>();
   const stack = [entry];
@@ -23,8 +26,11 @@ function loadedWith(entry: string): string[] {
     const file = stack.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const imp of meta.inputs[file]?.imports ?? [])
-      if (imp.kind !== 'dynamic-import' && !imp.external) stack.push(imp.path);
+    for (const imp of meta.inputs[file]?.imports ?? []) {
+      if (imp.kind === 'dynamic-import') continue;
+      if (imp.external) seen.add(imp.path);
+      else stack.push(imp.path);
+    }
   }
   return [...seen];
 }
@@ -43,6 +49,26 @@ describe('front ends load only what they use', () => {
     expect(
       modules.filter((m) =>
         /^src\/(tui|app-server)\/|^src\/tools\/mcp\/(?!attach)|node_modules\/@modelcontextprotocol\//.test(m),
+      ),
+    ).toEqual([]);
+  });
+
+  it('spool exec loads none of the fleet (no BullMQ, no Redis client, no dashboard)', () => {
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    expect(Object.keys(meta.inputs).some((m) => m.startsWith('src/fleet/'))).toBe(true);
+    expect(
+      modules.filter((m) =>
+        /^src\/fleet\/|queue-actions|worker-command|(^|\/)(bullmq|ioredis|@bull-board|express)(\/|$)/.test(m),
+      ),
+    ).toEqual([]);
+  });
+
+  it('spool exec without [otel] loads none of the OpenTelemetry wiring or SDK', () => {
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    expect(Object.keys(meta.inputs)).toContain('src/telemetry/otel.ts');
+    expect(
+      modules.filter((m) =>
+        /^src\/telemetry\/(otel|thread-observer|metrics)\.ts$|(^|\/)@opentelemetry\/|(^|\/)@grpc\//.test(m),
       ),
     ).toEqual([]);
   });

@@ -195,29 +195,3 @@ describe('helpers', () => {
     expect(completedTurnMessage(`${turn.slice(0, 2).join('\n')}\n`)).toBeUndefined();
   });
 });
-
-describe('lazy loading', () => {
-  it('spool exec loads none of the fleet (no BullMQ, no Redis client)', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const path = await import('node:path');
-    const { ROOT, SPOOL_BIN } = await import('../support/spool-bin.js');
-    const loader = path.join(ROOT, 'test/cli/fixtures/trace-loader.mjs');
-    const run = spawnSync(
-      process.execPath,
-      ['--no-warnings', `--experimental-loader=${loader}`, SPOOL_BIN, 'exec', '--skip-git-repo-check'],
-      {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, SPOOL_HOME: tempDir() },
-        input: '',
-      },
-    );
-    const loaded = run.stderr
-      .split('\n')
-      .filter((line) => line.startsWith('LOADED '))
-      .map((line) => line.slice(7));
-    expect(loaded).toContain('cli/fleet-commands.js');
-    expect(loaded.filter((m) => m.startsWith('fleet/') || /queue-actions|worker-command/.test(m))).toEqual(
-      [],
-    );
-  }, 60_000);
-});
