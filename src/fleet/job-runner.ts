@@ -72,6 +72,8 @@ export interface RunControl {
 }
 
 const POLL_MS = 100;
+/** `spool exec`'s exit code when the session stopped at a spend cap (`max_cost_usd`). */
+const EXEC_EXIT_BUDGET = 3;
 const STOP_GRACE_MS = 10_000;
 /** Keep a finished job's checkpoint this long (the result has its own key). */
 const CHECKPOINT_TTL_S = 7 * 24 * 3600;
@@ -200,7 +202,7 @@ class JobRun {
         this.sessionKnown = true;
         this.control.onSession?.(resumeId);
         const done = completedTurnMessage(rollout);
-        if (done) return await this.finish(state, 0, new RunReport(), resumeId, done.message);
+        if (done) return await this.finish(state, new RunReport(), resumeId, done.message);
       }
       return await this.runSession(state, resumeId);
     } finally {
@@ -272,8 +274,13 @@ class JobRun {
     if (this.stopReason)
       return { type: 'stopped', reason: this.stopReason, message: `stopped (${this.stopReason})` };
     const why = report.errors.at(-1) ?? (tail(stderrFile) || `exit ${exit.code ?? exit.signal}`);
-    if (exit.code === 0)
-      return this.finish(state, 0, report, report.sessionId ?? resumeId, report.finalMessage);
+    if (exit.code === 0) return this.finish(state, report, report.sessionId ?? resumeId, report.finalMessage);
+    // exec's exit code at a spend cap: another run would stop at the same cap.
+    if (exit.code === EXEC_EXIT_BUDGET && this.start.data.kind === 'exec')
+      return this.finish(state, report, report.sessionId ?? resumeId, report.finalMessage, {
+        status: 'budget_exceeded',
+        error: why,
+      });
     if (exit.code === 2) {
       // `exec` parses `review --base …` as a prompt plus unknown options when it has no review mode.
       if (this.start.data.kind === 'review' && /unknown option '--(base|commit)'/.test(why))
@@ -323,17 +330,17 @@ class JobRun {
 
   private async finish(
     state: { runs: number; resumedRuns: number },
-    _code: number,
     report: RunReport,
     sessionId: string | undefined,
     finalMessage: string | null,
+    ended: { status: 'budget_exceeded'; error: string } | { status: 'completed' } = { status: 'completed' },
   ): Promise<RunOutcome> {
     const after = await this.store.read(this.id);
     const rollout = this.rolloutFile ? fs.readFileSync(this.rolloutFile, 'utf8') : '';
     const result: JobResult = {
       job_id: this.id,
       kind: this.start.data.kind,
-      status: 'completed',
+      ...ended,
       final_message: finalMessage,
       ...(report.findings !== undefined ? { findings: report.findings } : {}),
       usage: rollout ? rolloutUsage(rollout) : report.usage,

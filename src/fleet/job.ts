@@ -38,7 +38,8 @@ export const JobUsage = z.object({
 });
 export type JobUsage = z.infer<typeof JobUsage>;
 
-export const JobStatus = z.enum(['completed', 'failed', 'cancelled']);
+/** `budget_exceeded`: the session stopped at the job's spend cap (`--budget`); not retried. */
+export const JobStatus = z.enum(['completed', 'failed', 'cancelled', 'budget_exceeded']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
 export const JobResult = z.object({
