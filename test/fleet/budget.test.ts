@@ -74,7 +74,7 @@ describe('a job with a budget', () => {
       'the result of the capped job',
       240_000,
     );
-    const result = JSON.parse(run.stdout);
+    const result = JSON.parse(run!.stdout);
     expect(result).toMatchObject({ status: 'budget_exceeded', runs: 1 });
     expect(String(result.error)).toMatch(/max_cost_usd|budget|cap/i);
     // Stopped long before its 20 steps.
