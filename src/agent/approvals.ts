@@ -64,19 +64,30 @@ export class ApprovalBroker {
     const reviewer = this.reviewer;
     if (!reviewer) return this.askHuman(id, scope, { id, ...request });
     let outcome: ApprovalOutcome;
+    // An escalation the human answered is the human's decision; anything else the reviewer decided.
+    let humanAnswered = false;
     try {
       outcome = await reviewer.review({
         request: { id, ...request },
         turnId: scope.turnId,
         signal: scope.signal,
-        askHuman: (shown) => this.askHuman(id, scope, { ...(shown ?? request), id }),
+        askHuman: async (shown) => {
+          const answer = await this.askHuman(id, scope, { ...(shown ?? request), id });
+          humanAnswered = true;
+          return answer;
+        },
         emit: this.emit,
         newItemId: scope.newItemId,
       });
+      if (!humanAnswered) outcome = { ...outcome, decidedBy: 'reviewer' };
     } catch (error) {
       // A reviewer that fails decides nothing: fail closed (the action is denied, the model told why).
       const message = error instanceof Error ? error.message : String(error);
-      outcome = { decision: 'denied', reason: `the approval reviewer failed: ${message}` };
+      outcome = {
+        decision: 'denied',
+        reason: `the approval reviewer failed: ${message}`,
+        decidedBy: 'reviewer',
+      };
     }
     if (scope.signal.aborted) return INTERRUPTED;
     if (outcome.decision === 'abort') this.interrupt();

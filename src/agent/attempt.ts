@@ -34,8 +34,10 @@ export interface AttemptDeps {
   emit(event: SpoolEvent): void;
   /** Appends committed items to the thread's history (and its durable log). */
   commit(items: HistoryItem[]): void;
-  /** Makes a received output item durable before any tool it calls starts. */
+  /** Records a received output item (written at once; see `durable`). */
   received(item: HistoryItem): void;
+  /** Resolves once every received item is on the disk: a tool starts only after its call is. */
+  durable?(): Promise<void>;
   /** Makes a finished tool's output durable. */
   toolOutput(item: ToolOutputItem): void;
 }
@@ -141,10 +143,12 @@ export async function runAttempt(
         } else if (item.type === 'reasoning') {
           complete(event.outputIndex, 'reasoning', reasoningText(item));
         } else if (isToolCall(item)) {
-          const output = deps.tools.start(item, signal, event.oversizedInput).then((out) => {
-            deps.toolOutput(out);
-            return out;
-          });
+          const output = deps.tools
+            .start(item, signal, event.oversizedInput, deps.durable?.())
+            .then((out) => {
+              deps.toolOutput(out);
+              return out;
+            });
           runs.push({ call: item, output });
         }
         break;

@@ -6,31 +6,41 @@
  */
 
 import { buildInitialContext } from '../context/initial-context.js';
-import { contextUpdateMessages, observeContext } from '../context/snapshot.js';
+import { extractProposedPlan } from '../context/proposed-plan.js';
+import { skillInjections } from '../context/skills/inject.js';
+import { type ContextObservation, contextUpdateMessages, observeContext } from '../context/snapshot.js';
 import { estimateTokens } from '../context/tokens.js';
 import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
 import {
   type ApprovalDecision,
+  addCost,
   addUsage,
+  type Cost,
   emptyUsage,
   type SpoolEvent,
+  type SpoolEventOf,
   type ThreadItem,
   type Usage,
+  type UserInputAnswers,
+  zeroCost,
 } from '../protocol/events.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
 import type { ThreadRecorder } from '../protocol/recorder.js';
 import type { ContextSnapshot } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { effectivePermissions } from '../sandbox/plan-mode.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';
 import { ApprovalBroker, type ApprovalReviewer } from './approvals.js';
+import { SessionBudget, type Spend, TurnSpend } from './budget.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { ContextWindowKnowledge } from './context-window.js';
 import { EventBus } from './event-bus.js';
 import { ToolRunner } from './tool-runner.js';
-import { runTurnLoop, type TurnOutcome } from './turn.js';
+import { type BudgetExceeded, runTurnLoop, type TurnOutcome } from './turn.js';
+import { UserInputBroker } from './user-input.js';
 
 export interface ThreadOptions {
   client: ModelClient;
@@ -52,9 +62,41 @@ export interface ThreadOptions {
   recorder?: ThreadRecorder;
   /** Released when the thread closes (exec sessions, MCP clients, …). */
   onClose?: () => Promise<void>;
+  /**
+   * The budget this thread's requests count against: its root's, for a thread working for another
+   * (a sub-agent, the guardian). Absent: its own, capped by its settings' `budget.session`.
+   */
+  budget?: SessionBudget;
+  /** What the session spent before this process (resume), for its own budget. */
+  priorSpend?: Spend;
 }
 
 type UserInput = string | ContentPart[];
+
+/** A turn whose work is done elsewhere (a reviewer thread), shown and recorded as this thread's. */
+export interface DelegatedTurn {
+  readonly turnId: string;
+  /** Aborted when this thread is interrupted. */
+  readonly signal: AbortSignal;
+  newItemId(): string;
+  /** Shows an item of the work as this turn's (the event's `turn_id` is replaced). */
+  emit(event: SpoolEventOf<'item.started' | 'item.updated' | 'item.completed' | 'item.delta'>): void;
+}
+
+export interface DelegatedTurnResult {
+  status: 'completed' | 'failed' | 'interrupted';
+  /** Appended to history after the input, so later turns know what the work found. */
+  items: HistoryItem[];
+  /** Tokens the work spent on this thread's behalf: counted in this thread's totals. */
+  usage: Usage;
+  error?: ModelError | BudgetExceeded;
+}
+
+export interface TurnOptions {
+  signal?: AbortSignal;
+  /** Skills to give the model besides the input's `$name` mentions (by name or SKILL.md path). */
+  skills?: string[];
+}
 
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
 const UNKNOWN_CONTEXT: ContextSnapshot = {
@@ -75,19 +117,29 @@ export class Thread {
   readonly events = new EventBus();
   private readonly items: HistoryItem[];
   private usage: Usage = emptyUsage();
+  private cost: Cost = zeroCost();
+  /** The spend caps' ledger (shared with the threads that work for this one). */
+  readonly budget: SessionBudget;
+  /** Input tokens of the last response, the part of the next request likely served from cache. */
+  private lastInputTokens = 0;
   private itemCounter = 0;
   private readonly approvals = new ApprovalBroker(
     (event) => this.events.emit(event),
     () => this.interrupt(),
   );
+  private readonly userInput = new UserInputBroker((event) => this.events.emit(event));
   /** Warnings found while building the thread, shown once a front end is listening. */
   private readonly startupWarnings: string[] = [];
+  /** Skill warnings already shown (they are found again at every turn; each is said once). */
+  private readonly skillWarningsShown = new Set<string>();
   private active: { controller: AbortController; done: Promise<TurnOutcome> } | undefined;
   /** The running turn's id, and input added to it (`steer`) that the loop has not taken yet. */
   private activeTurnId: string | undefined;
   private steered: ContentPart[][] = [];
   /** Developer notes for the model, committed before the next request (see `addDeveloperNote`). */
   private notes: HistoryItem[] = [];
+  /** The running turn is delegated (runDelegatedTurn): it takes no steered input. */
+  private delegating = false;
 
   private currentSettings: ThreadSettings;
   /** Remembers the running turn's plan item (set per turn). */
@@ -112,6 +164,8 @@ export class Thread {
     this.id = options.id ?? uuidv7();
     this.currentSettings = options.settings;
     this.registry = options.tools;
+    this.budget =
+      options.budget ?? new SessionBudget(() => this.currentSettings.budget?.session, options.priorSpend);
     this.items = [...(options.history ?? [])];
     this.historyTokens = estimateTokens(this.items);
     this.context = options.contextSnapshot;
@@ -119,7 +173,7 @@ export class Thread {
     if (recorder) this.events.subscribe((event) => recorder.event(event));
     if (this.items.length === 0) {
       const observation = observeContext(this.currentSettings, this.now());
-      this.startupWarnings.push(...observation.projectDocs.warnings);
+      this.startupWarnings.push(...observation.projectDocs.warnings, ...this.newSkillWarnings(observation));
       this.commit(buildInitialContext(this.currentSettings, observation));
       this.context = observation.snapshot;
     }
@@ -159,6 +213,11 @@ export class Thread {
     return this.usage;
   }
 
+  /** What this thread's requests cost in this process (`usd: null` when a price was unknown). */
+  get totalCost(): Cost {
+    return this.cost;
+  }
+
   get running(): boolean {
     return this.active !== undefined;
   }
@@ -173,7 +232,7 @@ export class Thread {
     for (const message of this.startupWarnings.splice(0)) this.events.emit({ type: 'warning', message });
   }
 
-  async runTurn(input: UserInput, options: { signal?: AbortSignal } = {}): Promise<TurnOutcome> {
+  async runTurn(input: UserInput, options: TurnOptions = {}): Promise<TurnOutcome> {
     if (this.active) throw new Error('a turn is already running on this thread');
     const controller = new AbortController();
     const external = options.signal;
@@ -181,7 +240,7 @@ export class Thread {
     if (external?.aborted) controller.abort();
     external?.addEventListener('abort', onExternalAbort, { once: true });
 
-    const done = this.turn(input, controller.signal);
+    const done = this.turn(input, controller.signal, options.skills ?? []);
     this.active = { controller, done };
     try {
       return await done;
@@ -193,12 +252,94 @@ export class Thread {
   }
 
   /**
+   * Runs a turn whose work something else does (a code review by a reviewer thread): `input` is
+   * committed as the user's message, the work's items stream as this turn's, its `items` join the
+   * history, and its usage counts in this thread's totals. The model is not called; what it was last
+   * told about its situation stays as it was (changes are announced on the next real turn).
+   */
+  async runDelegatedTurn(
+    input: UserInput,
+    work: (turn: DelegatedTurn) => Promise<DelegatedTurnResult>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TurnOutcome> {
+    if (this.active) throw new Error('a turn is already running on this thread');
+    const controller = new AbortController();
+    const external = options.signal;
+    const onExternalAbort = () => controller.abort();
+    if (external?.aborted) controller.abort();
+    external?.addEventListener('abort', onExternalAbort, { once: true });
+    const turnId = uuidv7();
+    const done = (async (): Promise<TurnOutcome> => {
+      this.activeTurnId = turnId;
+      this.delegating = true;
+      this.options.recorder?.turnStarted({ turn_id: turnId, ...(this.context ?? UNKNOWN_CONTEXT) });
+      this.events.emit({ type: 'turn.started', turn_id: turnId });
+      const content: ContentPart[] =
+        typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
+      this.commit([{ type: 'message', role: 'user', content }]);
+      let result: DelegatedTurnResult;
+      try {
+        result = await work({
+          turnId,
+          signal: controller.signal,
+          newItemId: () => `item_${this.itemCounter++}`,
+          emit: (event) => this.events.emit({ ...event, turn_id: turnId }),
+        });
+      } catch (err) {
+        result = {
+          status: 'failed',
+          items: [],
+          usage: emptyUsage(),
+          error: { kind: 'bad_response', message: (err as Error).message, retryable: false },
+        };
+      }
+      this.commit(result.items);
+      this.usage = addUsage(this.usage, result.usage);
+      const usage = result.usage;
+      this.events.emit({
+        type: 'usage.updated',
+        turn_id: turnId,
+        last: usage,
+        turn: usage,
+        thread: this.usage,
+        context_tokens: this.contextTokens(),
+        context_window: this.currentSettings.contextWindow,
+      });
+      if (result.status === 'completed') {
+        this.events.emit({ type: 'turn.completed', turn_id: turnId, usage });
+        return { status: 'completed', usage };
+      }
+      if (result.status === 'interrupted' || !result.error) {
+        this.events.emit({ type: 'turn.interrupted', turn_id: turnId, usage });
+        return { status: 'interrupted', usage };
+      }
+      const error = result.error;
+      this.events.emit({
+        type: 'turn.failed',
+        turn_id: turnId,
+        usage,
+        error: { message: error.message, kind: error.kind },
+      });
+      return { status: 'failed', usage, error };
+    })();
+    this.active = { controller, done };
+    try {
+      return await done;
+    } finally {
+      this.active = undefined;
+      this.activeTurnId = undefined;
+      this.delegating = false;
+      external?.removeEventListener('abort', onExternalAbort);
+    }
+  }
+
+  /**
    * Adds input to the running turn: it is committed as a user message before the turn's next model
    * request (or, if the model had just answered, the turn goes on with it). Returns the running
    * turn's id, or undefined when no turn is running (start one instead).
    */
   steer(input: UserInput): string | undefined {
-    if (!this.active || !this.activeTurnId) return undefined;
+    if (!this.active || !this.activeTurnId || this.delegating) return undefined;
     this.steered.push(typeof input === 'string' ? [{ type: 'input_text', text: input }] : input);
     return this.activeTurnId;
   }
@@ -231,6 +372,21 @@ export class Thread {
    */
   resolveApproval(id: string, decision: ApprovalDecision, reason?: string): boolean {
     return this.approvals.resolve(id, decision, reason);
+  }
+
+  /**
+   * Answers a `user_input.requested` event (request_user_input); without answers, `reason` tells
+   * the model why none came. Unknown or already answered ids are ignored (returns false).
+   */
+  resolveUserInput(id: string, answers: UserInputAnswers | undefined, reason?: string): boolean {
+    return this.userInput.resolve(id, answers, reason);
+  }
+
+  /** Skill problems not shown yet (malformed files, the budget cut). */
+  private newSkillWarnings(observation: ContextObservation): string[] {
+    const fresh = observation.skills.warnings.filter((warning) => !this.skillWarningsShown.has(warning));
+    for (const warning of fresh) this.skillWarningsShown.add(warning);
+    return fresh;
   }
 
   async close(): Promise<void> {
@@ -361,6 +517,7 @@ export class Thread {
     this.historyTokens = estimateTokens(this.items);
     if (observation) this.context = observation.snapshot;
     this.lengthAfterCompaction = this.items.length;
+    this.lastInputTokens = 0; // a new prefix: nothing of it is cached yet
     this.options.recorder?.compacted?.(result.history, this.context);
     return { ok: true };
   }
@@ -380,7 +537,7 @@ export class Thread {
     };
   }
 
-  private async turn(input: UserInput, signal: AbortSignal): Promise<TurnOutcome> {
+  private async turn(input: UserInput, signal: AbortSignal, skills: string[]): Promise<TurnOutcome> {
     const turnId = uuidv7();
     this.activeTurnId = turnId;
     const observation = observeContext(this.currentSettings, this.now());
@@ -402,11 +559,19 @@ export class Thread {
     this.context = observation.snapshot;
     this.options.recorder?.turnStarted({ turn_id: turnId, ...observation.snapshot });
     this.events.emit({ type: 'turn.started', turn_id: turnId });
-    for (const warning of observation.projectDocs.warnings)
+    for (const warning of [...observation.projectDocs.warnings, ...this.newSkillWarnings(observation)])
       this.events.emit({ type: 'warning', message: warning });
     this.commit(this.notes.splice(0));
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
+    // Skills the input names follow it, each as it is on disk now.
+    const injectSkills = (parts: readonly ContentPart[], explicit: string[] = []) => {
+      const injected = skillInjections(parts, observation.skills.found.skills, explicit);
+      this.commit(injected.items);
+      for (const message of injected.warnings) this.events.emit({ type: 'warning', message });
+    };
+    injectSkills(content, skills);
+    const planMode = this.currentSettings.collaborationMode === 'plan';
 
     // A plan (todo list) stays open while the turn runs and is completed when the turn ends.
     const openPlans = new Map<string, ThreadItem>();
@@ -421,6 +586,16 @@ export class Thread {
         openPlans.clear();
       }
       this.events.emit(event);
+      // In plan mode, the plan an answer ends with is also shown as a plan item, after the answer.
+      const plan =
+        planMode && event.type === 'item.completed' && event.item.type === 'agent_message'
+          ? extractProposedPlan(event.item.text)
+          : undefined;
+      if (plan !== undefined) {
+        const item: ThreadItem = { id: newItemId(), type: 'plan', text: plan };
+        this.events.emit({ type: 'item.started', turn_id: turnId, item });
+        this.events.emit({ type: 'item.completed', turn_id: turnId, item });
+      }
     };
     this.trackPlan = (item) => {
       if (item.type === 'todo_list') openPlans.set(item.id, item);
@@ -453,6 +628,7 @@ export class Thread {
         emit,
         commit: (items) => this.commit(items),
         received: (item) => this.options.recorder?.received(item),
+        durable: () => this.options.recorder?.durable?.() ?? Promise.resolve(),
         toolOutput: (item) => {
           this.options.recorder?.toolOutput(item);
           const waiting = held.get(item.call_id);
@@ -468,6 +644,7 @@ export class Thread {
         recordUsage: (usage) => {
           this.usage = addUsage(this.usage, usage);
           this.window.accepted(usage.input_tokens);
+          this.lastInputTokens = usage.input_tokens;
           if (usage.input_tokens > 0 && this.lastRequestEstimate > 0) {
             this.tokenCalibration = Math.min(
               4,
@@ -496,10 +673,25 @@ export class Thread {
           this.commit(this.notes.splice(0));
           const inputs = this.steered.splice(0);
           if (inputs.length === 0) return false;
-          this.commit(inputs.map((content) => ({ type: 'message', role: 'user', content })));
+          for (const content of inputs) {
+            this.commit([{ type: 'message', role: 'user', content }]);
+            injectSkills(content);
+          }
           for (const content of inputs) emit({ type: 'input.steered', turn_id: turnId, content });
           return true;
         },
+        spend: new TurnSpend({
+          budget: this.budget,
+          settings: () => this.currentSettings,
+          estimate: () => {
+            const inputTokens = this.contextTokens();
+            return { inputTokens, cachedTokens: Math.min(this.lastInputTokens, inputTokens) };
+          },
+          chargeThread: (cost) => {
+            this.cost = addCost(this.cost, cost);
+            return this.cost;
+          },
+        }),
       },
       signal,
     );
@@ -519,14 +711,18 @@ export class Thread {
     const s = this.currentSettings;
     const emitItem = (type: 'item.started' | 'item.updated' | 'item.completed', item: ThreadItem) =>
       this.events.emit({ type, turn_id: turnId, item });
+    const mode = s.collaborationMode ?? 'default';
     return {
       cwd: s.cwd,
       callId: call.call_id,
       turnId,
       signal,
-      sandbox: s.sandbox,
+      // Plan mode: a read-only sandbox whatever the session's (see sandbox/plan-mode.ts).
+      ...effectivePermissions(mode, s),
+      collaborationMode: mode,
+      userInputInDefaultMode: s.userInputInDefaultMode ?? false,
+      requestUserInput: (questions) => this.userInput.request(turnId, call.call_id, signal, questions),
       approvalPolicy: s.approvalPolicy,
-      bypassSandbox: s.bypassSandbox,
       env: s.shellEnv,
       spoolHome: s.spoolHome,
       requestApproval: (request) => this.approvals.request({ turnId, signal, newItemId }, request),

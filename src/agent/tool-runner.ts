@@ -50,11 +50,17 @@ export class ToolRunner {
   constructor(private readonly deps: ToolRunnerDeps) {}
 
   /**
-   * Starts `call` now; the promise resolves with its output item once it has finished. A call the
-   * model layer found over the input limit (`oversized`: its input was not kept) is refused as the
-   * registry refuses one that arrived whole.
+   * Starts `call` now, or once `ready` resolves (the durable log holds the call); the promise
+   * resolves with its output item once it has finished. A call whose `ready` rejects never runs. A
+   * call the model layer found over the input limit (`oversized`: its input was not kept) is refused
+   * as the registry refuses one that arrived whole.
    */
-  start(call: ToolCallItem, signal: AbortSignal, oversized?: OversizedInput): Promise<ToolOutputItem> {
+  start(
+    call: ToolCallItem,
+    signal: AbortSignal,
+    oversized?: OversizedInput,
+    ready?: Promise<void>,
+  ): Promise<ToolOutputItem> {
     if (oversized) {
       const message = oversizedCallMessage(
         call.name,
@@ -69,7 +75,15 @@ export class ToolRunner {
       this.deps.onRejected(call, resolved.error);
       return Promise.resolve(outputItem(call, resolved.error));
     }
-    return this.run(call, resolved.handler, resolved.args, signal);
+    if (!ready) return this.run(call, resolved.handler, resolved.args, signal);
+    return ready.then(
+      () => this.run(call, resolved.handler, resolved.args, signal),
+      (err: unknown) => {
+        const message = `Tool ${call.name} was not run: ${err instanceof Error ? err.message : String(err)}`;
+        this.deps.onRejected(call, message);
+        return outputItem(call, message);
+      },
+    );
   }
 
   private async run(

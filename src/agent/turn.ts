@@ -12,6 +12,7 @@ import type { ModelError, ModelErrorKind, ModelRequest } from '../model/types.js
 import { addUsage, emptyUsage, type Usage } from '../protocol/events.js';
 import type { TurnRetryPolicy } from '../protocol/settings.js';
 import { type AttemptDeps, runAttempt } from './attempt.js';
+import type { TurnSpend } from './budget.js';
 
 const STREAM_KINDS: ReadonlySet<ModelErrorKind> = new Set(['stream_closed', 'idle_timeout', 'bad_response']);
 
@@ -35,11 +36,20 @@ interface TurnDeps extends AttemptDeps {
   ): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Commits input the user added while the turn runs (turn/steer); true when there was some. */
   takeSteered(): boolean;
+  /** Prices and caps (agent/budget.ts): checked before every request, charged after every response. */
+  spend?: TurnSpend;
+}
+
+/** A spend cap stopped the turn before a request (nothing was sent; resume continues). */
+export interface BudgetExceeded {
+  kind: 'budget_exceeded';
+  message: string;
+  retryable: false;
 }
 
 export type TurnOutcome =
   | { status: 'completed'; usage: Usage; finalMessage?: string }
-  | { status: 'failed'; usage: Usage; error: ModelError }
+  | { status: 'failed'; usage: Usage; error: ModelError | BudgetExceeded }
   | { status: 'interrupted'; usage: Usage };
 
 export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<TurnOutcome> {
@@ -47,8 +57,9 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
   let failures = 0;
   let finalMessage: string | undefined;
 
+  const cost = () => (deps.spend ? { cost: deps.spend.cost } : {});
   const interrupted = (): TurnOutcome => {
-    deps.emit({ type: 'turn.interrupted', turn_id: deps.turnId, usage });
+    deps.emit({ type: 'turn.interrupted', turn_id: deps.turnId, usage, ...cost() });
     return { status: 'interrupted', usage };
   };
 
@@ -59,6 +70,19 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
     deps.takeSteered();
     await deps.compactIfNeeded(signal);
     if (signal.aborted) return interrupted();
+    const stop = deps.spend?.check();
+    if (stop !== undefined) {
+      const error: BudgetExceeded = { kind: 'budget_exceeded', message: stop, retryable: false };
+      deps.emit({
+        type: 'turn.failed',
+        turn_id: deps.turnId,
+        usage,
+        error: { message: stop, kind: error.kind },
+        ...cost(),
+      });
+      return { status: 'failed', usage, error };
+    }
+    deps.emit({ type: 'request.started', turn_id: deps.turnId, attempt: failures });
     const result = await runAttempt(deps, deps.buildRequest(), signal);
 
     if (result.status === 'completed') {
@@ -66,6 +90,7 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
       usage = addUsage(usage, result.usage);
       overflowCompacted = false;
       const thread = deps.recordUsage(result.usage);
+      const costs = deps.spend?.charge(result.usage);
       const context = deps.contextStatus();
       deps.emit({
         type: 'usage.updated',
@@ -75,12 +100,13 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
         thread,
         context_tokens: context.tokens,
         context_window: context.window,
+        ...(costs ? { cost: costs } : {}),
       });
       if (result.finalMessage !== undefined) finalMessage = result.finalMessage;
       // More input arrived while the model answered: the turn goes on with it.
       if (result.toolCalls > 0 || deps.takeSteered()) continue;
       if (signal.aborted) return interrupted();
-      deps.emit({ type: 'turn.completed', turn_id: deps.turnId, usage });
+      deps.emit({ type: 'turn.completed', turn_id: deps.turnId, usage, ...cost() });
       return { status: 'completed', usage, finalMessage };
     }
     if (result.status === 'aborted') return interrupted();
@@ -107,7 +133,12 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
         type: 'turn.failed',
         turn_id: deps.turnId,
         usage,
-        error: { message: error.message, kind: error.kind },
+        error: {
+          message: error.message,
+          kind: error.kind,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+        },
+        ...cost(),
       });
       return { status: 'failed', usage, error };
     }
@@ -120,6 +151,8 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
       max_attempts: max,
       delay_ms: delay,
       message: `Reconnecting... ${failures}/${max} (${error.message})`,
+      kind: error.kind,
+      ...(error.status !== undefined ? { status: error.status } : {}),
     });
     if (!(await sleep(delay, signal))) return interrupted();
   }

@@ -21,9 +21,16 @@ function localImage(file: string, cwd: string, detail: string | null | undefined
   }
 }
 
+/** The skills the input names (`skill` items: Codex's explicit skill selection), by SKILL.md path. */
+export function skillsFromInput(input: readonly UserInputItem[]): string[] {
+  return input.flatMap((item) => (item.type === 'skill' ? [item.path] : []));
+}
+
 export function contentFromInput(input: readonly UserInputItem[], cwd: string): ContentPart[] {
-  if (input.length === 0) throw invalidParams('input: give at least one item');
-  return input.map((item): ContentPart => {
+  // `skill` items are not part of the message: the skill's file follows it (skillsFromInput).
+  const parts = input.filter((item) => item.type !== 'skill');
+  if (parts.length === 0) throw invalidParams('input: give at least one text or image item');
+  return parts.map((item): ContentPart => {
     switch (item.type) {
       case 'text':
         return { type: 'input_text', text: item.text };

@@ -7,19 +7,22 @@
  */
 
 import type { Thread } from '../agent/thread.js';
-import type { CliFlags } from '../config/runtime.js';
+import type { CliFlags, Runtime } from '../config/runtime.js';
 import type { AttachedGuardian } from '../guardian/attach.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
+import type { ThreadActiveFlag } from '../protocol/app-server-v2.js';
 import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
+import type { ContentPart } from '../protocol/items.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import type { Session } from '../session/recorded.js';
 import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
-import { contentFromInput } from './input.js';
+import { contentFromInput, skillsFromInput } from './input.js';
 import { invalidParams, invalidRequest, type RequestId } from './jsonrpc.js';
 import type { TurnStartParams } from './params.js';
 import { EventProjector, type Outgoing } from './projector.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
+import { answersFromClient } from './user-input.js';
 import type { V2NotificationMethod, V2NotificationParams, V2ServerRequestParams } from './v2-messages.js';
 import { sandboxPolicyIn, seconds, type ThreadInfo, type V2ThreadStatus, type V2Turn } from './v2-shapes.js';
 
@@ -76,16 +79,25 @@ export class LoadedThread {
   private readonly subscribers = new Set<Connection>();
   /** Approval id → the request each connection was sent. */
   private readonly approvals = new Map<string, Map<Connection, RequestId>>();
+  /** The ids in `approvals` that are request_user_input questions (answered with answers). */
+  private readonly questions = new Set<string>();
   /** Notifications held back until a response has gone out (see `startTurn`). */
   private held: Outgoing[] | undefined;
   private busy: 'turn' | 'compact' | undefined;
   /** Settles when what runs (`runTurn`, `compact`) has returned. */
   private work: Promise<void> | undefined;
   private explicitSandbox = false;
+  /** The spend caps configuration gave the thread (turn/start's caps apply to one turn). */
+  private configuredBudget: { budget: ThreadSettings['budget'] } | undefined;
   private flags: CliFlags;
   private preview: string;
   private updatedAtMs: number;
   private closing: Promise<void> | undefined;
+
+  /** The provider id the thread's model runs on. */
+  get modelProvider(): string {
+    return this.init.modelProvider;
+  }
 
   constructor(private readonly init: LoadedThreadInit) {
     this.thread = init.thread;
@@ -146,7 +158,10 @@ export class LoadedThread {
 
   status(): V2ThreadStatus {
     if (!this.activeTurnId) return { type: 'idle' };
-    return { type: 'active', activeFlags: this.approvals.size > 0 ? ['waitingOnApproval'] : [] };
+    const flags: ThreadActiveFlag[] = [];
+    if (this.approvals.size > this.questions.size) flags.push('waitingOnApproval');
+    if (this.questions.size > 0) flags.push('waitingOnUserInput');
+    return { type: 'active', activeFlags: flags };
   }
 
   /** Turns of an ephemeral thread (recorded threads are read from their rollout). */
@@ -187,6 +202,37 @@ export class LoadedThread {
    * `turn/start` response (with the turn id) before `turn/started`.
    */
   async startTurn(params: TurnStartParams): Promise<{ turn: V2Turn; release: () => void }> {
+    await this.readyForTurn();
+    this.applyOverrides(params);
+    const content = contentFromInput(params.input, this.settings.cwd);
+    if (!this.preview) {
+      const text = params.input.find((item) => item.type === 'text');
+      if (text?.type === 'text') this.preview = text.text.slice(0, 240);
+    }
+    return this.runAsTurn(content, () =>
+      this.thread.runTurn(content, { skills: skillsFromInput(params.input) }),
+    );
+  }
+
+  /**
+   * Starts a turn whose work `run` does on the thread (a review: `Thread.runDelegatedTurn`), shown
+   * like any turn; `input` is what the turn's user message shows. Held like `startTurn`'s.
+   */
+  async startDelegatedTurn(
+    input: string,
+    run: (thread: Thread) => Promise<unknown>,
+  ): Promise<{ turn: V2Turn; release: () => void }> {
+    await this.readyForTurn();
+    if (!this.preview) this.preview = input.slice(0, 240);
+    return this.runAsTurn([{ type: 'input_text', text: input }], () => run(this.thread));
+  }
+
+  /** The configuration this thread runs with, loaded again (what a reviewer of it starts from). */
+  runtime(): Runtime {
+    return loadThreadRuntime(this.init.ctx, this.flags);
+  }
+
+  private async readyForTurn(): Promise<void> {
     // The previous turn (or compaction) has reported its end but has not returned yet: wait for it.
     if (this.busy && !this.activeTurnId) await this.work;
     if (this.closing) throw invalidRequest(`thread ${this.id} is closing`);
@@ -196,19 +242,23 @@ export class LoadedThread {
       throw invalidRequest(
         `a turn is already running on thread ${this.id} (turn ${this.activeTurnId}); interrupt it or wait for turn/completed`,
       );
-    this.applyOverrides(params);
-    const content = contentFromInput(params.input, this.settings.cwd);
-    if (!this.preview) {
-      const text = params.input.find((item) => item.type === 'text');
-      if (text?.type === 'text') this.preview = text.text.slice(0, 240);
-    }
+  }
+
+  /**
+   * Runs `start` as this thread's turn. Its notifications are held until `release` runs, so the
+   * client reads the response (with the turn id) before `turn/started`.
+   */
+  private runAsTurn(
+    content: ContentPart[],
+    start: () => Promise<unknown>,
+  ): { turn: V2Turn; release: () => void } {
     this.held = [];
     this.busy = 'turn';
     this.updatedAtMs = Date.now();
     this.projector.setNextInput(content);
     let done: Promise<unknown>;
     try {
-      done = this.thread.runTurn(content);
+      done = start();
     } catch (err) {
       this.busy = undefined;
       this.release();
@@ -231,7 +281,7 @@ export class LoadedThread {
         this.busy = undefined;
         this.updatedAtMs = Date.now();
       });
-    // `runTurn` announces the turn before its first await, so the id is known here.
+    // The turn is announced before the first await, so the id is known here.
     const turnId = this.activeTurnId;
     if (!turnId) {
       this.release();
@@ -298,9 +348,14 @@ export class LoadedThread {
 
   private applyOverrides(params: TurnStartParams): void {
     const patch: Partial<ThreadSettings> = {};
-    if (params.model != null || params.cwd != null || params.approvalPolicy != null) {
+    // Codex's collaboration mode carries a model and effort of its own; explicit params win.
+    const mode = params.collaborationMode;
+    const model = params.model ?? mode?.settings?.model;
+    const effort = params.effort ?? mode?.settings?.reasoning_effort;
+    if (mode) patch.collaborationMode = mode.mode;
+    if (model != null || params.cwd != null || params.approvalPolicy != null) {
       this.flags = threadFlags(this.flags, {
-        model: params.model,
+        model,
         cwd: params.cwd,
         approvalPolicy: params.approvalPolicy,
       });
@@ -324,10 +379,10 @@ export class LoadedThread {
       );
     }
     const reasoning = patch.reasoning ?? this.settings.reasoning;
-    if (reasoning && (params.effort != null || params.summary != null)) {
+    if (reasoning && (effort != null || params.summary != null)) {
       patch.reasoning = {
         ...reasoning,
-        ...(params.effort != null ? { effort: params.effort } : {}),
+        ...(effort != null ? { effort } : {}),
         ...(params.summary != null ? { summary: params.summary } : {}),
       };
     }
@@ -341,6 +396,15 @@ export class LoadedThread {
       for (const note of plan.notes)
         this.thread.events.emit({ type: 'warning', message: `outputSchema: ${note}` });
     }
+    // Spend caps for this turn only, over the configured ones.
+    this.configuredBudget ??= { budget: this.settings.budget };
+    const configured = this.configuredBudget.budget;
+    const turnCaps = {
+      ...configured?.turn,
+      ...(params.maxCostUsd != null ? { maxCostUsd: params.maxCostUsd } : {}),
+      ...(params.maxTokens != null ? { maxTokens: params.maxTokens } : {}),
+    };
+    patch.budget = { ...configured, turn: turnCaps };
     this.thread.updateSettings(patch);
   }
 
@@ -398,6 +462,14 @@ export class LoadedThread {
       case 'approvalResolved':
         this.withdraw(message.approvalId);
         break;
+      case 'userInput':
+        this.questions.add(message.requestId);
+        this.ask(message.requestId, message.method, message.params);
+        break;
+      case 'userInputResolved':
+        this.withdraw(message.requestId);
+        this.questions.delete(message.requestId);
+        break;
     }
   }
 
@@ -422,6 +494,23 @@ export class LoadedThread {
 
   private answer(approvalId: string, answer: unknown): void {
     if (!this.approvals.has(approvalId)) return;
+    if (this.questions.has(approvalId)) {
+      const read = answersFromClient(answer);
+      if ('answers' in read && Object.keys(read.answers).length === 0)
+        this.thread.resolveUserInput(
+          approvalId,
+          undefined,
+          'The user dismissed the questions without answering.',
+        );
+      else if ('answers' in read) this.thread.resolveUserInput(approvalId, read.answers);
+      else
+        this.thread.resolveUserInput(
+          approvalId,
+          undefined,
+          `The client's answer was unusable: ${read.error}.`,
+        );
+      return;
+    }
     const decision = decisionOf(answer);
     if (decision) this.thread.resolveApproval(approvalId, decision);
     else
@@ -434,6 +523,10 @@ export class LoadedThread {
 
   private noAnswer(approvalId: string, why: string): void {
     if (!this.approvals.has(approvalId)) return;
+    if (this.questions.has(approvalId)) {
+      this.thread.resolveUserInput(approvalId, undefined, `No answer came because ${why}.`);
+      return;
+    }
     this.thread.resolveApproval(approvalId, 'denied', `Declined because ${why}.`);
   }
 

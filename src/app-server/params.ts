@@ -103,6 +103,19 @@ export type ThreadListParams = z.infer<typeof ThreadListParams>;
 export const ThreadIdParams = z.object({ threadId: z.string() });
 export const ThreadReadParams = z.object({ threadId: z.string(), includeTurns: opt(z.boolean()) });
 
+const CollaborationModeInput = z.object({
+  mode: z.enum(['plan', 'default']),
+  settings: opt(
+    z.looseObject({
+      model: opt(z.string()),
+      reasoning_effort: opt(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])),
+      developer_instructions: opt(z.string()),
+    }),
+  ),
+});
+
+export const SkillsListParams = z.object({ cwds: opt(z.array(z.string())), forceReload: opt(z.boolean()) });
+
 export const TurnStartParams = z.object({
   threadId: z.string(),
   input: z.array(UserInputItem),
@@ -113,6 +126,11 @@ export const TurnStartParams = z.object({
   effort: opt(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])),
   summary: opt(z.enum(['auto', 'concise', 'detailed', 'none'])),
   outputSchema: z.unknown().optional(),
+  /** Spool's extension: spend caps for this turn (absent: the configured `max_turn_*`). */
+  maxCostUsd: opt(z.number().positive()),
+  maxTokens: opt(z.number().int().positive()),
+  /** Codex's (experimental) collaboration mode: `plan` or `default`, for this turn and the next. */
+  collaborationMode: opt(CollaborationModeInput),
 });
 export type TurnStartParams = z.infer<typeof TurnStartParams>;
 

@@ -29,6 +29,7 @@ import type { SpoolEvent, SpoolEventOf, ThreadItem } from '../protocol/events.js
 import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart } from '../protocol/items.js';
 import { visibleText } from '../text/terminal-safe.js';
+import { REQUEST_USER_INPUT_METHOD, userInputRequestParams } from './user-input.js';
 import { commandItem, displayItemId, fileChangeItem, userMessageId, v2Item } from './v2-items.js';
 import type {
   V2ApprovalDecision,
@@ -38,7 +39,7 @@ import type {
   V2ServerRequestParams,
 } from './v2-messages.js';
 import { reviewNotification } from './v2-review.js';
-import { seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
+import { costBreakdown, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
 
 type DeltaMethod = (typeof DELTA_METHODS)[keyof typeof DELTA_METHODS];
 
@@ -48,7 +49,10 @@ export type Outgoing =
   | { kind: 'delta'; key: string; method: DeltaMethod; params: V2NotificationParams<DeltaMethod> }
   | { kind: 'approval'; approvalId: string; method: string; params: V2ServerRequestParams }
   /** The approval was answered or withdrawn: `serverRequest/resolved` to every client asked. */
-  | { kind: 'approvalResolved'; approvalId: string };
+  | { kind: 'approvalResolved'; approvalId: string }
+  /** request_user_input: a server request whose answer is the user's answers. */
+  | { kind: 'userInput'; requestId: string; method: string; params: V2ServerRequestParams }
+  | { kind: 'userInputResolved'; requestId: string };
 
 interface OpenItem {
   v2Id: string;
@@ -105,6 +109,8 @@ export class EventProjector {
   private readonly asked = new Map<string, AskedItem>();
   /** MCP tool calls waiting for an answer (asked without an item). */
   private readonly mcpAsked = new Set<string>();
+  /** request_user_input requests out (their ids). */
+  private readonly questions = new Set<string>();
   /** Approved: the tool's next matching item takes this id. */
   private claims: AskedItem[] = [];
   /** Declined commands whose tool-side `declined` report is not shown again. */
@@ -200,6 +206,15 @@ export class EventProjector {
               total: usageBreakdown(event.thread),
               last: usageBreakdown(event.last),
               modelContextWindow: event.context_window,
+              ...(event.cost
+                ? {
+                    cost: {
+                      total: costBreakdown(event.cost.thread),
+                      last: costBreakdown(event.cost.last),
+                      turn: costBreakdown(event.cost.turn),
+                    },
+                  }
+                : {}),
             },
           }),
         );
@@ -219,6 +234,21 @@ export class EventProjector {
         break;
       case 'approval.resolved':
         this.onApprovalResolved(event, out);
+        break;
+      case 'user_input.requested':
+        this.questions.add(event.request.id);
+        out.push(this.status(['waitingOnUserInput']));
+        out.push({
+          kind: 'userInput',
+          requestId: event.request.id,
+          method: REQUEST_USER_INPUT_METHOD,
+          params: userInputRequestParams(threadId, event),
+        });
+        break;
+      case 'user_input.resolved':
+        out.push({ kind: 'userInputResolved', requestId: event.id });
+        if (this.questions.delete(event.id) && this.questions.size === 0 && this.turn)
+          out.push(this.status(this.asked.size + this.mcpAsked.size > 0 ? ['waitingOnApproval'] : []));
         break;
       case 'turn.completed':
         this.endTurn(event.turn_id, 'completed', null, out);

@@ -4,6 +4,7 @@
  * `spool exec`, so config.toml, profiles and providers apply alike.
  */
 import fs from 'node:fs';
+import type { Thread } from '../agent/thread.js';
 import { ConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, loadRuntime, type Runtime } from '../config/runtime.js';
@@ -30,6 +31,8 @@ export interface ServerContext {
   createModelClient(runtime: Runtime): ModelClient;
   /** Resolves when the tools a new thread gets are ready (MCP servers started or failed). */
   toolsReady(): Promise<void>;
+  /** Every thread the server loads, with its provider (OpenTelemetry observes it when `[otel]` is on). */
+  threadLoaded?(thread: Thread, providerId: string): void;
 }
 
 export interface DefaultSeams extends Pick<ServerContext, 'createTools' | 'createModelClient'> {

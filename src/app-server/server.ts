@@ -7,6 +7,7 @@
 import type { CliFlags, Runtime } from '../config/runtime.js';
 import type { ModelClient } from '../model/types.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { ServerTelemetry } from '../telemetry/server-telemetry.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { Connection, type ConnectionHost, type DispatchOutcome } from './connection.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
@@ -14,6 +15,8 @@ import { CommandProcesses, commandExecMethods } from './methods/command-exec.js'
 import { fsMethods } from './methods/fs.js';
 import { initializeMethods } from './methods/initialize.js';
 import { modelConfigMethods } from './methods/models-config.js';
+import { reviewMethods } from './methods/review.js';
+import { skillsAndModesMethods } from './methods/skills-modes.js';
 import { threadMethods } from './methods/threads.js';
 import { turnMethods } from './methods/turns.js';
 import { dispatchMethod, type MethodTable, type ServerState } from './router.js';
@@ -42,11 +45,14 @@ export class AppServer implements ConnectionHost, ServerState {
   private readonly methods: MethodTable;
   private connectionCounter = 0;
   private readonly seams: DefaultSeams;
+  /** OpenTelemetry for every thread of this server, when the server's `[otel]` exports something. */
+  private readonly telemetry: ServerTelemetry;
 
   constructor(options: AppServerOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const seams = defaultSeams(options.env ?? process.env, options.flags ?? {});
     this.seams = seams;
+    this.telemetry = new ServerTelemetry(options.env ?? process.env, options.flags ?? {});
     this.ctx = {
       env: options.env ?? process.env,
       flags: options.flags ?? {},
@@ -54,6 +60,7 @@ export class AppServer implements ConnectionHost, ServerState {
       createTools: options.createTools ?? seams.createTools,
       createModelClient: options.createModelClient ?? seams.createModelClient,
       toolsReady: options.createTools ? async () => {} : seams.mcpReady,
+      threadLoaded: (thread, providerId) => this.telemetry.observe(thread, providerId),
     };
     // Codex's startup notification, to every client (a server starts before any thread uses it).
     seams.onMcpStartup((update) =>
@@ -69,8 +76,10 @@ export class AppServer implements ConnectionHost, ServerState {
       ...initializeMethods,
       ...threadMethods,
       ...turnMethods,
+      ...reviewMethods,
       ...fsMethods,
       ...modelConfigMethods,
+      ...skillsAndModesMethods,
       ...commandExecMethods(new CommandProcesses()),
     };
   }
@@ -117,5 +126,6 @@ export class AppServer implements ConnectionHost, ServerState {
     for (const connection of [...this.connections]) connection.close('the server is shutting down');
     await this.threads.closeAll();
     await this.seams.close();
+    await this.telemetry.shutdown();
   }
 }

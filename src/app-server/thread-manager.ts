@@ -235,6 +235,7 @@ export class ThreadManager {
       }),
     );
     this.loaded.set(loaded.id, loaded);
+    this.ctx.threadLoaded?.(loaded.thread, loaded.modelProvider);
     return loaded;
   }
 

@@ -116,6 +116,22 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): V2Threa
       };
     case 'context_compaction':
       return { type: 'contextCompaction', id };
+    case 'entered_review_mode':
+      // Codex's shape, plus the target as data.
+      return { type: 'enteredReviewMode', id, review: item.review, target: item.target };
+    case 'exited_review_mode':
+      // Codex's shape (the rendered review), plus Spool's findings as data.
+      return {
+        type: 'exitedReviewMode',
+        id,
+        review: item.review,
+        reviewId: item.review_id,
+        model: item.model,
+        result: item.result,
+        notes: item.notes,
+      };
+    case 'plan':
+      return { type: 'plan', id, text: item.text };
     case 'todo_list':
     case 'error':
     // Reviews are `item/autoApprovalReview/*` notifications, not items of the turn.

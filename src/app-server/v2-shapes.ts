@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type {
   CodexErrorInfo,
+  SpoolCost,
   Thread,
   ThreadStartResponse,
   ThreadStatus,
@@ -13,7 +14,7 @@ import type {
   SandboxPolicy as V2SandboxPolicy,
   TurnError as V2TurnError,
 } from '../protocol/app-server-v2.js';
-import type { TurnError, Usage } from '../protocol/events.js';
+import type { Cost, TurnError, Usage } from '../protocol/events.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import { invalidParams } from './jsonrpc.js';
@@ -85,6 +86,16 @@ export function usageBreakdown(usage: Usage): TokenUsageBreakdown {
     cacheWriteInputTokens: 0,
     outputTokens: usage.output_tokens,
     reasoningOutputTokens: usage.reasoning_output_tokens,
+  };
+}
+
+/** Spool's extension of `ThreadTokenUsage`: USD, `null` where the model's price is unknown. */
+export function costBreakdown(cost: Cost): SpoolCost {
+  return {
+    usd: cost.usd,
+    uncachedInputUsd: cost.uncached_input_usd,
+    cachedInputUsd: cost.cached_input_usd,
+    outputUsd: cost.output_usd,
   };
 }
 

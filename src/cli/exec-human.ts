@@ -6,7 +6,8 @@
  * (src/text/terminal-safe.ts): commands and paths exactly, with hidden characters shown as escapes;
  * output and prose with escape sequences removed.
  */
-import type { SpoolEvent, ThreadItemOf } from '../protocol/events.js';
+import { formatUsd } from '../model/prices.js';
+import type { Cost, SpoolEvent, ThreadItemOf } from '../protocol/events.js';
 import { COMMENTARY_PHASE } from '../protocol/items.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
 import { outputPreview } from '../tools/shell/format.js';
@@ -37,6 +38,13 @@ function preview(aggregated: string, exact = false): string {
           : '    …',
     )
     .join('\n');
+}
+
+/** `cost $0.0123 (uncached input $…, cached input $…, output $…)`, or `cost unknown` (no price). */
+function formatCost(cost: Cost): string {
+  if (cost.usd === null)
+    return 'cost unknown (no price for the model: see [model_prices] in docs/observability.md)';
+  return `cost ${formatUsd(cost.usd)} (uncached input ${formatUsd(cost.uncached_input_usd)}, cached input ${formatUsd(cost.cached_input_usd)}, output ${formatUsd(cost.output_usd)})`;
 }
 
 /** A command as it is shown: exactly, a multi-line script with its later lines indented. */
@@ -116,6 +124,8 @@ function formatHumanEvent(event: SpoolEvent): string | undefined {
               : undefined;
         case 'auto_approval_review':
           return formatReview(item);
+        case 'plan':
+          return `proposed plan:\n${terminalSafe(item.text)}`;
         case 'mcp_tool_call':
           return `tool ${visibleText(item.server)}.${visibleText(item.tool)}: ${item.status}${item.error ? ` (${terminalSafe(item.error.message)})` : ''}`;
         default:
@@ -127,13 +137,13 @@ function formatHumanEvent(event: SpoolEvent): string | undefined {
     case 'warning':
       return `warning: ${terminalSafe(event.message)}`;
     case 'turn.failed':
-      return `error: ${terminalSafe(event.error.message)}`;
+      return `error: ${terminalSafe(event.error.message)}${event.cost ? `\n${formatCost(event.cost)}` : ''}`;
     case 'turn.interrupted':
       return 'interrupted';
     case 'turn.completed': {
       const u = event.usage;
       const ratio = u.input_tokens > 0 ? Math.round((100 * u.cached_input_tokens) / u.input_tokens) : 0;
-      return `tokens: ${u.input_tokens} in (${u.cached_input_tokens} cached, ${ratio}%), ${u.output_tokens} out`;
+      return `tokens: ${u.input_tokens} in (${u.cached_input_tokens} cached, ${ratio}%), ${u.output_tokens} out${event.cost ? `; ${formatCost(event.cost)}` : ''}`;
     }
     default:
       return undefined;

@@ -3,8 +3,21 @@
  * `@openai/codex-sdk` parses): thread/turn/item lifecycle, item ids `item_N` in order of appearance,
  * key order as Codex's.
  */
-import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
-import type { ExecJsonEvent, ExecJsonItem, ExecJsonUsage } from '../protocol/exec-json.js';
+import type { Cost, SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
+import type { ExecJsonCost, ExecJsonEvent, ExecJsonItem, ExecJsonUsage } from '../protocol/exec-json.js';
+
+/** Item types shown only when complete. */
+const ONCE_COMPLETE: ReadonlySet<ThreadItem['type']> = new Set([
+  'agent_message',
+  'reasoning',
+  'entered_review_mode',
+  'exited_review_mode',
+]);
+
+/** The turn's cost in USD (`usd: null`: the model's price is unknown). */
+function costField(cost: Cost | undefined): { cost?: ExecJsonCost } {
+  return cost ? { cost: { ...cost } } : {};
+}
 
 export class ExecJsonProjector {
   private readonly ids = new Map<string, string>();
@@ -56,6 +69,9 @@ export class ExecJsonProjector {
         return { id, type: item.type, items: item.items.map(({ text, completed }) => ({ text, completed })) };
       case 'error':
         return { id, type: item.type, message: item.message };
+      case 'plan':
+        // Spool's own item type (plan mode's proposed plan; the agent_message carries it too).
+        return { id, type: item.type, text: item.text };
       case 'context_compaction':
         // Spool's own item type (Codex's exec stream shows no compaction).
         return {
@@ -80,6 +96,27 @@ export class ExecJsonProjector {
           user_authorization: item.user_authorization ?? null,
           rationale: item.rationale ?? null,
         };
+      case 'entered_review_mode':
+        // Spool's own item types (Codex's exec stream shows a review only as its rendered text).
+        return { id, type: item.type, review: item.review, target: item.target };
+      case 'exited_review_mode': {
+        // The findings as data, on the item itself; the rendered text follows as an agent_message.
+        const result = item.result ?? {
+          findings: null,
+          overall_correctness: null,
+          overall_explanation: null,
+          overall_confidence: null,
+        };
+        return {
+          id,
+          type: item.type,
+          review: item.review,
+          review_id: item.review_id,
+          model: item.model,
+          ...result,
+          notes: item.notes,
+        };
+      }
     }
   }
 
@@ -102,18 +139,32 @@ export class ExecJsonProjector {
         return [{ type: 'turn.started' }];
       case 'item.started':
       case 'item.updated':
-        // Codex reports messages and reasoning once, complete.
-        if (event.item.type === 'agent_message' || event.item.type === 'reasoning') return [];
+        // Codex reports messages and reasoning once, complete (and a review's items too).
+        if (ONCE_COMPLETE.has(event.item.type)) return [];
         return [{ type: event.type, item: this.item(event.item) }];
       case 'item.completed':
         if (event.item.type === 'reasoning' && event.item.text === '') return [];
+        if (event.item.type === 'exited_review_mode') {
+          // The data first, then the review as Codex's exec prints it (its final message).
+          const data = this.item(event.item);
+          const text = this.item({
+            id: `${event.item.id}#text`,
+            type: 'agent_message',
+            text: event.item.review,
+          });
+          return [
+            { type: 'item.completed', item: data },
+            { type: 'item.completed', item: text },
+          ];
+        }
         return [{ type: 'item.completed', item: this.item(event.item) }];
+      // `cost` is Spool's addition (the SDK reads the fields it knows and ignores the rest).
       case 'turn.completed':
-        return [{ type: 'turn.completed', usage: this.usage(event.usage) }];
+        return [{ type: 'turn.completed', usage: this.usage(event.usage), ...costField(event.cost) }];
       case 'turn.failed':
         return [
           { type: 'error', message: event.error.message },
-          { type: 'turn.failed', error: { message: event.error.message } },
+          { type: 'turn.failed', error: { message: event.error.message }, ...costField(event.cost) },
         ];
       case 'turn.interrupted':
         return [{ type: 'turn.failed', error: { message: 'turn interrupted' } }];

@@ -25,12 +25,16 @@ import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError, TurnOutOfRangeError } from '../store/errors.js';
 import type { SessionRef } from '../store/find.js';
 import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
+import type { Telemetry } from '../telemetry/otel.js';
+import { TelemetryConfigError } from '../telemetry/settings.js';
+import { startTelemetry } from '../telemetry/start.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
 import { guardOutputs, type TextOutput } from './closed-output.js';
 import { NON_INTERACTIVE_REASON, TerminalApprovals, type TerminalInput } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
+import { askQuestionsOnTerminal, NO_ONE_TO_ASK } from './exec-user-input.js';
 import { imageInput } from './image-input.js';
 import { mcpStartupReports } from './mcp-startup-report.js';
 
@@ -57,7 +61,7 @@ interface SessionChoice {
   all?: boolean;
 }
 
-interface ExecIo {
+export interface ExecIo {
   stdin: TerminalInput;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
@@ -72,10 +76,12 @@ interface RunIo {
   env: NodeJS.ProcessEnv;
 }
 
-const EXIT = {
+export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** Stopped at a spend cap (`max_cost_usd`, `max_tokens`, …). */
+  budget: 3,
   interrupted: 130,
   outputClosed: 141,
   terminated: 143,
@@ -255,6 +261,15 @@ async function runOpened(
     );
   }
 
+  let telemetry: Telemetry | undefined;
+  try {
+    telemetry = await startTelemetry(runtime.config.otel);
+  } catch (err) {
+    if (!(err instanceof TelemetryConfigError)) throw err;
+    say(`spool: ${err.message}`);
+    return EXIT.usage;
+  }
+
   const tools = await attachMcpTools(builtinTools(runtime.settings), {
     servers: runtime.config.mcp_servers,
     spoolHome: runtime.home,
@@ -274,6 +289,14 @@ async function runOpened(
     return EXIT.failed;
   }
   const { thread, recorder } = session;
+  telemetry
+    ?.observe(thread, {
+      provider: runtime.providerId,
+      model: () => thread.settings.model,
+      sandboxMode: () => thread.settings.sandbox.mode,
+      approvalPolicy: () => thread.settings.approvalPolicy,
+    })
+    .prompt(prompt);
   for (const warning of opened?.warnings ?? []) say(`warning: ${warning}`);
   // A turn stopped because its log could not be written fails with that reason.
   const storageFailure = (): SpoolEvent | undefined =>
@@ -321,6 +344,20 @@ async function runOpened(
     }
     // Answered (or withdrawn because the turn ended): the question is no longer open.
     if (event.type === 'approval.resolved') approvals?.withdraw(event.id);
+    if (event.type === 'user_input.requested') {
+      const { id, questions } = event.request;
+      if (interactive) {
+        void askQuestionsOnTerminal(questions, io.stdin, io.stderr).then((answers) =>
+          thread.resolveUserInput(id, answers, 'The user closed the input without answering.'),
+        );
+      } else {
+        say(
+          `spool: question not asked (non-interactive): ${questions.map((q) => visibleText(q.question)).join(' / ')}`,
+        );
+        thread.resolveUserInput(id, undefined, NO_ONE_TO_ASK);
+      }
+      return;
+    }
     print((event.type === 'turn.interrupted' && storageFailure()) || event);
   });
   // Nobody reads the output any more: stop the turn (its commands are killed, the log flushed).
@@ -387,12 +424,15 @@ async function runOpened(
     }
     if (outcome.status === 'completed') return EXIT.ok;
     if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-    return EXIT.failed;
+    return outcome.error.kind === 'budget_exceeded' ? EXIT.budget : EXIT.failed;
   } finally {
     signals.off('SIGINT', onSigint);
     signals.off('SIGTERM', onSigterm);
     approvals?.close();
     await guardian?.close();
     await thread.close();
+    // Flushed before exit, SIGTERM included (the signal ends the turn, then comes here).
+    const problem = await telemetry?.shutdown();
+    if (problem) say(`warning: ${problem}`);
   }
 }

@@ -5,10 +5,16 @@ import { sweepLeftoverMountPoints } from '../sandbox/linux/mount-points.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 import { main } from './program.js';
 
-// Before anything can be spawned: no command may receive a descriptor Spool inherited.
-closeInheritedDescriptors(descriptorsNamedIn(process.argv));
-// A reader that goes away (`spool … | head -1`) ends a command quietly, never with a stack trace.
-exitQuietlyWhenOutputCloses();
-// What a Spool killed mid-command left in the user's tree (empty sandbox mount points) goes now.
-if (process.platform === 'linux') await sweepLeftoverMountPoints(spoolHome());
-await main(process.argv);
+async function start(argv: string[]): Promise<void> {
+  // Before anything can be spawned: no command may receive a descriptor Spool inherited.
+  closeInheritedDescriptors(descriptorsNamedIn(argv));
+  // A reader that goes away (`spool … | head -1`) ends a command quietly, never with a stack trace.
+  exitQuietlyWhenOutputCloses();
+  // What a Spool killed mid-command left in the user's tree (empty sandbox mount points) goes now.
+  if (process.platform === 'linux') await sweepLeftoverMountPoints(spoolHome());
+  await main(argv);
+}
+
+// No top-level await: the bundle is a CommonJS script (scripts/build.mjs). A failure is still an
+// unhandled rejection, which Node reports and exits 1 on, as a rejected top-level await did.
+void start(process.argv);

@@ -38,6 +38,7 @@ export function addRuntimeOptions(command: Command): Command {
     .addOption(approvalOption('when to ask before running a command'))
     .option('-C, --cd <dir>', 'working directory for the session')
     .option('--add-dir <dir>', 'another writable directory (workspace-write; repeatable)', collect)
+    .option('--plan', 'plan mode: explore and propose a plan; nothing may be changed (docs/plan-mode.md)')
     .option('--full-auto', 'shortcut for --sandbox workspace-write --ask-for-approval on-request')
     .option(
       '--dangerously-bypass-approvals-and-sandbox',
@@ -134,6 +135,7 @@ export async function flagsFrom(opts: Record<string, unknown>): Promise<CliFlags
     cwd: opts.cd as string | undefined,
     addDirs: (opts.addDir as string[] | undefined) ?? [],
     bypass: Boolean(opts.dangerouslyBypassApprovalsAndSandbox),
+    ...(opts.plan ? { plan: true } : {}),
   };
   if (opts.oss) {
     const { detectLocalProvider } = await import('../config/oss.js');

@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, type Command as CommandType } from 'commander';
 import { VERSION } from '../version.js';
+import { addFleetCommands } from './fleet-commands.js';
 import { addMcpCommands } from './mcp-command.js';
 import {
   addConfigOptions,
@@ -19,6 +20,7 @@ import {
   sessionArguments,
   stdio,
 } from './options.js';
+import { addReviewCommands } from './review-program.js';
 
 type Options = Record<string, unknown>;
 
@@ -122,6 +124,8 @@ function addExecCommands(program: CommandType): void {
         });
       },
     );
+
+  addReviewCommands(program, exec);
 }
 
 function addInteractiveCommands(program: CommandType): void {
@@ -219,6 +223,25 @@ function addSessionCommands(program: CommandType): void {
       const { runSessionsShow } = await import('./sessions-command.js');
       process.exitCode = runSessionsShow({ id, last: Boolean(opts.last), all: Boolean(opts.all) }, stdio());
     });
+  program
+    .command('stats')
+    .description('rates, tokens and cost over the recorded sessions')
+    .option('--since <when>', 'only sessions started since then: 7d, 24h, 30m or a date')
+    .option('--by <grouping>', 'group by model, repo (the directory) or day')
+    .option('--json', 'print as JSON')
+    .option('--html <file>', 'write a self-contained HTML report with charts')
+    .action(async (opts: Options) => {
+      const { runStats } = await import('./stats-command.js');
+      process.exitCode = runStats(
+        {
+          since: opts.since as string | undefined,
+          by: opts.by as string | undefined,
+          json: Boolean(opts.json),
+          html: opts.html as string | undefined,
+        },
+        stdio(),
+      );
+    });
 }
 
 function addToolingCommands(program: CommandType): void {
@@ -230,6 +253,14 @@ function addToolingCommands(program: CommandType): void {
     .action(async (opts: Options) => {
       const { runConfigShow } = await import('./config-command.js');
       process.exitCode = runConfigShow({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
+    });
+
+  const skills = program.command('skills').description('Agent Skills (SKILL.md folders) available here');
+  addRuntimeOptions(skills.command('list').description('list the skills the model gets in this directory'))
+    .option('--json', "print as JSON (Codex's skills/list entry)")
+    .action(async (opts: Options) => {
+      const { runSkillsList } = await import('./skills-command.js');
+      process.exitCode = runSkillsList({ ...(await flagsFrom(opts)), json: Boolean(opts.json) }, stdio());
     });
 
   addConfigOptions(program.command('models').description("list the provider's models"))
@@ -285,6 +316,7 @@ function buildProgram(): CommandType {
   addExecCommands(program);
   addSessionCommands(program);
   addToolingCommands(program);
+  addFleetCommands(program);
   return program;
 }
 

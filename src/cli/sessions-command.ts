@@ -2,8 +2,10 @@
  * `spool sessions [--cwd DIR] [--json]`, `spool sessions show <id>|--last` and `spool fork <id>|--last`.
  * Exit codes: 0 success, 1 the store could not be read or written, 2 no such session / bad input.
  */
+
 import path from 'node:path';
 import { spoolHome } from '../config/home.js';
+import { formatUsd } from '../model/prices.js';
 import {
   RolloutFormatError,
   SessionLockedError,
@@ -58,16 +60,24 @@ function oneLine(text: string | undefined, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** `$0.0123`; `unknown` when no request had a known price; `≥$0.01` when only some had. */
+function sessionCost(s: SessionListing): string {
+  const { usd, unpriced_requests } = s.cost;
+  if (unpriced_requests === 0) return formatUsd(usd);
+  return usd > 0 ? `≥${formatUsd(usd)}` : 'unknown';
+}
+
 function table(sessions: SessionListing[]): string {
   const rows = sessions.map((s) => [
     s.id,
     localTime(s.started_at),
     String(s.turns),
     compactNumber(s.tokens.input_tokens + s.tokens.output_tokens),
+    sessionCost(s),
     s.cwd,
     oneLine(s.first_prompt, 60),
   ]);
-  const header = ['ID', 'STARTED', 'TURNS', 'TOKENS', 'DIRECTORY', 'FIRST PROMPT'];
+  const header = ['ID', 'STARTED', 'TURNS', 'TOKENS', 'COST', 'DIRECTORY', 'FIRST PROMPT'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (row: string[]) =>
     row

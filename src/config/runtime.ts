@@ -4,10 +4,11 @@
  */
 import path from 'node:path';
 import { BASE_INSTRUCTIONS } from '../context/base-instructions.js';
+import { catalogBudgetChars } from '../context/skills/catalog.js';
 import { chatReasoningConflict, DEFAULT_MODEL, modelInfo } from '../model/catalog.js';
 import type { HttpEndpoint } from '../model/endpoint.js';
 import type { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
-import type { OutputSchema, ThreadSettings } from '../protocol/settings.js';
+import type { OutputSchema, SkillsSettings, ThreadSettings } from '../protocol/settings.js';
 import { filterShellEnvironment } from '../sandbox/environment.js';
 import { spoolHome } from './home.js';
 import { type Layer, mergeLayers } from './layers.js';
@@ -33,6 +34,8 @@ export interface CliFlags {
   /** Extra writable roots (`--add-dir`). */
   addDirs?: string[];
   outputSchema?: OutputSchema;
+  /** `--plan`: start in plan mode (nothing may be written; docs/plan-mode.md). */
+  plan?: boolean;
 }
 
 /** Defaults that depend on the front end (exec never asks; the TUI asks on request). */
@@ -40,7 +43,7 @@ export interface FrontEndDefaults {
   approvalPolicy: ApprovalPolicy;
 }
 
-interface EffectiveConfig {
+export interface EffectiveConfig {
   config: SpoolConfig;
   /** Dotted key → where its value came from. */
   sources: Map<string, string>;
@@ -202,6 +205,7 @@ function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS
     spoolHome: effective.home,
     projectDocMaxBytes: config.project_doc_max_bytes ?? 32 * 1024,
     projectDocFallbackFilenames: config.project_doc_fallback_filenames ?? [],
+    shellSnapshot: config.features?.shell_snapshot ?? true,
     toolLimits: {
       argumentsMaxBytes: config.tool_arguments_max_bytes ?? DEFAULT_TOOL_LIMITS.argumentsMaxBytes,
       patchFileMaxBytes: config.apply_patch_max_file_bytes ?? DEFAULT_TOOL_LIMITS.patchFileMaxBytes,
@@ -212,6 +216,10 @@ function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS
       contextWindow,
     ),
     compaction: 'auto',
+    ...pricesAndBudget(config),
+    skills: skillsSettings(config, env, contextWindow),
+    ...(flags.plan ? { collaborationMode: 'plan' as const } : {}),
+    userInputInDefaultMode: config.features?.default_mode_request_user_input === true,
   };
 
   const endpoint: HttpEndpoint = {
@@ -236,6 +244,55 @@ function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS
     wireApi: provider.wireApi,
     providerId,
     provider,
+  };
+}
+
+/** `[model_prices.*]` and the spend caps, as thread settings. */
+function pricesAndBudget(config: SpoolConfig): Pick<ThreadSettings, 'modelPrices' | 'budget'> {
+  const modelPrices = Object.fromEntries(
+    Object.entries(config.model_prices ?? {}).map(([model, p]) => [
+      model,
+      {
+        input: p.input,
+        cachedInput: p.cached_input ?? p.input,
+        output: p.output,
+        ...(p.per_generation !== undefined ? { perGeneration: p.per_generation } : {}),
+        ...(p.per_second !== undefined ? { perSecond: p.per_second } : {}),
+      },
+    ]),
+  );
+  const caps = (maxCostUsd: number | undefined, maxTokens: number | undefined) =>
+    maxCostUsd === undefined && maxTokens === undefined
+      ? undefined
+      : {
+          ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+          ...(maxTokens !== undefined ? { maxTokens } : {}),
+        };
+  const session = caps(config.max_cost_usd, config.max_tokens);
+  const turn = caps(config.max_turn_cost_usd, config.max_turn_tokens);
+  return {
+    ...(Object.keys(modelPrices).length > 0 ? { modelPrices } : {}),
+    ...(session || turn ? { budget: { ...(session ? { session } : {}), ...(turn ? { turn } : {}) } } : {}),
+  };
+}
+
+/** Where skills are found and the catalog's budget (docs/skills.md). */
+function skillsSettings(config: SpoolConfig, env: NodeJS.ProcessEnv, contextWindow: number): SkillsSettings {
+  const skills = config.skills ?? {};
+  return {
+    enabled: skills.enabled !== false,
+    ...(env.HOME ? { userHome: env.HOME } : {}),
+    ...(env.CODEX_HOME ? { codexHome: env.CODEX_HOME } : {}),
+    catalogBudgetChars: catalogBudgetChars({
+      contextWindow,
+      ...(skills.catalog_window_percent !== undefined
+        ? { windowPercent: skills.catalog_window_percent }
+        : {}),
+      ...(skills.catalog_max_chars !== undefined ? { maxChars: skills.catalog_max_chars } : {}),
+    }),
+    disabledPaths: (skills.config ?? [])
+      .filter((entry) => !entry.enabled)
+      .map((entry) => path.resolve(entry.path)),
   };
 }
 

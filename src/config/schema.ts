@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
+import { QueueConfig } from './queue-schema.js';
 
 export const WireApi = z.enum(['responses', 'chat']);
 export type WireApi = z.infer<typeof WireApi>;
@@ -75,6 +76,28 @@ export const McpServerConfig = z
   .strict();
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
+/** Agent Skills (docs/skills.md): Codex's `[[skills.config]]` entries, and the catalog's budget. */
+const SkillsConfig = z
+  .object({
+    enabled: z.boolean().optional(),
+    /** The catalog's budget in characters; wins over the share of the context window. */
+    catalog_max_chars: z.number().int().nonnegative().optional(),
+    /** The catalog's share of the context window, in percent (default 2). */
+    catalog_window_percent: z.number().positive().max(100).optional(),
+    config: z.array(z.object({ path: z.string(), enabled: z.boolean() }).strict()).optional(),
+  })
+  .strict();
+
+/** Codex's `[features]` flags that Spool knows; others are accepted and ignored. */
+const FeaturesConfig = z
+  .object({
+    /** `request_user_input` is offered in default mode too, not only in plan mode. */
+    default_mode_request_user_input: z.boolean().optional(),
+    /** Commands source a snapshot of the login shell's environment (Codex's `shell_snapshot`; on by default). */
+    shell_snapshot: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
+
 /**
  * Reasoning effort: passed to the provider as given. Models keep adding levels (`xhigh`, `max`, …), so
  * any non-empty word is accepted and the provider judges it.
@@ -98,6 +121,54 @@ const AutoReviewConfig = z
   })
   .strict();
 
+/** `[model_prices.<model>]`: USD per million tokens (media models: per generation or second). */
+const ModelPriceConfig = z
+  .object({
+    input: z.number().nonnegative(),
+    /** Defaults to `input` (no cache discount known). */
+    cached_input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative(),
+    per_generation: z.number().nonnegative().optional(),
+    per_second: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+/**
+ * `[otel]` exporters (Codex's forms): `"none"`, `"otlp-http"` / `"otlp-grpc"` (with `endpoint`,
+ * `headers`, `protocol` beside them in `[otel]`), or `{ otlp-http = { endpoint, protocol, headers } }`
+ * / `{ otlp-grpc = { endpoint, headers } }`.
+ */
+const OtlpHeaders = z.record(z.string(), z.string());
+const OtlpProtocol = z.enum(['binary', 'json']);
+export const OtelExporterConfig = z.union([
+  z.enum(['none', 'otlp-http', 'otlp-grpc']),
+  z
+    .object({
+      'otlp-http': z
+        .object({ endpoint: z.string(), protocol: OtlpProtocol.optional(), headers: OtlpHeaders.optional() })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({ 'otlp-grpc': z.object({ endpoint: z.string(), headers: OtlpHeaders.optional() }).strict() })
+    .strict(),
+]);
+export type OtelExporterConfig = z.infer<typeof OtelExporterConfig>;
+
+export const OtelConfig = z
+  .object({
+    exporter: OtelExporterConfig.optional(),
+    trace_exporter: OtelExporterConfig.optional(),
+    metrics_exporter: OtelExporterConfig.optional(),
+    endpoint: z.string().optional(),
+    headers: OtlpHeaders.optional(),
+    protocol: OtlpProtocol.optional(),
+    log_user_prompt: z.boolean().optional(),
+    environment: z.string().optional(),
+  })
+  .strict();
+export type OtelConfig = z.infer<typeof OtelConfig>;
+
 /** Keys a profile may set (a profile is a named bundle of top-level settings). */
 const profileShape = {
   approvals_reviewer: ApprovalsReviewer.optional(),
@@ -105,6 +176,8 @@ const profileShape = {
   /** The guardian's model (default: the thread's model). */
   guardian_model: z.string().optional(),
   model: z.string().optional(),
+  /** Codex's key: the model code reviews run with (default: `model`). */
+  review_model: z.string().optional(),
   model_provider: z.string().optional(),
   approval_policy: ApprovalPolicy.optional(),
   sandbox_mode: SandboxMode.optional(),
@@ -116,6 +189,11 @@ const profileShape = {
   developer_instructions: z.string().optional(),
   base_instructions: z.string().optional(),
   openai_base_url: z.string().optional(),
+  /** Spend caps (Spool's own): per session (all its turns) and per turn; see docs/observability.md. */
+  max_cost_usd: z.number().positive().optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_turn_cost_usd: z.number().positive().optional(),
+  max_turn_tokens: z.number().int().positive().optional(),
 };
 
 const ProfileConfig = z.object(profileShape).strict();
@@ -133,6 +211,12 @@ export const SpoolConfig = z
     tool_arguments_max_bytes: z.number().int().positive().optional(),
     apply_patch_max_file_bytes: z.number().int().positive().optional(),
     mcp_servers: z.record(z.string(), McpServerConfig).optional(),
+    /** The fleet's job queue (`spool queue`, `spool worker`). */
+    queue: QueueConfig.optional(),
+    model_prices: z.record(z.string(), ModelPriceConfig).optional(),
+    otel: OtelConfig.optional(),
+    skills: SkillsConfig.optional(),
+    features: FeaturesConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),

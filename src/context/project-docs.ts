@@ -56,7 +56,7 @@ export function findGitRoot(dir: string): string | undefined {
 }
 
 /** Directories from the git root (or the cwd alone outside a repository) down to the cwd. */
-function directoriesToCwd(cwd: string): string[] {
+export function directoriesToCwd(cwd: string): string[] {
   const resolved = path.resolve(cwd);
   const root = findGitRoot(resolved) ?? resolved;
   const dirs = [resolved];

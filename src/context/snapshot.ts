@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ContextSnapshot } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { effectivePermissions } from '../sandbox/plan-mode.js';
 import { effectiveWritableRoots } from '../sandbox/writable-roots.js';
+import { collaborationModeText } from './collaboration-mode.js';
 import { currentEnvironment, renderEnvironmentContext } from './environment-context.js';
 import {
   loadProjectDocs,
@@ -18,6 +20,7 @@ import {
   type ProjectDocsResult,
   renderProjectDocs,
 } from './project-docs.js';
+import { observeSkills, type SkillsObservation, skillsUpdateText } from './skills/observe.js';
 
 /** How the message announcing new project instructions starts. */
 export const PROJECT_INSTRUCTIONS_CHANGED =
@@ -28,10 +31,21 @@ export interface ContextObservation {
   projectDocs: ProjectDocsResult;
   /** The rendered `<project_instructions>` block, if any. */
   projectDocsText: string | undefined;
+  skills: SkillsObservation;
+  /** The `<collaboration_mode>` block for the thread's mode. */
+  collaborationModeText: string;
 }
 
-/** Reads the current situation (AGENTS.md files included) for `settings`. */
+/** Reads the current situation (AGENTS.md files and skills included) for `settings`. */
 export function observeContext(settings: ThreadSettings, now: Date = new Date()): ContextObservation {
+  const mode = settings.collaborationMode ?? 'default';
+  // What commands really run under (plan mode narrows the session's sandbox).
+  const { sandbox, bypassSandbox } = effectivePermissions(mode, settings);
+  const skills = observeSkills(
+    { cwd: settings.cwd, spoolHome: settings.spoolHome },
+    settings.skills,
+    settings.contextWindow,
+  );
   const projectDocs = loadProjectDocs({
     cwd: settings.cwd,
     spoolHome: settings.spoolHome,
@@ -43,20 +57,22 @@ export function observeContext(settings: ThreadSettings, now: Date = new Date())
   return {
     projectDocs,
     projectDocsText,
+    skills,
+    collaborationModeText: collaborationModeText(mode, settings.userInputInDefaultMode ?? false),
     snapshot: {
       cwd: env.cwd,
       shell: env.shell,
       current_date: env.currentDate,
       timezone: env.timezone,
       model: settings.model,
-      sandbox_mode: settings.bypassSandbox ? 'danger-full-access' : settings.sandbox.mode,
-      network_access:
-        settings.bypassSandbox ||
-        settings.sandbox.mode === 'danger-full-access' ||
-        settings.sandbox.networkAccess,
-      writable_roots: effectiveWritableRoots(settings.sandbox, settings.cwd, settings.shellEnv),
-      approval_policy: settings.bypassSandbox ? 'never' : settings.approvalPolicy,
+      sandbox_mode: bypassSandbox ? 'danger-full-access' : sandbox.mode,
+      network_access: bypassSandbox || sandbox.mode === 'danger-full-access' || sandbox.networkAccess,
+      writable_roots: effectiveWritableRoots(sandbox, settings.cwd, settings.shellEnv),
+      approval_policy: bypassSandbox ? 'never' : settings.approvalPolicy,
       project_docs_digest: projectDocsText ? createHash('sha256').update(projectDocsText).digest('hex') : '',
+      // Absent means default / no skills, so ordinary snapshots stay as they were.
+      ...(mode === 'plan' ? { collaboration_mode: mode } : {}),
+      ...(Object.keys(skills.fingerprint).length > 0 ? { skills: skills.fingerprint } : {}),
     },
   };
 }
@@ -99,6 +115,8 @@ export function contextUpdateMessages(before: ContextSnapshot, after: ContextObs
       ),
     );
   }
+  if ((before.collaboration_mode ?? 'default') !== (next.collaboration_mode ?? 'default'))
+    messages.push(text('developer', after.collaborationModeText));
 
   const environment: Parameters<typeof renderEnvironmentContext>[0] = {};
   if (before.cwd !== next.cwd) environment.cwd = next.cwd;
@@ -117,5 +135,7 @@ export function contextUpdateMessages(before: ContextSnapshot, after: ContextObs
       ),
     );
   }
+  const skills = skillsUpdateText(before.skills, after.skills);
+  if (skills) messages.push(text('user', skills));
   return messages;
 }

@@ -127,12 +127,11 @@ export function attachGuardian(
         }
       : { kind: 'ephemeral' as const };
     try {
-      return openThread(
-        guardianRuntime,
-        tools,
-        start,
-        options.createModelClient ? { createModelClient: options.createModelClient } : {},
-      ).thread;
+      return openThread(guardianRuntime, tools, start, {
+        ...(options.createModelClient ? { createModelClient: options.createModelClient } : {}),
+        // The guardian's reviews count toward the reviewed thread's spend caps.
+        budget: thread.budget,
+      }).thread;
     } catch (err) {
       void tools.close();
       throw err;

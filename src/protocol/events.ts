@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ContentPart, MessagePhase } from './items.js';
+import { ReviewFeedback, ReviewResult, ReviewTarget } from './review.js';
 
 export const Usage = z.object({
   input_tokens: z.number().int().nonnegative(),
@@ -26,6 +27,33 @@ export function addUsage(a: Usage, b: Usage): Usage {
     cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
     output_tokens: a.output_tokens + b.output_tokens,
     reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+  };
+}
+
+/**
+ * What tokens cost, in USD, from the model's price (model/prices.ts). `null` means the price is
+ * unknown: never shown or summed as zero. Cached and uncached input are apart (cached input is cheaper).
+ */
+export const Cost = z.object({
+  usd: z.number().nullable(),
+  uncached_input_usd: z.number().nullable(),
+  cached_input_usd: z.number().nullable(),
+  output_usd: z.number().nullable(),
+});
+export type Cost = z.infer<typeof Cost>;
+
+export function zeroCost(): Cost {
+  return { usd: 0, uncached_input_usd: 0, cached_input_usd: 0, output_usd: 0 };
+}
+
+/** A sum with an unknown part is unknown. */
+export function addCost(a: Cost, b: Cost): Cost {
+  const add = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
+  return {
+    usd: add(a.usd, b.usd),
+    uncached_input_usd: add(a.uncached_input_usd, b.uncached_input_usd),
+    cached_input_usd: add(a.cached_input_usd, b.cached_input_usd),
+    output_usd: add(a.output_usd, b.output_usd),
   };
 }
 
@@ -162,6 +190,36 @@ const AutoApprovalReviewThreadItem = z.object({
   completed_at_ms: z.number().int().optional(),
 });
 
+/** A code review began (`spool review`, `review/start`): `review` names what is reviewed, for people. */
+const EnteredReviewModeThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('entered_review_mode'),
+  review: z.string(),
+  target: ReviewTarget,
+});
+
+/**
+ * A code review ended. `review` is the review rendered as Markdown; `result` the findings as data
+ * (null when the reviewer gave none that could be read); `review_id` the reviewer's own session;
+ * `notes` what was dropped from the reviewer's answer and why.
+ */
+const ExitedReviewModeThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('exited_review_mode'),
+  review: z.string(),
+  review_id: z.string(),
+  model: z.string(),
+  result: ReviewResult.nullable(),
+  notes: z.array(z.string()),
+});
+
+/** The plan a model in plan mode proposed (its `<proposed_plan>` block), for front ends to show as one. */
+const PlanThreadItem = z.object({
+  id: z.string(),
+  type: z.literal('plan'),
+  text: z.string(),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   AgentMessageThreadItem,
   ReasoningThreadItem,
@@ -172,13 +230,21 @@ export const ThreadItem = z.discriminatedUnion('type', [
   ErrorThreadItem,
   ContextCompactionThreadItem,
   AutoApprovalReviewThreadItem,
+  EnteredReviewModeThreadItem,
+  ExitedReviewModeThreadItem,
+  PlanThreadItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
 
 export const TurnError = z.object({
   message: z.string(),
-  /** Machine-readable cause: `auth`, `rate_limit`, `context_length_exceeded`, `network`, `server`, … */
+  /** The HTTP status of the failed request, when there was one. */
+  status: z.number().int().optional(),
+  /**
+   * Machine-readable cause: `auth`, `rate_limit`, `context_length_exceeded`, `network`, `server`,
+   * `budget_exceeded` (a `max_cost_usd` / `max_tokens` cap stopped the turn before a request), …
+   */
   kind: z.string().optional(),
 });
 export type TurnError = z.infer<typeof TurnError>;
@@ -223,6 +289,26 @@ export const ApprovalDecision = z.enum([
 ]);
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
+/** One question of `request_user_input` (Codex's shape); the user may also answer in their own words. */
+export const UserInputQuestion = z.object({
+  id: z.string(),
+  header: z.string(),
+  question: z.string(),
+  options: z.array(z.object({ label: z.string(), description: z.string() })),
+});
+export type UserInputQuestion = z.infer<typeof UserInputQuestion>;
+
+/** Question id → the answers: a chosen label and/or `user_note: <text>` (Codex's encoding). */
+export const UserInputAnswers = z.record(z.string(), z.object({ answers: z.array(z.string()) }));
+export type UserInputAnswers = z.infer<typeof UserInputAnswers>;
+
+const UserInputRequest = z.object({
+  id: z.string(),
+  /** The tool call that asks (the app-server's `itemId`). */
+  call_id: z.string(),
+  questions: z.array(UserInputQuestion),
+});
+
 export const SpoolEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('thread.started'), thread_id: z.string() }),
   z.object({ type: z.literal('turn.started'), turn_id: z.string() }),
@@ -237,9 +323,16 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     kind: z.enum(['agent_message', 'reasoning', 'command_output']),
     delta: z.string(),
   }),
-  z.object({ type: z.literal('turn.completed'), turn_id: z.string(), usage: Usage }),
-  z.object({ type: z.literal('turn.failed'), turn_id: z.string(), usage: Usage, error: TurnError }),
-  z.object({ type: z.literal('turn.interrupted'), turn_id: z.string(), usage: Usage }),
+  /** `cost`: the turn's (absent when the thread does not price its requests). */
+  z.object({ type: z.literal('turn.completed'), turn_id: z.string(), usage: Usage, cost: Cost.optional() }),
+  z.object({
+    type: z.literal('turn.failed'),
+    turn_id: z.string(),
+    usage: Usage,
+    error: TurnError,
+    cost: Cost.optional(),
+  }),
+  z.object({ type: z.literal('turn.interrupted'), turn_id: z.string(), usage: Usage, cost: Cost.optional() }),
   /** Token usage of one model response, with the thread's running totals. */
   z.object({
     type: z.literal('usage.updated'),
@@ -250,6 +343,8 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     /** Estimated tokens the next request will carry, and the model's window. */
     context_tokens: z.number().int(),
     context_window: z.number().int(),
+    /** What `last`, `turn` and `thread` cost. */
+    cost: z.object({ last: Cost, turn: Cost, thread: Cost }).optional(),
   }),
   /** A retry in progress ("Reconnecting… 2/5"): visible, not fatal. */
   z.object({
@@ -259,7 +354,12 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     max_attempts: z.number().int(),
     delay_ms: z.number(),
     message: z.string(),
+    /** What failed (a ModelErrorKind: `rate_limit`, `server`, `stream_closed`, …) and its HTTP status. */
+    kind: z.string().optional(),
+    status: z.number().int().optional(),
   }),
+  /** A model request is about to be sent (`attempt` 0 first, then one more per retry). */
+  z.object({ type: z.literal('request.started'), turn_id: z.string(), attempt: z.number().int() }),
   /** A tool waits for the user's decision; answer with `Thread.resolveApproval(id, decision)`. */
   z.object({ type: z.literal('approval.requested'), turn_id: z.string(), request: ApprovalRequest }),
   z.object({
@@ -270,10 +370,22 @@ export const SpoolEvent = z.discriminatedUnion('type', [
     /** Why it was decided without asking (no interactive front end, …). */
     reason: z.string().optional(),
   }),
+  /** The model asks the user (request_user_input); answer with `Thread.resolveUserInput`. */
+  z.object({ type: z.literal('user_input.requested'), turn_id: z.string(), request: UserInputRequest }),
+  z.object({
+    type: z.literal('user_input.resolved'),
+    turn_id: z.string(),
+    id: z.string(),
+    /** Absent when no answer came (no one to ask, interrupted); `reason` says why. */
+    answers: UserInputAnswers.optional(),
+    reason: z.string().optional(),
+  }),
   /** Input the user added to a running turn (steer), now in history before the next request. */
   z.object({ type: z.literal('input.steered'), turn_id: z.string(), content: z.array(ContentPart) }),
   /** A non-fatal problem the user should see (a warning); `guardian`: from the automatic reviewer. */
   z.object({ type: z.literal('warning'), message: z.string(), source: z.enum(['guardian']).optional() }),
+  /** A person's reaction to a review finding, appended to the review's session log afterwards. */
+  z.object({ type: z.literal('review.feedback'), feedback: ReviewFeedback }),
 ]);
 export type SpoolEvent = z.infer<typeof SpoolEvent>;
 export type SpoolEventOf<T extends SpoolEvent['type']> = Extract<SpoolEvent, { type: T }>;

@@ -1,10 +1,12 @@
 /**
  * The lines `exec --json` prints: Codex's `codex exec --json` events (exec_events.rs; the captures in
  * ../shared/conformance/codex-exec-json/ parse with these schemas, test/cli/exec-json-schema.test.ts),
- * plus Spool's own item types, which Codex's stream does not have (compaction, automatic review).
+ * plus Spool's own item types, which Codex's stream does not have (compaction, automatic approval
+ * review, plan mode's plan, code review) and the turn's `cost`.
  * Objects are strict: a field Codex does not print is an error. cli/exec-jsonl.ts builds these.
  */
 import { z } from 'zod';
+import { OverallCorrectness, ReviewFinding, ReviewTarget } from './review.js';
 
 const id = z.string();
 const ItemStatus = z.enum(['in_progress', 'completed', 'failed', 'declined']);
@@ -64,6 +66,23 @@ const ExecJsonItem = z.discriminatedUnion('type', [
     user_authorization: z.enum(['explicit', 'implied', 'none']).nullable(),
     rationale: z.string().nullable(),
   }),
+  // Spool's own: plan mode's proposed plan.
+  z.strictObject({ id, type: z.literal('plan'), text: z.string() }),
+  // Spool's own: a code review began (what it looks at) and ended (its findings as data; null
+  // when the reviewer gave none that could be read).
+  z.strictObject({ id, type: z.literal('entered_review_mode'), review: z.string(), target: ReviewTarget }),
+  z.strictObject({
+    id,
+    type: z.literal('exited_review_mode'),
+    review: z.string(),
+    review_id: z.string(),
+    model: z.string(),
+    findings: z.array(ReviewFinding).nullable(),
+    overall_correctness: OverallCorrectness.nullable(),
+    overall_explanation: z.string().nullable(),
+    overall_confidence: z.number().nullable(),
+    notes: z.array(z.string()),
+  }),
 ]);
 export type ExecJsonItem = z.infer<typeof ExecJsonItem>;
 
@@ -76,14 +95,27 @@ const Usage = z.strictObject({
 });
 export type ExecJsonUsage = z.infer<typeof Usage>;
 
+/** Spool's addition to turn.completed / turn.failed: what the turn cost (`null`: price unknown). */
+const Cost = z.strictObject({
+  usd: z.number().nullable(),
+  uncached_input_usd: z.number().nullable(),
+  cached_input_usd: z.number().nullable(),
+  output_usd: z.number().nullable(),
+});
+export type ExecJsonCost = z.infer<typeof Cost>;
+
 export const ExecJsonEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('thread.started'), thread_id: z.string() }),
   z.strictObject({ type: z.literal('turn.started') }),
   z.strictObject({ type: z.literal('item.started'), item: ExecJsonItem }),
   z.strictObject({ type: z.literal('item.updated'), item: ExecJsonItem }),
   z.strictObject({ type: z.literal('item.completed'), item: ExecJsonItem }),
-  z.strictObject({ type: z.literal('turn.completed'), usage: Usage }),
-  z.strictObject({ type: z.literal('turn.failed'), error: z.strictObject({ message: z.string() }) }),
+  z.strictObject({ type: z.literal('turn.completed'), usage: Usage, cost: Cost.optional() }),
+  z.strictObject({
+    type: z.literal('turn.failed'),
+    error: z.strictObject({ message: z.string() }),
+    cost: Cost.optional(),
+  }),
   z.strictObject({ type: z.literal('error'), message: z.string() }),
 ]);
 export type ExecJsonEvent = z.infer<typeof ExecJsonEvent>;

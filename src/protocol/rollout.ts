@@ -17,6 +17,10 @@ export interface ContextSnapshot {
   approval_policy: string;
   /** sha256 of the rendered project instructions ('' when there are none). */
   project_docs_digest: string;
+  /** The collaboration mode the model was told about (absent in older logs: `default`). */
+  collaboration_mode?: string;
+  /** Skill name → a short digest of the skill as the model knows it (absent in older logs). */
+  skills?: Record<string, string>;
 }
 
 /**

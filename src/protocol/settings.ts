@@ -37,6 +37,52 @@ export interface ToolLimits {
   patchFileMaxBytes: number;
 }
 
+/**
+ * A model's price in USD per million tokens (the catalog's, or `[model_prices.<model>]`). Output
+ * includes reasoning tokens, as providers bill them. Media models are priced per generation or
+ * per second of output.
+ */
+export interface ModelPrice {
+  input: number;
+  /** Input served from the prompt cache. */
+  cachedInput: number;
+  output: number;
+  perGeneration?: number;
+  perSecond?: number;
+}
+
+/** Caps on spend (`max_cost_usd`, `max_tokens`); tokens are input (cached included) plus output. */
+export interface BudgetCaps {
+  maxCostUsd?: number;
+  maxTokens?: number;
+}
+
+/** Caps for one turn and for the whole session (all turns, all processes that ran it). */
+export interface BudgetSettings {
+  turn?: BudgetCaps;
+  session?: BudgetCaps;
+}
+
+/**
+ * Codex's collaboration modes. `plan`: the model explores and proposes a plan, and the harness
+ * refuses every write (read-only sandbox, no escalation, apply_patch and writing tools refused).
+ */
+export type CollaborationMode = 'default' | 'plan';
+
+/** Agent Skills: where they are found and how much of the first messages their catalog may take. */
+export interface SkillsSettings {
+  /** `skills.enabled = false`: no catalog, no `$name` mentions. */
+  enabled: boolean;
+  /** `~` (for `~/.agents/skills`); without it only the Spool home and the project are searched. */
+  userHome?: string;
+  /** `$CODEX_HOME` (default `~/.codex`), for `$CODEX_HOME/skills`. */
+  codexHome?: string;
+  /** The catalog's budget in characters (2 % of a known window, else 8,000, unless configured). */
+  catalogBudgetChars: number;
+  /** SKILL.md paths turned off (`[[skills.config]] path = … enabled = false`, Codex's key). */
+  disabledPaths?: string[];
+}
+
 export interface ThreadSettings {
   model: string;
   /** Absolute working directory of the thread. */
@@ -60,10 +106,22 @@ export interface ThreadSettings {
   projectDocFallbackFilenames: string[];
   /** Bounds on tool call inputs and patch targets (defaults when absent). */
   toolLimits?: ToolLimits;
+  /** `[features] shell_snapshot` (default true): login-shell commands source a per-session snapshot. */
+  shellSnapshot?: boolean;
   /** The model's context window in tokens (catalog, or `model_context_window`). */
   contextWindow: number;
   /** Compact when the next request would carry this many tokens (default 90 % of the window). */
   autoCompactTokenLimit: number;
   /** `auto`: the provider's /responses/compact where available, else a local checkpoint. */
   compaction: 'auto' | 'remote' | 'local';
+  /** `[model_prices.<model>]`: prices that replace the catalog's, by exact model name. */
+  modelPrices?: Record<string, ModelPrice>;
+  /** Spend caps checked before every model request (agent/budget.ts). */
+  budget?: BudgetSettings;
+  /** Skills discovery and catalog (absent: the project's and the Spool home's, default budget). */
+  skills?: SkillsSettings;
+  /** Absent: `default`. */
+  collaborationMode?: CollaborationMode;
+  /** `request_user_input` is offered in default mode too (`features.default_mode_request_user_input`). */
+  userInputInDefaultMode?: boolean;
 }

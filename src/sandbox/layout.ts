@@ -84,6 +84,11 @@ export async function readSandboxLayout(
   });
 
   for (const p of alsoReadOnly) if (inRoot(p) && (await kindOf(p)) === 'directory') readOnly.add(p);
+  // Inside a read-only bind nothing can be created or written, so a name blocked there is already
+  // safe — and bwrap could not make its mount point (a `.git` without `hooks/`: the hooks directory
+  // is blocked, but `.git` is read-only by the time its mount point would be made).
+  for (const p of [...blocked])
+    if ([...readOnly].some((ro) => ro !== p && isWithin(p, ro))) blocked.delete(p);
 
   // The Spool home (config, credentials, rules, sessions) is hidden from every sandbox, wherever it
   // is; it is created first when missing, so a sandbox can neither read nor plant one.

@@ -3,6 +3,7 @@
  * resumed one, or an unrecorded (ephemeral) thread, optionally starting from a history. `exec`,
  * `mcp-server` and the app-server all come through here, so a thread is wired the same everywhere.
  */
+import type { SessionBudget } from '../agent/budget.js';
 import { Thread } from '../agent/thread.js';
 import type { Runtime } from '../config/runtime.js';
 import { createModelClient } from '../model/client-factory.js';
@@ -31,6 +32,11 @@ export interface OpenedThread {
 interface OpenThreadOptions {
   /** Replaces the model client built from the runtime's provider (tests, the app-server's seam). */
   createModelClient?: (runtime: Runtime) => ModelClient;
+  /**
+   * The spend caps' ledger of the thread this one works for (a guardian, a sub-agent): its requests
+   * count toward that root's `max_cost_usd` / `max_tokens` (agent/budget.ts).
+   */
+  budget?: SessionBudget;
 }
 
 /** What a thread runs with: the runtime's settings and model client, and `tools` (released on close). */
@@ -84,6 +90,7 @@ export function openThread(
           ...threadOptions(resources),
           ...(start.history ? { id: uuidv7(), history: start.history } : {}),
           ...(start.contextSnapshot ? { contextSnapshot: start.contextSnapshot } : {}),
+          ...(options.budget ? { budget: options.budget } : {}),
         }),
       };
   }

@@ -58,7 +58,7 @@ export function threadOptions(runtime: ThreadRuntime): ThreadOptions {
 function wire(
   runtime: ThreadRuntime,
   rollout: RolloutHandle,
-  extra: Pick<ThreadOptions, 'history' | 'contextSnapshot'> = {},
+  extra: Pick<ThreadOptions, 'history' | 'contextSnapshot' | 'priorSpend'> = {},
 ): Thread {
   const onClose = async () => {
     try {
@@ -110,6 +110,12 @@ export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): Res
   try {
     const thread = wire(runtime, rollout, {
       history: read.history,
+      // The session's caps count what earlier processes spent on it.
+      priorSpend: {
+        tokens: read.summary.tokens.input_tokens + read.summary.tokens.output_tokens,
+        costUsd: read.summary.cost.usd,
+        unpricedRequests: read.summary.cost.unpriced_requests,
+      },
       ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
     });
     if (read.history.length === 0 && thread.contextSnapshot)

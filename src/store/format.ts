@@ -31,6 +31,8 @@ const KEPT_EVENTS: ReadonlySet<SpoolEvent['type']> = new Set([
   'usage.updated',
   'warning',
   'approval.resolved',
+  // Retries and their causes, for `spool stats`.
+  'stream.retrying',
 ]);
 
 /** Turn outcomes: the log is synced when a turn ends. */

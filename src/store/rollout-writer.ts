@@ -2,10 +2,11 @@
  * The durable log of a running thread: a `ThreadRecorder` that appends rollout lines.
  *
  * Durability: every line is written synchronously (it survives a kill of the process once the call
- * returns). Received items and tool outputs are also flushed to disk before the call returns — a
- * received tool call is on disk before its tool starts, so resume never runs it again. Commits,
- * turn contexts and turn outcomes are flushed too; usage, warnings and approvals ride along with the
- * next flush (batching within a step).
+ * returns). Received items, tool outputs, commits, turn contexts and turn outcomes are also flushed
+ * to the disk, by a group commit off the main thread (append-file.ts); usage, warnings and
+ * approvals ride along with the next flush. `durable()` resolves once everything recorded so far is
+ * on the disk: the loop awaits it before a tool starts, so a received tool call is on the disk
+ * before its tool runs and resume never runs it again, even after a crash of the machine.
  *
  * Commits of items the log already holds are written as references (`{received: n}`,
  * `{outputs: [call_id…]}`), so a response's items and outputs are stored once.
@@ -38,7 +39,14 @@ export class RolloutRecorder implements ThreadRecorder {
     private readonly file: AppendOnlyFile,
     /** Kept up to date with every line, for the session index. */
     readonly summary: SummaryBuilder,
-  ) {}
+  ) {
+    file.onBackgroundFailure = () => this.fail();
+  }
+
+  /** Resolves when every line recorded so far is on the disk; rejects when the log failed. */
+  durable(): Promise<void> {
+    return this.file.durable();
+  }
 
   get path(): string {
     return this.file.path;

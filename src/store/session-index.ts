@@ -94,7 +94,8 @@ function validEntry(entry: unknown): entry is IndexEntry {
     typeof e.mtime_ms === 'number' &&
     typeof e.offset === 'number' &&
     typeof e.turns === 'number' &&
-    typeof e.tokens === 'object'
+    typeof e.tokens === 'object' &&
+    typeof e.cost === 'object'
   );
 }
 
@@ -163,6 +164,7 @@ function entryFor(summary: SessionSummary, relative: string, stat: fs.Stats, off
     first_prompt,
     turns,
     tokens,
+    cost,
   }: SessionSummary = summary;
   return {
     v: INDEX_VERSION,
@@ -179,6 +181,7 @@ function entryFor(summary: SessionSummary, relative: string, stat: fs.Stats, off
     ...(first_prompt !== undefined ? { first_prompt } : {}),
     turns,
     tokens,
+    cost,
   };
 }
 
@@ -252,6 +255,7 @@ function listing(entry: IndexEntry, root: string): SessionListing {
     model_provider: entry.model_provider,
     turns: entry.turns,
     tokens: entry.tokens,
+    cost: entry.cost,
     path: root + entry.path,
     updated_at: new Date(entry.mtime_ms).toISOString(),
   };

@@ -24,13 +24,25 @@ export interface SessionSummary {
   turns: number;
   /** Sum of every response's usage over the session's life (all processes that ran it). */
   tokens: Usage;
+  /**
+   * What those responses cost: `usd` sums the priced ones; `unpriced_requests` counts those whose
+   * price was unknown (recorded without a cost), so a total is never shown as complete when it is not.
+   */
+  cost: SessionCost;
+}
+
+export interface SessionCost {
+  usd: number;
+  unpriced_requests: number;
 }
 
 export class SummaryBuilder {
   private state: SessionSummary | undefined;
 
   constructor(from?: SessionSummary) {
-    this.state = from ? { ...from, tokens: { ...from.tokens } } : undefined;
+    this.state = from
+      ? { ...from, tokens: { ...from.tokens }, cost: { ...(from.cost ?? { usd: 0, unpriced_requests: 0 }) } }
+      : undefined;
   }
 
   get summary(): SessionSummary | undefined {
@@ -56,6 +68,7 @@ export class SummaryBuilder {
         ...(meta.forked_from ? { forked_from: meta.forked_from } : {}),
         turns: 0,
         tokens: emptyUsage(),
+        cost: { usd: 0, unpriced_requests: 0 },
       };
       return;
     }
@@ -68,7 +81,12 @@ export class SummaryBuilder {
         state.first_prompt = messageText(item).slice(0, PROMPT_CHARS);
     } else if (type === 'event') {
       const event = payload as SpoolEventOf<'usage.updated'> | undefined;
-      if (event?.type === 'usage.updated') state.tokens = addUsage(state.tokens, event.last);
+      if (event?.type === 'usage.updated') {
+        state.tokens = addUsage(state.tokens, event.last);
+        const usd = event.cost?.last.usd;
+        if (typeof usd === 'number') state.cost.usd += usd;
+        else state.cost.unpriced_requests++;
+      }
     }
   }
 }

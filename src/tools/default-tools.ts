@@ -16,8 +16,10 @@ import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { createPlanTool, PlanTracker } from './plan.js';
 import { ToolRegistry } from './registry.js';
+import { createRequestUserInputTool } from './request-user-input/tool.js';
 import { defaultShell, shellInvocation } from './shell/command-line.js';
 import { ExecSessionManager } from './shell/exec-sessions.js';
+import { ShellSnapshot } from './shell/shell-snapshot.js';
 import { createShellTools } from './shell/shell-tool-set.js';
 import type { ToolHandler } from './types.js';
 
@@ -43,7 +45,9 @@ export function createDefaultTools(settings: ThreadSettings, options: DefaultToo
   // first request is in flight rather than when the first command arrives.
   preloadBashParser();
   const sessions = new ExecSessionManager();
-  const shell = createShellTools(sessions);
+  // `[features] shell_snapshot = false` keeps every command on `bash -lc`.
+  const snapshot = settings.shellSnapshot === false ? undefined : new ShellSnapshot(defaultShell());
+  const shell = createShellTools(sessions, snapshot ? { snapshot } : {});
   const limits = settings.toolLimits ?? DEFAULT_TOOL_LIMITS;
   const patchOptions = { maxFileBytes: limits.patchFileMaxBytes };
   const byShape: Record<ShellToolShape, ToolHandler[]> = {
@@ -78,12 +82,23 @@ export function createDefaultTools(settings: ThreadSettings, options: DefaultToo
     ...patchOptions,
   });
   const plan = createPlanTool(new PlanTracker());
-  const advertised = [...byShape[shellShape], applyPatch as ToolHandler, plan as ToolHandler];
+  // Offered in every mode (refused where the mode does not allow it), so a mode change never
+  // changes the tool list and the cached prefix.
+  const userInput = createRequestUserInputTool();
+  const advertised = [
+    ...byShape[shellShape],
+    applyPatch as ToolHandler,
+    plan as ToolHandler,
+    userInput as ToolHandler,
+  ];
   const hidden = Object.values(byShape)
     .flat()
     .filter((handler) => !advertised.includes(handler));
   return {
     registry: new ToolRegistry(advertised, hidden, { maxArgumentBytes: limits.argumentsMaxBytes }),
-    close: () => sessions.closeAll(),
+    close: async () => {
+      await sessions.closeAll();
+      await snapshot?.dispose();
+    },
   };
 }

@@ -62,6 +62,12 @@ export function createPlanTool(tracker: PlanTracker): ToolHandler<PlanArgs> {
       return parsed;
     },
     run: async (args, ctx) => {
+      if (ctx.collaborationMode === 'plan')
+        return {
+          output:
+            'update_plan is a progress checklist for doing the work and is not used in Plan mode: end with your <proposed_plan> instead.',
+          success: false,
+        };
       const { itemId, first } = tracker.itemFor(ctx.turnId, () => ctx.items.newItemId());
       const item: ThreadItemOf<'todo_list'> = {
         id: itemId,

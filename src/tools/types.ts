@@ -5,16 +5,30 @@
  * and validated, and how it runs. The loop owns scheduling, ordering of outputs, aborts and history.
  */
 
-import type { ApprovalDecision, ApprovalRequest, ThreadItem } from '../protocol/events.js';
+import type {
+  ApprovalDecision,
+  ApprovalRequest,
+  ThreadItem,
+  UserInputAnswers,
+  UserInputQuestion,
+} from '../protocol/events.js';
 
 /** The user's answer to an approval request, with why when it was decided without asking. */
 export interface ApprovalOutcome {
   decision: ApprovalDecision;
   reason?: string;
+  /** Who decided: the automatic reviewer (`approvals_reviewer = "auto_review"`), else a person. */
+  decidedBy?: 'reviewer';
+}
+
+/** Who the model is told decided an approval (in "… rejected by <who>"). */
+export function decider(outcome: ApprovalOutcome): string {
+  return outcome.decidedBy === 'reviewer' ? 'the automatic approval reviewer' : 'user';
 }
 
 import type { ContentPart } from '../protocol/items.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
+import type { CollaborationMode } from '../protocol/settings.js';
 import type { ToolSpec } from '../protocol/tool-spec.js';
 
 export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
@@ -61,7 +75,22 @@ export interface ToolContext {
   sessionApprovals: Set<string>;
   /** Tells the user something went wrong that the tool still got past (a warning event). */
   warn?(message: string): void;
+  /**
+   * `plan`: nothing may be written. The sandbox above is already read-only; tools also refuse what
+   * would write outside it (apply_patch, escalation, writing MCP tools). Absent: `default`.
+   */
+  collaborationMode?: CollaborationMode;
+  /** `request_user_input` may be used in default mode too. */
+  userInputInDefaultMode?: boolean;
+  /**
+   * Asks the user questions and waits (request_user_input). Without answers, `reason` says why (no
+   * one can answer, the turn was interrupted) for the model.
+   */
+  requestUserInput?(questions: UserInputQuestion[]): Promise<UserInputOutcome>;
 }
+
+/** The user's answers to request_user_input, or why there are none. */
+export type UserInputOutcome = { answers: UserInputAnswers } | { answers?: undefined; reason: string };
 
 export interface ToolHandler<A = unknown> {
   name: string;

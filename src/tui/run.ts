@@ -117,6 +117,7 @@ export async function runInteractive(
     version: VERSION,
     open,
     ...(prompt !== undefined ? { prompt } : {}),
+    ...(flags.plan ? { plan: true } : {}),
   });
   const onSignal = () => app.quit();
   signals.on('SIGTERM', onSignal);

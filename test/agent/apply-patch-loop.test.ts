@@ -65,6 +65,7 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
     const tools0 = emulator.requests[0]!.body!.tools as Array<{ type: string; name: string }>;
     expect(tools0.map((t) => `${t.type}:${t.name}`)).toEqual([
       'custom:apply_patch',
+      'function:request_user_input',
       'function:shell',
       'function:update_plan',
     ]);
@@ -97,6 +98,7 @@ describe('apply_patch in the loop: three ways in, one engine', () => {
     const tools = builtinTools(testSettings({ model: 'gpt-4.1' }));
     expect(tools.registry.specs.map((t) => `${t.type}:${t.name}`)).toEqual([
       'function:apply_patch',
+      'function:request_user_input',
       'function:shell',
       'function:update_plan',
     ]);

@@ -4,13 +4,11 @@
  * the next request without rewriting history.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { ApprovalReview } from '../../src/agent/approvals.js';
 import type { SpoolEvent } from '../../src/protocol/events.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
-import { functionSpec, parseJsonArguments } from '../../src/tools/spec.js';
-import type { ToolHandler } from '../../src/tools/types.js';
 import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
+import { guardedTool } from '../support/guarded-tool.js';
 import { threadOn } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
@@ -18,31 +16,6 @@ afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
-
-function guardedTool(runs: string[]): ToolHandler<{ what: string }> {
-  const schema = z.object({ what: z.string() });
-  return {
-    name: 'guarded',
-    spec: functionSpec('guarded', 'Asks first.', schema),
-    parallel: true,
-    parse: (raw) => parseJsonArguments('guarded', raw, schema),
-    run: async (args, ctx) => {
-      const outcome = await ctx.requestApproval({
-        kind: 'command',
-        command: ['do', args.what],
-        display: `do ${args.what}`,
-        cwd: ctx.cwd,
-        reason: 'it changes things',
-        policy: ctx.approvalPolicy,
-      });
-      if (outcome.decision === 'approved') {
-        runs.push(args.what);
-        return { output: `did ${args.what}`, success: true };
-      }
-      return { output: `not done: ${outcome.decision} (${outcome.reason ?? ''})`, success: false };
-    },
-  };
-}
 
 function outputs(history: readonly unknown[]): unknown[] {
   return (history as Array<{ type: string; output?: unknown }>)

@@ -222,9 +222,15 @@ describe('turns', () => {
     expect(idle.error.message).toBe(`no turn is running on thread ${threadId}; use turn/start`);
     const unsupported = await client.request('turn/start', {
       threadId,
+      input: [{ type: 'mention', name: 's', path: '/s' }],
+    });
+    expect(unsupported.error.message).toMatch(/items of type mention are not supported/);
+    // A skill item is no message of its own: it comes with text (docs/skills.md).
+    const skillOnly = await client.request('turn/start', {
+      threadId,
       input: [{ type: 'skill', name: 's', path: '/s' }],
     });
-    expect(unsupported.error.message).toMatch(/items of type skill are not supported/);
+    expect(skillOnly.error.message).toBe('input: give at least one text or image item');
     expect(client.schemaProblems()).toEqual([]);
   });
 

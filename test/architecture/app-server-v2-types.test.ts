@@ -5,7 +5,12 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateAppServerV2Types, TYPES_FILE } from '../../scripts/app-server-v2-types.js';
+import {
+  codexDefinitions,
+  extendedDefinitions,
+  generateAppServerV2Types,
+  TYPES_FILE,
+} from '../../scripts/app-server-v2-types.js';
 
 describe('the app-server v2 types', () => {
   it('are what the JSON Schema generates', async () => {
@@ -19,4 +24,21 @@ describe('the app-server v2 types', () => {
       'run `npx tsx scripts/app-server-v2-types.ts` and review the change',
     ).toBe('same');
   }, 60_000);
+
+  it("carry Spool's extensions beside Codex's fields, never instead of one", () => {
+    const extended = extendedDefinitions(codexDefinitions());
+    const usage = extended.ThreadTokenUsage as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(usage.properties)).toEqual(expect.arrayContaining(['total', 'last', 'cost']));
+    expect(usage.required).not.toContain('cost');
+    // An extension naming a property Codex's schema has is refused.
+    const clash = codexDefinitions();
+    (clash.ThreadTokenUsage as { properties: Record<string, unknown> }).properties.cost = { type: 'number' };
+    expect(() => extendedDefinitions(clash)).toThrow(/ThreadTokenUsage: Codex's schema already has cost/);
+    // So is one of an object the schema does not have.
+    const gone = codexDefinitions();
+    delete gone.ThreadTokenUsage;
+    expect(() => extendedDefinitions(gone)).toThrow(
+      /extensions of what the schema does not have: ThreadTokenUsage/,
+    );
+  });
 });

@@ -4,7 +4,7 @@
  * output was left out), retries that recover are no `error` events in `--json`, and a reader that
  * goes away (`| head -1`) ends the run quietly.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -154,12 +154,15 @@ describe('spool exec output', () => {
     ]
       .map((word) => `'${word.replace(/'/g, `'\\''`)}'`)
       .join(' ');
-    // A real pipe into `head -1`, which closes it after the first line.
-    const run = spawnSync('bash', ['-c', `${command} | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], {
-      encoding: 'utf8',
+    // A real pipe into `head -1`, which closes it after the first line. Spawned, not spawnSync: the
+    // emulator answers from this process, so its event loop must keep running.
+    const child = spawn('bash', ['-c', `${command} | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...envFor(emulator, { SPOOL_HOME: home }) },
-      timeout: 60_000,
     });
+    const run = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+    await new Promise((resolve) => child.on('close', resolve));
     expect(jsonLines(run.stdout)).toEqual([{ type: 'thread.started', thread_id: expect.any(String) }]);
     expect(run.stderr).toContain('exit=141');
     expect(run.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);

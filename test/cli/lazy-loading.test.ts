@@ -1,35 +1,75 @@
-import { spawnSync } from 'node:child_process';
+/**
+ * `spool exec` loads no UI, app-server or MCP code. The CLI is one bundle (scripts/build.mjs) in
+ * which each module's code runs only when something imports it, and `await import()` stays lazy;
+ * so what a command loads is what its module reaches through static imports. esbuild's metafile
+ * (dist/meta.json, written by the build) records every import and its kind; this walks it.
+ */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, SPOOL_BIN } from '../support/spool-bin.js';
-import { tempDir } from '../support/thread.js';
+import { ROOT } from '../support/spool-bin.js';
 
-/** The modules of Spool's build that a command loads. */
-function loadedModules(args: string[]): string[] {
-  const run = spawnSync(
-    process.execPath,
-    [
-      '--no-warnings',
-      `--experimental-loader=${path.join(ROOT, 'test/cli/fixtures/trace-loader.mjs')}`,
-      SPOOL_BIN,
-      ...args,
-    ],
-    {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SPOOL_HOME: tempDir() },
-      input: '',
-    },
-  );
-  return run.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('LOADED '))
-    .map((line) => line.slice('LOADED '.length));
+interface Metafile {
+  inputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>;
+}
+
+const meta = JSON.parse(readFileSync(path.join(ROOT, 'dist/meta.json'), 'utf8')) as Metafile;
+
+/**
+ * Every module loaded when `entry` runs: static imports and requires, not `import()`. Packages left
+ * outside the bundle (external) are listed by the name they are imported by.
+ */
+function loadedWith(entry: string): string[] {
+  const seen = new Set<string>();
+  const stack = [entry];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imp of meta.inputs[file]?.imports ?? []) {
+      if (imp.kind === 'dynamic-import') continue;
+      if (imp.external) seen.add(imp.path);
+      else stack.push(imp.path);
+    }
+  }
+  return [...seen];
 }
 
 describe('front ends load only what they use', () => {
+  it('the bundle holds the whole CLI, with the subcommands behind import()', () => {
+    const atStart = loadedWith('src/cli/main.ts');
+    expect(atStart).toContain('src/cli/program.ts');
+    expect(atStart).not.toContain('src/cli/exec.ts');
+    expect(Object.keys(meta.inputs)).toContain('src/tui/run.ts');
+  });
+
   it('spool exec loads no UI, app-server or MCP code', () => {
-    const modules = loadedModules(['exec', '--skip-git-repo-check']);
-    expect(modules).toContain('cli/exec.js');
-    expect(modules.filter((m) => /^(tui|app-server)\/|^tools\/mcp\/(?!attach)/.test(m))).toEqual([]);
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    expect(modules).toContain('src/cli/exec.ts');
+    expect(
+      modules.filter((m) =>
+        /^src\/(tui|app-server)\/|^src\/tools\/mcp\/(?!attach)|node_modules\/@modelcontextprotocol\//.test(m),
+      ),
+    ).toEqual([]);
+  });
+
+  it('spool exec loads none of the fleet (no BullMQ, no Redis client, no dashboard)', () => {
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    expect(Object.keys(meta.inputs).some((m) => m.startsWith('src/fleet/'))).toBe(true);
+    expect(
+      modules.filter((m) =>
+        /^src\/fleet\/|queue-actions|worker-command|(^|\/)(bullmq|ioredis|@bull-board|express)(\/|$)/.test(m),
+      ),
+    ).toEqual([]);
+  });
+
+  it('spool exec without [otel] loads none of the OpenTelemetry wiring or SDK', () => {
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    expect(Object.keys(meta.inputs)).toContain('src/telemetry/otel.ts');
+    expect(
+      modules.filter((m) =>
+        /^src\/telemetry\/(otel|thread-observer|metrics)\.ts$|(^|\/)@opentelemetry\/|(^|\/)@grpc\//.test(m),
+      ),
+    ).toEqual([]);
   });
 });

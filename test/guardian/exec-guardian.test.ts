@@ -129,6 +129,10 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
     const agent = script.requestsOf('agent');
     expect(agent).toHaveLength(3);
     expect(toolOutputs(agent[2]).at(-1)).toMatch(/Nothing in the request asks for denied\.txt/);
+    // …and who decided: the reviewer, not a person.
+    expect(toolOutputs(agent[2]).at(-1)).toMatch(
+      /^exec command rejected by the automatic approval reviewer: /,
+    );
 
     // The guardian: one conversation, its second request a byte-exact extension of the first,
     // answered from the prefix cache; structured output; only read-only tools.

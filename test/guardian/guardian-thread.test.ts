@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { Thread } from '../../src/agent/thread.js';
 import { loadRuntime } from '../../src/config/runtime.js';
 import { type AttachedGuardian, attachGuardian } from '../../src/guardian/attach.js';
@@ -18,8 +17,6 @@ import type { SpoolEvent, ThreadItemOf } from '../../src/protocol/events.js';
 import type { HistoryItem } from '../../src/protocol/items.js';
 import { openThread } from '../../src/session/open-thread.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
-import { functionSpec, parseJsonArguments } from '../../src/tools/spec.js';
-import type { ToolHandler } from '../../src/tools/types.js';
 import {
   byConversation,
   call,
@@ -30,6 +27,7 @@ import {
   say,
   startEmulator,
 } from '../emulator/index.js';
+import { guardedTool } from '../support/guarded-tool.js';
 import { clientFor, tempDir, testSettings } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
@@ -50,32 +48,6 @@ function verdict(outcome: 'allow' | 'deny' | 'escalate', rationale: string, dela
     say(JSON.stringify({ risk_level: 'medium', user_authorization: 'implied', outcome, rationale })),
     ...(delayMs ? [{ eventDelayMs: delayMs }] : []),
   );
-}
-
-/** A parallel tool that asks approval for `do <what>` and records what ran. */
-function guardedTool(runs: string[]): ToolHandler<{ what: string }> {
-  const schema = z.object({ what: z.string() });
-  return {
-    name: 'guarded',
-    spec: functionSpec('guarded', 'Asks first.', schema),
-    parallel: true,
-    parse: (raw) => parseJsonArguments('guarded', raw, schema),
-    run: async (args, ctx) => {
-      const outcome = await ctx.requestApproval({
-        kind: 'command',
-        command: ['do', args.what],
-        display: `do ${args.what}`,
-        cwd: ctx.cwd,
-        reason: 'it changes things',
-        policy: ctx.approvalPolicy,
-      });
-      if (outcome.decision === 'approved') {
-        runs.push(args.what);
-        return { output: `did ${args.what}`, success: true };
-      }
-      return { output: `not done: ${outcome.decision} (${outcome.reason ?? ''})`, success: false };
-    },
-  };
 }
 
 async function setup(

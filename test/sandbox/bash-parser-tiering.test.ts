@@ -6,13 +6,30 @@
  * the way Spool does and parses many commands compiles none of its code with TurboFan.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { buildSync } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spool-bin.js';
 
-// The built module, run by plain node: a loader (tsx) would bring WebAssembly of its own.
+// The module built as the CLI's bundle builds it, run by plain node: a loader (tsx) would bring
+// WebAssembly of its own. Written inside the checkout so that its dependencies resolve.
+const cacheDir = path.join(ROOT, 'node_modules', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+const builtDir = mkdtempSync(path.join(cacheDir, 'bash-parser-'));
+const built = path.join(builtDir, 'bash-parser.mjs');
+afterAll(() => rmSync(builtDir, { recursive: true, force: true }));
+buildSync({
+  entryPoints: [path.join(ROOT, 'src/sandbox/bash-parser.ts')],
+  outfile: built,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  external: ['web-tree-sitter', 'tree-sitter-bash'],
+  logLevel: 'error',
+});
 const SCRIPT = `
-const parser = await import(${JSON.stringify(path.join(ROOT, 'dist/sandbox/bash-parser.js'))});
+const parser = await import(${JSON.stringify(built)});
 parser.preloadBashParser();
 for (let i = 0; i < 300; i++) {
   await parser.parseBash('ls -la | grep "x" && cd /tmp && for f in *; do echo "$f" > out.$i; done');

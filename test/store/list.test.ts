@@ -84,7 +84,9 @@ describe('session list and index', () => {
     expect(inB.map((s) => s.cwd)).toEqual(['/work/b', '/work/b']);
 
     const table = await runSpool(['sessions'], { env });
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STARTED\s+TURNS\s+TOKENS\s+DIRECTORY\s+FIRST PROMPT$/);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ID\s+STARTED\s+TURNS\s+TOKENS\s+COST\s+DIRECTORY\s+FIRST PROMPT$/,
+    );
     expect(table.stdout).toContain(`${generated[2]!.id}  `);
     expect(table.stdout).toMatch(/Task 2: fix the TODOs in module 2/);
 

@@ -14,7 +14,14 @@ function shapeKey(line: Record<string, unknown>): string {
   return item ? `${line.type}/${item.type}` : String(line.type);
 }
 
+/**
+ * Spool's additions to Codex's lines, which the SDK ignores: `cost` on turn.completed and
+ * turn.failed (see docs/observability.md). Shapes are compared without them.
+ */
+const SPOOL_EXTENSIONS = new Set(['cost']);
+
 function keysOf(line: Record<string, unknown>): string {
+  line = Object.fromEntries(Object.entries(line).filter(([key]) => !SPOOL_EXTENSIONS.has(key)));
   const item = line.item as Record<string, unknown> | undefined;
   const nested =
     item ??

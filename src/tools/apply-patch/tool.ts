@@ -14,9 +14,10 @@ import { spoolHome } from '../../config/home.js';
 import type { FileChange } from '../../protocol/events.js';
 import { assessPatch } from '../../sandbox/approval/assess.js';
 import { patchSessionKey } from '../../sandbox/approval/session.js';
+import { planModeWriteRefusal } from '../../sandbox/plan-mode.js';
 import { buildWritePolicy, checkWritePath, type WritePolicy } from '../../sandbox/write-policy.js';
 import { parseJsonArguments } from '../spec.js';
-import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
+import { decider, type ParseResult, type ToolContext, type ToolHandler, type ToolResult } from '../types.js';
 import { openAnchoredFs } from './anchored-fs.js';
 import type { CommitHooks } from './commit.js';
 import { applyPatch, plannedChanges } from './engine.js';
@@ -130,7 +131,7 @@ async function gatePatch(
   return {
     proceed: false,
     result: {
-      output: `patch ${verb} by user; no file was changed.\nApproval was asked because: ${assessment.reason}${why}`,
+      output: `patch ${verb} by ${decider(outcome)}; no file was changed.\nApproval was asked because: ${assessment.reason}${why}`,
       success: false,
     },
   };
@@ -142,6 +143,9 @@ export async function runApplyPatch(
   ctx: ToolContext,
   options: RunApplyPatchOptions = {},
 ): Promise<ToolResult> {
+  // Plan mode writes nothing, whatever the sandbox or an earlier approval would allow.
+  if (ctx.collaborationMode === 'plan')
+    return { output: planModeWriteRefusal('apply_patch'), success: false };
   const home = options.spoolHome ?? ctx.spoolHome ?? spoolHome(ctx.env);
   const context = { cwd: ctx.cwd, spoolHome: home, env: ctx.env };
   const sandboxPolicy = await buildWritePolicy(ctx.sandbox, context);

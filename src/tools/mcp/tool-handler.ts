@@ -7,6 +7,7 @@
  */
 import type { ThreadItemOf } from '../../protocol/events.js';
 import type { ToolSpec } from '../../protocol/tool-spec.js';
+import { planModeWriteRefusal } from '../../sandbox/plan-mode.js';
 import type { ParseResult, ToolContext, ToolHandler, ToolResult } from '../types.js';
 import { gateMcpCall, mcpToolNeedsApproval, sessionApprovalAllowed, sessionKey } from './approval.js';
 import { McpCallError } from './connection.js';
@@ -125,7 +126,11 @@ export function mcpToolHandler(entry: McpToolEntry, caller: McpCaller): ToolHand
         error: null,
         status: 'in_progress',
       };
-      const refused = await approveCall(entry, args, ctx, item.id);
+      // Plan mode: only tools their server declares read-only (and not destructive).
+      const refused =
+        ctx.collaborationMode === 'plan' && (!entry.tool.readOnly || entry.tool.destructive === true)
+          ? planModeWriteRefusal(`${entry.name} (its server does not declare it read-only, so it may write)`)
+          : await approveCall(entry, args, ctx, item.id);
       if (refused !== undefined) {
         ctx.items.completed({ ...item, error: { message: refused }, status: 'failed' });
         return { output: refused, success: false };

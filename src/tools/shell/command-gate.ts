@@ -31,8 +31,9 @@ import {
   stdinSessionKey,
 } from '../../sandbox/approval/session.js';
 import { withoutWritableStartupFiles } from '../../sandbox/approval/startup-files.js';
+import { PLAN_MODE_REFUSAL, planModeAssessment } from '../../sandbox/plan-mode.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
-import type { ToolContext } from '../types.js';
+import { type ApprovalOutcome, decider, type ToolContext } from '../types.js';
 import { displayCommand } from './command-line.js';
 
 /** The approval fields of the shell tools' arguments (Codex's names). */
@@ -114,11 +115,11 @@ interface AskRequest {
   itemId?: string;
 }
 
-function rejection(display: string, reason: string, outcome: { decision: string; reason?: string }): string {
+function rejection(display: string, reason: string, outcome: ApprovalOutcome): string {
   const why = outcome.reason ? `\n${outcome.reason}` : '';
   if (outcome.decision === 'abort')
-    return `exec command aborted by user: ${display}\nThe user stopped the turn.${why}`;
-  return `exec command rejected by user: ${display}\nApproval was asked because: ${reason}${why}`;
+    return `exec command aborted by ${decider(outcome)}: ${display}\nThe ${decider(outcome)} stopped the turn.${why}`;
+  return `exec command rejected by ${decider(outcome)}: ${display}\nApproval was asked because: ${reason}${why}`;
 }
 
 /**
@@ -212,7 +213,7 @@ export async function gateCommand(
   };
   const dangerous = dangerousReason(analysis);
   const rule = decideRules(rules.rules, analysis);
-  const assessment: CommandAssessment = assessCommand({
+  const assessed: CommandAssessment = assessCommand({
     policy: ctx.approvalPolicy,
     mode: ctx.bypassSandbox ? 'danger-full-access' : ctx.sandbox.mode,
     bypass: ctx.bypassSandbox,
@@ -223,6 +224,11 @@ export async function gateCommand(
     ...(rule === undefined ? {} : { rule }),
     session,
   });
+  // Plan mode: only ever in the (read-only) sandbox; escalation is refused.
+  const assessment =
+    ctx.collaborationMode === 'plan'
+      ? planModeAssessment(assessed, permissions === 'require_escalated')
+      : assessed;
   const proposedRule =
     dangerous === undefined ? proposeRule(rules.rules, analysis, escalation.prefix_rule) : undefined;
   if (assessment.action === 'refuse') {
@@ -273,6 +279,8 @@ export interface SessionInputGate {
   sandboxed: boolean;
   /** A shell reads its commands from this input: they are judged like a command line. */
   readsCommands: boolean;
+  /** It runs in a read-only sandbox (it cannot write whatever it is given). */
+  readOnly: boolean;
 }
 
 const CONTROL_ONLY = /^[\u0003\u0004]*$/;
@@ -288,9 +296,16 @@ export async function gateSessionInput(
   chars: string,
   ctx: ToolContext,
 ): Promise<{ ok: true; notes: string[] } | { ok: false; output: string }> {
-  if (CONTROL_ONLY.test(chars) || ctx.bypassSandbox) return { ok: true, notes: [] };
+  if (CONTROL_ONLY.test(chars)) return { ok: true, notes: [] };
   const target = displayCommand(session.argv);
   const display = `write to the stdin of ${target}: ${JSON.stringify(chars)}`;
+  // A session started before plan mode may be able to write: in plan mode it gets no input.
+  if (ctx.collaborationMode === 'plan' && !session.readOnly)
+    return {
+      ok: false,
+      output: `Input not written: ${display}\nThis session was started outside plan mode and can write. ${PLAN_MODE_REFUSAL}`,
+    };
+  if (ctx.bypassSandbox) return { ok: true, notes: [] };
   if (session.approvedUnsandboxed) {
     const key = stdinSessionKey(commandSessionKey(session, 'unsandboxed'), chars);
     if (ctx.sessionApprovals.has(key)) return { ok: true, notes: [] };

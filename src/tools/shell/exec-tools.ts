@@ -15,6 +15,7 @@ import { ExecSession, type ExecSessionManager } from './exec-sessions.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatUnifiedExecResponse } from './format.js';
 import { askToRetryUnsandboxed, offersUnsandboxedRetry, withNotes, withRefusal } from './sandbox-retry.js';
 import { commandSpec, exitMeaning } from './sandboxed-spec.js';
+import type { ShellSnapshot } from './shell-snapshot.js';
 import { escalationOf } from './shell-tools.js';
 import {
   EXEC_COMMAND_DESCRIPTION,
@@ -53,6 +54,8 @@ export interface ExecToolsConfig {
   shell?: string;
   /** Platform sandbox settings (bwrap path, process bound); defaults otherwise. */
   sandbox?: SandboxLaunchOptions;
+  /** The thread's login-shell snapshot (see shell-snapshot.ts); none: every `-lc` is a login shell. */
+  snapshot?: ShellSnapshot;
 }
 
 const CTRL_C = '\u0003';
@@ -149,8 +152,9 @@ export function createExecCommandTool(
         id: string,
       ): Promise<ExecSession | ToolResult> => {
         const command = displayCommand(form.argv);
+        const runArgv = config.snapshot ? await config.snapshot.apply(form.argv, sandbox, ctx) : form.argv;
         const spec = await commandSpec(
-          form.argv,
+          runArgv,
           workdir.cwd,
           sandbox,
           { ...ctx, env: form.env },
@@ -182,6 +186,7 @@ export function createExecCommandTool(
           approvedUnsandboxed,
           sandboxed: spec.sandboxed,
           readsCommands: gate.analysis.readsInput.length > 0,
+          readOnly: spec.sandboxed && ctx.sandbox.mode === 'read-only',
         };
         await session.waitUntil(session.startedAt + yieldMs, ctx.signal);
         return session;

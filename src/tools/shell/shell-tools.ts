@@ -19,6 +19,7 @@ import { displayOutput, formatShellOutput } from './format.js';
 import { type ProcessOptions, type RunResult, runProcess } from './process.js';
 import { askToRetryUnsandboxed, offersUnsandboxedRetry, withNotes, withRefusal } from './sandbox-retry.js';
 import { commandSpec, exitMeaning } from './sandboxed-spec.js';
+import type { ShellSnapshot } from './shell-snapshot.js';
 import { SHELL_COMMAND_DESCRIPTION, SHELL_DESCRIPTION, ShellArgs, ShellCommandArgs } from './specs.js';
 import { resolveWorkdir } from './workdir.js';
 
@@ -34,6 +35,8 @@ export interface ShellRunConfig {
   shell?: string;
   /** Platform sandbox settings (bwrap path, process bound); defaults otherwise. */
   sandbox?: SandboxLaunchOptions;
+  /** The thread's login-shell snapshot (`bash -lc` runs as `bash -c` sourcing it); none: off. */
+  snapshot?: ShellSnapshot;
 }
 
 interface CommandOptions {
@@ -59,7 +62,8 @@ async function runOnce(
 ): Promise<OneRun> {
   const argv = form.argv;
   const command = displayCommand(argv);
-  const spec = await commandSpec(argv, cwd, sandbox, { ...ctx, env: form.env }, config.sandbox);
+  const runArgv = config.snapshot ? await config.snapshot.apply(argv, sandbox, ctx) : argv;
+  const spec = await commandSpec(runArgv, cwd, sandbox, { ...ctx, env: form.env }, config.sandbox);
   if (!spec.ok) {
     const output = sandboxUnavailableMessage(spec.unavailable, command);
     CommandItemReporter.declined(ctx.items, command, cwd, output, itemId);

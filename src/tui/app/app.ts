@@ -15,6 +15,7 @@ import { type ApprovalAnswer, answerForKey, type PendingApproval } from '../view
 import { Composer } from '../view/composer.js';
 import { FileIndex, fuzzyFind } from '../view/mentions.js';
 import type { Picker } from '../view/picker.js';
+import { matchSkills, type SkillChoice, skillAtCursor } from '../view/skill-mentions.js';
 import { Transcript } from '../view/transcript.js';
 import { approvalName, sandboxName, type V2OpenedThread, type V2TokenUsage } from '../view/v2.js';
 import {
@@ -28,6 +29,8 @@ import { composeFrame, type Popup } from './frame.js';
 import { appendHistory, loadHistory } from './history.js';
 import { handleEditingKey } from './keymap.js';
 import { type NotificationParams, showInTranscript } from './notifications.js';
+import { currentMode, offerImplementation, setMode } from './plan-mode.js';
+import { type Question, UserQuestions } from './questions.js';
 import { SessionClient } from './session.js';
 
 export type OpenRequest =
@@ -44,6 +47,8 @@ interface AppOptions {
   open: OpenRequest;
   /** A first prompt, sent as soon as the session is open. */
   prompt?: string;
+  /** `spool --plan`: start in plan mode. */
+  plan?: boolean;
   now?: () => number;
 }
 
@@ -71,6 +76,11 @@ export class App implements CommandHost {
   private starting = false;
   private queued: string[] = [];
   private approvals: PendingApproval[] = [];
+  private readonly questions = new UserQuestions(this);
+  /** The running turn proposed a plan (plan mode): "Implement this plan?" follows it. */
+  private proposedPlan = false;
+  /** The skills of the session's directory, for `$` completion (listed again after each turn). */
+  private skills: { cwd: string; list: Promise<SkillChoice[]> } | undefined;
   private picker: Picker<unknown> | undefined;
   private popup: Popup | undefined;
   private hint: { text: string; until: number } | undefined;
@@ -138,6 +148,7 @@ export class App implements CommandHost {
       this.stop(1);
       return exit;
     }
+    if (this.options.plan) setMode(this, 'plan');
     this.renderNow();
     if (this.options.prompt?.trim()) void this.submit(this.options.prompt);
     return exit;
@@ -221,6 +232,7 @@ export class App implements CommandHost {
           this.deniedReviews.push(p.reviewId);
         break;
       case 'turn/started':
+        this.proposedPlan = false;
         this.turn = { id: p.turn!.id, startedAt: this.now() };
         this.tickTimer ??= setInterval(() => this.invalidate(), TICK_MS);
         break;
@@ -228,7 +240,14 @@ export class App implements CommandHost {
         this.turn = undefined;
         if (this.tickTimer) clearInterval(this.tickTimer);
         this.tickTimer = undefined;
+        this.skills = undefined;
+        if (this.proposedPlan && p.turn?.status === 'completed' && currentMode(this) === 'plan')
+          offerImplementation(this, (prompt) => void this.submit(prompt));
+        this.proposedPlan = false;
         this.sendQueued();
+        break;
+      case 'item/completed':
+        if (p.item?.type === 'plan') this.proposedPlan = true;
         break;
       case 'thread/tokenUsage/updated':
         this.usage = p.tokenUsage;
@@ -237,6 +256,7 @@ export class App implements CommandHost {
         // Answered by another client, or withdrawn (the turn ended): the modal goes away.
         for (const pending of this.approvals.filter((a) => a.requestId === p.requestId))
           pending.answer('decline');
+        this.questions.dismissAll();
         break;
       case 'thread/closed':
         if (p.threadId === this.session.threadId)
@@ -247,6 +267,8 @@ export class App implements CommandHost {
   }
 
   private onServerRequest(request: ServerRequest): Promise<unknown> {
+    if (request.method === 'item/tool/requestUserInput')
+      return this.questions.ask((request.params as { questions: Question[] }).questions);
     // An MCP tool call to approve (Codex's elicitation): shown like a command, answered in its shape.
     if (request.method === 'mcpServer/elicitation/request') {
       const p = request.params as { message?: string; _meta?: { persist?: unknown } | null };
@@ -304,6 +326,8 @@ export class App implements CommandHost {
   private async submit(raw: string): Promise<void> {
     const text = raw.replace(/\s+$/, '');
     if (text.trim() === '') return;
+    // After "Other…", the line answers the question the model asked.
+    if (this.questions.takeText(text)) return;
     const command = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
     if (command && findCommand(command[1]!)) {
       await this.runCommand(findCommand(command[1]!)!, command[2] ?? '');
@@ -401,8 +425,10 @@ export class App implements CommandHost {
       this.quit();
       return;
     }
-    if (this.picker) this.picker = undefined;
-    else if (this.turn) this.interrupt();
+    if (this.picker) {
+      this.picker.onCancel?.();
+      this.picker = undefined;
+    } else if (this.turn) this.interrupt();
     else if (!this.composer.isEmpty) {
       this.composer.clear();
       this.popup = undefined;
@@ -412,8 +438,10 @@ export class App implements CommandHost {
   }
 
   private onPickerKey(key: Key, picker: Picker<unknown>): void {
-    if (key.name === 'escape') this.picker = undefined;
-    else if (key.name === 'up') picker.move(-1);
+    if (key.name === 'escape') {
+      this.picker = undefined;
+      picker.onCancel?.();
+    } else if (key.name === 'up') picker.move(-1);
     else if (key.name === 'down') picker.move(1);
     else if (key.name === 'backspace') picker.erase();
     else if (key.name === 'enter') {
@@ -466,6 +494,11 @@ export class App implements CommandHost {
       this.popup = undefined;
       return;
     }
+    if (popup.kind === 'skill') {
+      this.composer.replaceRange(popup.start, popup.end, `$${popup.matches[popup.selected]!.name} `);
+      this.popup = undefined;
+      return;
+    }
     const command = popup.matches[popup.selected]!;
     this.popup = undefined;
     if (enter) {
@@ -502,12 +535,48 @@ export class App implements CommandHost {
         });
       return;
     }
+    const skill = skillAtCursor(this.composer.text, this.composer.cursor);
+    if (skill) {
+      const selected = this.popup?.kind === 'skill' ? this.popup.selected : 0;
+      void this.skillList().then((list) => {
+        const current = skillAtCursor(this.composer.text, this.composer.cursor);
+        if (!current || current.query !== skill.query) return;
+        const matches = matchSkills(current.query, list);
+        this.popup = {
+          kind: 'skill',
+          matches,
+          selected: Math.min(selected, Math.max(0, matches.length - 1)),
+          start: current.start,
+          end: current.end,
+        };
+        this.invalidate();
+      });
+      return;
+    }
     const prefix = this.composer.commandPrefix();
     if (prefix !== undefined) {
       this.popup = { kind: 'command', matches: matchingCommands(prefix), selected: 0 };
       return;
     }
     this.popup = undefined;
+  }
+
+  /** The skills `$` completes (skills/list for the session's directory; none if it fails). */
+  private skillList(): Promise<SkillChoice[]> {
+    const cwd = this.cwd();
+    if (this.skills?.cwd !== cwd) {
+      const list = this.session
+        .request<{ data: Array<{ skills: Array<SkillChoice & { enabled: boolean }> }> }>('skills/list', {
+          cwds: [cwd],
+        })
+        .then((answer) => (answer.data[0]?.skills ?? []).filter((s) => s.enabled))
+        .catch((err: unknown) => {
+          this.transcript.system('warning', `skills could not be listed: ${(err as Error).message}`);
+          return [];
+        });
+      this.skills = { cwd, list };
+    }
+    return this.skills.list;
   }
 
   // --- drawing --------------------------------------------------------------------------------
@@ -537,7 +606,9 @@ export class App implements CommandHost {
     const { columns: width, rows } = this.renderer.size;
     const opened = this.session.opened;
     const approval = this.approvals[0];
-    const sandbox = sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox);
+    const plan = currentMode(this) === 'plan';
+    const sandbox = `${sandboxName(this.nextTurn.sandboxPolicy ?? opened?.sandbox)}${plan ? ' · plan mode' : ''}`;
+    const typing = this.questions.typingFor;
     const policy = approvalName(this.nextTurn.approvalPolicy ?? opened?.approvalPolicy, '…');
     const now = this.now();
     return composeFrame({
@@ -559,7 +630,11 @@ export class App implements CommandHost {
       picker: this.picker,
       composer: this.composer,
       popup: this.popup,
-      hint: this.hint && this.hint.until > now ? this.hint.text : undefined,
+      hint: typing
+        ? `Type your answer to "${typing.question}" and press enter`
+        : this.hint && this.hint.until > now
+          ? this.hint.text
+          : undefined,
       status: {
         model: this.nextTurn.model ?? opened?.model ?? '…',
         effort: opened?.reasoningEffort ?? null,
@@ -586,6 +661,7 @@ export class App implements CommandHost {
     this.keys.dispose();
     for (const off of this.unsubscribe.splice(0)) off();
     for (const pending of [...this.approvals]) pending.answer('cancel');
+    this.questions.dismissAll();
     const id = this.session.threadId;
     this.renderer.clear();
     if (id && code === 0)

@@ -1,8 +1,10 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/init`, `/mcp`, `/approve`, `/help`, `/quit`. Each runs against the app through `CommandHost`.
+ * `/diff`, `/review`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the
+ * app through `CommandHost`.
  */
 
+import { formatUsd } from '../../model/prices.js';
 import type { HostGit } from '../../sandbox/host-git.js';
 import { renderDiff } from '../render/diff.js';
 import { paint } from '../terminal/ansi.js';
@@ -13,12 +15,16 @@ import type { V2SandboxPolicy, V2Thread, V2TokenUsage } from '../view/v2.js';
 import { approvalName, sandboxName } from '../view/v2.js';
 import { writeStarterAgentsMd } from './agents-md.js';
 import { gitDiff } from './git-diff.js';
+import { type CollaborationModeSetting, togglePlanMode } from './plan-mode.js';
+import { reviewCommand } from './review.js';
 import type { SessionClient } from './session.js';
 
 export interface NextTurnSettings {
   model?: string;
   approvalPolicy?: string;
   sandboxPolicy?: V2SandboxPolicy;
+  /** Codex's collaboration mode (`/plan`; docs/plan-mode.md). */
+  collaborationMode?: CollaborationModeSetting;
 }
 
 export interface CommandHost {
@@ -199,6 +205,16 @@ function status(host: CommandHost): void {
         `${compactCount(t.cachedInputTokens)} cached input tokens (${cacheHitPercent(usage) ?? 0}%)`,
       ),
     );
+    const cost = usage.cost?.total;
+    if (cost)
+      lines.push(
+        row(
+          'cost',
+          cost.usd === null
+            ? 'unknown (no price for the model: set [model_prices."<model>"] in config.toml)'
+            : `${formatUsd(cost.usd)} · uncached input ${formatUsd(cost.uncachedInputUsd)} · cached input ${formatUsd(cost.cachedInputUsd)} · output ${formatUsd(cost.outputUsd)}`,
+        ),
+      );
     const left = contextLeftPercent(usage);
     if (left !== undefined && usage.modelContextWindow)
       lines.push(row('context', `${left}% left of ${compactCount(usage.modelContextWindow)}`));
@@ -274,6 +290,12 @@ const COMMANDS: readonly SlashCommand[] = [
   },
   { name: 'model', description: 'choose the model for the next turns', duringTurn: true, run: model },
   {
+    name: 'plan',
+    description: 'plan mode on/off: explore and propose a plan, change nothing',
+    duringTurn: true,
+    run: togglePlanMode,
+  },
+  {
     name: 'approvals',
     description: 'choose what the agent may do without asking',
     duringTurn: true,
@@ -286,6 +308,12 @@ const COMMANDS: readonly SlashCommand[] = [
     run: status,
   },
   { name: 'diff', description: 'show the working tree changes (git diff)', duringTurn: true, run: diff },
+  {
+    name: 'review',
+    description: 'review a change with a read-only reviewer (/review TEXT: custom instructions)',
+    duringTurn: false,
+    run: reviewCommand,
+  },
   { name: 'init', description: 'write a starter AGENTS.md', duringTurn: true, run: init },
   { name: 'mcp', description: 'list the configured MCP servers', duringTurn: true, run: mcp },
   {
@@ -303,7 +331,7 @@ const COMMANDS: readonly SlashCommand[] = [
         paint('Commands', { bold: true }),
         ...COMMANDS.map((c) => `  /${c.name.padEnd(10)} ${paint(c.description, { dim: true })}`),
         paint('Keys', { bold: true }),
-        `  ${paint('enter send · shift/alt+enter or ctrl+j new line · ↑/↓ history · @ mention a file', { dim: true })}`,
+        `  ${paint('enter send · shift/alt+enter or ctrl+j new line · ↑/↓ history · @ mention a file · $ use a skill', { dim: true })}`,
         `  ${paint('esc or ctrl+c interrupt the turn · ctrl+c twice quit · ctrl+d quit on an empty prompt', { dim: true })}`,
       ]),
   },

@@ -10,6 +10,7 @@ import { type ApprovalContext, approvalLines, type PendingApproval } from '../vi
 import type { Composer } from '../view/composer.js';
 import type { FuzzyMatch } from '../view/mentions.js';
 import type { Picker } from '../view/picker.js';
+import type { SkillChoice } from '../view/skill-mentions.js';
 import { type StatusInfo, statusLine } from '../view/status-line.js';
 import type { SlashCommand } from './commands.js';
 
@@ -19,7 +20,8 @@ const PLACEHOLDER = 'Ask Spool to do anything · @ mentions a file · / lists co
 /** The list under the composer: files for an `@` mention, or commands for a `/`. */
 export type Popup =
   | { kind: 'mention'; matches: FuzzyMatch[]; selected: number; start: number; end: number }
-  | { kind: 'command'; matches: SlashCommand[]; selected: number };
+  | { kind: 'command'; matches: SlashCommand[]; selected: number }
+  | { kind: 'skill'; matches: SkillChoice[]; selected: number; start: number; end: number };
 
 interface FrameState {
   width: number;
@@ -41,13 +43,19 @@ interface FrameState {
 function popupLines(popup: Popup | undefined, width: number): string[] {
   if (!popup) return [];
   if (popup.matches.length === 0)
-    return [paint(popup.kind === 'mention' ? '  no file matches' : '  no command matches', { dim: true })];
+    return [
+      paint(`  no ${{ mention: 'file', command: 'command', skill: 'skill' }[popup.kind]} matches`, {
+        dim: true,
+      }),
+    ];
   return popup.matches.map((match, i) => {
     const chosen = i === popup.selected;
     const text =
       popup.kind === 'mention'
         ? (match as FuzzyMatch).path
-        : `/${(match as SlashCommand).name}  ${paint((match as SlashCommand).description, { dim: true })}`;
+        : popup.kind === 'skill'
+          ? `$${(match as SkillChoice).name}  ${paint((match as SkillChoice).description, { dim: true })}`
+          : `/${(match as SlashCommand).name}  ${paint((match as SlashCommand).description, { dim: true })}`;
     return truncateLine(
       `${chosen ? paint('› ', { fg: 'cyan' }) : '  '}${chosen ? paint(text, { fg: 'cyan' }) : text}`,
       width,

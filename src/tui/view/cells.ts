@@ -306,5 +306,14 @@ export function finishedItemLines(item: V2Item, cwd: string, width: number): str
     }
     case 'contextCompaction':
       return systemLines('info', 'Context compacted', width);
+    case 'enteredReviewMode':
+      return systemLines('info', `Reviewing ${item.review} (read-only reviewer)…`, width);
+    case 'exitedReviewMode':
+      return agentMessageLines(item.review, width);
+    case 'plan':
+      return [
+        ...header('•', { fg: 'cyan' }, 'Proposed plan', '', width),
+        ...renderMarkdown(sanitize(item.text), width),
+      ];
   }
 }

@@ -18,6 +18,8 @@ export class Picker<T> {
     readonly onChoose: (value: T) => void,
     /** Rows of items shown at once. */
     private readonly visible = 10,
+    /** Called when the picker is closed without a choice (Esc, Ctrl-C). */
+    readonly onCancel?: () => void,
   ) {}
 
   get items(): Array<PickerItem<T>> {

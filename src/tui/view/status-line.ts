@@ -1,4 +1,5 @@
-/** The bottom line: model, sandbox and approval mode, tokens used, cache hits and context left. */
+/** The bottom line: model, sandbox and approval mode, tokens used, cost, cache hits and context left. */
+import { formatUsd } from '../../model/prices.js';
 import { paint } from '../terminal/ansi.js';
 import { truncateLine } from '../terminal/width.js';
 import type { V2TokenUsage } from './v2.js';
@@ -32,7 +33,7 @@ export function contextLeftPercent(usage: V2TokenUsage): number | undefined {
 }
 
 /**
- * The status line. When it does not fit, the least needed parts go first (reasoning effort, cache
+ * The status line. When it does not fit, the least needed parts go first (cost, reasoning effort, cache
  * hits, tokens, sandbox, approvals), then it is cut.
  */
 export function statusLine(info: StatusInfo, width: number): string {
@@ -44,13 +45,14 @@ export function statusLine(info: StatusInfo, width: number): string {
     sandbox: info.sandbox,
     approvals: `ask ${info.approvals}`,
     tokens: `${compactCount(usage?.total.totalTokens ?? 0)} tokens`,
+    cost: usage?.cost ? formatUsd(usage.cost.total.usd) : '',
     cache: cache === undefined ? '' : `${cache}% cached`,
     left: left === undefined ? '' : `${left}% context left`,
   };
-  const dropOrder = ['effort', 'cache', 'tokens', 'sandbox', 'approvals'] as const;
+  const dropOrder = ['cost', 'effort', 'cache', 'tokens', 'sandbox', 'approvals'] as const;
   const render = () => {
     const model = parts.effort ? `${info.model} ${parts.effort}` : info.model;
-    return ` ${[model, parts.sandbox, parts.approvals, parts.tokens, parts.cache, parts.left].filter(Boolean).join(' · ')}`;
+    return ` ${[model, parts.sandbox, parts.approvals, parts.tokens, parts.cache, parts.left, parts.cost].filter(Boolean).join(' · ')}`;
   };
   for (const part of dropOrder) {
     if (render().length <= width) break;

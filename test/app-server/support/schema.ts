@@ -105,8 +105,60 @@ const EXTRA_DEFINITIONS = {
     },
     required: ['threadId', 'turnId', 'serverName', 'mode', '_meta', 'message', 'requestedSchema'],
   },
+  /** Codex's `ToolRequestUserInputParams` (v2.rs; experimental, so not in the generated bundle). */
+  SpoolTestToolRequestUserInputParams: {
+    type: 'object',
+    properties: {
+      threadId: { type: 'string' },
+      turnId: { type: 'string' },
+      itemId: { type: 'string' },
+      questions: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            header: { type: 'string' },
+            question: { type: 'string' },
+            isOther: { type: 'boolean' },
+            isSecret: { type: 'boolean' },
+            options: {
+              type: ['array', 'null'],
+              items: {
+                type: 'object',
+                properties: { label: { type: 'string' }, description: { type: 'string' } },
+                required: ['label', 'description'],
+                additionalProperties: false,
+              },
+            },
+          },
+          required: ['id', 'header', 'question', 'options'],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['threadId', 'turnId', 'itemId', 'questions'],
+    additionalProperties: false,
+  },
+  /** collaborationMode/list's answer (Codex's `CollaborationModeMask` list; experimental). */
+  SpoolTestCollaborationModeListResponse: {
+    type: 'object',
+    properties: { data: { type: 'array', items: { $ref: '#/definitions/CollaborationModeMask' } } },
+    required: ['data'],
+    additionalProperties: false,
+  },
   SpoolTestServerRequest: {
     oneOf: [
+      {
+        type: 'object',
+        properties: {
+          id: { $ref: '#/definitions/RequestId' },
+          method: { enum: ['item/tool/requestUserInput'] },
+          params: { $ref: '#/definitions/SpoolTestToolRequestUserInputParams' },
+        },
+        required: ['id', 'method', 'params'],
+        additionalProperties: false,
+      },
       {
         type: 'object',
         properties: {
@@ -174,6 +226,7 @@ export const RESPONSE_OF: Record<string, string> = {
   'thread/compact/start': 'ThreadCompactStartResponse',
   'thread/approveGuardianDeniedAction': 'ThreadApproveGuardianDeniedActionResponse',
   'turn/start': 'TurnStartResponse',
+  'review/start': 'ReviewStartResponse',
   'turn/steer': 'TurnSteerResponse',
   'turn/interrupt': 'TurnInterruptResponse',
   'model/list': 'ModelListResponse',
@@ -184,6 +237,8 @@ export const RESPONSE_OF: Record<string, string> = {
   'fs/getMetadata': 'FsGetMetadataResponse',
   'command/exec': 'CommandExecResponse',
   'command/exec/terminate': 'CommandExecTerminateResponse',
+  'skills/list': 'SkillsListResponse',
+  'collaborationMode/list': 'SpoolTestCollaborationModeListResponse',
 };
 
 const INTEGER_FORMATS: Record<string, [number, number]> = {
