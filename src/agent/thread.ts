@@ -89,6 +89,11 @@ export interface DelegatedTurnResult {
   items: HistoryItem[];
   /** Tokens the work spent on this thread's behalf: counted in this thread's totals. */
   usage: Usage;
+  /**
+   * What they cost, counted in this thread's cost. The work's own threads already charged the
+   * budget they were given (this thread's `budget`), so it is not charged again here.
+   */
+  cost?: Cost;
   error?: ModelError | BudgetExceeded;
 }
 
@@ -296,6 +301,9 @@ export class Thread {
       this.commit(result.items);
       this.usage = addUsage(this.usage, result.usage);
       const usage = result.usage;
+      const turnCost = result.cost;
+      if (turnCost) this.cost = addCost(this.cost, turnCost);
+      const costs = turnCost ? { cost: turnCost } : {};
       this.events.emit({
         type: 'usage.updated',
         turn_id: turnId,
@@ -304,13 +312,14 @@ export class Thread {
         thread: this.usage,
         context_tokens: this.contextTokens(),
         context_window: this.currentSettings.contextWindow,
+        ...(turnCost ? { cost: { last: turnCost, turn: turnCost, thread: this.cost } } : {}),
       });
       if (result.status === 'completed') {
-        this.events.emit({ type: 'turn.completed', turn_id: turnId, usage });
+        this.events.emit({ type: 'turn.completed', turn_id: turnId, usage, ...costs });
         return { status: 'completed', usage };
       }
       if (result.status === 'interrupted' || !result.error) {
-        this.events.emit({ type: 'turn.interrupted', turn_id: turnId, usage });
+        this.events.emit({ type: 'turn.interrupted', turn_id: turnId, usage, ...costs });
         return { status: 'interrupted', usage };
       }
       const error = result.error;
@@ -318,6 +327,7 @@ export class Thread {
         type: 'turn.failed',
         turn_id: turnId,
         usage,
+        ...costs,
         error: { message: error.message, kind: error.kind },
       });
       return { status: 'failed', usage, error };
