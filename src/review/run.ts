@@ -9,13 +9,7 @@
 import path from 'node:path';
 import type { BudgetExceeded, TurnOutcome } from '../agent/turn.js';
 import type { ModelError } from '../model/types.js';
-import {
-  type Cost,
-  emptyUsage,
-  type SpoolEvent,
-  type ThreadItemOf,
-  type Usage,
-} from '../protocol/events.js';
+import { type Cost, emptyUsage, type SpoolEvent, type ThreadItemOf, type Usage } from '../protocol/events.js';
 import type { ReviewResult } from '../protocol/review.js';
 import { HostGit } from '../sandbox/host-git.js';
 import { checkFindings, commitSource, type FileSource, worktreeSource } from './check-findings.js';
