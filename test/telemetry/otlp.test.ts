@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import * as grpc from '@grpc/grpc-js';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppServer } from '../../src/app-server/index.js';
 import { serverEnv, streamClient } from '../app-server/support/harness.js';
