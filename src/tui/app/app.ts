@@ -38,7 +38,7 @@ import { appendHistory, loadHistory } from './history.js';
 import { handleEditingKey } from './keymap.js';
 import { showInTranscript } from './notifications.js';
 import { currentMode, offerImplementation, setMode } from './plan-mode.js';
-import { type Question, UserQuestions } from './questions.js';
+import { UserQuestions } from './questions.js';
 import { SessionClient } from './session.js';
 
 export type OpenRequest =
