@@ -6,7 +6,8 @@
  *   npx tsx scripts/app-server-v2-types.ts        rewrites the file
  *
  * Spool's own additions (src/protocol/app-server-v2-extensions.ts: fields Spool sends beside Codex's)
- * are added to the schema first, so the generated types carry them too.
+ * and Codex's server requests (not in the bundle; declared in the same module) are added to the
+ * schema first, so the generated types carry them too.
  *
  * test/architecture/app-server-v2-types.test.ts generates the same text in memory and fails when
  * the file differs (it never writes it).
@@ -18,6 +19,7 @@ import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import {
   V2_EXTENSION_DEFINITIONS,
   V2_EXTENSIONS,
+  V2_SERVER_REQUEST_DEFINITIONS,
   type V2Extension,
 } from '../src/protocol/app-server-v2-extensions.js';
 
@@ -58,6 +60,8 @@ const ROOTS = [
   'FsGetMetadataResponse',
   'CommandExecResponse',
   'CommandExecTerminateResponse',
+  // Server requests (from Codex's ServerRequest.json: src/protocol/app-server-v2-extensions.ts).
+  'ServerRequestMessage',
 ];
 
 const BANNER = `/**
@@ -112,7 +116,10 @@ export function extendedDefinitions(definitions: Definitions): Definitions {
   const missing = Object.keys(V2_EXTENSIONS).filter((name) => !applied.has(name));
   if (missing.length > 0)
     throw new Error(`extensions of what the schema does not have: ${missing.join(', ')}`);
-  for (const [name, definition] of Object.entries(V2_EXTENSION_DEFINITIONS)) {
+  for (const [name, definition] of Object.entries({
+    ...V2_EXTENSION_DEFINITIONS,
+    ...V2_SERVER_REQUEST_DEFINITIONS,
+  })) {
     if (name in out) throw new Error(`extension definition ${name}: Codex's schema already has it`);
     out[name] = definition as JSONSchema;
   }

@@ -401,7 +401,8 @@ export class Thread {
 
   async close(): Promise<void> {
     this.interrupt();
-    await this.active?.done.catch(() => undefined);
+    // Waits for the turn to settle; its outcome, or its failure, went to runTurn's caller.
+    await Promise.allSettled([this.active?.done]);
     await this.options.onClose?.();
   }
 

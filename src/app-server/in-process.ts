@@ -7,17 +7,16 @@
 import type { Connection } from './connection.js';
 import { ErrorCode, type ErrorObject, type RequestId } from './jsonrpc.js';
 import type { AppServer } from './server.js';
+import type { V2Notification, V2ServerRequest } from './v2-messages.js';
 
-export interface ServerNotification {
-  method: string;
-  params: unknown;
-}
+/**
+ * A notification from the server: one of v2's (the server's `notify` is typed by method, so what
+ * arrives here is one, parsed back from the same JSON a socket client reads).
+ */
+export type ServerNotification = V2Notification;
 
-export interface ServerRequest {
-  id: RequestId;
-  method: string;
-  params: unknown;
-}
+/** A request from the server (an approval, a question): one of v2's, with its id. */
+export type ServerRequest = { id: RequestId } & V2ServerRequest;
 
 /** A JSON-RPC error the server answered with. */
 export class JsonRpcError extends Error {
@@ -80,8 +79,9 @@ export function createInProcessConnection(
     const id = message.id as RequestId | undefined | null;
     if (typeof message.method === 'string') {
       if (id === undefined || id === null) {
-        for (const listener of listeners) listener({ method: message.method, params: message.params });
-      } else void answer({ id, method: message.method, params: message.params });
+        const notification = { method: message.method, params: message.params } as ServerNotification;
+        for (const listener of listeners) listener(notification);
+      } else void answer({ id, method: message.method, params: message.params } as ServerRequest);
       return;
     }
     if (id === undefined || id === null) return;

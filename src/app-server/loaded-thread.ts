@@ -23,7 +23,7 @@ import type { TurnStartParams } from './params.js';
 import { EventProjector, type Outgoing } from './projector.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
 import { answersFromClient } from './user-input.js';
-import type { V2NotificationMethod, V2NotificationParams, V2ServerRequestParams } from './v2-messages.js';
+import type { V2NotificationMethod, V2NotificationParams, V2ServerRequest } from './v2-messages.js';
 import { sandboxPolicyIn, seconds, type ThreadInfo, type V2ThreadStatus, type V2Turn } from './v2-shapes.js';
 
 interface LoadedThreadInit {
@@ -459,15 +459,17 @@ export class LoadedThread {
         for (const connection of this.subscribers)
           connection.notifyDelta(message.key, message.method, message.params);
         break;
-      case 'approval':
-        this.ask(message.approvalId, message.method, message.params);
+      case 'approval': {
+        const { kind: _kind, approvalId, ...request } = message;
+        this.ask(approvalId, request);
         break;
+      }
       case 'approvalResolved':
         this.withdraw(message.approvalId);
         break;
       case 'userInput':
         this.questions.add(message.requestId);
-        this.ask(message.requestId, message.method, message.params);
+        this.ask(message.requestId, { method: message.method, params: message.params });
         break;
       case 'userInputResolved':
         this.withdraw(message.requestId);
@@ -477,7 +479,7 @@ export class LoadedThread {
   }
 
   /** Sends an approval request to every subscriber; the first answer decides. */
-  private ask(approvalId: string, method: string, params: V2ServerRequestParams): void {
+  private ask(approvalId: string, { method, params }: V2ServerRequest): void {
     const sent = new Map<Connection, RequestId>();
     this.approvals.set(approvalId, sent);
     for (const connection of this.subscribers) {

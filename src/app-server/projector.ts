@@ -36,7 +36,8 @@ import type {
   V2Notification,
   V2NotificationMethod,
   V2NotificationParams,
-  V2ServerRequestParams,
+  V2ServerRequest,
+  V2ServerRequestOf,
 } from './v2-messages.js';
 import { reviewNotification } from './v2-review.js';
 import { costBreakdown, seconds, turnError, usageBreakdown, type V2Turn } from './v2-shapes.js';
@@ -47,11 +48,11 @@ export type Outgoing =
   | ({ kind: 'notify' } & V2Notification)
   /** A streaming delta of item `key` (droppable for a slow client, see outbound-queue.ts). */
   | { kind: 'delta'; key: string; method: DeltaMethod; params: V2NotificationParams<DeltaMethod> }
-  | { kind: 'approval'; approvalId: string; method: string; params: V2ServerRequestParams }
+  | ({ kind: 'approval'; approvalId: string } & V2ServerRequest)
   /** The approval was answered or withdrawn: `serverRequest/resolved` to every client asked. */
   | { kind: 'approvalResolved'; approvalId: string }
   /** request_user_input: a server request whose answer is the user's answers. */
-  | { kind: 'userInput'; requestId: string; method: string; params: V2ServerRequestParams }
+  | ({ kind: 'userInput'; requestId: string } & V2ServerRequestOf<'item/tool/requestUserInput'>)
   | { kind: 'userInputResolved'; requestId: string };
 
 interface OpenItem {
@@ -483,8 +484,7 @@ export class EventProjector {
       // Not an item of the turn in v2: its own notifications, joined to the action's item.
       if (event.type === 'item.updated') return;
       const target = item.target_item_id ? displayItemId(turnId, item.target_item_id) : null;
-      const { method, params } = reviewNotification(item, this.threadId, turnId, target);
-      out.push({ kind: 'notify', method, params } as Outgoing);
+      out.push({ kind: 'notify', ...reviewNotification(item, this.threadId, turnId, target) });
       return;
     }
     let open = this.open.get(item.id);
@@ -588,38 +588,29 @@ export class EventProjector {
     // What a client shows the person to approve: every hidden character visible (terminal-safe.ts).
     const shown = visibleText(command, { keepNewlines: true });
     const reason = visibleText(request.reason, { keepNewlines: true });
-    const params: V2ServerRequestParams =
+    const common = { threadId: this.threadId, turnId, itemId: v2Id, startedAtMs, reason };
+    const ask: V2ServerRequest =
       request.kind === 'command'
         ? {
-            threadId: this.threadId,
-            turnId,
-            itemId: v2Id,
-            startedAtMs,
-            reason,
-            command: shown,
-            cwd: request.cwd,
-            commandActions: [{ type: 'unknown', command: shown }],
-            proposedExecpolicyAmendment: request.proposed_rule ?? null,
-            availableDecisions: availableDecisions(request.proposed_rule),
+            method: 'item/commandExecution/requestApproval',
+            params: {
+              ...common,
+              command: shown,
+              cwd: request.cwd,
+              commandActions: [{ type: 'unknown', command: shown }],
+              proposedExecpolicyAmendment: request.proposed_rule ?? null,
+              availableDecisions: availableDecisions(request.proposed_rule),
+            },
           }
         : {
-            threadId: this.threadId,
-            turnId,
-            itemId: v2Id,
-            startedAtMs,
-            reason,
-            grantRoot: null,
-            availableDecisions: availableDecisions(undefined),
+            method: 'item/fileChange/requestApproval',
+            params: {
+              ...common,
+              grantRoot: null,
+              availableDecisions: ['accept', 'acceptForSession', 'decline', 'cancel'],
+            },
           };
-    out.push({
-      kind: 'approval',
-      approvalId: request.id,
-      method:
-        request.kind === 'command'
-          ? 'item/commandExecution/requestApproval'
-          : 'item/fileChange/requestApproval',
-      params,
-    });
+    out.push({ kind: 'approval', approvalId: request.id, ...ask });
   }
 
   private onApprovalResolved(event: SpoolEventOf<'approval.resolved'>, out: Outgoing[]): void {

@@ -4,14 +4,14 @@
  * `{answers: {<question id>: {answers: [...]}}}`. Every question takes a free answer (`isOther`).
  */
 import type { SpoolEventOf, UserInputAnswers } from '../protocol/events.js';
-import type { V2ServerRequestParams } from './v2-messages.js';
+import type { V2ServerRequestOf } from './v2-messages.js';
 
 export const REQUEST_USER_INPUT_METHOD = 'item/tool/requestUserInput';
 
 export function userInputRequestParams(
   threadId: string,
   event: SpoolEventOf<'user_input.requested'>,
-): V2ServerRequestParams {
+): V2ServerRequestOf<'item/tool/requestUserInput'>['params'] {
   return {
     threadId,
     turnId: event.turn_id,

@@ -1,9 +1,12 @@
 /**
  * The v2 messages the server sends, typed from the generated protocol (src/protocol/app-server-v2.ts):
- * a notification's params follow from its method. Server requests (approvals) are not in Codex's
- * bundled schema; their params are checked against Codex's own schema files by the app-server tests.
+ * a notification's params follow from its method, and so do a server request's.
  */
-import type { ServerNotification1 } from '../protocol/app-server-v2.js';
+import type {
+  CommandExecutionApprovalDecision,
+  ServerNotification1,
+  ServerRequestMessage,
+} from '../protocol/app-server-v2.js';
 
 /** Every notification v2 defines, as `{ method, params }`. */
 export type V2Notification = ServerNotification1;
@@ -15,16 +18,14 @@ export type V2NotificationParams<M extends V2NotificationMethod> = Extract<
   { method: M }
 >['params'];
 
-/** The params of a server request (an approval): a JSON object. */
-export type V2ServerRequestParams = Record<string, unknown>;
-
 /**
- * An answer a client may give to a command approval (Codex's `CommandExecutionApprovalDecision`,
- * from its ServerRequest schema).
+ * A server request (an approval, request_user_input) as `{ method, params }`: Codex's bundle lacks
+ * them, so their schema is declared in src/protocol/app-server-v2-extensions.ts (from Codex's
+ * ServerRequest.json) and generated with the rest.
  */
-export type V2ApprovalDecision =
-  | 'accept'
-  | 'acceptForSession'
-  | 'decline'
-  | 'cancel'
-  | { acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] } };
+export type V2ServerRequest = ServerRequestMessage;
+
+export type V2ServerRequestOf<M extends V2ServerRequest['method']> = Extract<V2ServerRequest, { method: M }>;
+
+/** An answer a client may give to a command approval (Codex's `CommandExecutionApprovalDecision`). */
+export type V2ApprovalDecision = CommandExecutionApprovalDecision;

@@ -14,6 +14,7 @@
  * Sessions live in this process until it exits (stdin closes); MCP servers configured in
  * config.toml are started once and shared by every session.
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -28,6 +29,7 @@ import { ConfigError, exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
 import { type CliFlags, loadEffectiveConfig, loadRuntime, type Runtime } from '../config/runtime.js';
 import { type AttachedGuardian, attachGuardian } from '../guardian/attach.js';
+import { messageOf } from '../protocol/errors.js';
 import type { SpoolEvent } from '../protocol/events.js';
 import { ApprovalPolicy, SandboxMode, type SandboxPolicy } from '../protocol/policy.js';
 import { threadTools } from '../session/mcp-tools.js';
@@ -217,7 +219,9 @@ class SpoolMcpServer {
             progress++;
             const params = { progressToken: token, progress, message };
             sent = sent.then(() =>
-              extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined),
+              extra.sendNotification({ method: 'notifications/progress', params }).catch((err: unknown) => {
+                this.io.stderr.write(`spool mcp-server: progress not sent: ${messageOf(err)}\n`);
+              }),
             );
           });
     try {
@@ -320,6 +324,10 @@ export async function runMcpServer(flags: CliFlags, io: McpServerIo): Promise<nu
   await ended;
   await spool.close();
   await mcp.close();
-  await server.close().catch(() => undefined);
+  await server
+    .close()
+    .catch((err: unknown) =>
+      io.stderr.write(`spool mcp-server: closing the server failed: ${messageOf(err)}\n`),
+    );
   return 0;
 }

@@ -112,7 +112,6 @@ export class ChatStreamTranslator {
       if (pending.chars > this.maxToolInputBytes) this.dropArguments(pending);
       if (pending.oversized) return events;
       pending.arguments += fn.arguments;
-      events.push({ type: 'tool_input_delta', outputIndex: pending.outputIndex, delta: fn.arguments });
     } else if (fn.arguments !== undefined && typeof fn.arguments === 'object') {
       // Some servers (Ollama) send arguments as an object in one piece.
       pending.arguments = JSON.stringify(fn.arguments);
@@ -139,8 +138,6 @@ export class ChatStreamTranslator {
         type: 'item_added',
         outputIndex: pending.outputIndex,
         kind: 'function_call',
-        name: typeof name === 'string' ? name : undefined,
-        callId: pending.id,
       });
     }
     // OpenAI sends the name once; some servers repeat it in every fragment.

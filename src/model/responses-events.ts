@@ -122,8 +122,6 @@ export class ResponsesStreamTranslator {
             type: 'item_added',
             outputIndex: index,
             kind: itemKind(item?.type),
-            name: typeof item?.name === 'string' ? item.name : undefined,
-            callId: typeof item?.call_id === 'string' ? item.call_id : undefined,
             ...(typeof item?.phase === 'string' ? { phase: item.phase } : {}),
           },
         ];
@@ -141,13 +139,14 @@ export class ResponsesStreamTranslator {
       case 'response.function_call_arguments.delta':
       case 'response.custom_tool_call_input.delta': {
         const delta = String(event.delta ?? '');
+        // Counted only (the input is read whole from output_item.done): past the limit, the call
+        // is oversized and its input is never held.
         const call = this.calls.get(index);
         if (call) {
           call.chars += delta.length;
           if (call.chars > this.maxToolInputBytes) call.oversized = true;
-          if (call.oversized) return [];
         }
-        return [{ type: 'tool_input_delta', outputIndex: index, delta }];
+        return [];
       }
       case 'response.output_item.done':
         return this.itemDone(index, event.item);

@@ -67,14 +67,11 @@ export type ModelEvent =
       type: 'item_added';
       outputIndex: number;
       kind: OutputItemKind;
-      name?: string;
-      callId?: string;
       /** A message's phase, when the stream says it up front (see `MessagePhase`). */
       phase?: string;
     }
   | { type: 'text_delta'; outputIndex: number; delta: string }
   | { type: 'reasoning_delta'; outputIndex: number; delta: string }
-  | { type: 'tool_input_delta'; outputIndex: number; delta: string }
   /** A finished output item, canonical (ids dropped), ready for history. */
   | {
       type: 'item_done';

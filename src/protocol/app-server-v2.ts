@@ -433,6 +433,21 @@ export type ProjectConfigLayerSourceType = "project"
 export type SessionFlagsConfigLayerSourceType = "sessionFlags"
 export type LegacyManagedConfigTomlFromFileConfigLayerSourceType = "legacyManagedConfigTomlFromFile"
 export type LegacyManagedConfigTomlFromMdmConfigLayerSourceType = "legacyManagedConfigTomlFromMdm"
+export type ServerRequestMessage = ({
+method: "item/tool/requestUserInput"
+params: ToolRequestUserInputParams
+} | {
+method: "item/commandExecution/requestApproval"
+params: CommandExecutionRequestApprovalParams
+} | {
+method: "item/fileChange/requestApproval"
+params: FileChangeRequestApprovalParams
+} | {
+method: "mcpServer/elicitation/request"
+params: McpServerElicitationRequestParams
+})
+export type CommandExecutionApprovalDecision = (("accept" | "acceptForSession" | "decline" | "cancel") | AcceptWithExecpolicyAmendmentDecision)
+export type FileChangeApprovalDecision = ("accept" | "acceptForSession" | "decline" | "cancel")
 
 /**
  * NEW NOTIFICATIONS
@@ -3203,4 +3218,70 @@ stdout: string
  */
 export interface CommandExecTerminateResponse {
 
+}
+export interface ToolRequestUserInputParams {
+threadId: string
+turnId: string
+itemId: string
+questions: ToolRequestUserInputQuestion[]
+}
+export interface ToolRequestUserInputQuestion {
+id: string
+header: string
+question: string
+isOther?: boolean
+isSecret?: boolean
+options: (ToolRequestUserInputOption[] | null)
+}
+export interface ToolRequestUserInputOption {
+label: string
+description: string
+}
+export interface CommandExecutionRequestApprovalParams {
+threadId: string
+turnId: string
+itemId: string
+startedAtMs: number
+availableDecisions?: (CommandExecutionApprovalDecision[] | null)
+approvalId?: (string | null)
+reason?: (string | null)
+command?: (string | null)
+cwd?: (string | null)
+commandActions?: (CommandAction[] | null)
+proposedExecpolicyAmendment?: (string[] | null)
+}
+export interface AcceptWithExecpolicyAmendmentDecision {
+acceptWithExecpolicyAmendment: {
+execpolicy_amendment: string[]
+}
+}
+export interface FileChangeRequestApprovalParams {
+threadId: string
+turnId: string
+itemId: string
+startedAtMs: number
+reason?: (string | null)
+grantRoot?: (string | null)
+availableDecisions?: (FileChangeApprovalDecision[] | null)
+}
+export interface McpServerElicitationRequestParams {
+threadId: string
+turnId: (string | null)
+serverName: string
+mode: "form"
+_meta: {
+codex_approval_kind?: string
+persist?: ("session" | "always")[]
+tool_name?: string
+tool_params?: unknown
+[k: string]: unknown | undefined
+}
+message: string
+requestedSchema: {
+type: "object"
+properties: {
+[k: string]: unknown | undefined
+}
+required?: string[]
+}
 }

@@ -70,10 +70,69 @@ describe('the exec --json schema', () => {
       { type: 'item.completed', turn_id: 't1', item: { id: 'm', type: 'agent_message', text: 'done' } },
       { type: 'turn.completed', turn_id: 't1', usage },
       { type: 'turn.failed', turn_id: 't2', error: { message: 'boom' } },
+      // Spool's own: plan mode's plan, a code review's items, the turn's cost.
+      { type: 'item.completed', turn_id: 't3', item: { id: 'p', type: 'plan', text: '1. do it' } },
+      {
+        type: 'item.completed',
+        turn_id: 't3',
+        item: {
+          id: 'e',
+          type: 'entered_review_mode',
+          review: 'commit abc',
+          target: { type: 'commit', sha: 'abc' },
+        },
+      },
+      {
+        type: 'item.completed',
+        turn_id: 't3',
+        item: {
+          id: 'x',
+          type: 'exited_review_mode',
+          review: 'Looks fine.',
+          review_id: 'r1',
+          model: 'm',
+          result: {
+            findings: [
+              {
+                title: 'Off by one',
+                body: 'The loop stops early.',
+                priority: 1,
+                confidence: 0.8,
+                location: { path: 'a.ts', line_range: { start: 3, end: 4 } },
+              },
+            ],
+            overall_correctness: 'patch is incorrect',
+            overall_explanation: 'One bug.',
+            overall_confidence: 0.7,
+          },
+          notes: [],
+        },
+      },
+      {
+        type: 'item.completed',
+        turn_id: 't3',
+        item: {
+          id: 'y',
+          type: 'exited_review_mode',
+          review: '-',
+          review_id: 'r2',
+          model: 'm',
+          result: null,
+          notes: ['unreadable'],
+        },
+      },
+      {
+        type: 'turn.completed',
+        turn_id: 't3',
+        usage,
+        cost: { usd: 0.01, uncached_input_usd: 0.005, cached_input_usd: 0.001, output_usd: null },
+      },
     ] as unknown as SpoolEvent[];
     const lines = events.flatMap((event) => projector.project(event));
-    expect(lines.length).toBeGreaterThan(6);
-    for (const line of lines)
-      expect(ExecJsonEvent.safeParse(JSON.parse(JSON.stringify(line))).success).toBe(true);
+    expect(lines.length).toBeGreaterThan(12);
+    for (const line of lines) {
+      const parsed = ExecJsonEvent.safeParse(JSON.parse(JSON.stringify(line)));
+      expect(parsed.success, `${JSON.stringify(line)} — ${parsed.error?.message}`).toBe(true);
+    }
   });
 });

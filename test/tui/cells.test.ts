@@ -213,19 +213,22 @@ describe('the transcript', () => {
 });
 
 describe('the approval modal', () => {
-  const pending = (kind: 'command' | 'patch'): PendingApproval => ({
-    requestId: 1,
-    kind,
-    params: {
-      threadId: 't',
-      turnId: 'u',
-      itemId: 'i',
-      reason: 'the approval policy is untrusted',
-      command: "bash -lc 'touch made.txt'",
-      cwd: '/repo',
-    },
-    answer: () => undefined,
-  });
+  const asked = {
+    threadId: 't',
+    turnId: 'u',
+    itemId: 'i',
+    startedAtMs: 0,
+    reason: 'the approval policy is untrusted',
+  };
+  const pending = (kind: 'command' | 'patch'): PendingApproval =>
+    kind === 'command'
+      ? {
+          requestId: 1,
+          kind,
+          params: { ...asked, command: "bash -lc 'touch made.txt'", cwd: '/repo' },
+          answer: () => undefined,
+        }
+      : { requestId: 1, kind, params: asked, answer: () => undefined };
 
   it('shows the exact command, where, why, the policy and the keys', async () => {
     const lines = approvalLines(
@@ -252,7 +255,7 @@ describe('the approval modal', () => {
 
   it('offers saving a proposed rule as its own key, showing the rule', async () => {
     const withRule = pending('command');
-    withRule.params.proposedExecpolicyAmendment = ['touch'];
+    if (withRule.kind === 'command') withRule.params.proposedExecpolicyAmendment = ['touch'];
     const lines = approvalLines(
       withRule,
       { item: undefined, policy: 'untrusted', sandbox: 'workspace-write', cwd: '/repo' },

@@ -109,10 +109,13 @@ class ProcFdAnchors implements AnchoredFs {
   private directory(dir: string, create: boolean): Promise<FileHandle> {
     const known = this.dirs.get(dir);
     if (known) return known;
-    const opening = this.openDirectory(dir, create);
+    // A failure is not cached (the next caller walks again, and fails again or creates); the
+    // caller gets the error.
+    const opening = this.openDirectory(dir, create).catch((err: unknown) => {
+      this.dirs.delete(dir);
+      throw err;
+    });
     this.dirs.set(dir, opening);
-    // A failure is not cached: the next caller walks again (and fails again, or creates).
-    opening.catch(() => this.dirs.delete(dir));
     return opening;
   }
 

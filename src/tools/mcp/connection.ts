@@ -183,7 +183,7 @@ export class McpServerConnection {
     } catch (err) {
       this.transport = undefined;
       if (transport instanceof StdioProcessTransport) transport.kill();
-      await client.close().catch(() => undefined);
+      await client.close().catch((closeErr: unknown) => this.closeFailed(closeErr));
       if (this.closing) {
         this.state = 'closed';
         return;
@@ -330,8 +330,9 @@ export class McpServerConnection {
     const verdict = client
       .ping({ timeout: Math.min(PING_TIMEOUT_MS, this.server.toolTimeoutMs) })
       .then(() => false)
-      .catch(() => {
-        this.drop(client);
+      .catch((err: unknown) => {
+        // Any failure of the ping (its timeout, a closed connection) means the server is not answering.
+        this.drop(client, `the server stopped responding (ping: ${messageOf(err)})`);
         return true;
       });
     this.healthCheck = verdict.then(() => undefined);
@@ -339,15 +340,20 @@ export class McpServerConnection {
   }
 
   /** Forgets a broken connection (killing a stdio server) so the next call starts afresh. */
-  private drop(client: Client): void {
+  private drop(client: Client, why = 'the server stopped responding'): void {
     if (this.client !== client) return;
     const transport = this.transport;
     this.client = undefined;
     this.transport = undefined;
     this.state = 'stopped';
-    this.error = 'the server stopped responding';
+    this.error = why;
     if (transport instanceof StdioProcessTransport) transport.kill();
-    void client.close().catch(() => undefined);
+    void client.close().catch((err: unknown) => this.closeFailed(err));
+  }
+
+  /** Closing a broken connection failed too: said, as nothing else will say it. */
+  private closeFailed(err: unknown): void {
+    this.hooks.warn(`MCP server "${this.name}": closing its connection failed: ${messageOf(err)}`);
   }
 
   async close(): Promise<void> {

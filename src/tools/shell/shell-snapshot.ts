@@ -20,9 +20,11 @@
  * failure (no bash, a profile that fails or hangs past 10 s, output that does not parse), commands
  * stay on `bash -lc`, as before.
  */
+
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { onSystemError } from '../../protocol/errors.js';
 import { secretRuleFor } from '../../sandbox/environment.js';
 import type { SandboxLaunchOptions } from '../../sandbox/launch-request.js';
 import { effectiveWritableRoots } from '../../sandbox/writable-roots.js';
@@ -194,8 +196,8 @@ async function sandboxReadableDirectory(ctx: ToolContext): Promise<string | unde
   ];
   const home = spoolHomeOf(ctx);
   const roots = effectiveWritableRoots(ctx.sandbox, ctx.cwd, ctx.env);
-  const physicalRoots = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => root)));
-  const off = [...roots, ...physicalRoots, home, await fs.realpath(home).catch(() => home)];
+  const physicalRoots = await Promise.all(roots.map((root) => fs.realpath(root).catch(onSystemError(root))));
+  const off = [...roots, ...physicalRoots, home, await fs.realpath(home).catch(onSystemError(home))];
   for (const candidate of candidates) {
     const dir = await privateDirectory(candidate);
     if (dir && !off.some((root) => isWithin(dir, root) || isWithin(root, dir))) return dir;

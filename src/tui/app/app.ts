@@ -4,20 +4,28 @@
  * transcript's open entries, the approvals waiting for an answer, and the status line's figures.
  */
 
-import type { ServerNotification, ServerRequest } from '../../app-server/in-process.js';
+import { JsonRpcError, type ServerNotification, type ServerRequest } from '../../app-server/in-process.js';
+import { ErrorCode } from '../../app-server/jsonrpc.js';
 import type { AppServer } from '../../app-server/server.js';
+import { messageOf } from '../../protocol/errors.js';
 import { HostGit } from '../../sandbox/host-git.js';
 import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
 import { type Frame, LiveRenderer } from '../terminal/renderer.js';
 import type { TerminalIo } from '../terminal/terminal-io.js';
-import { type ApprovalAnswer, answerForKey, type PendingApproval } from '../view/approval.js';
+import { type ApprovalAnswer, answerForKey, type PendingApproval, proposedRule } from '../view/approval.js';
 import { Composer } from '../view/composer.js';
 import { FileIndex, fuzzyFind } from '../view/mentions.js';
 import type { Picker } from '../view/picker.js';
 import { matchSkills, type SkillChoice, skillAtCursor } from '../view/skill-mentions.js';
 import { Transcript } from '../view/transcript.js';
-import { approvalName, sandboxName, type V2OpenedThread, type V2TokenUsage } from '../view/v2.js';
+import {
+  approvalName,
+  sandboxName,
+  type V2ApprovalDecision,
+  type V2OpenedThread,
+  type V2TokenUsage,
+} from '../view/v2.js';
 import {
   type CommandHost,
   findCommand,
@@ -28,9 +36,9 @@ import {
 import { composeFrame, type Popup } from './frame.js';
 import { appendHistory, loadHistory } from './history.js';
 import { handleEditingKey } from './keymap.js';
-import { type NotificationParams, showInTranscript } from './notifications.js';
+import { showInTranscript } from './notifications.js';
 import { currentMode, offerImplementation, setMode } from './plan-mode.js';
-import { type Question, UserQuestions } from './questions.js';
+import { UserQuestions } from './questions.js';
 import { SessionClient } from './session.js';
 
 export type OpenRequest =
@@ -223,17 +231,17 @@ export class App implements CommandHost {
 
   // --- protocol -----------------------------------------------------------------------------
 
-  private onNotification({ method, params }: ServerNotification): void {
-    const p = params as NotificationParams;
-    showInTranscript(this.transcript, method, p);
-    switch (method) {
-      case 'item/autoApprovalReview/completed':
-        if (p.reviewId && (p.review?.status === 'denied' || p.review?.status === 'timedOut'))
-          this.deniedReviews.push(p.reviewId);
+  private onNotification(n: ServerNotification): void {
+    showInTranscript(this.transcript, n);
+    switch (n.method) {
+      case 'item/autoApprovalReview/completed': {
+        const { reviewId, review } = n.params;
+        if (review.status === 'denied' || review.status === 'timedOut') this.deniedReviews.push(reviewId);
         break;
+      }
       case 'turn/started':
         this.proposedPlan = false;
-        this.turn = { id: p.turn!.id, startedAt: this.now() };
+        this.turn = { id: n.params.turn.id, startedAt: this.now() };
         this.tickTimer ??= setInterval(() => this.invalidate(), TICK_MS);
         break;
       case 'turn/completed':
@@ -241,25 +249,25 @@ export class App implements CommandHost {
         if (this.tickTimer) clearInterval(this.tickTimer);
         this.tickTimer = undefined;
         this.skills = undefined;
-        if (this.proposedPlan && p.turn?.status === 'completed' && currentMode(this) === 'plan')
+        if (this.proposedPlan && n.params.turn.status === 'completed' && currentMode(this) === 'plan')
           offerImplementation(this, (prompt) => void this.submit(prompt));
         this.proposedPlan = false;
         this.sendQueued();
         break;
       case 'item/completed':
-        if (p.item?.type === 'plan') this.proposedPlan = true;
+        if (n.params.item.type === 'plan') this.proposedPlan = true;
         break;
       case 'thread/tokenUsage/updated':
-        this.usage = p.tokenUsage;
+        this.usage = n.params.tokenUsage;
         break;
       case 'serverRequest/resolved':
         // Answered by another client, or withdrawn (the turn ended): the modal goes away.
-        for (const pending of this.approvals.filter((a) => a.requestId === p.requestId))
+        for (const pending of this.approvals.filter((a) => a.requestId === n.params.requestId))
           pending.answer('decline');
         this.questions.dismissAll();
         break;
       case 'thread/closed':
-        if (p.threadId === this.session.threadId)
+        if (n.params.threadId === this.session.threadId)
           this.transcript.system('error', 'The session was closed by the server.');
         break;
     }
@@ -267,45 +275,52 @@ export class App implements CommandHost {
   }
 
   private onServerRequest(request: ServerRequest): Promise<unknown> {
-    if (request.method === 'item/tool/requestUserInput')
-      return this.questions.ask((request.params as { questions: Question[] }).questions);
-    // An MCP tool call to approve (Codex's elicitation): shown like a command, answered in its shape.
-    if (request.method === 'mcpServer/elicitation/request') {
-      const p = request.params as { message?: string; _meta?: { persist?: unknown } | null };
-      const session = Array.isArray(p._meta?.persist) && p._meta.persist.includes('session');
-      const asCommand: ServerRequest = {
-        ...request,
-        method: 'item/commandExecution/requestApproval',
-        params: { itemId: '', command: p.message ?? 'an MCP tool call', reason: null },
-      };
-      return this.onServerRequest(asCommand).then((answer) => {
-        const decision = (answer as { decision: ApprovalAnswer }).decision;
-        if (decision === 'accept' || (decision === 'acceptForSession' && !session))
-          return { action: 'accept', content: null, _meta: null };
-        if (decision === 'acceptForSession')
-          return { action: 'accept', content: null, _meta: { persist: 'session' } };
-        return { action: decision === 'cancel' ? 'cancel' : 'decline', content: null, _meta: null };
-      });
+    switch (request.method) {
+      case 'item/tool/requestUserInput':
+        return this.questions.ask(request.params.questions);
+      case 'item/commandExecution/requestApproval':
+        return this.askApproval(request.id, { kind: 'command', params: request.params });
+      case 'item/fileChange/requestApproval':
+        return this.askApproval(request.id, { kind: 'patch', params: request.params });
+      case 'mcpServer/elicitation/request': {
+        // An MCP tool call to approve (Codex's elicitation): shown like a command, answered in its shape.
+        const p = request.params;
+        const session = p._meta.persist?.includes('session') ?? false;
+        const asCommand = {
+          threadId: p.threadId,
+          turnId: p.turnId ?? '',
+          itemId: '',
+          startedAtMs: this.now(),
+          command: p.message,
+          reason: null,
+        };
+        return this.askApproval(request.id, { kind: 'command', params: asCommand }).then(({ decision }) => {
+          if (decision === 'accept' || (decision === 'acceptForSession' && !session))
+            return { action: 'accept', content: null, _meta: null };
+          if (decision === 'acceptForSession')
+            return { action: 'accept', content: null, _meta: { persist: 'session' } };
+          return { action: decision === 'cancel' ? 'cancel' : 'decline', content: null, _meta: null };
+        });
+      }
     }
-    const kind =
-      request.method === 'item/commandExecution/requestApproval'
-        ? 'command'
-        : request.method === 'item/fileChange/requestApproval'
-          ? 'patch'
-          : undefined;
-    if (!kind) return Promise.reject(new Error(`spool's terminal UI does not answer ${request.method}`));
-    const params = request.params as PendingApproval['params'];
+  }
+
+  /** Shows the approval modal; resolves with the decision, in Codex's shape. */
+  private askApproval(
+    requestId: ServerRequest['id'],
+    asked: Pick<PendingApproval, 'kind' | 'params'>,
+  ): Promise<{ decision: V2ApprovalDecision }> {
+    const { itemId } = asked.params;
     return new Promise((resolve) => {
-      const pending: PendingApproval = {
-        requestId: request.id,
-        kind,
-        params,
+      const pending = {
+        ...asked,
+        requestId,
         answer: (answer: ApprovalAnswer) => {
           const index = this.approvals.indexOf(pending);
           if (index < 0) return;
           this.approvals.splice(index, 1);
-          this.transcript.setWaiting(params.itemId, false);
-          const rule = params.proposedExecpolicyAmendment;
+          this.transcript.setWaiting(itemId, false);
+          const rule = proposedRule(pending);
           resolve({
             decision:
               answer === 'acceptWithExecpolicyAmendment'
@@ -314,9 +329,9 @@ export class App implements CommandHost {
           });
           this.invalidate();
         },
-      };
+      } as PendingApproval;
       this.approvals.push(pending);
-      this.transcript.setWaiting(params.itemId, true);
+      this.transcript.setWaiting(itemId, true);
       this.invalidate();
     });
   }
@@ -386,7 +401,12 @@ export class App implements CommandHost {
   private interrupt(): void {
     const threadId = this.session.threadId;
     if (!this.turn || !threadId) return;
-    this.session.request('turn/interrupt', { threadId, turnId: this.turn.id }).catch(() => undefined);
+    this.session.request('turn/interrupt', { threadId, turnId: this.turn.id }).catch((err: unknown) => {
+      // The turn ended before the interrupt arrived: nothing to stop.
+      if (err instanceof JsonRpcError && err.code === ErrorCode.invalidRequest) return;
+      this.transcript.system('error', `Could not interrupt the turn: ${messageOf(err)}`);
+      this.invalidate();
+    });
   }
 
   // --- keys -----------------------------------------------------------------------------------
@@ -408,7 +428,7 @@ export class App implements CommandHost {
     this.hint = undefined;
     const approval = this.approvals[0];
     if (approval) {
-      const answer = answerForKey(key, Boolean(approval.params.proposedExecpolicyAmendment?.length));
+      const answer = answerForKey(key, Boolean(proposedRule(approval)?.length));
       if (answer) approval.answer(answer);
       return;
     }

@@ -4,13 +4,10 @@
  * question: the model is told no answer came. Answers go back in Codex's shape.
  */
 import { Picker, type PickerItem } from '../view/picker.js';
+import type { V2UserInputQuestion } from '../view/v2.js';
 
-export interface Question {
-  id: string;
-  header: string;
-  question: string;
-  options: Array<{ label: string; description: string }> | null;
-}
+/** A question the model asks (v2's `ToolRequestUserInputQuestion`). */
+export type Question = V2UserInputQuestion;
 
 export type Answers = { answers: Record<string, { answers: string[] }> };
 

@@ -9,7 +9,7 @@ import { paint, type Style } from '../terminal/ansi.js';
 import type { Key } from '../terminal/keys.js';
 import { hardWrapSpans, wrapText } from '../terminal/width.js';
 import { fileChangeSummary } from './cells.js';
-import type { V2Item } from './v2.js';
+import type { V2CommandApprovalParams, V2FileChangeApprovalParams, V2Item } from './v2.js';
 
 /** Codex's v2 answers to an approval request. */
 export type ApprovalAnswer =
@@ -19,22 +19,20 @@ export type ApprovalAnswer =
   | 'decline'
   | 'cancel';
 
-export interface ApprovalParams {
-  threadId: string;
-  turnId: string;
-  itemId: string;
-  reason?: string | null;
-  command?: string;
-  cwd?: string;
-  proposedExecpolicyAmendment?: string[] | null;
-}
-
-export interface PendingApproval {
+/** An approval the server asks for: a command to run, or a patch to apply (v2's request params). */
+export type PendingApproval = {
   /** The server's request id (matched against `serverRequest/resolved`). */
   requestId: string | number;
-  kind: 'command' | 'patch';
-  params: ApprovalParams;
   answer(answer: ApprovalAnswer): void;
+} & (
+  | { kind: 'command'; params: V2CommandApprovalParams }
+  | { kind: 'patch'; params: V2FileChangeApprovalParams }
+);
+
+/** The rule a command approval proposes to save (`r`), if any. */
+export function proposedRule(pending: PendingApproval): string[] | undefined {
+  if (pending.kind !== 'command') return undefined;
+  return pending.params.proposedExecpolicyAmendment ?? undefined;
 }
 
 export interface ApprovalContext {
@@ -79,12 +77,13 @@ export function approvalLines(
   const head: string[] = [];
   const body: string[] = [];
   const tail: string[] = [];
-  const params = pending.params;
+  const { params } = pending;
+  const command = pending.kind === 'command' ? pending.params : undefined;
   if (pending.kind === 'command') {
     head.push(paint('Run this command?', { bold: true }));
     // Exactly what will run: every control, zero-width and bidi character shown as an escape.
-    const command = visibleText(params.command ?? '', { keepNewlines: true });
-    command.split('\n').forEach((line, i) => {
+    const shown = visibleText(pending.params.command ?? '', { keepNewlines: true });
+    shown.split('\n').forEach((line, i) => {
       body.push(
         ...hardWrapSpans([{ text: line, style: { bold: true } }], inner, {
           first: [{ text: i === 0 ? '$ ' : '  ', style: { dim: true } }],
@@ -103,7 +102,7 @@ export function approvalLines(
       }
     } else body.push(paint("(the patch's files are not known)", { dim: true }));
   }
-  tail.push(paint(`in ${visibleText(params.cwd ?? context.cwd)}`, { dim: true }));
+  tail.push(paint(`in ${visibleText(command?.cwd ?? context.cwd)}`, { dim: true }));
   if (params.reason)
     tail.push(
       ...wrapText(
@@ -114,7 +113,7 @@ export function approvalLines(
       ),
     );
   tail.push(paint(`policy: ${context.policy} · sandbox: ${context.sandbox}`, { dim: true }));
-  const rule = params.proposedExecpolicyAmendment;
+  const rule = proposedRule(pending);
   tail.push('');
   tail.push(
     `${paint('y', { bold: true, fg: 'green' })} approve once  ${paint('a', { bold: true, fg: 'green' })} approve for this session  ${paint('n', { bold: true, fg: 'red' })} deny  ${paint('esc', { bold: true, fg: 'red' })} abort turn`,

@@ -4,12 +4,18 @@
  */
 import type {
   AskForApproval,
+  CommandExecutionApprovalDecision,
+  CommandExecutionRequestApprovalParams,
+  FileChangeRequestApprovalParams,
   FileUpdateChange,
+  GuardianApprovalReviewAction,
+  ItemGuardianApprovalReviewCompletedNotification,
   SandboxPolicy,
   Thread,
   ThreadItem,
   ThreadStartResponse,
   ThreadTokenUsage,
+  ToolRequestUserInputQuestion,
   Turn,
 } from '../../protocol/app-server-v2.js';
 
@@ -19,6 +25,12 @@ export type V2Turn = Turn;
 export type V2TokenUsage = ThreadTokenUsage;
 export type V2SandboxPolicy = SandboxPolicy;
 export type V2Thread = Thread;
+export type V2CommandApprovalParams = CommandExecutionRequestApprovalParams;
+export type V2FileChangeApprovalParams = FileChangeRequestApprovalParams;
+export type V2ApprovalDecision = CommandExecutionApprovalDecision;
+export type V2UserInputQuestion = ToolRequestUserInputQuestion;
+export type V2GuardianReviewAction = GuardianApprovalReviewAction;
+export type V2GuardianReviewCompleted = ItemGuardianApprovalReviewCompletedNotification;
 /** What thread/start, thread/resume and thread/fork answer. */
 export type V2OpenedThread = ThreadStartResponse;
 
