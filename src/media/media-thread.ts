@@ -178,7 +178,9 @@ export function prepareMediaThread(runtime: Runtime, flags: MediaFlags, resumedI
     studio,
     opened(sessionId) {
       const journal = existing ?? MediaJournal.open(journalPath(runtime.home, sessionId));
-      if (!journal.settings)
+      const settingsNow = journal.settings;
+      // A new session records its settings; a resumed one again when --budget or --out changed them.
+      if (!settingsNow || settingsNow.budget_usd !== (budgetUsd ?? null) || settingsNow.out !== folder.root)
         journal.append({
           type: 'settings',
           out: folder.root,

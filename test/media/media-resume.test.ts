@@ -1,0 +1,81 @@
+/**
+ * At most once across a crash: `spool media` is killed (SIGKILL) while it polls a video task; the
+ * journal holds the submission and its task id; `spool media resume` polls that task — it submits
+ * nothing again — collects the file, records it and tells the model.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, respond, say } from '../emulator/index.js';
+import { runSpool } from '../support/spool-bin.js';
+import { type MediaWorld, mediaSessions, mediaWorld, modelRequests, readManifest } from './helpers.js';
+
+let world: MediaWorld | undefined;
+afterEach(async () => {
+  await world?.emulator.close();
+  world = undefined;
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('spool media: resume after kill -9', () => {
+  it('polls the recorded task instead of submitting it again', async () => {
+    world = await mediaWorld(
+      [respond(call('generate_video', { prompt: 'Orbit' }, 'v1')), respond(say('Collected the orbit clip.'))],
+      { videoTasks: [{ statuses: ['queued', 'running'], hold: true }] },
+    );
+    let child: ChildProcess | undefined;
+    const killed = runSpool(['media', '--budget', '1', 'an orbit clip'], {
+      cwd: world.project,
+      env: world.env,
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
+    const media = world.media;
+    await until(() => (media.polls.get('cgt-0001') ?? 0) >= 3, 'the task to be polled');
+    child?.kill('SIGKILL');
+    const first = await killed;
+    expect(first.signal).toBe('SIGKILL');
+
+    // The journal holds the submission and its task id, and no end.
+    const [session] = mediaSessions(world.home);
+    const journal = fs
+      .readFileSync(path.join(world.home, 'media', `${session}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; task_id?: string });
+    expect(journal.map((line) => line.type)).toEqual(['settings', 'submit', 'accepted']);
+    expect(journal[2]?.task_id).toBe('cgt-0001');
+
+    world.media.settle('cgt-0001', 'succeeded');
+    const resumed = await runSpool(['media', 'resume', '--last'], { cwd: world.project, env: world.env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('collecting video task cgt-0001');
+    // Submitted once in all; the file came from the recorded task.
+    expect(world.media.submissions).toHaveLength(1);
+    expect(
+      world.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes('/tasks')),
+    ).toHaveLength(1);
+    expect(fs.readFileSync(path.join(world.project, 'media/orbit-1.mp4'), 'utf8')).toContain('cgt-0001');
+    expect(readManifest(path.join(world.project, 'media')).assets).toMatchObject([
+      { file: 'orbit-1.mp4', task_id: 'cgt-0001', session_id: session, cost_usd: 0.15 },
+    ]);
+    // The model saw the interrupted call as aborted, then the recovery note with the file.
+    const last = modelRequests(world.emulator).at(-1);
+    const input = JSON.stringify(last?.body?.input);
+    expect(input).toContain('"call_id":"v1","output":"aborted"');
+    expect(input).toContain('<media_recovery>');
+    expect(input).toContain('was submitted as task cgt-0001 and has now finished: saved media/orbit-1.mp4');
+    expect(resumed.stdout).toContain('Collected the orbit clip.');
+    expect(resumed.stderr).toContain('$0.1500 of the $1.00 budget spent');
+  });
+});
