@@ -54,6 +54,8 @@ export interface MediaEmulatorOptions {
   videoTasks?: VideoTaskPlan[] | ((index: number) => VideoTaskPlan);
   /** Faults answered instead of an image, by image request index. */
   imageFaults?: Array<MediaFault | undefined>;
+  /** Origin that image and video URLs point at (default: the emulator's own, from the Host header). */
+  urlOrigin?: string;
   /** Faults answered instead of accepting a video task, by submit request index. */
   submitFaults?: Array<MediaFault | undefined>;
 }
@@ -196,7 +198,7 @@ export class MediaEmulator {
     let path = new URL(request.url, 'http://emulator').pathname.replace(/\/+$/, '');
     if (path === '/v1' || path.startsWith('/v1/')) path = path.slice(3);
     const body = request.body;
-    const origin = `http://${request.host}`;
+    const origin = this.options.urlOrigin ?? `http://${request.host}`;
     if (request.method === 'POST' && path === '/chat/completions') {
       const model = String(body?.model ?? '');
       const shape = this.imageShape(model);
