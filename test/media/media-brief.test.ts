@@ -140,4 +140,38 @@ describe('spool media: a brief in two attempts', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'turn.completed' });
     expect(run.stderr).toContain('media: 2 assets');
   });
+
+  it('runs on a chat-completions platform: the viewed image follows the tool results as a user message', async () => {
+    world = await mediaWorld([
+      respond(call('generate_image', { prompt: 'Badge' }, 'g1')),
+      respond(call('view_media', { path: 'media/badge-1.png' }, 'v1')),
+      respond(say('Looks right.')),
+    ]);
+    fs.writeFileSync(
+      path.join(world.home, 'config.toml'),
+      `model_provider = "platform"\n[model_providers.platform]\nbase_url = "${world.emulator.url}"\nenv_key = "PLATFORM_KEY"\nwire_api = "chat"\n[media]\npoll_interval_ms = 20\n`,
+    );
+    const run = await runSpool(['media', '-m', 'vision-test', 'a badge'], {
+      cwd: world.project,
+      env: { ...world.env, PLATFORM_KEY: 'platform-key' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.emulator.problems).toEqual([]);
+    const requests = modelRequests(world.emulator);
+    expect(requests.map((r) => r.wire)).toEqual(['chat', 'chat', 'chat']);
+    // The platform's key went with the generation too.
+    const generation = world.emulator.requests.find((r) => r.wire === 'media');
+    expect(generation?.headers.authorization).toBe('Bearer platform-key');
+    const png = fs.readFileSync(path.join(world.project, 'media/badge-1.png'));
+    const messages = requests[2]?.body?.messages as Array<{ role: string; content: unknown }>;
+    const last = messages.at(-1);
+    expect(messages.at(-2)?.role).toBe('tool');
+    expect(last).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'The images returned by the tool calls above:' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+      ],
+    });
+  });
 });
