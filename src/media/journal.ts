@@ -74,8 +74,8 @@ export function journalPath(home: string, sessionId: string): string {
   return path.join(home, 'media', `${sessionId}.jsonl`);
 }
 
-type Record_ = DistributiveOmit<JournalLine, 'at'>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A journal line as appended (the time is added). */
+type JournalRecord = JournalLine extends infer L ? (L extends unknown ? Omit<L, 'at'> : never) : never;
 
 export class MediaJournal {
   private readonly entries = new Map<string, JournalEntry>();
@@ -133,7 +133,7 @@ export class MediaJournal {
   }
 
   /** Appends `record` and waits for it to reach the disk (fsync) before returning. */
-  append(record: Record_): void {
+  append(record: JournalRecord): void {
     const line = { ...record, at: new Date().toISOString() } as JournalLine;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const fd = fs.openSync(this.file, 'a', 0o600);

@@ -76,7 +76,7 @@ export class OutputFolder {
     }
   }
 
-  /** Keeps a downloaded or decoded file; `temporary` must be a file this process wrote. */
+  /** `file` (inside the folder) relative to it: how the manifest names it. */
   relative(file: string): string {
     return path.relative(this.root, file);
   }

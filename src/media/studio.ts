@@ -142,7 +142,8 @@ export class MediaStudio {
     });
     if (outcome.decision === 'approved' || outcome.decision === 'approved_for_session') return undefined;
     if (outcome.decision === 'approved_execpolicy_amendment') return undefined;
-    return `The user declined this ${tool} call; nothing was submitted.`;
+    const who = outcome.decidedBy === 'reviewer' ? 'the automatic approval reviewer' : 'the user';
+    return `This ${tool} call was not approved (${outcome.reason ?? `declined by ${who}`}); nothing was submitted.`;
   }
 
   /** Records the submission durably; from here the generation is never sent again. */

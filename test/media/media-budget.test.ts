@@ -88,4 +88,19 @@ describe('spool media: budget', () => {
     expect(world.media.generations.map((g) => g.prompt)).toEqual(['One', 'Five']);
     expect(third.stderr).toContain('$0.0600 of the $0.1000 budget spent');
   });
+
+  it('asks before each generation under -a untrusted; declined (no one to ask), nothing is submitted', async () => {
+    world = await mediaWorld([gen('One', 'c1'), respond(say('Declined.'))]);
+    const run = await runSpool(['media', '-a', 'untrusted', 'a poster'], {
+      cwd: world.project,
+      env: world.env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'declined (non-interactive): generate_image: One ($0.0300, 1 × $0.03 per image)',
+    );
+    expect(toolOutputs(world.emulator).get('c1')).toContain('This generate_image call was not approved (');
+    expect(toolOutputs(world.emulator).get('c1')).toContain('nothing was submitted.');
+    expect(world.media.generations).toEqual([]);
+  });
 });
