@@ -297,6 +297,16 @@ async function runOpened(
     return EXIT.usage;
   }
 
+  if (opened && !options.kind) {
+    // A media session goes on with its own tools and instructions, never the coding ones.
+    const { isMediaSession } = await import('../media/media-thread.js');
+    if (isMediaSession(runtime.home, opened.read.meta.id)) {
+      say(
+        `spool exec: ${opened.read.meta.id} is a media session; continue it with \`spool media resume ${opened.read.meta.id}\``,
+      );
+      return EXIT.usage;
+    }
+  }
   let kind: PreparedThreadKind | undefined;
   try {
     kind = options.kind?.prepare(runtime, opened?.read.meta.id);

@@ -95,6 +95,12 @@ function newBrand(flag: string | undefined, cwd: string): { path: string; text: 
   return fs.existsSync(fallback) ? { path: fallback, text: readBrand(fallback) } : undefined;
 }
 
+/** Whether session `id` is a media session (it has a media journal with its settings). */
+export function isMediaSession(home: string, id: string): boolean {
+  const file = journalPath(home, id);
+  return MediaJournal.exists(file) && MediaJournal.open(file).settings !== undefined;
+}
+
 /** Builds a media thread's runtime and tools; `resumedId` is the session being continued, if any. */
 export function prepareMediaThread(runtime: Runtime, flags: MediaFlags, resumedId?: string): MediaThread {
   const config = runtime.config.media ?? {};
