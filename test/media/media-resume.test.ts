@@ -26,7 +26,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
   }
 }
 
-describe('spool media: resume after kill -9', () => {
+describe('spool media: at most once (retries, kill -9 and resume)', () => {
   it('polls the recorded task instead of submitting it again', async () => {
     world = await mediaWorld(
       [respond(call('generate_video', { prompt: 'Orbit' }, 'v1')), respond(say('Collected the orbit clip.'))],
@@ -77,5 +77,28 @@ describe('spool media: resume after kill -9', () => {
     expect(input).toContain('was submitted as task cgt-0001 and has now finished: saved media/orbit-1.mp4');
     expect(resumed.stdout).toContain('Collected the orbit clip.');
     expect(resumed.stderr).toContain('$0.1500 of the $1.00 budget spent');
+  });
+
+  it('a dropped model stream and a 429 from the image model send the generation once', async () => {
+    world = await mediaWorld(
+      [
+        // The stream drops after the call arrived, before the response completed.
+        respond(call('generate_image', { prompt: 'One' }, 'g1'), {
+          fault: { kind: 'close', afterEvents: 6 },
+        }),
+        respond(say('Made one.')),
+      ],
+      { imageFaults: [{ status: 429, headers: { 'retry-after': '0' } }] },
+    );
+    const run = await runSpool(['media', 'one image'], { cwd: world.project, env: world.env });
+    expect(run.code, run.stderr).toBe(0);
+    // The 429 said "not taken": retried once, made once; the dropped stream ran the tool once.
+    const posts = world.emulator.requests.filter((r) => r.wire === 'media' && r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect(world.media.generations).toHaveLength(1);
+    expect(readManifest(path.join(world.project, 'media')).assets.map((a) => a.file)).toEqual(['one-1.png']);
+    expect(run.stderr).toContain('media: HTTP 429 from the image model; retrying in 0 ms');
+    expect(run.stderr).toContain('$0.0300 spent on generations');
+    expect(run.stderr).toContain('Reconnecting... 1/5');
   });
 });
