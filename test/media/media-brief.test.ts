@@ -174,4 +174,26 @@ describe('spool media: a brief in two attempts', () => {
       ],
     });
   });
+
+  it('keeps the brand guide the session began with when BRAND.md changes before a resume', async () => {
+    world = await mediaWorld([respond(say('First.')), respond(say('Second.'))]);
+    const guide = path.join(world.project, 'BRAND.md');
+    fs.writeFileSync(guide, 'Version A: teal.\n');
+    const first = await runSpool(['media', 'a poster'], { cwd: world.project, env: world.env });
+    expect(first.code, first.stderr).toBe(0);
+    fs.writeFileSync(guide, 'Version B: orange.\n');
+    const second = await runSpool(['media', 'resume', '--last', 'again'], {
+      cwd: world.project,
+      env: world.env,
+    });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('the session keeps the brand guide it began with');
+    const instructions = modelRequests(world.emulator).map((r) => String(r.body?.instructions));
+    expect(instructions).toHaveLength(2);
+    expect(instructions[1]).toBe(instructions[0]);
+    expect(instructions[1]).toContain('Version A: teal.');
+    expect(instructions[1]).not.toContain('Version B');
+    // The second request extends the first: the prefix cache holds.
+    expect(modelRequests(world.emulator)[1]?.cachedTokens).toBeGreaterThan(0);
+  });
 });
