@@ -35,6 +35,8 @@ const DESCRIPTION = `Generates a video with a video model: submits a task, waits
 Each call is charged (its price is checked against the remaining budget before anything is sent). Videos take minutes.`;
 
 const DEFAULT_DURATION = 5;
+/** Extensions a downloaded video keeps when its content type does not say (else `.mp4`). */
+const VIDEO_EXTENSIONS = ['.mp4', '.webm', '.mov', '.mkv'];
 const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;
 /** Consecutive failed polls (no answer) before the wait is given up. */
 const MAX_POLL_FAILURES = 5;
@@ -163,9 +165,12 @@ export async function finishTask(
       try {
         const file = await download(studio.endpoint, state.url, { signal, maxBytes: MAX_VIDEO_BYTES });
         const type = file.contentType.split(';')[0]?.trim() ?? '';
+        const fromUrl = path.extname(new URL(state.url).pathname).toLowerCase();
         const ext = type.startsWith('video/')
           ? extensionFor(type)
-          : path.extname(new URL(state.url).pathname) || '.mp4';
+          : VIDEO_EXTENSIONS.includes(fromUrl)
+            ? fromUrl
+            : '.mp4';
         saved = studio.out.writeNew(submit.prompt, ext, file.bytes);
       } catch (err) {
         if (!(err instanceof MediaHttpError)) throw err;

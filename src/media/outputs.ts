@@ -4,6 +4,7 @@
  * through), and `manifest.json` there holds one entry per asset. The manifest is rewritten whole
  * through a temporary file and a rename, so a crash leaves the old one or the new one.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -97,8 +98,9 @@ export class OutputFolder {
     const manifest = this.readManifest();
     change(manifest);
     const target = path.join(this.root, MANIFEST_FILE);
-    const temporary = path.join(this.root, `.${MANIFEST_FILE}.${process.pid}.tmp`);
-    fs.writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+    // A fresh name, created exclusively: a file planted under a predictable name is never written through.
+    const temporary = path.join(this.root, `.${MANIFEST_FILE}.${randomBytes(8).toString('hex')}.tmp`);
+    fs.writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
     fs.renameSync(temporary, target);
     return manifest;
   }
