@@ -306,6 +306,7 @@ export class ThreadManager {
     let session: Session;
     let runtime: Runtime;
     let flags: ReturnType<typeof threadFlags>;
+    let beforeFirstTurn: ((signal: AbortSignal) => Promise<string | undefined>) | undefined;
     try {
       // A resumed thread keeps its directory and model unless the client says otherwise.
       const recorded = opened.read.lastContext ?? opened.read.meta;
@@ -321,6 +322,7 @@ export class ThreadManager {
       if (media) runtime = media.runtime;
       ({ session } = this.openThread(runtime, { kind: 'resume', opened }, media));
       media?.opened(session.thread.id);
+      beforeFirstTurn = media ? (signal) => media.recover(signal) : undefined;
     } catch (err) {
       opened.release();
       storeFailure(err);
@@ -338,6 +340,7 @@ export class ThreadManager {
         forkedFromId: forkedFromId ?? meta.forked_from?.thread_id,
         git: meta.git,
         preview: stored.listing.first_prompt ?? '',
+        ...(beforeFirstTurn ? { beforeFirstTurn } : {}),
       }),
     );
   }

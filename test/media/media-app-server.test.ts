@@ -3,14 +3,23 @@
  * agent (its tools, instructions with the brand guide, budget, output folder) like any thread, and
  * `thread/resume` of a media session resumes it as one. `spool exec resume` refuses a media session.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppServer } from '../../src/app-server/index.js';
 import { serverEnv, streamClient } from '../app-server/support/harness.js';
 import { call, respond, say } from '../emulator/index.js';
 import { runSpool } from '../support/spool-bin.js';
-import { type MediaWorld, mediaWorld, modelRequests, readManifest, toolOutputs } from './helpers.js';
+import {
+  type MediaWorld,
+  mediaSessions,
+  mediaWorld,
+  modelRequests,
+  readManifest,
+  toolOutputs,
+} from './helpers.js';
 
 let world: MediaWorld | undefined;
 let server: AppServer | undefined;
@@ -85,5 +94,40 @@ describe('media threads in the app-server', () => {
     });
     expect(resumed.code).toBe(2);
     expect(resumed.stderr).toMatch(/is a media session; continue it with `spool media resume /);
+  });
+
+  it('thread/resume of a media session killed while polling collects the task before the first turn', async () => {
+    world = await mediaWorld(
+      [respond(call('generate_video', { prompt: 'Spin' }, 'v1')), respond(say('Got the spin clip.'))],
+      { videoTasks: [{ statuses: ['queued', 'running'], hold: true }] },
+    );
+    let child: ChildProcess | undefined;
+    const killed = runSpool(['media', 'a clip'], {
+      cwd: world.project,
+      env: world.env,
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
+    const media = world.media;
+    for (let i = 0; (media.polls.get('cgt-0001') ?? 0) < 2; i++) {
+      if (i > 1500) throw new Error('the task was never polled');
+      await sleep(20);
+    }
+    child?.kill('SIGKILL');
+    expect((await killed).signal).toBe('SIGKILL');
+    world.media.settle('cgt-0001', 'succeeded');
+
+    server = new AppServer({ env: { ...serverEnv(world.emulator), SPOOL_HOME: world.home } });
+    const { client } = streamClient(server);
+    await client.initialize();
+    const [threadId] = mediaSessions(world.home);
+    await client.call('thread/resume', { threadId });
+    const { turn } = await client.call('turn/start', { threadId, input: [{ type: 'text', text: 'go on' }] });
+    expect((await client.turnCompleted(turn.id)).params.turn.status).toBe('completed');
+    expect(world.media.submissions).toHaveLength(1);
+    expect(fs.existsSync(path.join(world.project, 'media/spin-1.mp4'))).toBe(true);
+    const input = JSON.stringify(modelRequests(world.emulator).at(-1)?.body?.input);
+    expect(input).toContain('was submitted as task cgt-0001 and has now finished: saved media/spin-1.mp4');
   });
 });
