@@ -38,7 +38,7 @@ export interface VideoTaskPlan {
   error?: string;
 }
 
-/** An HTTP error answer, for faults. */
+/** An HTTP error answer, for faults; status 0 never answers (the request stalls until the client goes). */
 export interface MediaFault {
   status: number;
   headers?: Record<string, string>;
@@ -117,6 +117,7 @@ function errorBody(message: string, code: string | null, type = 'invalid_request
 }
 
 function faultAnswer(fault: MediaFault): MediaAnswer {
+  if (fault.status === 0) return { status: 0, headers: {}, body: Buffer.alloc(0) };
   const body =
     fault.body ??
     (fault.status === 429

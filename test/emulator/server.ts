@@ -155,7 +155,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requests.push(record);
       options.onRequest?.(record);
       for (const wake of [...waiters]) wake();
-      res.writeHead(media.status, media.headers).end(media.body);
+      if (media.status > 0) res.writeHead(media.status, media.headers).end(media.body);
       return;
     }
     let action: Action;

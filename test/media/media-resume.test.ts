@@ -101,4 +101,33 @@ describe('spool media: at most once (retries, kill -9 and resume)', () => {
     expect(run.stderr).toContain('$0.0300 spent on generations');
     expect(run.stderr).toContain('Reconnecting... 1/5');
   });
+
+  it('an image request with no answer when the process was killed is reported, never sent again', async () => {
+    world = await mediaWorld(
+      [respond(call('generate_image', { prompt: 'Hang' }, 'g1')), respond(say('Noted.'))],
+      { imageFaults: [{ status: 0 }] },
+    );
+    let child: ChildProcess | undefined;
+    const killed = runSpool(['media', '--budget', '1', 'an image'], {
+      cwd: world.project,
+      env: world.env,
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
+    const emulator = world.emulator;
+    await until(() => emulator.requests.some((r) => r.wire === 'media'), 'the image request');
+    child?.kill('SIGKILL');
+    expect((await killed).signal).toBe('SIGKILL');
+    const resumed = await runSpool(['media', 'resume', '--last'], { cwd: world.project, env: world.env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(world.emulator.requests.filter((r) => r.wire === 'media')).toHaveLength(1);
+    const input = JSON.stringify(modelRequests(world.emulator).at(-1)?.body?.input);
+    expect(input).toContain(
+      'generate_image (call g1, \\"Hang\\"): the session stopped before the answer arrived',
+    );
+    expect(input).toContain('it was not submitted again');
+    // It may have been made and charged: it counts against the budget.
+    expect(resumed.stderr).toContain('$0.0300 of the $1.00 budget spent');
+  });
 });
