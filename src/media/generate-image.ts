@@ -173,7 +173,7 @@ async function generateImage(
     return fail(
       err.outcomeUnknown
         ? `The image request got no answer (${err.message}); it may still have been generated and charged, so it was not sent again.`
-        : `The image model refused the request: ${err.message}. Nothing was charged.`,
+        : `The image request failed: ${err.message}. It was not made, and nothing was charged.`,
     );
   }
   const { images, text } =

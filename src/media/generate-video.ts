@@ -296,7 +296,7 @@ async function generateVideo(
     return fail(
       err.outcomeUnknown
         ? `The video submission got no answer (${err.message}); the task may exist and be charged, so it was not submitted again.`
-        : `The video model refused the task: ${err.message}. Nothing was charged.`,
+        : `The video task was not accepted: ${err.message}. Nothing was charged.`,
     );
   }
   const taskId = taskIdOf(answer);

@@ -29,6 +29,9 @@ export class MediaHttpError extends Error {
   }
 }
 
+/** Connection errors that mean the request never left (so it was not received). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** Most a single Retry-After wait may last; a longer one fails the request instead. */
 const MAX_RETRY_AFTER_MS = 120_000;
 
@@ -97,10 +100,13 @@ export async function requestJson(
       });
     } catch (err) {
       if (options.signal.aborted) throw new MediaHttpError('interrupted', undefined, method === 'POST');
+      // Nothing reached the provider when no connection could be made; otherwise it may have.
+      const code = (err as { cause?: { code?: unknown } }).cause?.code;
+      const neverSent = typeof code === 'string' && NOT_CONNECTED.has(code);
       throw new MediaHttpError(
-        `the request to ${new URL(url).host} failed: ${(err as Error).message}`,
+        `the request to ${new URL(url).host} failed: ${(err as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`,
         undefined,
-        method === 'POST',
+        method === 'POST' && !neverSent,
       );
     }
     const text = await response.text();

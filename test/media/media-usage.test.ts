@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { respond, say } from '../emulator/index.js';
+import { call, respond, say, startEmulator } from '../emulator/index.js';
 import { runSpool } from '../support/spool-bin.js';
-import { type MediaWorld, mediaWorld } from './helpers.js';
+import { type MediaWorld, mediaWorld, toolOutputs } from './helpers.js';
 
 let world: MediaWorld | undefined;
 afterEach(async () => {
@@ -30,5 +30,30 @@ describe('spool media: usage errors', () => {
     }
     expect(world.emulator.requests).toEqual([]);
     expect(fs.existsSync(path.join(world.home, 'media'))).toBe(false);
+  });
+
+  it('sends generations to [media] model_provider; one that cannot be reached charges nothing', async () => {
+    world = await mediaWorld([
+      respond(call('generate_image', { prompt: 'Unreachable' }, 'g1')),
+      respond(say('The platform is down.')),
+    ]);
+    // A port nothing listens on (the emulator's own, once closed, is not reused while we run).
+    const closed = await startEmulator();
+    const port = closed.port;
+    await closed.close();
+    fs.appendFileSync(
+      path.join(world.home, 'config.toml'),
+      `model_provider = "down"\n[model_providers.down]\nbase_url = "http://127.0.0.1:${port}/v1"\n`,
+    );
+    const run = await runSpool(['media', '--budget', '1', 'an image'], {
+      cwd: world.project,
+      env: world.env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const output = toolOutputs(world.emulator).get('g1') ?? '';
+    expect(output).toContain(`The image request failed: the request to 127.0.0.1:${port} failed`);
+    expect(output).toContain('ECONNREFUSED');
+    expect(output).toContain('nothing was charged');
+    expect(run.stderr).toContain('$0.00 of the $1.00 budget spent');
   });
 });
