@@ -130,4 +130,29 @@ describe('spool media: at most once (retries, kill -9 and resume)', () => {
     // It may have been made and charged: it counts against the budget.
     expect(resumed.stderr).toContain('$0.0300 of the $1.00 budget spent');
   });
+
+  it('Ctrl-C while a task runs leaves it recorded (exit 130); the resume collects it', async () => {
+    world = await mediaWorld(
+      [respond(call('generate_video', { prompt: 'Tide' }, 'v1')), respond(say('Collected.'))],
+      { videoTasks: [{ statuses: ['queued', 'running'], hold: true }] },
+    );
+    let child: ChildProcess | undefined;
+    const interrupted = runSpool(['media', 'a clip'], {
+      cwd: world.project,
+      env: world.env,
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
+    const media = world.media;
+    await until(() => (media.polls.get('cgt-0001') ?? 0) >= 2, 'the task to be polled');
+    child?.kill('SIGINT');
+    const first = await interrupted;
+    expect(first.code, first.stderr).toBe(130);
+    world.media.settle('cgt-0001', 'succeeded');
+    const resumed = await runSpool(['media', 'resume', '--last'], { cwd: world.project, env: world.env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(world.media.submissions).toHaveLength(1);
+    expect(fs.existsSync(path.join(world.project, 'media/tide-1.mp4'))).toBe(true);
+  });
 });
