@@ -37,6 +37,11 @@ interface LoadedThreadInit {
   forkedFromId?: string;
   git?: ThreadInfo['git'];
   preview?: string;
+  /**
+   * Work left from an earlier run, done before the first turn (a media session collects the
+   * generations that were in flight); the note it returns goes before that turn's input.
+   */
+  beforeFirstTurn?: (signal: AbortSignal) => Promise<string | undefined>;
 }
 
 /** Codex's approval answers as Spool's decisions. */
@@ -93,6 +98,8 @@ export class LoadedThread {
   private preview: string;
   private updatedAtMs: number;
   private closing: Promise<void> | undefined;
+  private beforeFirstTurn: LoadedThreadInit['beforeFirstTurn'];
+  private readonly closed = new AbortController();
 
   /** The provider id the thread's model runs on. */
   get modelProvider(): string {
@@ -106,6 +113,7 @@ export class LoadedThread {
     this.flags = init.flags;
     this.preview = init.preview ?? '';
     this.updatedAtMs = init.createdAtMs;
+    this.beforeFirstTurn = init.beforeFirstTurn;
     this.projector = new EventProjector(this.id, () => this.thread.settings.cwd, {
       keepTurns: !init.session,
     });
@@ -204,7 +212,13 @@ export class LoadedThread {
   async startTurn(params: TurnStartParams): Promise<{ turn: V2Turn; release: () => void }> {
     await this.readyForTurn();
     this.applyOverrides(params);
-    const content = contentFromInput(params.input, this.settings.cwd);
+    const pending = this.beforeFirstTurn;
+    this.beforeFirstTurn = undefined;
+    const note = await pending?.(this.closed.signal);
+    const content = [
+      ...(note ? [{ type: 'input_text' as const, text: note }] : []),
+      ...contentFromInput(params.input, this.settings.cwd),
+    ];
     if (!this.preview) {
       const text = params.input.find((item) => item.type === 'text');
       if (text?.type === 'text') this.preview = text.text.slice(0, 240);
@@ -341,6 +355,7 @@ export class LoadedThread {
   /** Interrupts what runs and closes the thread (flushes its log, releases its lock). */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.closed.abort();
       for (const approvalId of this.approvals.keys()) this.noAnswer(approvalId, 'the thread is closing');
       await this.guardian?.close();
       await this.thread.close();

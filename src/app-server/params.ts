@@ -70,9 +70,20 @@ const threadOverrides = {
   developerInstructions: opt(z.string()),
 };
 
-export const ThreadStartParams = z.object({ ...threadOverrides, ephemeral: opt(z.boolean()) });
+/** Spool's extension: start a media thread (`spool media`'s tools and instructions; docs/media.md). */
+export const MediaThreadInput = z.object({
+  out: opt(z.string()),
+  budgetUsd: opt(z.number().nonnegative()),
+  brand: opt(z.string()),
+});
+
+export const ThreadStartParams = z.object({
+  ...threadOverrides,
+  ephemeral: opt(z.boolean()),
+  media: opt(MediaThreadInput),
+});
 export type ThreadStartParams = z.infer<typeof ThreadStartParams>;
-export type ThreadOverrides = Omit<ThreadStartParams, 'ephemeral'>;
+export type ThreadOverrides = Omit<ThreadStartParams, 'ephemeral' | 'media'>;
 
 export const ThreadResumeParams = z.object({
   ...threadOverrides,

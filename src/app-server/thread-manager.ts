@@ -8,6 +8,12 @@ import { spoolHome } from '../config/home.js';
 import type { Runtime } from '../config/runtime.js';
 import { attachGuardian } from '../guardian/attach.js';
 import {
+  isMediaSession,
+  MediaSetupError,
+  type MediaThread,
+  prepareMediaThread,
+} from '../media/media-thread.js';
+import {
   type OpenedThread as OpenedSessionThread,
   openThread,
   type RecordedStart,
@@ -25,7 +31,7 @@ import { forkSession, type OpenedSession, openSession } from '../store/sessions.
 import type { Connection } from './connection.js';
 import { ErrorCode, invalidParams, invalidRequest, RpcError } from './jsonrpc.js';
 import { LoadedThread } from './loaded-thread.js';
-import type { ThreadOverrides } from './params.js';
+import type { ThreadOverrides, ThreadStartParams } from './params.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
 import { findStoredThread, readRecordedTurns, type StoredThread } from './stored-threads.js';
 import type { V2Turn } from './v2-shapes.js';
@@ -44,6 +50,29 @@ function storeFailure(err: unknown): never {
   if (err instanceof SessionStoreError)
     throw new RpcError(ErrorCode.internalError, `session store: ${err.message}`);
   throw err;
+}
+
+/** A media thread for `thread/start`'s `media` (or a resumed media session); bad input is invalid params. */
+function mediaThread(
+  runtime: Runtime,
+  input: NonNullable<ThreadStartParams['media']>,
+  resumedId?: string,
+): MediaThread {
+  try {
+    return prepareMediaThread(
+      runtime,
+      {
+        ...(input.out != null ? { out: input.out } : {}),
+        ...(input.budgetUsd != null ? { budgetUsd: input.budgetUsd } : {}),
+        ...(input.brand != null ? { brand: input.brand } : {}),
+        notify: () => {},
+      },
+      resumedId,
+    );
+  } catch (err) {
+    if (err instanceof MediaSetupError) throw invalidParams(err.message);
+    throw err;
+  }
 }
 
 export class ThreadManager {
@@ -80,19 +109,23 @@ export class ThreadManager {
     return [...this.loaded.keys()];
   }
 
-  start(params: ThreadOverrides & { ephemeral?: boolean | null }): LoadedThread {
+  start(params: ThreadOverrides & Pick<ThreadStartParams, 'ephemeral' | 'media'>): LoadedThread {
     const flags = threadFlags(this.ctx.flags, params);
-    const runtime = loadThreadRuntime(this.ctx, flags, params);
+    let runtime = loadThreadRuntime(this.ctx, flags, params);
+    const media = params.media ? mediaThread(runtime, params.media) : undefined;
+    if (media) runtime = media.runtime;
     let thread: Thread;
     let session: Session | undefined;
     try {
       ({ thread, session } = this.openThread(
         runtime,
         params.ephemeral ? { kind: 'ephemeral' } : { kind: 'new' },
+        media,
       ));
     } catch (err) {
       storeFailure(err);
     }
+    media?.opened(thread.id);
     return this.add(
       runtime,
       new LoadedThread({
@@ -240,10 +273,14 @@ export class ThreadManager {
   }
 
   /** A thread with this server's tools and model client; its tools are closed when it cannot start. */
-  private openThread(runtime: Runtime, start: RecordedStart): Required<OpenedSessionThread>;
-  private openThread(runtime: Runtime, start: ThreadStart): OpenedSessionThread;
-  private openThread(runtime: Runtime, start: ThreadStart): OpenedSessionThread {
-    const tools = this.ctx.createTools(runtime.settings);
+  private openThread(
+    runtime: Runtime,
+    start: RecordedStart,
+    media?: MediaThread,
+  ): Required<OpenedSessionThread>;
+  private openThread(runtime: Runtime, start: ThreadStart, media?: MediaThread): OpenedSessionThread;
+  private openThread(runtime: Runtime, start: ThreadStart, media?: MediaThread): OpenedSessionThread {
+    const tools = media ? media.tools : this.ctx.createTools(runtime.settings);
     try {
       return openThread(runtime, tools, start, { createModelClient: this.ctx.createModelClient });
     } catch (err) {
@@ -269,6 +306,7 @@ export class ThreadManager {
     let session: Session;
     let runtime: Runtime;
     let flags: ReturnType<typeof threadFlags>;
+    let beforeFirstTurn: ((signal: AbortSignal) => Promise<string | undefined>) | undefined;
     try {
       // A resumed thread keeps its directory and model unless the client says otherwise.
       const recorded = opened.read.lastContext ?? opened.read.meta;
@@ -278,7 +316,13 @@ export class ThreadManager {
         model: params.model ?? recorded.model,
       });
       runtime = loadThreadRuntime(this.ctx, flags, params);
-      ({ session } = this.openThread(runtime, { kind: 'resume', opened }));
+      // A media session resumes as one: its tools, and the instructions and brand it began with.
+      const id = opened.read.meta.id;
+      const media = isMediaSession(this.home, id) ? mediaThread(runtime, {}, id) : undefined;
+      if (media) runtime = media.runtime;
+      ({ session } = this.openThread(runtime, { kind: 'resume', opened }, media));
+      media?.opened(session.thread.id);
+      beforeFirstTurn = media ? (signal) => media.recover(signal) : undefined;
     } catch (err) {
       opened.release();
       storeFailure(err);
@@ -296,6 +340,7 @@ export class ThreadManager {
         forkedFromId: forkedFromId ?? meta.forked_from?.thread_id,
         git: meta.git,
         preview: stored.listing.first_prompt ?? '',
+        ...(beforeFirstTurn ? { beforeFirstTurn } : {}),
       }),
     );
   }

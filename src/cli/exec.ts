@@ -29,6 +29,7 @@ import type { Telemetry } from '../telemetry/otel.js';
 import { TelemetryConfigError } from '../telemetry/settings.js';
 import { startTelemetry } from '../telemetry/start.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
+import type { ThreadTools } from '../tools/default-tools.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
 import { guardOutputs, type TextOutput } from './closed-output.js';
 import { NON_INTERACTIVE_REASON, TerminalApprovals, type TerminalInput } from './exec-approvals.js';
@@ -52,6 +53,32 @@ interface ExecOptions extends CliFlags {
   resume?: SessionChoice;
   /** `exec fork`: the session to copy (through turn `at`) and continue. */
   fork?: SessionChoice & { at?: number };
+  /** Another kind of thread run through this machinery (`spool media`): its tools and instructions. */
+  kind?: ExecThreadKind;
+}
+
+/**
+ * A thread with its own tools and base instructions that is otherwise run exactly as `exec` runs
+ * one (session, resume, approvals, `--json`, signals): `spool media`.
+ */
+export interface ExecThreadKind {
+  /** The command's name for messages (`spool media`). */
+  name: string;
+  /** The runtime and tools for a new session or for the resumed one; throws `usageError`s. */
+  prepare(runtime: Runtime, resumedId: string | undefined): PreparedThreadKind;
+  /** Errors of `prepare` that are the user's (exit code 2, message shown). */
+  isUsageError(err: unknown): err is Error;
+}
+
+export interface PreparedThreadKind {
+  runtime: Runtime;
+  tools: ThreadTools;
+  /** The session is open: its id. */
+  opened(sessionId: string): void;
+  /** Before the turn: work left from an earlier run; returns a note put before the prompt. */
+  beforeTurn(signal: AbortSignal): Promise<string | undefined>;
+  /** Lines for stderr when the run ends. */
+  finished(): string[];
 }
 
 interface SessionChoice {
@@ -270,7 +297,26 @@ async function runOpened(
     return EXIT.usage;
   }
 
-  const tools = await attachMcpTools(builtinTools(runtime.settings), {
+  if (opened && !options.kind) {
+    // A media session goes on with its own tools and instructions, never the coding ones.
+    const { isMediaSession } = await import('../media/media-thread.js');
+    if (isMediaSession(runtime.home, opened.read.meta.id)) {
+      say(
+        `spool exec: ${opened.read.meta.id} is a media session; continue it with \`spool media resume ${opened.read.meta.id}\``,
+      );
+      return EXIT.usage;
+    }
+  }
+  let kind: PreparedThreadKind | undefined;
+  try {
+    kind = options.kind?.prepare(runtime, opened?.read.meta.id);
+  } catch (err) {
+    if (!options.kind?.isUsageError(err)) throw err;
+    say(`${options.kind.name}: ${err.message}`);
+    return EXIT.usage;
+  }
+  if (kind) runtime = kind.runtime;
+  const tools = await attachMcpTools(kind ? kind.tools : builtinTools(runtime.settings), {
     servers: runtime.config.mcp_servers,
     spoolHome: runtime.home,
     env: io.env,
@@ -289,6 +335,7 @@ async function runOpened(
     return EXIT.failed;
   }
   const { thread, recorder } = session;
+  kind?.opened(thread.id);
   telemetry
     ?.observe(thread, {
       provider: runtime.providerId,
@@ -398,10 +445,17 @@ async function runOpened(
     // The reader left before the turn began: nothing is started that nobody would see.
     if (outputClosed) return EXIT.outputClosed;
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
+    const stopping = new AbortController();
+    const onStop = () => stopping.abort();
+    signals.once('SIGINT', onStop);
+    signals.once('SIGTERM', onStop);
+    const note = await kind?.beforeTurn(stopping.signal);
+    signals.off('SIGINT', onStop);
+    signals.off('SIGTERM', onStop);
+    if (stoppedBy) return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    const text = note ? `${note}\n\n${prompt}` : prompt;
     try {
-      outcome = await thread.runTurn(
-        images.length > 0 ? [{ type: 'input_text', text: prompt }, ...images] : prompt,
-      );
+      outcome = await thread.runTurn(images.length > 0 ? [{ type: 'input_text', text }, ...images] : text);
     } catch (err) {
       // The log could not be written where the loop cannot go on (the loop throws it): the turn
       // stopped before anything unrecorded could run.
@@ -431,6 +485,7 @@ async function runOpened(
     approvals?.close();
     await guardian?.close();
     await thread.close();
+    for (const line of kind?.finished() ?? []) say(line);
     // Flushed before exit, SIGTERM included (the signal ends the turn, then comes here).
     const problem = await telemetry?.shutdown();
     if (problem) say(`warning: ${problem}`);

@@ -10,6 +10,7 @@ import { Command, CommanderError, type Command as CommandType } from 'commander'
 import { VERSION } from '../version.js';
 import { addFleetCommands } from './fleet-commands.js';
 import { addMcpCommands } from './mcp-command.js';
+import { addMediaCommands } from './media-program.js';
 import {
   addConfigOptions,
   addExecOptions,
@@ -126,6 +127,7 @@ function addExecCommands(program: CommandType): void {
     );
 
   addReviewCommands(program, exec);
+  addMediaCommands(program);
 }
 
 function addInteractiveCommands(program: CommandType): void {

@@ -134,6 +134,41 @@ const ModelPriceConfig = z
   .strict();
 
 /**
+ * `[media_prices.<model>]`: what one generation of a media model costs, in USD (docs/media.md). The
+ * resolution multipliers scale the price by the `resolution` (or image `size`) asked for.
+ */
+export const MediaPriceConfig = z
+  .object({
+    per_image: z.number().nonnegative().optional(),
+    per_generation: z.number().nonnegative().optional(),
+    per_second: z.number().nonnegative().optional(),
+    resolution_multipliers: z.record(z.string(), z.number().positive()).optional(),
+  })
+  .strict();
+export type MediaPriceConfig = z.infer<typeof MediaPriceConfig>;
+
+/** `[media]`: the media agent (`spool media`, docs/media.md). */
+export const MediaConfig = z
+  .object({
+    /** The provider generations go to (a `model_providers` id; default: the session's provider). */
+    model_provider: z.string().optional(),
+    image_model: z.string().optional(),
+    video_model: z.string().optional(),
+    /** `chat` (image output over /chat/completions, default) or `images` (OpenAI's Images API). */
+    image_api: z.enum(['chat', 'images']).optional(),
+    /** The video task endpoint, relative to the provider's base URL. */
+    video_tasks_path: z.string().optional(),
+    /** Hosts besides the provider's own that assets may be downloaded from (a CDN). */
+    download_hosts: z.array(z.string()).optional(),
+    poll_interval_ms: z.number().int().positive().optional(),
+    video_timeout_sec: z.number().positive().optional(),
+    out: z.string().optional(),
+    budget_usd: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type MediaConfig = z.infer<typeof MediaConfig>;
+
+/**
  * `[otel]` exporters (Codex's forms): `"none"`, `"otlp-http"` / `"otlp-grpc"` (with `endpoint`,
  * `headers`, `protocol` beside them in `[otel]`), or `{ otlp-http = { endpoint, protocol, headers } }`
  * / `{ otlp-grpc = { endpoint, headers } }`.
@@ -214,6 +249,8 @@ export const SpoolConfig = z
     /** The fleet's job queue (`spool queue`, `spool worker`). */
     queue: QueueConfig.optional(),
     model_prices: z.record(z.string(), ModelPriceConfig).optional(),
+    media: MediaConfig.optional(),
+    media_prices: z.record(z.string(), MediaPriceConfig).optional(),
     otel: OtelConfig.optional(),
     skills: SkillsConfig.optional(),
     features: FeaturesConfig.optional(),

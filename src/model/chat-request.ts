@@ -52,7 +52,10 @@ function isSystemLike(item: HistoryItem): item is MessageItem {
   return item.type === 'message' && (item.role === 'developer' || item.role === 'system');
 }
 
-function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
+/** The text before the images of tool results on the chat wire. */
+export const TOOL_IMAGES_TEXT = 'The images returned by the tool calls above:';
+
+export function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let index = 0;
   const system: string[] = instructions ? [instructions] : [];
@@ -72,8 +75,18 @@ function chatMessages(instructions: string, input: readonly HistoryItem[]): Chat
     return open;
   };
 
+  // Images a tool returned (view_media, an MCP tool): a `tool` message carries only text, so they
+  // follow the run of tool messages as one user message (a user message between them is refused).
+  let toolImages: ChatContentPart[] = [];
+  const flushToolImages = () => {
+    if (toolImages.length === 0) return;
+    messages.push({ role: 'user', content: [{ type: 'text', text: TOOL_IMAGES_TEXT }, ...toolImages] });
+    toolImages = [];
+  };
+
   for (; index < input.length; index++) {
     const item = input[index]!;
+    if (item.type !== 'function_call_output' && item.type !== 'custom_tool_call_output') flushToolImages();
     switch (item.type) {
       case 'message':
         if (item.role === 'assistant') {
@@ -111,12 +124,17 @@ function chatMessages(instructions: string, input: readonly HistoryItem[]): Chat
           tool_call_id: item.call_id,
           content: typeof item.output === 'string' ? item.output : partsText(item.output),
         });
+        if (typeof item.output !== 'string')
+          toolImages.push(
+            ...(userContent(item.output.filter((p) => p.type === 'input_image')) as ChatContentPart[]),
+          );
         break;
       case 'reasoning':
       case 'compaction':
         break;
     }
   }
+  flushToolImages();
   return messages;
 }
 

@@ -9,6 +9,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { MediaEmulator } from './media-server.js';
 import type { CompactStep, Step } from './script.js';
 import { startEmulator } from './server.js';
 import type { EmulatorOptions, RecordedRequest } from './types.js';
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--record <file>', 'append each request as a JSON line')
     .option('--context-window <n>', 'prompt tokens allowed per request', integer)
     .option('--exit-when-done', 'exit once every step has been answered')
+    .option('--media', 'also serve image and video models (media-server.ts defaults)')
     .parse(argv);
   const flags = program.opts<{
     script: string;
@@ -51,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
     record?: string;
     contextWindow?: number;
     exitWhenDone?: boolean;
+    media?: boolean;
   }>();
 
   const script = loadScript(flags.script);
@@ -71,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
   const contextWindow = flags.contextWindow ?? script.contextWindow;
   if (contextWindow !== undefined) options.contextWindow = contextWindow;
   if (flags.port !== undefined) options.port = flags.port;
+  if (flags.media) options.media = new MediaEmulator();
 
   const emulator = await startEmulator(options);
   process.stdout.write(`emulator listening on ${emulator.url}\n`);

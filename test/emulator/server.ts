@@ -149,6 +149,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       outcome: 'rejected',
     };
 
+    const media = options.media?.answer({ method, url: path, body, host: req.headers.host ?? '' });
+    if (media) {
+      Object.assign(record, { wire: 'media', outcome: 'media', inputTokens: 0, cachedTokens: 0 });
+      requests.push(record);
+      options.onRequest?.(record);
+      for (const wake of [...waiters]) wake();
+      if (media.status > 0) res.writeHead(media.status, media.headers).end(media.body);
+      return;
+    }
     let action: Action;
     if (wire === 'unknown') {
       record.outcome = 'not_found';

@@ -1,7 +1,8 @@
 /** The emulator's public contract: options, the recorded requests, the running handle. */
+import type { MediaEmulator } from './media-server.js';
 import type { CompactStep, Step } from './script.js';
 
-export type Wire = 'responses' | 'chat' | 'compact' | 'models' | 'unknown';
+export type Wire = 'responses' | 'chat' | 'compact' | 'models' | 'media' | 'unknown';
 
 /** What happened to a request, for assertions and for the CLI's record. */
 export type RequestOutcome =
@@ -12,6 +13,7 @@ export type RequestOutcome =
   | 'rejected' // failed OpenAI's request checks (see validate.ts)
   | 'compacted' // `/responses/compact` answered
   | 'models' // `/models` answered
+  | 'media' // answered by the media emulator (media-server.ts)
   | 'not_found'; // no such endpoint
 
 /** The fields of a request body the tests look at most; everything else is there too. */
@@ -75,6 +77,8 @@ export interface EmulatorOptions {
   rejectUnknownModels?: boolean;
   /** Apply OpenAI's request checks (tool call/output pairing, ids with `store: false`). Default true. */
   validateRequests?: boolean;
+  /** Image models, video tasks and downloads (media-server.ts): answered before the script. */
+  media?: MediaEmulator;
   /** Port to listen on (default: a random free port). */
   port?: number;
   /** Unix seconds for `created_at`/`created` (default: the real clock). */

@@ -1,0 +1,62 @@
+/** `spool media …` on the command line; its module loads only when it runs. */
+import type { Command } from 'commander';
+import { addExecOptions, flagsFrom, mergedOptions, sessionArguments, stdio } from './options.js';
+
+type Options = Record<string, unknown>;
+
+function addMediaOptions(command: Command): Command {
+  return addExecOptions(command)
+    .option('--brand <file>', 'brand guide joined to the instructions (default: BRAND.md here, if present)')
+    .option('--budget <usd>', 'most the generations may cost, in USD (checked before each one)')
+    .option('--out <dir>', 'folder the assets and manifest.json go to (default: media/)');
+}
+
+async function runWith(
+  prompt: string | undefined,
+  opts: Options,
+  resume?: { id?: string; last: boolean; all: boolean },
+) {
+  const { runMedia } = await import('./media-command.js');
+  process.exitCode = await runMedia(
+    {
+      ...(await flagsFrom(opts)),
+      prompt,
+      json: Boolean(opts.json || opts.experimentalJson),
+      outputLastMessage: opts.outputLastMessage as string | undefined,
+      outputSchemaFile: opts.outputSchema as string | undefined,
+      images: (opts.image as string[] | undefined) ?? [],
+      brand: opts.brand as string | undefined,
+      budget: opts.budget as string | undefined,
+      out: opts.out as string | undefined,
+      ...(resume ? { resume } : {}),
+    },
+    stdio(),
+  );
+}
+
+export function addMediaCommands(program: Command): void {
+  const media = addMediaOptions(
+    program
+      .command('media')
+      .description('produce images and videos for a brief: generate, view, critique, revise (docs/media.md)')
+      .argument('[brief]', 'the brief; `-` or omitted to read it from stdin'),
+  ).action((brief: string | undefined, opts: Options) => runWith(brief, opts));
+
+  addMediaOptions(
+    media
+      .command('resume')
+      .description('continue a media session (collecting generations in flight when it stopped)')
+      .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+      .argument('[brief]', 'more instructions (default: continue with the brief)'),
+  )
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .action(
+      async (session: string | undefined, brief: string | undefined, _opts: unknown, command: Command) => {
+        const opts = mergedOptions(command);
+        const args = sessionArguments('spool media resume', session, brief, opts);
+        if (args)
+          await runWith(args.prompt, opts, { id: args.id, last: Boolean(opts.last), all: Boolean(opts.all) });
+      },
+    );
+}
