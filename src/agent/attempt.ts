@@ -31,7 +31,6 @@ const OUTPUT_EVENTS: ReadonlySet<ModelEvent['type']> = new Set([
   'item_added',
   'text_delta',
   'reasoning_delta',
-  'tool_input_delta',
   'item_done',
 ]);
 

@@ -71,7 +71,7 @@ const threadOverrides = {
 };
 
 /** Spool's extension: start a media thread (`spool media`'s tools and instructions; docs/media.md). */
-export const MediaThreadInput = z.object({
+const MediaThreadInput = z.object({
   out: opt(z.string()),
   budgetUsd: opt(z.number().nonnegative()),
   brand: opt(z.string()),

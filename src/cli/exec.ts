@@ -39,7 +39,7 @@ import { askQuestionsOnTerminal, NO_ONE_TO_ASK } from './exec-user-input.js';
 import { imageInput } from './image-input.js';
 import { mcpStartupReports } from './mcp-startup-report.js';
 
-interface ExecOptions extends CliFlags {
+export interface ExecOptions extends CliFlags {
   prompt?: string;
   json?: boolean;
   outputLastMessage?: string;

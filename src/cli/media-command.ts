@@ -15,9 +15,9 @@ export interface MediaOptions extends ExecOptions {
 }
 
 /** What a resumed media session is asked when no new brief is given. */
-export const CONTINUE_BRIEF = 'Continue with the brief.';
+const CONTINUE_BRIEF = 'Continue with the brief.';
 
-export function mediaKind(options: MediaOptions, io: Pick<ExecIo, 'stderr'>): ExecThreadKind {
+function mediaKind(options: MediaOptions, io: Pick<ExecIo, 'stderr'>): ExecThreadKind {
   const notify = (message: string) => io.stderr.write(`${message}\n`);
   return {
     name: 'spool media',

@@ -148,7 +148,7 @@ export const MediaPriceConfig = z
 export type MediaPriceConfig = z.infer<typeof MediaPriceConfig>;
 
 /** `[media]`: the media agent (`spool media`, docs/media.md). */
-export const MediaConfig = z
+const MediaConfig = z
   .object({
     /** The provider generations go to (a `model_providers` id; default: the session's provider). */
     model_provider: z.string().optional(),
@@ -166,7 +166,7 @@ export const MediaConfig = z
     budget_usd: z.number().nonnegative().optional(),
   })
   .strict();
-export type MediaConfig = z.infer<typeof MediaConfig>;
+type MediaConfig = z.infer<typeof MediaConfig>;
 
 /**
  * `[otel]` exporters (Codex's forms): `"none"`, `"otlp-http"` / `"otlp-grpc"` (with `endpoint`,

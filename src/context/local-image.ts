@@ -28,7 +28,7 @@ export class LocalImageError extends Error {
 const IMAGE_EXTENSIONS = Object.keys(MIME_BY_EXTENSION);
 
 /** The MIME type of an image file by its extension, or undefined for other files. */
-function imageMimeType(file: string): string | undefined {
+export function imageMimeType(file: string): string | undefined {
   return MIME_BY_EXTENSION[path.extname(file).toLowerCase()];
 }
 

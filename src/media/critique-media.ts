@@ -10,7 +10,7 @@ import type { ToolHandler } from '../tools/types.js';
 import type { MediaStudio } from './studio.js';
 import { resolveViewable, ViewablePathError } from './view-media.js';
 
-export const CritiqueMediaArgs = z
+const CritiqueMediaArgs = z
   .object({
     path: z.string().min(1).describe('The asset judged (as generate_* reported it).'),
     verdict: z
@@ -19,7 +19,7 @@ export const CritiqueMediaArgs = z
     notes: z.string().describe('What works and what does not, against the brief and the brand guide.'),
   })
   .strict();
-export type CritiqueMediaArgs = z.infer<typeof CritiqueMediaArgs>;
+type CritiqueMediaArgs = z.infer<typeof CritiqueMediaArgs>;
 
 const DESCRIPTION = `Records your verdict on an asset you viewed: accepted, revise or rejected, with notes against the brief and the brand guide.
 The verdict is kept in the output folder's manifest.`;

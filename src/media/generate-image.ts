@@ -22,7 +22,7 @@ import type { ManifestEntry } from './outputs.js';
 import { completedItem, failedItem, type MediaStudio, mediaItem } from './studio.js';
 import { resolveViewable, ViewablePathError } from './view-media.js';
 
-export const GenerateImageArgs = z
+const GenerateImageArgs = z
   .object({
     prompt: z.string().min(1).describe('What to draw: subject, composition, style, text to render.'),
     model: z.string().optional().describe('Image model (default: the configured image model).'),
@@ -36,7 +36,7 @@ export const GenerateImageArgs = z
       .describe('Images to work from: paths of earlier outputs (or files in the working directory).'),
   })
   .strict();
-export type GenerateImageArgs = z.infer<typeof GenerateImageArgs>;
+type GenerateImageArgs = z.infer<typeof GenerateImageArgs>;
 
 const DESCRIPTION = `Generates images with an image model and saves them in the output folder.
 Each call is charged (its price is checked against the remaining budget before anything is sent); the result lists the saved files, the cost and the spend so far.

@@ -20,7 +20,7 @@ import type { JournalEntry } from './journal.js';
 import { completedItem, failedItem, type MediaStudio, mediaItem } from './studio.js';
 import { resolveViewable, ViewablePathError } from './view-media.js';
 
-export const GenerateVideoArgs = z
+const GenerateVideoArgs = z
   .object({
     prompt: z.string().min(1).describe('What happens in the video: subject, motion, camera, style.'),
     model: z.string().optional().describe('Video model (default: the configured video model).'),
@@ -29,7 +29,7 @@ export const GenerateVideoArgs = z
     image: z.string().optional().describe('A first frame: the path of an image you generated.'),
   })
   .strict();
-export type GenerateVideoArgs = z.infer<typeof GenerateVideoArgs>;
+type GenerateVideoArgs = z.infer<typeof GenerateVideoArgs>;
 
 const DESCRIPTION = `Generates a video with a video model: submits a task, waits for it and saves the file in the output folder.
 Each call is charged (its price is checked against the remaining budget before anything is sent). Videos take minutes.`;

@@ -59,7 +59,7 @@ function errorMessage(status: number, text: string): string {
   return `HTTP ${status}${text ? `: ${text.slice(0, 300)}` : ''}`;
 }
 
-export function endpointUrl(endpoint: MediaEndpoint, relative: string): string {
+function endpointUrl(endpoint: MediaEndpoint, relative: string): string {
   const url = new URL(`${endpoint.baseURL}/${relative.replace(/^\/+/, '')}`);
   for (const [key, value] of Object.entries(endpoint.query)) url.searchParams.set(key, value);
   return url.toString();
@@ -134,7 +134,7 @@ export async function requestJson(
 }
 
 /** Whether `url` may be downloaded: http(s) on one of the endpoint's download hosts. */
-export function downloadAllowed(endpoint: MediaEndpoint, url: string): boolean {
+function downloadAllowed(endpoint: MediaEndpoint, url: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);

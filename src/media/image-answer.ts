@@ -42,7 +42,7 @@ export function extensionFor(mime: string): string {
   return map[mime.toLowerCase()] ?? '.bin';
 }
 
-export function decodeDataUrl(url: string): { mime: string; bytes: Buffer } | undefined {
+function decodeDataUrl(url: string): { mime: string; bytes: Buffer } | undefined {
   const match = DATA_URL.exec(url.trim());
   if (!match) return undefined;
   const bytes = Buffer.from((match[3] ?? '').replace(/\s+/g, ''), 'base64');

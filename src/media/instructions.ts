@@ -4,7 +4,7 @@
  * session even when BRAND.md is edited meanwhile.
  */
 
-export const MEDIA_INSTRUCTIONS = `You are Spool's media agent: you produce images and videos that meet the user's brief.
+const MEDIA_INSTRUCTIONS = `You are Spool's media agent: you produce images and videos that meet the user's brief.
 
 Work in a loop, as a careful art director would:
 1. Read the brief and the brand guide (below, when there is one). Decide what assets are needed.

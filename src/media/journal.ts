@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-export const JournalSettings = z.object({
+const JournalSettings = z.object({
   type: z.literal('settings'),
   /** Absolute output folder. */
   out: z.string(),
@@ -32,7 +32,7 @@ export const JournalSubmit = z.object({
   at: z.string(),
 });
 
-export const JournalAccepted = z.object({
+const JournalAccepted = z.object({
   type: z.literal('accepted'),
   call_id: z.string(),
   task_id: z.string(),
@@ -53,14 +53,14 @@ export const JournalEnd = z.object({
   at: z.string(),
 });
 
-export const JournalLine = z.discriminatedUnion('type', [
+const JournalLine = z.discriminatedUnion('type', [
   JournalSettings,
   JournalSubmit,
   JournalAccepted,
   JournalEnd,
 ]);
-export type JournalLine = z.infer<typeof JournalLine>;
-export type JournalSettings = z.infer<typeof JournalSettings>;
+type JournalLine = z.infer<typeof JournalLine>;
+type JournalSettings = z.infer<typeof JournalSettings>;
 export type JournalSubmit = z.infer<typeof JournalSubmit>;
 
 /** A submission and what is known of it. */

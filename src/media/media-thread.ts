@@ -54,8 +54,8 @@ export interface MediaThread {
   summary(): string;
 }
 
-export const DEFAULT_OUT = 'media';
-export const BRAND_FILE = 'BRAND.md';
+const DEFAULT_OUT = 'media';
+const BRAND_FILE = 'BRAND.md';
 const DEFAULTS: Omit<MediaDefaults, 'imageApi'> = {
   imageModel: 'gpt-image-2',
   videoModel: 'seedance-2-0',

@@ -35,10 +35,10 @@ export interface Manifest {
   assets: ManifestEntry[];
 }
 
-export const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_FILE = 'manifest.json';
 
 /** A file name part made from free text: lower-case letters, digits and dashes, at most 40. */
-export function slug(text: string): string {
+function slug(text: string): string {
   const cleaned = text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

@@ -18,10 +18,10 @@ import type { MediaStudio } from './studio.js';
 
 const run = promisify(execFile);
 
-export const ViewMediaArgs = z
+const ViewMediaArgs = z
   .object({ path: z.string().min(1).describe('The image or video to look at (as generate_* reported it).') })
   .strict();
-export type ViewMediaArgs = z.infer<typeof ViewMediaArgs>;
+type ViewMediaArgs = z.infer<typeof ViewMediaArgs>;
 
 const DESCRIPTION = `Shows you an image (or frames of a video) you generated, so you can critique it against the brief and the brand guide.
 The image arrives with this call's result. Afterwards record your verdict with critique_media.`;

@@ -53,9 +53,9 @@ function isSystemLike(item: HistoryItem): item is MessageItem {
 }
 
 /** The text before the images of tool results on the chat wire. */
-export const TOOL_IMAGES_TEXT = 'The images returned by the tool calls above:';
+const TOOL_IMAGES_TEXT = 'The images returned by the tool calls above:';
 
-export function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
+function chatMessages(instructions: string, input: readonly HistoryItem[]): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let index = 0;
   const system: string[] = instructions ? [instructions] : [];
