@@ -166,7 +166,6 @@ const MediaConfig = z
     budget_usd: z.number().nonnegative().optional(),
   })
   .strict();
-type MediaConfig = z.infer<typeof MediaConfig>;
 
 /**
  * `[otel]` exporters (Codex's forms): `"none"`, `"otlp-http"` / `"otlp-grpc"` (with `endpoint`,
