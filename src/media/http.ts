@@ -128,7 +128,10 @@ export async function requestJson(
       throw new MediaHttpError(errorMessage(response.status, text), response.status, false);
     const delay = wait ?? Math.min(1000 * 2 ** attempt, 30_000);
     options.onRetry?.(delay, response.status);
-    await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
+    // An interrupt ends the wait early (AbortError); it is said just below.
+    await sleep(delay, undefined, { signal: options.signal }).catch((err: Error) => {
+      if (err.name !== 'AbortError') throw err;
+    });
     if (options.signal.aborted) throw new MediaHttpError('interrupted', undefined, false);
   }
 }
