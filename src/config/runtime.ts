@@ -235,6 +235,14 @@ export function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env:
       baseUrlSetting: provider.baseUrlSetting,
     },
     maxToolInputBytes: settings.toolLimits?.argumentsMaxBytes,
+    ...(provider.supportsWebsockets
+      ? {
+          supportsWebsockets: true,
+          ...(provider.websocketConnectTimeoutMs !== undefined
+            ? { websocketConnectTimeoutMs: provider.websocketConnectTimeoutMs }
+            : {}),
+        }
+      : {}),
   };
   return {
     ...effective,

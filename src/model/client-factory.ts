@@ -2,6 +2,7 @@
 import { ChatCompletionsClient } from './chat-client.js';
 import type { HttpEndpoint } from './endpoint.js';
 import { ResponsesClient } from './responses-client.js';
+import { ResponsesWsClient } from './responses-ws-client.js';
 import type { ModelClient } from './types.js';
 
 /** Where and how to reach a provider (a resolved configuration satisfies it). */
@@ -15,7 +16,9 @@ export interface ProviderTarget {
 export function createModelClient(runtime: ProviderTarget): ModelClient {
   switch (runtime.wireApi) {
     case 'responses':
-      return new ResponsesClient(runtime.endpoint);
+      return runtime.endpoint.supportsWebsockets
+        ? new ResponsesWsClient(runtime.endpoint)
+        : new ResponsesClient(runtime.endpoint);
     case 'chat':
       return new ChatCompletionsClient(runtime.endpoint, {
         sendPromptCacheKey: runtime.providerId === 'openai',

@@ -45,12 +45,16 @@ export function threadRuntime(
   tools: ThreadTools,
   options: OpenThreadOptions = {},
 ): ThreadRuntime {
+  const client = (options.createModelClient ?? createModelClient)(runtime);
   return {
-    client: (options.createModelClient ?? createModelClient)(runtime),
+    client,
     settings: runtime.settings,
     tools: tools.registry,
     ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
-    onClose: tools.close,
+    onClose: async () => {
+      client.close?.();
+      await tools.close();
+    },
   };
 }
 
