@@ -10,7 +10,7 @@
  *   npm run build && npx tsx bench/websocket.ts
  *
  * Knobs: BENCH_STEPS (`40,150`), BENCH_REPEATS (3), BENCH_LONG_STEPS (500, once per transport; 0
- * skips), BENCH_NO_README=1 (print only). Writes the marked section of bench/README.md.
+ * skips), BENCH_NO_README=1 (print only), BENCH_SPOOL_BIN (another copy of the built `bin/spool`). Writes the marked section of bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,8 @@ const commit = execFileSync('git', ['log', '-1', '--format=%h'], { cwd: root, en
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'spool-bench-ws-'));
 const loadAtStart = os.loadavg()[0]!;
 
-const http = spoolHarness(path.join(root, 'bin', 'spool'), 'HTTP', scratch);
+// BENCH_SPOOL_BIN: a copy of the build elsewhere, so the checkout can be rebuilt while this runs.
+const http = spoolHarness(env.BENCH_SPOOL_BIN ?? path.join(root, 'bin', 'spool'), 'HTTP', scratch);
 const socket: Harness = {
   ...http,
   id: 'spool-ws',
