@@ -15,10 +15,13 @@ export interface ProviderTarget {
 
 export function createModelClient(runtime: ProviderTarget): ModelClient {
   switch (runtime.wireApi) {
-    case 'responses':
-      return runtime.endpoint.supportsWebsockets
-        ? new ResponsesWsClient(runtime.endpoint)
-        : new ResponsesClient(runtime.endpoint);
+    case 'responses': {
+      if (!runtime.endpoint.supportsWebsockets) return new ResponsesClient(runtime.endpoint);
+      // The handshake overlaps the thread's start (its context, its session log).
+      const client = new ResponsesWsClient(runtime.endpoint);
+      client.preconnect();
+      return client;
+    }
     case 'chat':
       return new ChatCompletionsClient(runtime.endpoint, {
         sendPromptCacheKey: runtime.providerId === 'openai',

@@ -61,8 +61,24 @@ export class ResponsesWsClient implements ModelClient {
     httpOnly: false,
   };
 
+  /** A connection being opened ahead of the first request (see `preconnect`). */
+  private opening: Promise<ResponsesSocket> | undefined;
+  /** Aborts a connection still being opened when the client closes. */
+  private readonly lifetime = new AbortController();
+
   constructor(private readonly endpoint: HttpEndpoint) {
     this.http = new ResponsesClient(endpoint);
+  }
+
+  /**
+   * Starts opening the connection now, so the handshake overlaps whatever comes before the first
+   * request (the thread's context, the session log). Never rejects: a failure is met again, and
+   * handled, by the first request.
+   */
+  preconnect(): void {
+    if (this.httpOnly || this.socket || this.opening) return;
+    this.opening = this.open(this.lifetime.signal);
+    this.opening.catch((err: unknown) => err);
   }
 
   compact(request: ModelRequest, signal: AbortSignal): Promise<CompactOutcome> {
@@ -73,8 +89,9 @@ export class ResponsesWsClient implements ModelClient {
     return this.run(request, signal);
   }
 
-  /** Closes the connection (the client stays usable: the next request opens a new one). */
+  /** Closes the connection (the thread is done with the client). */
   close(): void {
+    this.lifetime.abort();
     this.reset();
   }
 
@@ -133,7 +150,18 @@ export class ResponsesWsClient implements ModelClient {
   }
 
   private async connection(signal: AbortSignal): Promise<ResponsesSocket> {
+    const opening = this.opening;
+    this.opening = undefined;
+    if (opening) {
+      // A preconnect's failure is this request's (the fallback then takes over).
+      const socket = await opening;
+      if (socket.usable) return socket;
+    }
     if (this.socket?.usable) return this.socket;
+    return this.open(signal);
+  }
+
+  private async open(signal: AbortSignal): Promise<ResponsesSocket> {
     this.reset();
     const { endpoint } = this;
     const maxInput = endpoint.maxToolInputBytes ?? DEFAULT_MAX_TOOL_INPUT_BYTES;

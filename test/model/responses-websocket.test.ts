@@ -246,3 +246,27 @@ describe('at most once across a dropped socket', () => {
     await thread.close();
   });
 });
+
+describe('opening the connection ahead of the first request', () => {
+  it('uses the connection opened by preconnect for the first request', async () => {
+    const emulator = await emulatorWith({ script: [respond(say('a'))] });
+    const client = new ResponsesWsClient(endpoint(emulator.url));
+    client.preconnect();
+    client.preconnect();
+    const events = await collect(client.stream(request([user('one')]), new AbortController().signal));
+    expect(events.at(-1)).toMatchObject({ type: 'completed' });
+    expect(client.stats).toMatchObject({ connections: 1, socketRequests: 1, httpRequests: 0 });
+    client.close();
+  });
+
+  it('meets a refused preconnect with HTTP on the first request', async () => {
+    const emulator = await emulatorWith({ websockets: false, script: [respond(say('a'))] });
+    const client = new ResponsesWsClient(endpoint(emulator.url));
+    client.preconnect();
+    const events = await collect(client.stream(request([user('one')]), new AbortController().signal));
+    expect(events.at(-1)).toMatchObject({ type: 'completed' });
+    expect(emulator.requests.map((r) => r.method)).toEqual(['POST']);
+    expect(client.stats).toMatchObject({ httpOnly: true, connections: 0, httpRequests: 1 });
+    client.close();
+  });
+});
