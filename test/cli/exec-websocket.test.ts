@@ -84,6 +84,44 @@ describe('spool exec over the Responses WebSocket mode', () => {
     expect(emulator.problems).toEqual([]);
   });
 
+  it('falls back to HTTP with the whole history when the server lost the previous response', async () => {
+    const workdir = tempDir();
+    let forgot = false;
+    emulator = await startEmulator({
+      script: [
+        respond(shellCall('echo one >> runs.txt')),
+        respond(shellCall('echo two >> runs.txt')),
+        respond(say('finished')),
+      ],
+      // After the first answer the server loses what it kept (as after a restart behind the socket).
+      onResponseEnd: () => {
+        if (!forgot) emulator?.forgetResponses();
+        forgot = true;
+      },
+    });
+    const run = await runSpool([...EXEC, ...WEBSOCKETS, '-C', workdir, 'append lines'], {
+      env: envFor(emulator),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workdir, 'runs.txt'), 'utf8')).toBe('one\ntwo\n');
+    const requests = emulator.requests;
+    expect(requests.map((r) => [r.method, r.outcome])).toEqual([
+      ['WS', 'response'],
+      ['WS', 'rejected'],
+      ['POST', 'response'],
+      ['WS', 'response'],
+    ]);
+    expect(requests[1]!.body).toMatchObject({ previous_response_id: 'resp_0001' });
+    // The fallback carries everything: the first prompt, the call and its output.
+    const fallback = requests[2]!.body!.input as Array<{ type: string }>;
+    expect(fallback.length).toBe((requests[0]!.body!.input as unknown[]).length + 2);
+    // A new connection afterwards: it starts whole again.
+    expect(requests[3]!.body).not.toHaveProperty('previous_response_id');
+    expect(emulator.problems).toEqual([
+      "request #1 (websocket) rejected: Previous response with id 'resp_0001' not found.",
+    ]);
+  });
+
   it('runs a command once when the socket drops after its call arrived', async () => {
     const workdir = tempDir();
     emulator = await startEmulator({
