@@ -72,13 +72,18 @@ const BASE = {
   reasoning: { effort: 'low' },
 };
 
+/** An answer of several cache steps (128 tokens each), so a cached output shows in the counts. */
+const LONG_ANSWER = 'A long answer. '.repeat(100);
+
 function completed(events: Json[]): Json {
   return (events.at(-1) as { response: Json }).response;
 }
 
 describe('the emulator’s Responses WebSocket mode', () => {
   it('streams the HTTP events as frames and continues from the kept response', async () => {
-    emulator = await startEmulator({ script: [respond(think('plan'), say('one')), respond(say('two'))] });
+    emulator = await startEmulator({
+      script: [respond(think('plan'), say(LONG_ANSWER)), respond(say('two'))],
+    });
     const { exchange } = await connect(emulator);
     const first = await exchange({ ...BASE, input: [user('hi')] });
     expect(first.map((e) => e.type)).toContain('response.output_text.delta');
@@ -176,5 +181,28 @@ describe('the emulator’s Responses WebSocket mode', () => {
       socket.once('error', () => undefined);
     });
     expect(status).toBe(404);
+  });
+});
+
+describe('the kept context in the prefix cache', () => {
+  it('is what rendering the whole continued request gives: a request resending it over HTTP hits all of it', async () => {
+    emulator = await startEmulator({
+      script: [respond(think('plan'), say(LONG_ANSWER)), respond(say('two'))],
+    });
+    const { exchange } = await connect(emulator);
+    const first = completed(await exchange({ ...BASE, input: [user('hi')] }));
+    // The same context sent whole (over HTTP, as a fallback does), in the server's own item shapes.
+    const output = (first.output as Json[]).map(({ id: _id, ...item }) => item);
+    const { type: _type, ...body } = BASE;
+    const response = await fetch(`${emulator.url}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, stream: false, input: [user('hi'), ...output, user('next')] }),
+    });
+    expect(response.status).toBe(200);
+    const whole = emulator.requests[1]!;
+    // Everything up to the new item was cached: the rest is less than one cache step.
+    expect(whole.inputTokens - whole.cachedTokens).toBeLessThan(128);
+    expect(whole.cachedTokens).toBeGreaterThan(emulator.requests[0]!.inputTokens);
   });
 });

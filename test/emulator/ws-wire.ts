@@ -30,7 +30,7 @@ import { openAiErrorBody } from './builders.js';
 import { decideResponses, type EmulatorState } from './dispatch.js';
 import type { SseEvent } from './responses-wire.js';
 import type { StreamFault } from './script.js';
-import { renderResponsesPrompt, responsesRoutingKey } from './tokens.js';
+import { canonicalJson, renderResponsesPrompt, responsesRoutingKey } from './tokens.js';
 import type { RecordedRequest, RequestBody } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -223,10 +223,15 @@ export function attachWebSocketMode(server: Server, deps: WebSocketModeDeps): We
     try {
       const completed = await writeEvents(conn, action.events, action, deps.lifetime, send);
       if (completed) {
-        const output = (completed.output as Json[] | undefined) ?? [];
-        const context = [...(effective.input as Json[]), ...output.map(kept)];
-        conn.last = { id: String(completed.id), context };
-        state.cache.remember(routingKey, renderResponsesPrompt({ ...effective, input: context }));
+        const output = ((completed.output as Json[] | undefined) ?? []).map(kept);
+        const input = effective.input as Json[];
+        conn.last = { id: String(completed.id), context: [...input, ...output] };
+        // The rendered context: the request's rendering with the output items appended to its input
+        // array (the input renders last), without rendering the whole history again.
+        const outputs = output.map(canonicalJson).join(',');
+        const context =
+          output.length === 0 ? prompt : `${prompt.slice(0, -1)}${input.length > 0 ? ',' : ''}${outputs}]`;
+        state.cache.remember(routingKey, context);
       }
     } finally {
       conn.busy = false;
