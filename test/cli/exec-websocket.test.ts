@@ -30,7 +30,8 @@ function steps(count: number) {
   ];
 }
 
-describe('spool exec over the Responses WebSocket mode', () => {
+// Each test runs the binary (one test twice): generous on a loaded 2-core machine.
+describe('spool exec over the Responses WebSocket mode', { timeout: 90_000 }, () => {
   it('keeps one connection and sends each continuation as the new items only', async () => {
     emulator = await startEmulator({ script: steps(3) });
     const run = await runSpool([...EXEC, ...WEBSOCKETS, '-C', tempDir(), 'run the steps'], {
