@@ -27,7 +27,9 @@ function childrenOf(pid: number): number[] {
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // A process that exits while it is read: ENOENT, or ESRCH once its task list is gone.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return [];
     throw err;
   }
   const out: number[] = [];

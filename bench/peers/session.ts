@@ -175,6 +175,7 @@ export async function runSession(harness: Harness, steps: number, scratch: strin
       // The bench keeps only its figures: a 1,000-step session resends hundreds of MB in total.
       record.bodyText = '';
       record.body = undefined;
+      record.effectiveBody = undefined;
     },
     onResponseEnd: (record) => {
       const timing = timings.get(record.seq);

@@ -26,6 +26,9 @@ export interface ResolvedProvider {
   requestMaxRetries?: number;
   streamMaxRetries?: number;
   idleTimeoutMs?: number;
+  /** `supports_websockets` (Responses only; off unless configured). */
+  supportsWebsockets: boolean;
+  websocketConnectTimeoutMs?: number;
 }
 
 const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -153,6 +156,8 @@ export function resolveProvider(id: string, config: SpoolConfig, env: NodeJS.Pro
     requestMaxRetries: entry.request_max_retries,
     streamMaxRetries: entry.stream_max_retries,
     idleTimeoutMs: entry.stream_idle_timeout_ms,
+    supportsWebsockets: entry.supports_websockets === true && (entry.wire_api ?? 'responses') === 'responses',
+    websocketConnectTimeoutMs: entry.websocket_connect_timeout_ms,
   };
 }
 

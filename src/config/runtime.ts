@@ -235,6 +235,14 @@ function resolveRuntime(effective: EffectiveConfig, flags: CliFlags, env: NodeJS
       baseUrlSetting: provider.baseUrlSetting,
     },
     maxToolInputBytes: settings.toolLimits?.argumentsMaxBytes,
+    ...(provider.supportsWebsockets
+      ? {
+          supportsWebsockets: true,
+          ...(provider.websocketConnectTimeoutMs !== undefined
+            ? { websocketConnectTimeoutMs: provider.websocketConnectTimeoutMs }
+            : {}),
+        }
+      : {}),
   };
   return {
     ...effective,

@@ -23,6 +23,9 @@ export const ModelProviderConfig = z
     stream_max_retries: z.number().int().nonnegative().optional(),
     stream_idle_timeout_ms: z.number().int().positive().optional(),
     requires_openai_auth: z.boolean().optional(),
+    /** Codex's key: use the Responses API's WebSocket mode (HTTP stays the fallback). */
+    supports_websockets: z.boolean().optional(),
+    websocket_connect_timeout_ms: z.number().int().positive().optional(),
   })
   .strict();
 export type ModelProviderConfig = z.infer<typeof ModelProviderConfig>;

@@ -2,7 +2,9 @@
  * The `<environment_context>` block: where the agent is working. It goes in a user message (it is
  * information, not a platform rule), after the permanent layers and before the first prompt.
  */
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { expectSystemError } from '../protocol/errors.js';
 
 interface EnvironmentContext {
   cwd: string;
@@ -17,14 +19,40 @@ export function currentEnvironment(
   env: NodeJS.ProcessEnv,
   now: Date = new Date(),
 ): EnvironmentContext {
-  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-  return { cwd, shell: path.basename(env.SHELL || 'bash'), currentDate: parts, timezone };
+  const timezone = localTimezoneName();
+  return { cwd, shell: path.basename(env.SHELL || 'bash'), currentDate: localDate(now), timezone };
+}
+
+/** YYYY-MM-DD in the process's local time (the zone `localTimezoneName` names). */
+function localDate(now: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
+}
+
+/**
+ * The IANA name of the process's time zone, read where the system keeps it (as Codex does): `TZ`,
+ * else the zone file `/etc/localtime` links to. Only without either is it asked of `Intl`, whose
+ * first use loads the locale data (25 ms on an idle machine, far more on a busy one, before the
+ * first request).
+ */
+export function localTimezoneName(): string {
+  const fromTz = process.env.TZ?.replace(/^:/, '').trim();
+  if (fromTz) return zoneOfPath(fromTz) ?? fromTz;
+  try {
+    const zone = zoneOfPath(readlinkSync('/etc/localtime'));
+    if (zone) return zone;
+  } catch (err) {
+    // No such link here (another OS, a copied file instead of a link): ask Intl.
+    expectSystemError(err);
+  }
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** `…/zoneinfo/Europe/Paris` → `Europe/Paris`; undefined for a path outside a zoneinfo tree. */
+function zoneOfPath(file: string): string | undefined {
+  const at = file.lastIndexOf('zoneinfo/');
+  if (at >= 0) return file.slice(at + 'zoneinfo/'.length) || undefined;
+  return path.isAbsolute(file) ? undefined : file;
 }
 
 function escapeXml(text: string): string {

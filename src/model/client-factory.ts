@@ -2,6 +2,7 @@
 import { ChatCompletionsClient } from './chat-client.js';
 import type { HttpEndpoint } from './endpoint.js';
 import { ResponsesClient } from './responses-client.js';
+import { ResponsesWsClient } from './responses-ws-client.js';
 import type { ModelClient } from './types.js';
 
 /** Where and how to reach a provider (a resolved configuration satisfies it). */
@@ -14,8 +15,13 @@ interface ProviderTarget {
 
 export function createModelClient(runtime: ProviderTarget): ModelClient {
   switch (runtime.wireApi) {
-    case 'responses':
-      return new ResponsesClient(runtime.endpoint);
+    case 'responses': {
+      if (!runtime.endpoint.supportsWebsockets) return new ResponsesClient(runtime.endpoint);
+      // The handshake overlaps the thread's start (its context, its session log).
+      const client = new ResponsesWsClient(runtime.endpoint);
+      client.preconnect();
+      return client;
+    }
     case 'chat':
       return new ChatCompletionsClient(runtime.endpoint, {
         sendPromptCacheKey: runtime.providerId === 'openai',

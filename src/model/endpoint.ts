@@ -16,6 +16,13 @@ export interface HttpEndpoint {
    * oversized-calls.ts); default DEFAULT_MAX_TOOL_INPUT_BYTES.
    */
   maxToolInputBytes?: number;
+  /**
+   * `supports_websockets`: Responses requests go over one persistent WebSocket connection per
+   * thread (responses-ws-client.ts), HTTP being the fallback.
+   */
+  supportsWebsockets?: boolean;
+  /** `websocket_connect_timeout_ms`: how long the WebSocket handshake may take. */
+  websocketConnectTimeoutMs?: number;
 }
 
 /** Builds the SDK client for an endpoint; without a key, no Authorization header is sent. */

@@ -9,6 +9,7 @@
 import type OpenAI from 'openai';
 import type { HistoryItem } from '../protocol/items.js';
 import { streamAttempt } from './attempt-stream.js';
+import { BodyEncoder } from './body-encoder.js';
 import { type HttpEndpoint, sdkClient } from './endpoint.js';
 import { classifyException } from './errors.js';
 import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.js';
@@ -81,6 +82,8 @@ function compactRequestBody(request: ModelRequest): Record<string, unknown> {
 
 export class ResponsesClient implements ModelClient {
   private readonly client: OpenAI;
+  /** Serialises each history item once for all the thread's requests (body-encoder.ts). */
+  private readonly encoder = new BodyEncoder();
 
   constructor(private readonly endpoint: HttpEndpoint) {
     this.client = sdkClient(endpoint);
@@ -115,10 +118,15 @@ export class ResponsesClient implements ModelClient {
       signal,
       endpoint: this.endpoint,
       open: async (attemptSignal) => {
-        const body = responsesRequestBody(
-          request,
-        ) as unknown as OpenAI.Responses.ResponseCreateParamsStreaming;
-        const response = await this.client.responses.create(body, { signal: attemptSignal }).asResponse();
+        // What `responses.create` sends, as bytes made here: the SDK passes a buffer through.
+        const response = await this.client
+          .post('/responses', {
+            body: this.encoder.encode(responsesRequestBody(request)),
+            headers: { 'content-type': 'application/json' },
+            signal: attemptSignal,
+            stream: true,
+          })
+          .asResponse();
         return responseEvents(response, maxEventChars(maxInput));
       },
       push: (raw) => translator.push(raw),

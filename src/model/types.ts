@@ -98,4 +98,6 @@ export interface ModelClient {
    * replacement, including the opaque `compaction` item. Never throws.
    */
   compact?(request: ModelRequest, signal: AbortSignal): Promise<CompactOutcome>;
+  /** Releases what the client holds open between requests (a WebSocket connection). */
+  close?(): void;
 }

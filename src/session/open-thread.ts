@@ -41,12 +41,16 @@ interface OpenThreadOptions {
 
 /** What a thread runs with: the runtime's settings and model client, and `tools` (released on close). */
 function threadRuntime(runtime: Runtime, tools: ThreadTools, options: OpenThreadOptions = {}): ThreadRuntime {
+  const client = (options.createModelClient ?? createModelClient)(runtime);
   return {
-    client: (options.createModelClient ?? createModelClient)(runtime),
+    client,
     settings: runtime.settings,
     tools: tools.registry,
     ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
-    onClose: tools.close,
+    onClose: async () => {
+      client.close?.();
+      await tools.close();
+    },
     ...(options.budget ? { budget: options.budget } : {}),
   };
 }

@@ -28,6 +28,7 @@ import {
 } from './tokens.js';
 import type { Emulator, EmulatorOptions, RecordedRequest, RequestBody, Wire } from './types.js';
 import { invalidJson } from './validate.js';
+import { attachWebSocketMode } from './ws-wire.js';
 
 type Json = Record<string, unknown>;
 
@@ -201,6 +202,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
     });
   });
+  const websocketMode = attachWebSocketMode(server, {
+    state,
+    lifetime: lifetime.signal,
+    record: (request) => {
+      const record: RecordedRequest = { seq: requests.length, ...request };
+      requests.push(record);
+      options.onRequest?.(record);
+      for (const wake of [...waiters]) wake();
+      return record;
+    },
+    nextSeq: () => requests.length,
+    ended: (record) => options.onResponseEnd?.(record),
+  });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -246,8 +260,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         }, timeoutMs);
         if (!check()) waiters.add(check);
       }),
+    forgetResponses: () => websocketMode.forgetResponses(),
     close: async () => {
       lifetime.abort();
+      websocketMode.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       server.closeAllConnections();

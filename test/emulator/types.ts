@@ -52,6 +52,13 @@ export interface RecordedRequest {
   /** Index of the script step this request consumed, if any. */
   stepIndex?: number;
   outcome: RequestOutcome;
+  /** `websocket` for a `response.create` message of the WebSocket mode (ws-wire.ts); else HTTP. */
+  transport?: 'websocket';
+  /**
+   * WebSocket mode: the body the server acted on — the kept context of `previous_response_id`
+   * followed by the message's own input (`body` is the message as sent).
+   */
+  effectiveBody?: RequestBody;
 }
 
 /** An adaptive script: called once per model request with that request and the step index. */
@@ -79,6 +86,8 @@ export interface EmulatorOptions {
   validateRequests?: boolean;
   /** Image models, video tasks and downloads (media-server.ts): answered before the script. */
   media?: MediaEmulator;
+  /** Accept the Responses WebSocket mode on `/v1/responses` (default true; false answers 404). */
+  websockets?: boolean;
   /** Port to listen on (default: a random free port). */
   port?: number;
   /** Unix seconds for `created_at`/`created` (default: the real clock). */
@@ -103,6 +112,8 @@ export interface Emulator {
   addCompactSteps(...steps: CompactStep[]): void;
   /** Resolves once `count` requests have been recorded (rejects after `timeoutMs`). */
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  /** WebSocket mode: every connection forgets its kept response (the next continuation fails). */
+  forgetResponses(): void;
   /** Stops listening and destroys every open socket, stalled streams included. */
   close(): Promise<void>;
 }

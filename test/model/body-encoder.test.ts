@@ -1,0 +1,77 @@
+/**
+ * The request bytes are exactly `JSON.stringify` of the request body, however the history grows
+ * and whatever its text holds; and what the emulator receives from the client is those bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { BodyEncoder } from '../../src/model/body-encoder.js';
+import { ResponsesClient, responsesRequestBody } from '../../src/model/responses-client.js';
+import type { ModelRequest } from '../../src/model/types.js';
+import type { HistoryItem } from '../../src/protocol/items.js';
+import { respond, say, startEmulator } from '../emulator/index.js';
+
+const user = (text: string): HistoryItem => ({
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_text', text }],
+});
+
+function request(input: HistoryItem[], instructions = 'Be brief.'): ModelRequest {
+  return {
+    model: 'gpt-5',
+    instructions,
+    input,
+    tools: [
+      { type: 'function', name: 'shell', description: 'run', parameters: { type: 'object' }, strict: false },
+    ],
+    parallelToolCalls: true,
+    reasoning: { effort: 'low', summary: 'auto' },
+    promptCacheKey: 'thread',
+  };
+}
+
+describe('request body bytes', () => {
+  it('are JSON.stringify of the body as the history grows, with text of every kind', () => {
+    const encoder = new BodyEncoder();
+    const history: HistoryItem[] = [];
+    const texts = ['plain', 'ünïcødé ✓ 𝄞', 'quotes " and \\ backslashes', 'nul \u0000 and "input":"x"', ''];
+    for (const text of texts) {
+      history.push(user(text), {
+        type: 'function_call',
+        name: 'shell',
+        arguments: JSON.stringify({ command: ['echo', text] }),
+        call_id: `call_${history.length}`,
+      });
+      history.push({ type: 'function_call_output', call_id: `call_${history.length - 1}`, output: text });
+      // The instructions may even hold the text the encoder uses to find the input.
+      const body = responsesRequestBody(request(history, `Follow "input": rules ${text}`));
+      expect(encoder.encode(body).toString('utf8')).toBe(JSON.stringify(body));
+    }
+  });
+
+  it('are what the emulator receives from the Responses client', async () => {
+    const emulator = await startEmulator({ script: [respond(say('a')), respond(say('b'))] });
+    try {
+      const client = new ResponsesClient({
+        baseURL: emulator.url,
+        apiKey: 'k',
+        idleTimeoutMs: 10_000,
+        errorContext: { apiKeyEnvVar: 'OPENAI_API_KEY', providerName: 'OpenAI' },
+      });
+      const history = [user('first ✓')];
+      for (const _ of [1, 2]) {
+        for await (const event of client.stream(request(history), new AbortController().signal)) {
+          if (event.type === 'item_done') history.push(event.item);
+        }
+        history.push(user('next'));
+      }
+      expect(emulator.requests.map((r) => r.bodyText)).toEqual([
+        JSON.stringify(responsesRequestBody(request(history.slice(0, 1)))),
+        JSON.stringify(responsesRequestBody(request(history.slice(0, 3)))),
+      ]);
+      expect(emulator.requests[0]!.headers['content-type']).toBe('application/json');
+      expect(emulator.problems).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
