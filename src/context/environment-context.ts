@@ -35,7 +35,7 @@ function localDate(now: Date): string {
  * first use loads the locale data (25 ms on an idle machine, far more on a busy one, before the
  * first request).
  */
-export function localTimezoneName(): string {
+function localTimezoneName(): string {
   const fromTz = process.env.TZ?.replace(/^:/, '').trim();
   if (fromTz) return zoneOfPath(fromTz) ?? fromTz;
   try {

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 
 /** The beta header Codex sends on the handshake of this mode. */
-export const RESPONSES_WEBSOCKETS_BETA = 'responses_websockets=2026-02-06';
+const RESPONSES_WEBSOCKETS_BETA = 'responses_websockets=2026-02-06';
 
 /** The events that end one response (an `error` event ends it too: no response follows it). */
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);

@@ -28,9 +28,9 @@ import type { CompactOutcome, ModelClient, ModelError, ModelEvent, ModelRequest 
 import { type ChainState, createMessage, settingsKey } from './ws-chain.js';
 
 /** Failures of the WebSocket path after which a client uses HTTP only. */
-export const MAX_SOCKET_FAILURES = 3;
+const MAX_SOCKET_FAILURES = 3;
 /** Codex's default `websocket_connect_timeout_ms`. */
-export const DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS = 15_000;
 
 /** What a client reports about its transport (for tests and the bench). */
 export interface WsClientStats {

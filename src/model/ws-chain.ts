@@ -28,7 +28,7 @@ function sameItem(a: HistoryItem | undefined, b: HistoryItem | undefined): boole
 }
 
 /** The items of `input` after the chain's context, or undefined when `input` does not extend it. */
-export function itemsAfter(
+function itemsAfter(
   input: readonly HistoryItem[],
   context: readonly HistoryItem[],
 ): HistoryItem[] | undefined {
