@@ -20,6 +20,7 @@ import {
   sessionArguments,
   stdio,
 } from './options.js';
+import { addReplayCommand } from './replay-program.js';
 import { addReviewCommands } from './review-program.js';
 
 type Options = Record<string, unknown>;
@@ -317,6 +318,7 @@ export function buildProgram(): CommandType {
   addSessionCommands(program);
   addToolingCommands(program);
   addFleetCommands(program);
+  addReplayCommand(program);
   return program;
 }
 
