@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, type Command as CommandType } from 'commander';
 import { VERSION } from '../version.js';
+import { addEvalCommands } from './eval-program.js';
 import { addFleetCommands } from './fleet-commands.js';
 import { addMcpCommands } from './mcp-command.js';
 import {
@@ -319,6 +320,7 @@ export function buildProgram(): CommandType {
   addToolingCommands(program);
   addFleetCommands(program);
   addReplayCommand(program);
+  addEvalCommands(program);
   return program;
 }
 
