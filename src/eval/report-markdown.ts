@@ -37,7 +37,7 @@ export function renderRunMarkdown(run: RunReport): string {
     `| cases | ${o.cases} (${o.evaluated} evaluated, ${o.failed} failed) |`,
     `| caught | ${o.caught} of ${o.evaluated} |`,
     `| catch rate | ${percent(o.catch_rate)}${ci} |`,
-    `| precision | ${percent(o.precision)} (${o.true_positives} of ${o.findings} findings at a culprit location; ${o.false_positives} false positives) |`,
+    `| precision | ${percent(o.precision)} (${o.true_positives} of ${o.findings} findings at a culprit location; ${o.false_positives} false positive${o.false_positives === 1 ? '' : 's'}) |`,
     `| tokens | ${o.tokens.input} in (${o.tokens.cached_input} cached), ${o.tokens.output} out |`,
     `| cost | ${usd(o.cost_usd)} |`,
     `| cost per catch | ${o.cost_per_catch_usd === null ? '—' : usd(o.cost_per_catch_usd)} |`,
