@@ -28,6 +28,8 @@ export interface ReplayCommandOptions {
   keepWorkspace?: boolean;
   config?: string[];
   profile?: string;
+  /** Replace the recorded sandbox mode (required to replay a session that ran without a sandbox). */
+  sandbox?: string;
 }
 
 export interface ReplayIo {
@@ -94,6 +96,18 @@ export async function runReplayCommand(options: ReplayCommandOptions, io: Replay
     say(`spool replay: ${recording.path} has no turn to replay`);
     return 2;
   }
+  const sandbox = options.sandbox ?? context.sandbox_mode;
+  if (!['read-only', 'workspace-write', 'danger-full-access'].includes(sandbox)) {
+    say(`spool replay: --sandbox ${sandbox}: expected read-only, workspace-write or danger-full-access`);
+    return 2;
+  }
+  // A log is data anyone can hand you; its commands run again. Never unsandboxed unless asked for.
+  if (sandbox === 'danger-full-access' && options.sandbox === undefined) {
+    say(
+      'spool replay: this session ran without a sandbox, so replaying it would run its recorded commands unsandboxed. Pass --sandbox danger-full-access to do that, or --sandbox workspace-write to replay it sandboxed (--check then reports the changed permissions).',
+    );
+    return 2;
+  }
   let scratch: ScratchWorkspace;
   try {
     scratch = copyWorkspace(options.workspace ?? context.cwd);
@@ -104,7 +118,7 @@ export async function runReplayCommand(options: ReplayCommandOptions, io: Replay
   try {
     const flags: CliFlags = {
       model: recording.meta.model,
-      sandbox: context.sandbox_mode as SandboxMode,
+      sandbox: sandbox as SandboxMode,
       approvalPolicy: context.approval_policy as ApprovalPolicy,
       cwd: scratch.dir,
       config: [
@@ -120,7 +134,7 @@ export async function runReplayCommand(options: ReplayCommandOptions, io: Replay
       return exitForConfigError(err, io.stderr, 'spool replay');
     }
     say(
-      `spool replay: ${recording.path} in a scratch copy of ${options.workspace ?? context.cwd} (${scratch.dir}), sandbox ${context.sandbox_mode}`,
+      `spool replay: ${recording.path} in a scratch copy of ${options.workspace ?? context.cwd} (${scratch.dir}), sandbox ${sandbox}`,
     );
     let result: ReplayResult;
     try {

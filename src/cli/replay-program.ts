@@ -20,6 +20,10 @@ export function addReplayCommand(program: Command): void {
     .option('--from <turn>', 'start at this turn (earlier turns come from the log)')
     .option('--workspace <dir>', 'copy this directory instead of the recorded working directory')
     .option('--keep-workspace', 'keep the scratch copy (its path is printed)')
+    .option(
+      '-s, --sandbox <mode>',
+      'replace the recorded sandbox (needed to replay a session that ran without one)',
+    )
     .option('-c, --config <key=value>', 'override a configuration value (TOML value; repeatable)', collect)
     .option('-p, --profile <name>', 'configuration profile from config.toml')
     .option('--json', 'print the result as JSON')
@@ -36,6 +40,7 @@ export function addReplayCommand(program: Command): void {
           keepWorkspace: Boolean(opts.keepWorkspace),
           config: (opts.config as string[] | undefined) ?? [],
           profile: opts.profile as string | undefined,
+          sandbox: opts.sandbox as string | undefined,
         },
         { ...stdio(), cwd: process.cwd() },
       );

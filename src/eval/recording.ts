@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { sha256 } from '../model/request-digest.js';
 import { expectSyntaxError } from '../protocol/errors.js';
-import type { Usage } from '../protocol/events.js';
+import type { ApprovalDecision, Usage } from '../protocol/events.js';
 import type { ContentPart, HistoryItem } from '../protocol/items.js';
 import type { RequestRecord } from '../protocol/request-record.js';
 import type { ContextSnapshot, RolloutLine, SessionMeta, TurnContextRecord } from '../protocol/rollout.js';
@@ -57,6 +57,8 @@ export interface Recording {
   requests: RecordedRequest[];
   /** The log has `request` lines (written by Spool versions that keep requests). */
   hasRequests: boolean;
+  /** The approval decisions the session made, in order (a replay answers its requests with them). */
+  approvals: Array<{ turn: number; decision: ApprovalDecision; reason?: string }>;
   /** The wire the requests were sent on (`responses` when the log does not say). */
   wire: RequestRecord['wire'];
 }
@@ -97,6 +99,7 @@ export function readRecordingText(text: string, file: string, home?: string): Re
   const turns: RecordedTurn[] = [];
   const responses: RecordedResponse[] = [];
   const requests: RecordedRequest[] = [];
+  const approvals: Recording['approvals'] = [];
   let current: RecordedResponse | undefined;
   let initialContext: ContextSnapshot | undefined;
   let rest: Record<string, unknown> | undefined;
@@ -166,7 +169,18 @@ export function readRecordingText(text: string, file: string, home?: string): Re
         if (requests.length === 0) endResponse();
         break;
       case 'event': {
-        const event = line.payload as { type?: string; last?: Usage };
+        const event = line.payload as {
+          type?: string;
+          last?: Usage;
+          decision?: ApprovalDecision;
+          reason?: string;
+        };
+        if (event.type === 'approval.resolved' && event.decision)
+          approvals.push({
+            turn: turnNumber(),
+            decision: event.decision,
+            ...(event.reason ? { reason: event.reason } : {}),
+          });
         // A response's usage follows its items (before or after their commit).
         const owner = current ?? responses.at(-1);
         if (event.type === 'usage.updated' && owner && !owner.usage && event.last) owner.usage = event.last;
@@ -185,6 +199,7 @@ export function readRecordingText(text: string, file: string, home?: string): Re
     turns,
     responses,
     requests,
+    approvals,
     hasRequests: requests.length > 0,
     wire: requests[0]?.record.wire ?? 'responses',
   };

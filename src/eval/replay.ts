@@ -140,7 +140,21 @@ export async function replaySession(options: ReplayOptions): Promise<ReplayResul
           }),
       },
     );
-    const unsubscribe = options.onEvent ? thread.subscribe(options.onEvent) : () => {};
+    // Approvals are answered as the session answered them, in order; questions get no answer.
+    const decisions = recording.approvals.filter((approval) => approval.turn >= from);
+    const unsubscribe = thread.subscribe((event) => {
+      options.onEvent?.(event);
+      if (event.type === 'approval.requested') {
+        const recorded = decisions.shift();
+        thread.resolveApproval(
+          event.request.id,
+          recorded?.decision ?? 'denied',
+          recorded ? (recorded.reason ?? 'as recorded') : 'the recorded session made no such request',
+        );
+      } else if (event.type === 'user_input.requested') {
+        thread.resolveUserInput(event.request.id, undefined, 'a replay has no one to ask');
+      }
+    });
     try {
       const recordedContext =
         (from > 1 ? before?.lastContext : recording.initialContext) ?? turns[0]?.context;

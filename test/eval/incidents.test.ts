@@ -38,7 +38,7 @@ function comparable(report: Json): Json {
   };
 }
 
-describe('spool eval incidents', () => {
+describe('spool eval incidents', { timeout: 240_000 }, () => {
   it('gives exact metrics for scripted catches, misses and false positives, and re-runs offline identically', async () => {
     const corpus = makeCorpus(CASES);
     emulator = await startEmulator({ script: scriptedReviewer });

@@ -29,7 +29,11 @@ interface Recorded {
 }
 
 /** A repository, and one recorded `spool exec` session in it (more turns with `resumes`). */
-async function record(script: Step[], prompts: string[] = ['read a.txt']): Promise<Recorded> {
+async function record(
+  script: Step[],
+  prompts: string[] = ['read a.txt'],
+  flags: string[] = ['-s', 'workspace-write'],
+): Promise<Recorded> {
   const repo = tempDir('spool-replay-repo-');
   fs.writeFileSync(path.join(repo, 'a.txt'), 'hello\n');
   git(repo, 'init', '-q', '-b', 'main');
@@ -39,10 +43,7 @@ async function record(script: Step[], prompts: string[] = ['read a.txt']): Promi
   const home = tempDir('spool-replay-home-');
   const env = { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home };
   for (const [i, prompt] of prompts.entries()) {
-    const args =
-      i === 0
-        ? ['exec', '-s', 'workspace-write', prompt]
-        : ['exec', '-s', 'workspace-write', 'resume', '--last', prompt];
+    const args = i === 0 ? ['exec', ...flags, prompt] : ['exec', ...flags, 'resume', '--last', prompt];
     const run = await runSpool(args, { cwd: repo, env });
     expect(run.code, run.stdout + run.stderr).toBe(0);
   }
@@ -72,7 +73,7 @@ const SCRIPT = (): Step[] => [
   respond(say('It says hello.')),
 ];
 
-describe('spool replay', () => {
+describe('spool replay', { timeout: 120_000 }, () => {
   it('records each request as sent, and --check passes on an unchanged harness (tools re-run in a scratch copy)', async () => {
     const { repo, home, rollout, emu } = await record(SCRIPT());
     const requests = lines(rollout).filter((line) => line.type === 'request');
@@ -164,6 +165,36 @@ describe('spool replay', () => {
     const bad = await runSpool(['replay', '--last', '--from', '3'], { cwd: repo, env: { SPOOL_HOME: home } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--from 3: the session has 2 turns');
+  });
+
+  it('answers approval requests as the session answered them, and replays an unsandboxed session only when asked', async () => {
+    // exec without a terminal declines what needs approval; the decision is in the log.
+    const { repo, home, rollout } = await record(
+      [respond(shellCall('touch made.txt')), respond(say('Declined.'))],
+      ['make a file'],
+      ['-s', 'workspace-write', '-a', 'untrusted'],
+    );
+    expect(lines(rollout).some((row) => (row.payload as Json)?.type === 'approval.resolved')).toBe(true);
+    const recordedUntrusted = lines(rollout).find((row) => row.type === 'turn_context')!.payload as Json;
+    expect(recordedUntrusted.approval_policy).toBe('untrusted');
+    const run = await runSpool(['replay', rollout, '--check'], { cwd: repo, env: { SPOOL_HOME: home } });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('check: all 2 requests identical');
+
+    const rows = lines(rollout);
+    for (const row of rows)
+      if (row.type === 'turn_context' || row.type === 'initial_context')
+        (row.payload as Json).sandbox_mode = 'danger-full-access';
+    writeLines(rollout, rows);
+    const refused = await runSpool(['replay', rollout], { cwd: repo, env: { SPOOL_HOME: home } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('this session ran without a sandbox');
+    const sandboxed = await runSpool(['replay', rollout, '--sandbox', 'workspace-write'], {
+      cwd: repo,
+      env: { SPOOL_HOME: home },
+    });
+    expect(sandboxed.code, sandboxed.stderr).toBe(0);
+    expect(sandboxed.stderr).toContain('sandbox workspace-write');
   });
 
   it('a session from a Spool that did not keep its requests replays, and --check says why it cannot compare', async () => {

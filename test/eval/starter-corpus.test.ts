@@ -14,7 +14,7 @@ import { STARTER_CASES } from './starter-reviewer.js';
 
 const CORPUS = path.join(ROOT, 'eval/corpus/npm-regressions');
 
-describe('the starter corpus', () => {
+describe('the starter corpus', { timeout: 240_000 }, () => {
   it('has five to ten cases, each with its provenance, a bundle holding base and culprit, and recordings', () => {
     const cases = fs
       .readdirSync(CORPUS)
