@@ -37,23 +37,26 @@ export async function checkoutCase(c: IncidentCase, parent: string): Promise<Cas
   const dir = path.join(fs.mkdtempSync(path.join(parent, `${c.id}-`)), 'repo');
   const isBundle = fs.statSync(c.repository).isFile();
   let branch: string | undefined;
-  if (isBundle) {
-    await git(parent, ['clone', '--quiet', '--no-checkout', c.repository, dir]);
-    await git(dir, ['checkout', '--quiet', '--detach', c.culprit]);
-  } else {
-    await git(c.repository, ['worktree', 'add', '--quiet', '--detach', dir, c.culprit]);
-  }
+  let added = false;
   // Best effort: the directory is removed below whatever git says (a worktree git already forgot).
   const remove = async () => {
-    if (!isBundle) await git(c.repository, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
+    if (added) await git(c.repository, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
     if (branch && !isBundle) await git(c.repository, ['branch', '-D', branch]).catch(() => undefined);
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   };
   try {
+    if (isBundle) {
+      await git(parent, ['clone', '--quiet', '--no-checkout', c.repository, dir]);
+      await git(dir, ['checkout', '--quiet', '--detach', c.culprit]);
+    } else {
+      await git(c.repository, ['worktree', 'add', '--quiet', '--detach', dir, c.culprit]);
+      added = true;
+    }
     const base = await git(dir, ['rev-parse', '--verify', `${c.base}^{commit}`]);
     const culprit = await git(dir, ['rev-parse', '--verify', 'HEAD']);
-    const parent = await git(dir, ['rev-parse', '--verify', `${culprit}^`]).catch(() => '');
-    if (parent === base) return { dir, target: { type: 'commit', sha: culprit }, remove };
+    // A root commit has no parent: then the base is reviewed as a branch.
+    const culpritParent = await git(dir, ['rev-parse', '--verify', `${culprit}^`]).catch(() => '');
+    if (culpritParent === base) return { dir, target: { type: 'commit', sha: culprit }, remove };
     branch = `spool-eval-base-${path.basename(path.dirname(dir))}`;
     await git(dir, ['branch', '--force', branch, base]);
     return { dir, target: { type: 'baseBranch', branch }, remove };
