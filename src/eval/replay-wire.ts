@@ -2,17 +2,14 @@
  * A recorded response as the Responses API streams it: `response.created`, each output item as
  * `response.output_item.added` / `.done` (message text also as one `response.output_text.delta`),
  * then `response.completed` with the recorded usage. The event and object shapes are the
- * `openai` SDK's (`ResponseStreamEvent`), the subset a client needs to rebuild the items. Pure.
+ * `openai` SDK's (`ResponseStreamEvent`), the subset a client needs to rebuild the items; events are
+ * numbered and framed by the wire's one event log (model/responses-sse.ts). Pure.
  */
+import { EventLog, type SseEvent, sseFrame } from '../model/responses-sse.js';
 import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 
 type Json = Record<string, unknown>;
-
-export interface SseEvent {
-  event: string;
-  data: Json;
-}
 
 const ID_PREFIX: Record<string, string> = {
   message: 'msg',
@@ -44,9 +41,8 @@ export function replayEvents(
   items: HistoryItem[],
   usage: Usage | undefined,
 ): SseEvent[] {
-  const events: SseEvent[] = [];
-  const push = (type: string, fields: Json) =>
-    events.push({ event: type, data: { type, sequence_number: events.length, ...fields } });
+  const log = new EventLog();
+  const push = (type: string, fields: Json) => log.push(type, fields);
   const id = `resp_replay_${String(seq).padStart(4, '0')}`;
   const response = (status: string, output: Json[], withUsage: boolean): Json => ({
     id,
@@ -84,9 +80,9 @@ export function replayEvents(
     output.push(full);
   });
   push('response.completed', { response: response('completed', output, true) });
-  return events;
+  return log.events;
 }
 
 export function sseText(events: SseEvent[]): string {
-  return events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join('');
+  return events.map(sseFrame).join('');
 }
