@@ -53,6 +53,8 @@ const LAYERS = {
   // Capability modules use the loop through the session layer. One that builds on another (a fleet
   // of sub-agents, say) lists it here explicitly; the rules test refuses two that allow each other.
   ...Object.fromEntries(CAPABILITIES.map((name) => [name, [...CORE, 'session']])),
+  // Incident replay runs `spool review`'s code path on each case.
+  eval: [...CORE, 'session', 'review'],
   'app-server': [...CORE, 'session', ...CAPABILITIES],
   tui: [...CORE, 'session', ...CAPABILITIES, 'app-server'],
   cli: [...CORE, 'session', ...CAPABILITIES, 'app-server', 'tui'],

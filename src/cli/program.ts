@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, type Command as CommandType } from 'commander';
 import { VERSION } from '../version.js';
+import { addEvalCommands } from './eval-program.js';
 import { addFleetCommands } from './fleet-commands.js';
 import { addMcpCommands } from './mcp-command.js';
 import { addMediaCommands } from './media-program.js';
@@ -21,6 +22,7 @@ import {
   sessionArguments,
   stdio,
 } from './options.js';
+import { addReplayCommand } from './replay-program.js';
 import { addReviewCommands } from './review-program.js';
 
 type Options = Record<string, unknown>;
@@ -319,6 +321,8 @@ function buildProgram(): CommandType {
   addSessionCommands(program);
   addToolingCommands(program);
   addFleetCommands(program);
+  addReplayCommand(program);
+  addEvalCommands(program);
   return program;
 }
 

@@ -32,8 +32,15 @@ export class ChatCompletionsClient implements ModelClient {
     this.client = sdkClient(endpoint);
   }
 
+  requestBody(request: ModelRequest): { wire: 'chat'; body: Record<string, unknown> } {
+    return {
+      wire: 'chat',
+      body: chatRequestBody(request, { promptCacheKey: this.options.sendPromptCacheKey }),
+    };
+  }
+
   stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
-    const body = chatRequestBody(request, { promptCacheKey: this.options.sendPromptCacheKey });
+    const body = this.requestBody(request).body;
     // A combination the provider is known to refuse is never sent; the user is told what to change.
     const conflict = chatReasoningConflict(
       request.model,

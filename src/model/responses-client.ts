@@ -111,6 +111,10 @@ export class ResponsesClient implements ModelClient {
     }
   }
 
+  requestBody(request: ModelRequest): { wire: 'responses'; body: Record<string, unknown> } {
+    return { wire: 'responses', body: responsesRequestBody(request) };
+  }
+
   stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
     const maxInput = this.endpoint.maxToolInputBytes ?? DEFAULT_MAX_TOOL_INPUT_BYTES;
     const translator = new ResponsesStreamTranslator(this.endpoint.errorContext, maxInput);

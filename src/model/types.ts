@@ -93,6 +93,8 @@ export type CompactOutcome =
 export interface ModelClient {
   /** One attempt. Ends with exactly one `completed` or `failed` event; never throws. */
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
+  /** The body `stream()` sends for `request`, and its wire (for the rollout's `request` lines). */
+  requestBody?(request: ModelRequest): { wire: 'responses' | 'chat'; body: Record<string, unknown> };
   /**
    * Remote compaction (`POST /responses/compact`), where the wire has it: the history's compacted
    * replacement, including the opaque `compaction` item. Never throws.

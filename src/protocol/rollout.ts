@@ -64,7 +64,9 @@ export type LineType =
   | 'commit'
   | 'item'
   | 'compacted'
-  | 'event';
+  | 'event'
+  /** A model request as sent (request-record.ts); history is not changed by it. */
+  | 'request';
 
 export interface RolloutLine {
   timestamp: string;

@@ -9,6 +9,8 @@ import { Thread, type ThreadOptions } from '../agent/thread.js';
 import type { ModelClient } from '../model/types.js';
 import type { TurnContextRecord } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { SessionStoreError } from '../store/errors.js';
+import { keepRequestPart } from '../store/request-parts.js';
 import type { RolloutRecorder } from '../store/rollout-writer.js';
 import {
   continueRollout,
@@ -19,6 +21,7 @@ import {
   type SessionRef,
 } from '../store/sessions.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { recordingRequests } from './request-recording.js';
 
 /** What a thread runs with (as for `new Thread`). */
 export interface ThreadRuntime {
@@ -60,6 +63,7 @@ export function threadOptions(runtime: ThreadRuntime): ThreadOptions {
 
 /** Builds the Thread on `rollout`: failures stop the turn, closing finishes the rollout. */
 function wire(
+  home: string,
   runtime: ThreadRuntime,
   rollout: RolloutHandle,
   extra: Pick<ThreadOptions, 'history' | 'contextSnapshot' | 'priorSpend'> = {},
@@ -71,8 +75,19 @@ function wire(
       rollout.finish();
     }
   };
+  // Every request is kept as sent (a `request` line) for `spool replay --check`.
+  const client = recordingRequests(runtime.client, ({ record, kept }) => {
+    for (const [digest, text] of kept) keepRequestPart(home, digest, text);
+    try {
+      rollout.recorder.writeLines([['request', record]]);
+    } catch (err) {
+      // The log's failure stops the turn through `onFailure`; the stream itself never throws.
+      if (!(err instanceof SessionStoreError)) throw err;
+    }
+  });
   const thread = new Thread({
     ...threadOptions(runtime),
+    client,
     ...extra,
     id: rollout.id,
     recorder: rollout.recorder,
@@ -92,7 +107,7 @@ export function startSession(options: StartSessionOptions): Session {
     providerId: options.providerId,
   });
   try {
-    const thread = wire(options, rollout);
+    const thread = wire(options.home, options, rollout);
     if (thread.contextSnapshot) rollout.recorder.initialContext(thread.contextSnapshot);
     return { thread, recorder: rollout.recorder, path: rollout.path };
   } catch (err) {
@@ -112,7 +127,7 @@ export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): Res
   const { read } = opened;
   const rollout = continueRollout(opened);
   try {
-    const thread = wire(runtime, rollout, {
+    const thread = wire(opened.home, runtime, rollout, {
       history: read.history,
       // The session's caps count what earlier processes spent on it.
       priorSpend: {

@@ -15,6 +15,8 @@
  * - `compacted`        {history: HistoryItem[]}: compaction replaced the whole history with this one
  * - `event`            SpoolEvent worth keeping (turn outcomes, usage, warnings, approvals, finished display
  *                      items — so a reader shows each item with the id and shape it had live)
+ * - `request`          RequestRecord: a model request as sent (digests; changed parts written out), before
+ *                      it is sent — history is not changed by it (logs of earlier Spools have none)
  */
 import type { SpoolEvent } from '../protocol/events.js';
 import type { LineType } from '../protocol/rollout.js';

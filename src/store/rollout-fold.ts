@@ -139,6 +139,9 @@ export class RolloutFold {
         this.hooks.event?.(spoolEvent, line.timestamp);
         return;
       }
+      case 'request':
+        // What was sent (protocol/request-record.ts): read by replay, history is not changed.
+        return;
       default:
         // A new line type that could change history must come with a new format version.
         throw new RolloutFormatError(`${where}: unknown line type ${JSON.stringify(line.type)}`);

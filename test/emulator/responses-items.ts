@@ -3,32 +3,18 @@
  * SDK's `ResponseStreamEvent` union and recorded streams): messages (with `phase`, annotations,
  * refusals), reasoning, function and custom tool calls, and a hosted tool (web search). Pure.
  */
+import { EventLog as WireEventLog } from '../../src/model/responses-sse.js';
 import { chunkText, type IdGenerator, obfuscationFor } from './ids.js';
 import { argumentsText, type OutputSpec } from './script.js';
 
 type Json = Record<string, unknown>;
 
-export interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
+export type { SseEvent } from '../../src/model/responses-sse.js';
 
-/** Accumulates events, numbering them in order. */
-export class EventLog {
-  readonly events: SseEvent[] = [];
-  constructor(private readonly obfuscate: boolean) {}
-
-  push(type: string, fields: Json): void {
-    const data: Json = { type, sequence_number: this.events.length, ...fields };
-    this.events.push({ event: type, data });
-  }
-
-  /** A delta event, with OpenAI's `obfuscation` padding. */
-  pushDelta(type: string, fields: Json & { delta: string }): void {
-    const extra = this.obfuscate
-      ? { obfuscation: obfuscationFor(this.events.length, fields.delta.length) }
-      : {};
-    this.push(type, { ...fields, ...extra });
+/** The wire's event log (src/model/responses-sse.ts), with OpenAI's padding on deltas unless opted out. */
+export class EventLog extends WireEventLog {
+  constructor(obfuscate: boolean) {
+    super(obfuscate ? obfuscationFor : undefined);
   }
 }
 

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sseFrame } from '../../src/model/responses-sse.js';
 import type { EmulatorState } from './dispatch.js';
 import {
   type Accounting,
@@ -111,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res.flushHeaders();
     const frames =
       action.kind === 'responses_stream'
-        ? action.events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`)
+        ? action.events.map(sseFrame)
         : action.frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`);
     if (action.kind === 'chat_stream' && action.done) frames.push('data: [DONE]\n\n');
     await writeFrames(res, frames, action, lifetime.signal);

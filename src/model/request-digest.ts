@@ -1,0 +1,88 @@
+/**
+ * What a `request` rollout line keeps of a request body (protocol/request-record.ts): digests of
+ * the body as sent and of its parts, and the parts that changed since the previous request. Also
+ * splits a body into those parts, for a replay that compares one with a record (src/eval/).
+ */
+import { createHash } from 'node:crypto';
+import type { RequestRecord } from '../protocol/request-record.js';
+import { REQUEST_LINE_VERSION } from '../protocol/request-record.js';
+
+export type Wire = RequestRecord['wire'];
+
+export interface RequestParts {
+  instructions: string;
+  tools: unknown[];
+  /** The input items (Chat: the messages). */
+  input: unknown[];
+  rest: Record<string, unknown>;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The key of the body that holds the conversation on a wire. */
+export function inputKey(wire: Wire): 'input' | 'messages' {
+  return wire === 'chat' ? 'messages' : 'input';
+}
+
+/** A body split into what a divergence is named by. */
+export function requestParts(wire: Wire, body: Record<string, unknown>): RequestParts {
+  const key = inputKey(wire);
+  const { instructions, tools, [key]: input, ...rest } = body;
+  return {
+    instructions: typeof instructions === 'string' ? instructions : '',
+    tools: Array.isArray(tools) ? tools : [],
+    input: Array.isArray(input) ? input : [],
+    rest,
+  };
+}
+
+/** Digests of each part (JSON text of the part, as the body serialises it). */
+export function partDigests(parts: RequestParts): RequestRecord['parts'] {
+  return {
+    instructions: sha256(parts.instructions),
+    tools: sha256(JSON.stringify(parts.tools)),
+    input: sha256(JSON.stringify(parts.input)),
+    rest: sha256(JSON.stringify(parts.rest)),
+  };
+}
+
+/** A request's record, and the texts of its large parts by digest (kept apart from the log). */
+export interface RecordedParts {
+  record: RequestRecord;
+  /** digest → JSON text: the instructions (a JSON string) and the tools (a JSON array). */
+  kept: Array<[string, string]>;
+}
+
+/**
+ * Builds the records of one thread's requests, each against the previous one: the other fields are
+ * written out only when their digest changed. One per recorded thread (no shared state).
+ */
+export class RequestRecords {
+  private previous: RequestRecord['parts'] | undefined;
+
+  record(wire: Wire, body: Record<string, unknown>): RecordedParts {
+    const text = JSON.stringify(body);
+    const parts = requestParts(wire, body);
+    const digests = partDigests(parts);
+    const before = this.previous;
+    this.previous = digests;
+    const kept: Array<[string, string]> = [];
+    if (before?.instructions !== digests.instructions)
+      kept.push([digests.instructions, JSON.stringify(parts.instructions)]);
+    if (before?.tools !== digests.tools) kept.push([digests.tools, JSON.stringify(parts.tools)]);
+    return {
+      record: {
+        v: REQUEST_LINE_VERSION,
+        wire,
+        sha256: sha256(text),
+        bytes: Buffer.byteLength(text, 'utf8'),
+        parts: digests,
+        input_items: parts.input.length,
+        ...(before?.rest !== digests.rest ? { rest: parts.rest } : {}),
+      },
+      kept,
+    };
+  }
+}
