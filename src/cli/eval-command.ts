@@ -44,7 +44,7 @@ function slug(text: string): string {
 }
 
 /** The model and a digest of the overrides: runs of one configuration share a label. */
-export function defaultLabel(model: string, config: readonly string[]): string {
+function defaultLabel(model: string, config: readonly string[]): string {
   return config.length ? `${slug(model)}-${sha256(config.join('\n')).slice(0, 8)}` : slug(model);
 }
 

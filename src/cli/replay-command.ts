@@ -48,7 +48,7 @@ function sessionFile(options: ReplayCommandOptions, io: ReplayIo): string {
   return findSession(home, { id: given }).path;
 }
 
-export function describeResult(result: ReplayResult, check: boolean): string {
+function describeResult(result: ReplayResult, check: boolean): string {
   const lines = [
     `replayed ${result.turns} turn${result.turns === 1 ? '' : 's'} (${result.outcomes.join(', ') || 'none'}), ${result.requests} requests, ${result.responses} recorded responses`,
   ];

@@ -17,7 +17,7 @@ import { z } from 'zod';
 
 const Line = z.number().int().min(1);
 
-export const CaseFile = z
+const CaseFile = z
   .object({
     title: z.string().min(1),
     what_went_wrong: z.string().min(1),
@@ -36,7 +36,6 @@ export const CaseFile = z
     provenance: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
-export type CaseFile = z.infer<typeof CaseFile>;
 
 export interface CulpritLocation {
   path: string;

@@ -86,7 +86,7 @@ export interface RunReport {
   overall: Overall;
 }
 
-export function recordingFile(dir: string, label: string, kind: 'review' | 'judge'): string {
+function recordingFile(dir: string, label: string, kind: 'review' | 'judge'): string {
   return path.join(dir, `${label}.${kind}.jsonl`);
 }
 

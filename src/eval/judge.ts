@@ -11,9 +11,9 @@ import { openThread } from '../session/open-thread.js';
 import { ToolRegistry } from '../tools/registry.js';
 import type { IncidentCase } from './corpus.js';
 
-export const JUDGE_INSTRUCTIONS = `You judge code reviews against real incidents. You are told what went wrong after a change shipped, where in the change the fault was, and what a reviewer said about the change before it shipped. Decide whether one of the reviewer's findings, read by the change's author, would have prevented the incident: it must point at the fault (or its direct cause) and say enough that the author would have fixed it. A vague or unrelated finding does not count. Answer only with the JSON object the schema describes.`;
+const JUDGE_INSTRUCTIONS = `You judge code reviews against real incidents. You are told what went wrong after a change shipped, where in the change the fault was, and what a reviewer said about the change before it shipped. Decide whether one of the reviewer's findings, read by the change's author, would have prevented the incident: it must point at the fault (or its direct cause) and say enough that the author would have fixed it. A vague or unrelated finding does not count. Answer only with the JSON object the schema describes.`;
 
-export const JUDGE_SCHEMA = {
+const JUDGE_SCHEMA = {
   type: 'object',
   properties: {
     prevented: { type: 'boolean' },

@@ -20,11 +20,7 @@ function samePath(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-export function findingMatches(
-  finding: ReviewFinding,
-  location: CulpritLocation,
-  tolerance: number,
-): boolean {
+function findingMatches(finding: ReviewFinding, location: CulpritLocation, tolerance: number): boolean {
   if (!samePath(finding.location.path, location.path)) return false;
   const { start, end } = finding.location.line_range;
   return start - tolerance <= location.end && end + tolerance >= location.start;

@@ -93,7 +93,7 @@ function keptPart(home: string | undefined, digest: string): unknown {
  * Reads rollout text (a file's bytes) for replay; throws RolloutFormatError for what is not a
  * session. `home`: the Spool home whose kept request parts to read (instructions, tools).
  */
-export function readRecordingText(text: string, file: string, home?: string): Recording {
+function readRecordingText(text: string, file: string, home?: string): Recording {
   // The store's reader checks the meta line, the format version and every line's shape.
   const read = readRolloutText(text, file);
   const turns: RecordedTurn[] = [];

@@ -55,7 +55,7 @@ export interface ReplayResult {
 }
 
 /** Why `--check` cannot compare this recording, or undefined when it can. */
-export function checkUnavailableReason(recording: Recording): string | undefined {
+function checkUnavailableReason(recording: Recording): string | undefined {
   if (recording.hasRequests) return undefined;
   return `${recording.path} was recorded by Spool ${recording.meta.spool_version}, which did not keep the requests it sent (the log has no \`request\` lines, written since request recording was added): there is nothing to compare the requests with. The session can still be replayed without --check.`;
 }

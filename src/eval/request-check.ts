@@ -28,7 +28,7 @@ export interface Divergence {
 export type Substitutions = ReadonlyArray<readonly [string, string]>;
 
 /** Applies the substitutions to JSON text (values are matched as they appear inside JSON strings). */
-export function normalise(body: string, substitutions: Substitutions): string {
+function normalise(body: string, substitutions: Substitutions): string {
   let text = body;
   for (const [replayed, recorded] of substitutions) {
     if (!replayed || replayed === recorded) continue;

@@ -22,7 +22,7 @@ export function sha256(text: string): string {
 }
 
 /** The key of the body that holds the conversation on a wire. */
-export function inputKey(wire: Wire): 'input' | 'messages' {
+function inputKey(wire: Wire): 'input' | 'messages' {
   return wire === 'chat' ? 'messages' : 'input';
 }
 

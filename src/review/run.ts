@@ -268,3 +268,8 @@ export async function runPreparedReview(
     root: path.resolve(root),
   };
 }
+
+/** Both steps at once: what an evaluation (src/eval/) calls for target → findings + usage. */
+export async function runReview(request: ReviewRequest, options: ReviewRunOptions): Promise<ReviewOutcome> {
+  return runPreparedReview(await prepareReview(request, options), options);
+}

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function requestPartsDir(home: string): string {
+function requestPartsDir(home: string): string {
   return path.join(home, 'requests');
 }
 
