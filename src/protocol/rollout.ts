@@ -3,6 +3,8 @@
  * types and what each holds) and what a thread records about the situation its turns ran in.
  */
 
+import type { SpawnOrigin } from './collab.js';
+
 /** What the model has been told about its situation (context/snapshot.ts builds and compares it). */
 export interface ContextSnapshot {
   cwd: string;
@@ -52,6 +54,8 @@ export interface SessionMeta {
   spool_version: string;
   git?: GitInfo;
   forked_from?: ForkOrigin;
+  /** A sub-agent's session: its parent, path, role and depth (src/agents/). */
+  spawned_from?: SpawnOrigin;
 }
 
 export type LineType =

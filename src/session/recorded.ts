@@ -4,9 +4,12 @@
  * the log, records the session in the index and releases the lock. A failure to write the log stops
  * the turn (the thread is interrupted).
  */
+import type { SessionBudget } from '../agent/budget.js';
 import { Thread, type ThreadOptions } from '../agent/thread.js';
 import type { ModelClient } from '../model/types.js';
-import type { TurnContextRecord } from '../protocol/rollout.js';
+import type { SpawnOrigin } from '../protocol/collab.js';
+import type { HistoryItem } from '../protocol/items.js';
+import type { ContextSnapshot, TurnContextRecord } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import type { RolloutRecorder } from '../store/rollout-writer.js';
 import {
@@ -41,6 +44,13 @@ export interface StartSessionOptions extends ThreadRuntime {
   home: string;
   /** The provider id recorded in the meta line (`openai`, `ollama`, …). */
   providerId: string;
+  /** A sub-agent's session: where in its tree it was spawned (recorded in the meta line). */
+  spawnedFrom?: SpawnOrigin;
+  /** The spend ledger of the thread this one works for (see ThreadOptions.budget). */
+  budget?: SessionBudget;
+  /** The history the thread starts with (a sub-agent forked from its parent's turns). */
+  history?: HistoryItem[];
+  contextSnapshot?: ContextSnapshot;
 }
 
 /** The options of a Thread that runs with `runtime` (no recorder). */
@@ -58,7 +68,7 @@ export function threadOptions(runtime: ThreadRuntime): ThreadOptions {
 function wire(
   runtime: ThreadRuntime,
   rollout: RolloutHandle,
-  extra: Pick<ThreadOptions, 'history' | 'contextSnapshot' | 'priorSpend'> = {},
+  extra: Pick<ThreadOptions, 'history' | 'contextSnapshot' | 'priorSpend' | 'budget'> = {},
 ): Thread {
   const onClose = async () => {
     try {
@@ -86,9 +96,16 @@ export function startSession(options: StartSessionOptions): Session {
     cwd: s.cwd,
     model: s.model,
     providerId: options.providerId,
+    ...(options.spawnedFrom ? { spawnedFrom: options.spawnedFrom } : {}),
   });
   try {
-    const thread = wire(options, rollout);
+    const thread = wire(options, rollout, {
+      ...(options.budget ? { budget: options.budget } : {}),
+      ...(options.history ? { history: options.history } : {}),
+      ...(options.contextSnapshot ? { contextSnapshot: options.contextSnapshot } : {}),
+    });
+    // A forked start records its history as committed items (resume reads them back).
+    if (options.history?.length) rollout.recorder.committed(options.history);
     if (thread.contextSnapshot) rollout.recorder.initialContext(thread.contextSnapshot);
     return { thread, recorder: rollout.recorder, path: rollout.path };
   } catch (err) {
@@ -104,7 +121,11 @@ export interface ResumedSession extends Session {
 }
 
 /** A ready Thread continuing an opened session, appending to the same rollout. */
-export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): ResumedSession {
+export function resumeThread(
+  opened: OpenedSession,
+  runtime: ThreadRuntime,
+  options: { budget?: SessionBudget } = {},
+): ResumedSession {
   const { read } = opened;
   const rollout = continueRollout(opened);
   try {
@@ -117,6 +138,7 @@ export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): Res
         unpricedRequests: read.summary.cost.unpriced_requests,
       },
       ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
+      ...(options.budget ? { budget: options.budget } : {}),
     });
     if (read.history.length === 0 && thread.contextSnapshot)
       rollout.recorder.initialContext(thread.contextSnapshot);

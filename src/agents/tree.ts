@@ -1,0 +1,492 @@
+/**
+ * A tree of agents in one process: the root thread (opened by the front end) and the sub-agents
+ * it and they spawn, addressed by path. Each sub-agent is a recorded thread of its own (own history,
+ * prompt_cache_key and rollout, linked to its parent) sharing the root's spend ledger.
+ *
+ * Results come back by themselves: when a sub-agent's turn ends, its answer is delivered to its
+ * parent's mailbox; a parent waiting in `wait_agent` wakes on it (no polling), and a parent whose
+ * turn has ended gets a new turn with it (`[agents] resume_parent`, default on). Interrupting an
+ * agent interrupts its subtree.
+ */
+import type { Thread, UserInput } from '../agent/thread.js';
+import type { TurnOutcome } from '../agent/turn.js';
+import type { Runtime } from '../config/runtime.js';
+import { findGitRoot } from '../context/project-docs.js';
+import type { ModelClient } from '../model/types.js';
+import type { CollabAgentStatus } from '../protocol/collab.js';
+import {
+  addCost,
+  addUsage,
+  type Cost,
+  emptyUsage,
+  type SpoolEvent,
+  type Usage,
+  zeroCost,
+} from '../protocol/events.js';
+import { openThread } from '../session/open-thread.js';
+import { builtinTools } from '../session/tools.js';
+import type {
+  AgentControl,
+  AgentView,
+  ControlResult,
+  SpawnRequest,
+  WaitResult,
+} from '../tools/collab/control.js';
+import { createCollabTools } from '../tools/collab/tools.js';
+import type { ToolHandler } from '../tools/types.js';
+import { childSettings } from './child-settings.js';
+import { forkedThreadStart } from './fork-start.js';
+import { formatAgentMessage } from './mailbox.js';
+import { childPath, isWithin, ROOT_PATH, resolveTarget } from './path.js';
+import { type AgentRole, loadRoles, type RoleCatalog, unknownRoleMessage } from './roles.js';
+import { clampWaitTimeout } from './wait.js';
+
+export const DEFAULT_MAX_THREADS = 4;
+export const DEFAULT_MAX_DEPTH = 2;
+
+/** One agent as front ends see it. */
+export interface AgentHandle {
+  path: string;
+  thread: Thread;
+  depth: number;
+  role?: string;
+  parentPath?: string;
+}
+
+export interface AgentTreeOptions {
+  runtime: Runtime;
+  /** Replaces the model client built from the runtime (as openThread's option). */
+  createModelClient?: (runtime: Runtime) => ModelClient;
+  /**
+   * Called for every sub-agent thread as it opens, before its first turn: front ends attach what
+   * answers its approval requests (the same channel as the root's) and subscribe to its events.
+   */
+  onAgentOpened?: (agent: AgentHandle) => void;
+}
+
+interface AgentNode extends AgentHandle {
+  parent?: AgentNode;
+  children: AgentNode[];
+  status: CollabAgentStatus;
+  message: string | null;
+  /** The turn the tree started on it, while it runs. */
+  turn?: Promise<TurnOutcome>;
+  lastOutcome?: TurnOutcome;
+  /** Callers of wait_agent on this agent, woken by the next message. */
+  waiters: Set<(sender: AgentNode | undefined) => void>;
+  close?: () => Promise<void>;
+}
+
+export interface AgentTotals {
+  path: string;
+  threadId: string;
+  usage: Usage;
+  cost: Cost;
+}
+
+export class AgentTree {
+  private readonly nodes = new Map<string, AgentNode>();
+  private root: AgentNode | undefined;
+  private readonly roles: RoleCatalog;
+  private readonly maxThreads: number;
+  private readonly maxDepth: number;
+  private readonly resumeParent: boolean;
+  /** Turns the tree started that have not ended. */
+  private activeTurns = 0;
+  private settleWaiters: Array<() => void> = [];
+  /** Set by `interruptAll`: nothing new starts by itself any more. */
+  private stopped = false;
+
+  constructor(private readonly options: AgentTreeOptions) {
+    const { runtime } = options;
+    const agents = runtime.config.agents;
+    this.maxThreads = agents?.max_threads ?? DEFAULT_MAX_THREADS;
+    this.maxDepth = agents?.max_depth ?? DEFAULT_MAX_DEPTH;
+    this.resumeParent = agents?.resume_parent ?? true;
+    const cwd = runtime.settings.cwd;
+    this.roles = loadRoles({ config: agents, spoolHome: runtime.home, projectRoot: findGitRoot(cwd) ?? cwd });
+  }
+
+  /** Problems found loading roles (malformed role files), for the user. */
+  get warnings(): string[] {
+    return this.roles.warnings;
+  }
+
+  /** The collaboration tools of the agent at `path` (the root's, before its thread exists). */
+  toolsFor(path: string): ToolHandler[] {
+    return createCollabTools(this.controlFor(path));
+  }
+
+  /** Makes `thread` the root of the tree (`/root`). */
+  attachRoot(thread: Thread): AgentHandle {
+    const node = this.newNode({ path: ROOT_PATH, thread, depth: 0 });
+    this.root = node;
+    return node;
+  }
+
+  /** Every agent, the root first, in spawn order. */
+  agents(): AgentHandle[] {
+    return [...this.nodes.values()];
+  }
+
+  /** Runs a turn on the agent at `path` (the root's first turn, say), tracked like the tree's own. */
+  runTurn(path: string, input: UserInput): Promise<TurnOutcome> {
+    const node = this.nodes.get(path);
+    if (!node) throw new Error(`no agent at ${path}`);
+    return this.startTurn(node, input);
+  }
+
+  /** The outcome of the root's last turn. */
+  get rootOutcome(): TurnOutcome | undefined {
+    return this.root?.lastOutcome;
+  }
+
+  /** Resolves once no turn the tree started is running (answers delivered, parents resumed). */
+  settled(): Promise<void> {
+    if (this.activeTurns === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
+  /** Interrupts every agent and starts nothing more by itself (Ctrl-C, shutdown). */
+  interruptAll(): void {
+    this.stopped = true;
+    for (const node of this.nodes.values()) node.thread.interrupt();
+  }
+
+  /** Tokens and cost per agent (this process), the root first. */
+  totals(): AgentTotals[] {
+    return [...this.nodes.values()].map((node) => ({
+      path: node.path,
+      threadId: node.thread.id,
+      usage: node.thread.totalUsage,
+      cost: node.thread.totalCost,
+    }));
+  }
+
+  /** The whole tree's tokens and cost. */
+  treeTotal(): { usage: Usage; cost: Cost } {
+    let usage = emptyUsage();
+    let cost = zeroCost();
+    for (const total of this.totals()) {
+      usage = addUsage(usage, total.usage);
+      cost = addCost(cost, total.cost);
+    }
+    return { usage, cost };
+  }
+
+  /** Closes every sub-agent thread (the root is its front end's to close). */
+  async close(): Promise<void> {
+    this.interruptAll();
+    const children = [...this.nodes.values()].filter((node) => node !== this.root);
+    await Promise.all(children.map((node) => node.close?.()));
+  }
+
+  private newNode(handle: AgentHandle & { parent?: AgentNode }): AgentNode {
+    const node: AgentNode = {
+      ...handle,
+      children: [],
+      status: 'pending_init',
+      message: null,
+      waiters: new Set(),
+    };
+    this.nodes.set(node.path, node);
+    handle.parent?.children.push(node);
+    // Interrupting an agent interrupts the agents it spawned.
+    node.thread.subscribe((event: SpoolEvent) => {
+      if (event.type === 'turn.interrupted') for (const child of node.children) this.interruptSubtree(child);
+    });
+    return node;
+  }
+
+  private busy(node: AgentNode): boolean {
+    return node.turn !== undefined || node.thread.running;
+  }
+
+  /** Agents running now; the root always counts (it is the one that asks). */
+  private runningAgents(): AgentNode[] {
+    return [...this.nodes.values()].filter((node) => node === this.root || this.busy(node));
+  }
+
+  private view(node: AgentNode): AgentView {
+    return {
+      path: node.path,
+      threadId: node.thread.id,
+      status: this.busy(node) ? 'running' : node.status,
+      message: node.message,
+      ...(node.role ? { role: node.role } : {}),
+      pendingMessages: node.thread.pendingMail,
+    };
+  }
+
+  private startTurn(node: AgentNode, input: UserInput): Promise<TurnOutcome> {
+    node.status = 'running';
+    this.activeTurns++;
+    const turn = node.thread.runTurn(input).catch(
+      (err: unknown): TurnOutcome => ({
+        status: 'failed',
+        usage: emptyUsage(),
+        error: { kind: 'bad_response', message: (err as Error).message, retryable: false },
+      }),
+    );
+    node.turn = turn;
+    void turn.then((outcome) => this.turnEnded(node, outcome));
+    return turn;
+  }
+
+  private turnEnded(node: AgentNode, outcome: TurnOutcome): void {
+    node.turn = undefined;
+    node.lastOutcome = outcome;
+    this.activeTurns--;
+    node.status =
+      outcome.status === 'completed' ? 'completed' : outcome.status === 'failed' ? 'errored' : 'interrupted';
+    node.message =
+      outcome.status === 'completed'
+        ? (outcome.finalMessage ?? '')
+        : outcome.status === 'failed'
+          ? outcome.error.message
+          : 'interrupted';
+    if (
+      outcome.status !== 'interrupted' &&
+      !this.stopped &&
+      node.thread.pendingMail > 0 &&
+      this.resumeParent
+    ) {
+      // Messages that came after the turn's last look: it goes on with them.
+      this.startTurn(node, node.thread.takeMail().join('\n\n'));
+    } else if (node.parent) {
+      const text = formatAgentMessage({
+        type: 'FINAL_ANSWER',
+        sender: node.path,
+        status: node.status,
+        payload: node.message,
+      });
+      // An interrupted child tells its parent, but does not wake it into a new turn.
+      this.deliver(node.parent, text, node, outcome.status !== 'interrupted');
+    }
+    if (this.activeTurns === 0) for (const resolve of this.settleWaiters.splice(0)) resolve();
+  }
+
+  /** Puts a message in `to`'s mailbox, wakes its waits, and (if asked) starts its turn when idle. */
+  private deliver(to: AgentNode, text: string, sender: AgentNode | undefined, resume: boolean): void {
+    to.thread.deliverMessage(text);
+    for (const wake of [...to.waiters]) wake(sender);
+    to.waiters.clear();
+    if (resume && this.resumeParent && !this.stopped && !this.busy(to))
+      this.startTurn(to, to.thread.takeMail().join('\n\n'));
+  }
+
+  private interruptSubtree(node: AgentNode): void {
+    node.thread.interrupt();
+    for (const child of node.children) this.interruptSubtree(child);
+  }
+
+  private controlFor(path: string): AgentControl {
+    const self = (): AgentNode => {
+      const node = this.nodes.get(path);
+      if (!node) throw new Error(`the agent ${path} is not part of the tree yet`);
+      return node;
+    };
+    const target = (name: string): ControlResult<AgentNode> => {
+      const resolved = resolveTarget(path, name);
+      if (!resolved.ok) return resolved;
+      const node = this.nodes.get(resolved.path);
+      if (!node)
+        return {
+          ok: false,
+          error: `No agent at ${resolved.path}. Agents: ${[...this.nodes.keys()].join(', ')}.`,
+        };
+      return { ok: true, value: node };
+    };
+    return {
+      self: () => ({ path, threadId: self().thread.id }),
+      spawn: async (request) => this.spawn(self(), request),
+      sendMessage: (name, message) => {
+        const found = target(name);
+        if (!found.ok) return found;
+        if (found.value.path === path)
+          return { ok: false, error: 'An agent cannot send a message to itself.' };
+        const text = formatAgentMessage({ type: 'MESSAGE', sender: path, payload: message });
+        this.deliver(found.value, text, self(), false);
+        return { ok: true, value: this.view(found.value) };
+      },
+      followupTask: (name, message) => {
+        const found = target(name);
+        if (!found.ok) return found;
+        const node = found.value;
+        if (node === this.root)
+          return {
+            ok: false,
+            error: 'followup_task cannot target /root: use send_message to reach the root.',
+          };
+        if (node.path === path) return { ok: false, error: 'An agent cannot give itself a follow-up task.' };
+        if (this.stopped) return { ok: false, error: 'The agent tree is shutting down: no new turn starts.' };
+        const text = formatAgentMessage({ type: 'TASK', sender: path, payload: message });
+        if (this.busy(node)) {
+          node.thread.deliverMessage(text);
+          return { ok: true, value: this.view(node) };
+        }
+        const limit = this.limitError();
+        if (limit) return { ok: false, error: limit };
+        this.startTurn(node, [...node.thread.takeMail(), text].join('\n\n'));
+        return { ok: true, value: this.view(node) };
+      },
+      wait: (timeoutMs, signal) => this.wait(self(), timeoutMs, signal),
+      interrupt: (name) => {
+        const found = target(name);
+        if (!found.ok) return found;
+        const node = found.value;
+        if (node.path === path || !isWithin(node.path, path))
+          return {
+            ok: false,
+            error: `interrupt_agent stops only agents you spawned (below ${path}); ${node.path} is not one of them.`,
+          };
+        this.interruptSubtree(node);
+        return { ok: true, value: { ...this.view(node), status: 'interrupted' } };
+      },
+      list: (prefix) => {
+        let under = ROOT_PATH;
+        if (prefix !== undefined && prefix.trim() !== '') {
+          const resolved = resolveTarget(path, prefix);
+          if (!resolved.ok) return resolved;
+          under = resolved.path;
+        }
+        return {
+          ok: true,
+          value: [...this.nodes.values()]
+            .filter((node) => isWithin(node.path, under))
+            .map((node) => this.view(node)),
+        };
+      },
+    };
+  }
+
+  private limitError(): string | undefined {
+    const running = this.runningAgents();
+    if (running.length < this.maxThreads) return undefined;
+    return `Too many agents running: ${running.length} of ${this.maxThreads}, the root included (${running.map((n) => n.path).join(', ')}). Wait for one to finish (wait_agent), then try again; [agents] max_threads raises the limit.`;
+  }
+
+  private async spawn(caller: AgentNode, request: SpawnRequest): Promise<ControlResult<AgentView>> {
+    if (this.stopped)
+      return { ok: false, error: 'The agent tree is shutting down: no agent can be spawned.' };
+    const depth = caller.depth + 1;
+    if (depth > this.maxDepth)
+      return {
+        ok: false,
+        error: `Depth limit reached: ${caller.path} is at depth ${caller.depth} and agents may be at most ${this.maxDepth} below /root ([agents] max_depth). Do this part yourself.`,
+      };
+    const path = childPath(caller.path, request.taskName);
+    if (this.nodes.has(path))
+      return {
+        ok: false,
+        error: `An agent ${path} already exists: use followup_task to give it more work, or another task_name.`,
+      };
+    let role: AgentRole | undefined;
+    if (request.agentType !== undefined) {
+      role = this.roles.roles.get(request.agentType);
+      if (!role) return { ok: false, error: unknownRoleMessage(request.agentType, this.roles) };
+    }
+    const limit = this.limitError();
+    if (limit) return { ok: false, error: limit };
+    const derived = childSettings(
+      caller.thread.settings,
+      { path, parentPath: caller.path, depth, maxDepth: this.maxDepth },
+      role,
+      request,
+    );
+    if (!derived.ok) return derived;
+    const settings = derived.settings;
+    const tools = builtinTools(settings, this.toolsFor(path));
+    const runtime: Runtime = { ...this.options.runtime, settings };
+    let opened: ReturnType<typeof openThread>;
+    try {
+      opened = openThread(
+        runtime,
+        tools,
+        {
+          kind: 'new',
+          spawnedFrom: {
+            parent_thread_id: caller.thread.id,
+            agent_path: path,
+            ...(role ? { agent_role: role.name } : {}),
+            depth,
+          },
+          ...forkedThreadStart(settings, caller.thread.history, request.forkTurns),
+        },
+        {
+          budget: (this.root ?? caller).thread.budget,
+          ...(this.options.createModelClient ? { createModelClient: this.options.createModelClient } : {}),
+        },
+      );
+    } catch (err) {
+      await tools.close();
+      return { ok: false, error: `The agent could not be started: ${(err as Error).message}` };
+    }
+    const thread = opened.thread;
+    const node = this.newNode({
+      path,
+      thread,
+      depth,
+      parentPath: caller.path,
+      parent: caller,
+      ...(role ? { role: role.name } : {}),
+    });
+    node.close = () => thread.close();
+    this.options.onAgentOpened?.(node);
+    thread.announce();
+    this.startTurn(node, request.message);
+    return { ok: true, value: this.view(node) };
+  }
+
+  private wait(
+    caller: AgentNode,
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+  ): Promise<ControlResult<WaitResult>> {
+    const clamp = clampWaitTimeout(timeoutMs);
+    const note = clamp.note ? ` (${clamp.note})` : '';
+    if (caller.thread.pendingMail > 0)
+      return Promise.resolve({
+        ok: true,
+        value: { timedOut: false, message: `Wait completed: messages are waiting.${note}`, senders: [] },
+      });
+    const running = [...this.nodes.values()].filter(
+      (node) => node !== caller && isWithin(node.path, caller.path) && this.busy(node),
+    );
+    if (running.length === 0)
+      return Promise.resolve({
+        ok: true,
+        value: {
+          timedOut: false,
+          message: 'Nothing to wait for: no agent you spawned is running and no message is waiting.',
+          senders: [],
+        },
+      });
+    return new Promise((resolve) => {
+      const finish = (result: WaitResult) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        caller.waiters.delete(wake);
+        resolve({ ok: true, value: result });
+      };
+      const wake = (sender: AgentNode | undefined) =>
+        finish({
+          timedOut: false,
+          message: `Wait completed: a message arrived${sender ? ` from ${sender.path}` : ''}.${note}`,
+          senders: sender ? [this.view(sender)] : [],
+        });
+      const onAbort = () => finish({ timedOut: false, message: 'Wait interrupted.', senders: [] });
+      const timer = setTimeout(
+        () =>
+          finish({
+            timedOut: true,
+            message: `Wait timed out after ${clamp.ms} ms${note}; still running: ${running.map((n) => n.path).join(', ')}.`,
+            senders: [],
+          }),
+        clamp.ms,
+      );
+      caller.waiters.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
