@@ -8,7 +8,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   applyPatchCall,
-  byConversation,
   type ConversationScript,
   call,
   type Emulator,
@@ -16,14 +15,16 @@ import {
   respond,
   type Step,
   say,
-  startEmulator,
 } from '../emulator/index.js';
 import {
+  type AgentRoute,
   agentMessages,
+  always,
   extendsEachOther,
   finalAnswerSenders,
   inputOf,
-  isAgent,
+  sessionMetas,
+  startTree,
   toolOutputs,
 } from '../support/agents.js';
 import { jsonLines, runSpool } from '../support/spool-bin.js';
@@ -54,21 +55,10 @@ function env(home: string): NodeJS.ProcessEnv {
   return { OPENAI_BASE_URL: emulator!.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home };
 }
 
-async function start(routes: Array<{ name: string; steps: Array<Step | ((r: RecordedRequest) => Step)> }>) {
-  const script = byConversation(
-    routes.map((route) => ({
-      name: route.name,
-      match: isAgent(route.name),
-      steps: route.steps,
-    })),
-  );
-  emulator = await startEmulator({ script });
-  return script;
-}
-
-/** Answers any number of requests the same way (a child that may get more turns than planned). */
-function always(step: (r: RecordedRequest) => Step, count = 6): Array<(r: RecordedRequest) => Step> {
-  return Array.from({ length: count }, () => step);
+async function start(routes: AgentRoute[]): Promise<ConversationScript> {
+  const started = await startTree(routes);
+  emulator = started.emulator;
+  return started.script;
 }
 
 function addFile(name: string, text: string): string {
@@ -82,26 +72,6 @@ function worker(file: string, text: string): (r: RecordedRequest) => Step {
     if (outputs.length === 0) return respond(applyPatchCall(addFile(file, text)));
     return respond(say(`${file} written`));
   };
-}
-
-/** Rollout meta lines of the sessions under `home`, by agent path. */
-function sessionMetas(home: string): Map<string, Record<string, unknown>> {
-  const metas = new Map<string, Record<string, unknown>>();
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.jsonl')) {
-        const first = JSON.parse(fs.readFileSync(full, 'utf8').split('\n')[0] ?? '{}') as {
-          payload: Record<string, unknown>;
-        };
-        const spawned = first.payload.spawned_from as { agent_path?: string } | undefined;
-        metas.set(spawned?.agent_path ?? '/root', first.payload);
-      }
-    }
-  };
-  walk(path.join(home, 'sessions'));
-  return metas;
 }
 
 describe('spool exec with sub-agents', () => {
@@ -167,11 +137,10 @@ describe('spool exec with sub-agents', () => {
       const requests = script.requestsOf(name);
       expect(requests.length, name).toBeGreaterThan(0);
       expect(extendsEachOther(requests), name).toBe(true);
-      keys.add((requests[0]?.body as { prompt_cache_key?: string }).prompt_cache_key);
+      const body = requests[0]!.body as { prompt_cache_key?: string; tools?: Array<{ name: string }> };
+      keys.add(body.prompt_cache_key);
       // The same tools, collaboration included, for every agent.
-      const tools = ((requests[0]?.body as { tools?: Array<{ name: string }> }).tools ?? []).map(
-        (t) => t.name,
-      );
+      const tools = (body.tools ?? []).map((t) => t.name);
       expect(tools).toEqual(
         expect.arrayContaining([
           'spawn_agent',
@@ -199,7 +168,7 @@ describe('spool exec with sub-agents', () => {
       const spawned = metas.get(name)?.spawned_from as Record<string, unknown>;
       expect(spawned).toMatchObject({ parent_thread_id: rootId, agent_path: name, depth: 1 });
     }
-    expect((metas.get('/root/scout')?.spawned_from as Record<string, unknown>).agent_role).toBe('explorer');
+    expect(metas.get('/root/scout')!.spawned_from).toMatchObject({ agent_role: 'explorer' });
 
     // exec --json: Codex's collab_tool_call items, and the children's items attributed to them.
     const lines = jsonLines(run.stdout);

@@ -2,7 +2,17 @@
  * Helpers for sub-agent tests: which agent of a tree sent a request (each agent's first developer
  * message states its path; the root's states none), and what a request carries.
  */
-import type { RecordedRequest } from '../emulator/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  byConversation,
+  type ConversationRoute,
+  type ConversationScript,
+  type Emulator,
+  type RecordedRequest,
+  type Step,
+  startEmulator,
+} from '../emulator/index.js';
 
 type InputItem = {
   type: string;
@@ -68,4 +78,59 @@ export function extendsEachOther(requests: RecordedRequest[]): boolean {
     for (let j = 0; j < a.length; j++) if (JSON.stringify(a[j]) !== JSON.stringify(b[j])) return false;
   }
   return true;
+}
+
+export interface AgentRoute {
+  /** The agent's path (`/root`, `/root/worker_a`, …). */
+  name: string;
+  steps: Array<Step | ((r: RecordedRequest) => Step)>;
+}
+
+/**
+ * An emulator answering each agent of a tree from its own steps; `before` routes (a guardian, say)
+ * are tried first.
+ */
+export async function startTree(
+  routes: AgentRoute[],
+  before: ConversationRoute[] = [],
+): Promise<{ emulator: Emulator; script: ConversationScript }> {
+  const script = byConversation([
+    ...before,
+    ...routes.map((route) => ({ name: route.name, match: isAgent(route.name), steps: route.steps })),
+  ]);
+  return { emulator: await startEmulator({ script }), script };
+}
+
+/** Answers any number of requests the same way (an agent that may get more turns than planned). */
+export function always(step: (r: RecordedRequest) => Step, count = 6): Array<(r: RecordedRequest) => Step> {
+  return Array.from({ length: count }, () => step);
+}
+
+/** The rollout files under `home`, by agent path, with their lines parsed. */
+export function rollouts(
+  home: string,
+): Map<string, Array<{ type: string; payload: Record<string, unknown> }>> {
+  const found = new Map<string, Array<{ type: string; payload: Record<string, unknown> }>>();
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.jsonl')) {
+        const lines = fs
+          .readFileSync(full, 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as { type: string; payload: Record<string, unknown> });
+        const spawned = lines[0]?.payload.spawned_from as { agent_path?: string } | undefined;
+        found.set(spawned?.agent_path ?? '/root', lines);
+      }
+    }
+  };
+  walk(path.join(home, 'sessions'));
+  return found;
+}
+
+/** The meta line of each session under `home`, by agent path. */
+export function sessionMetas(home: string): Map<string, Record<string, unknown>> {
+  return new Map([...rollouts(home)].map(([name, lines]) => [name, lines[0]?.payload ?? {}]));
 }
