@@ -18,7 +18,6 @@ import {
 import {
   type AgentRoute,
   agentMessages,
-  always,
   inputOf,
   rollouts,
   startTree,
