@@ -13,7 +13,7 @@ import type { TurnOutcome } from '../agent/turn.js';
 import type { Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import type { ModelClient } from '../model/types.js';
-import type { CollabAgentStatus } from '../protocol/collab.js';
+import type { CollabAgentStatus, SpawnOrigin } from '../protocol/collab.js';
 import {
   addCost,
   addUsage,
@@ -23,8 +23,12 @@ import {
   type Usage,
   zeroCost,
 } from '../protocol/events.js';
+import type { HistoryItem } from '../protocol/items.js';
 import { openThread } from '../session/open-thread.js';
 import { builtinTools } from '../session/tools.js';
+import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
+import { listSessions } from '../store/session-index.js';
+import { type OpenedSession, openSession } from '../store/sessions.js';
 import type {
   AgentControl,
   AgentView,
@@ -38,8 +42,26 @@ import { childSettings } from './child-settings.js';
 import { forkedThreadStart } from './fork-start.js';
 import { formatAgentMessage } from './mailbox.js';
 import { childPath, isWithin, ROOT_PATH, resolveTarget } from './path.js';
+import { descendantSessions, INTERRUPTED_BY_RESTART } from './restore.js';
 import { type AgentRole, loadRoles, type RoleCatalog, unknownRoleMessage } from './roles.js';
 import { clampWaitTimeout } from './wait.js';
+
+/** The text of the last assistant message in `history` (an agent's last answer). */
+function lastAnswer(history: readonly HistoryItem[]): string | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const item = history[i];
+    if (item?.type === 'message' && item.role === 'assistant')
+      return item.content.map((part) => ('text' in part ? part.text : '')).join('');
+  }
+  return undefined;
+}
+
+/** Whether `item` is `sender`'s answer `answer` as its parent received it. */
+function mentionsAnswer(item: HistoryItem, sender: string, answer: string): boolean {
+  if (item.type !== 'message' || item.role !== 'user') return false;
+  const text = item.content.map((part) => ('text' in part ? part.text : '')).join('');
+  return text.includes(`Sender: ${sender}\n`) && text.includes(answer);
+}
 
 export const DEFAULT_MAX_THREADS = 4;
 export const DEFAULT_MAX_DEPTH = 2;
@@ -181,6 +203,117 @@ export class AgentTree {
     await Promise.all(children.map((node) => node.close?.()));
   }
 
+  /**
+   * Restores the sub-agents of the root's session after its process stopped: every descendant
+   * session is resumed in its rollout (same thread id, history and cache key), a child whose turn
+   * was cut short continues it (its unfinished calls were answered "aborted", never run again), and
+   * an answer its parent never took in is delivered again. Call after `attachRoot` on a resumed
+   * root. Returns what could not be restored, for the user.
+   */
+  restore(): string[] {
+    const root = this.root;
+    if (!root) throw new Error('attach the root before restoring its tree');
+    const home = this.options.runtime.home;
+    const warnings: string[] = [];
+    const toContinue: AgentNode[] = [];
+    for (const listing of descendantSessions(listSessions(home), root.thread.id)) {
+      const origin = listing.spawned_from;
+      const parent = origin
+        ? [...this.nodes.values()].find((n) => n.thread.id === origin.parent_thread_id)
+        : undefined;
+      if (!origin || !parent) continue;
+      const restored = this.restoreChild(parent, origin, listing.id, warnings);
+      if (restored?.unfinished) toContinue.push(restored.node);
+    }
+    for (const node of toContinue) {
+      const text = formatAgentMessage({
+        type: 'TASK',
+        sender: node.parent?.path ?? ROOT_PATH,
+        payload: INTERRUPTED_BY_RESTART,
+      });
+      this.begin(node, text);
+    }
+    return warnings;
+  }
+
+  private restoreChild(
+    parent: AgentNode,
+    origin: SpawnOrigin,
+    id: string,
+    warnings: string[],
+  ): { node: AgentNode; unfinished: boolean } | undefined {
+    const home = this.options.runtime.home;
+    let opened: OpenedSession;
+    try {
+      opened = openSession(home, { id });
+    } catch (err) {
+      if (!(err instanceof SessionStoreError || err instanceof SessionNotFoundError)) throw err;
+      warnings.push(`sub-agent ${origin.agent_path} not restored: ${err.message}`);
+      return undefined;
+    }
+    const role = origin.agent_role ? this.roles.roles.get(origin.agent_role) : undefined;
+    const recordedModel = opened.read.lastContext?.model || opened.read.meta.model;
+    const derived = childSettings(
+      parent.thread.settings,
+      { path: origin.agent_path, parentPath: parent.path, depth: origin.depth, maxDepth: this.maxDepth },
+      role,
+      { model: recordedModel },
+    );
+    if (!derived.ok) {
+      opened.release();
+      warnings.push(`sub-agent ${origin.agent_path} not restored: ${derived.error}`);
+      return undefined;
+    }
+    const tools = builtinTools(derived.settings, this.toolsFor(origin.agent_path));
+    let thread: Thread;
+    try {
+      thread = openThread(
+        { ...this.options.runtime, settings: derived.settings },
+        tools,
+        { kind: 'resume', opened },
+        {
+          budget: (this.root ?? parent).thread.budget,
+          ...(this.options.createModelClient ? { createModelClient: this.options.createModelClient } : {}),
+        },
+      ).thread;
+    } catch (err) {
+      opened.release();
+      void tools.close();
+      if (!(err instanceof SessionStoreError)) throw err;
+      warnings.push(`sub-agent ${origin.agent_path} not restored: ${err.message}`);
+      return undefined;
+    }
+    const node = this.newNode({
+      path: origin.agent_path,
+      thread,
+      depth: origin.depth,
+      parentPath: parent.path,
+      parent,
+      ...(origin.agent_role ? { role: origin.agent_role } : {}),
+    });
+    node.close = () => thread.close();
+    const unfinished = opened.read.unfinishedTurn !== undefined;
+    const answer = lastAnswer(thread.history);
+    node.status = unfinished ? 'interrupted' : 'completed';
+    node.message = answer ?? null;
+    this.options.onAgentOpened?.(node);
+    // An answer that reached only the parent's memory before the stop is delivered again.
+    if (
+      !unfinished &&
+      answer !== undefined &&
+      !parent.thread.history.some((item) => mentionsAnswer(item, node.path, answer))
+    ) {
+      const text = formatAgentMessage({
+        type: 'FINAL_ANSWER',
+        sender: node.path,
+        status: 'completed',
+        payload: answer,
+      });
+      this.deliver(parent, text, node, parent !== this.root);
+    }
+    return { node, unfinished };
+  }
+
   private newNode(handle: AgentHandle & { parent?: AgentNode }): AgentNode {
     const node: AgentNode = {
       ...handle,
@@ -218,19 +351,32 @@ export class AgentTree {
     };
   }
 
+  /**
+   * Starts a turn on `node` and follows it to its end. The promise is the thread's own: a turn that
+   * throws (its log cannot be written) rejects it for the caller, and ends as failed for the tree.
+   */
   private startTurn(node: AgentNode, input: UserInput): Promise<TurnOutcome> {
     node.status = 'running';
     this.activeTurns++;
-    const turn = node.thread.runTurn(input).catch(
+    const turn = node.thread.runTurn(input);
+    const ended = turn.catch(
       (err: unknown): TurnOutcome => ({
         status: 'failed',
         usage: emptyUsage(),
         error: { kind: 'bad_response', message: (err as Error).message, retryable: false },
       }),
     );
-    node.turn = turn;
-    void turn.then((outcome) => this.turnEnded(node, outcome));
+    node.turn = ended;
+    void ended.then((outcome) => this.turnEnded(node, outcome));
     return turn;
+  }
+
+  /** Starts a turn the tree follows by itself (its failure is the turn's outcome, see startTurn). */
+  private begin(node: AgentNode, input: UserInput): void {
+    this.startTurn(node, input).catch((err: unknown) => {
+      // Already recorded as the turn's outcome by startTurn; said here so it is not lost either.
+      node.thread.events.emit({ type: 'warning', message: `${node.path}: ${(err as Error).message}` });
+    });
   }
 
   private turnEnded(node: AgentNode, outcome: TurnOutcome): void {
@@ -252,7 +398,7 @@ export class AgentTree {
       this.resumeParent
     ) {
       // Messages that came after the turn's last look: it goes on with them.
-      this.startTurn(node, node.thread.takeMail().join('\n\n'));
+      this.begin(node, node.thread.takeMail().join('\n\n'));
     } else if (node.parent) {
       const text = formatAgentMessage({
         type: 'FINAL_ANSWER',
@@ -272,7 +418,7 @@ export class AgentTree {
     for (const wake of [...to.waiters]) wake(sender);
     to.waiters.clear();
     if (resume && this.resumeParent && !this.stopped && !this.busy(to))
-      this.startTurn(to, to.thread.takeMail().join('\n\n'));
+      this.begin(to, to.thread.takeMail().join('\n\n'));
   }
 
   private interruptSubtree(node: AgentNode): void {
@@ -327,7 +473,7 @@ export class AgentTree {
         }
         const limit = this.limitError();
         if (limit) return { ok: false, error: limit };
-        this.startTurn(node, [...node.thread.takeMail(), text].join('\n\n'));
+        this.begin(node, [...node.thread.takeMail(), text].join('\n\n'));
         return { ok: true, value: this.view(node) };
       },
       wait: (timeoutMs, signal) => this.wait(self(), timeoutMs, signal),
@@ -434,7 +580,7 @@ export class AgentTree {
     node.close = () => thread.close();
     this.options.onAgentOpened?.(node);
     thread.announce();
-    this.startTurn(node, request.message);
+    this.begin(node, request.message);
     return { ok: true, value: this.view(node) };
   }
 
