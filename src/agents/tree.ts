@@ -25,6 +25,7 @@ import {
 } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { openThread } from '../session/open-thread.js';
+import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
 import { listSessions } from '../store/session-index.js';
@@ -73,6 +74,9 @@ export interface AgentHandle {
   depth: number;
   role?: string;
   parentPath?: string;
+  /** A sub-agent's recorded session and where it was spawned (absent for the root). */
+  session?: Session;
+  origin?: SpawnOrigin;
 }
 
 export interface AgentTreeOptions {
@@ -266,8 +270,9 @@ export class AgentTree {
     }
     const tools = builtinTools(derived.settings, this.toolsFor(origin.agent_path));
     let thread: Thread;
+    let session: Session | undefined;
     try {
-      thread = openThread(
+      ({ thread, session } = openThread(
         { ...this.options.runtime, settings: derived.settings },
         tools,
         { kind: 'resume', opened },
@@ -275,7 +280,7 @@ export class AgentTree {
           budget: (this.root ?? parent).thread.budget,
           ...(this.options.createModelClient ? { createModelClient: this.options.createModelClient } : {}),
         },
-      ).thread;
+      ));
     } catch (err) {
       opened.release();
       void tools.close();
@@ -290,6 +295,8 @@ export class AgentTree {
       parentPath: parent.path,
       parent,
       ...(origin.agent_role ? { role: origin.agent_role } : {}),
+      ...(session ? { session } : {}),
+      origin,
     });
     node.close = () => thread.close();
     const unfinished = opened.read.unfinishedTurn !== undefined;
@@ -544,6 +551,12 @@ export class AgentTree {
     const settings = derived.settings;
     const tools = builtinTools(settings, this.toolsFor(path));
     const runtime: Runtime = { ...this.options.runtime, settings };
+    const origin: SpawnOrigin = {
+      parent_thread_id: caller.thread.id,
+      agent_path: path,
+      ...(role ? { agent_role: role.name } : {}),
+      depth,
+    };
     let opened: ReturnType<typeof openThread>;
     try {
       opened = openThread(
@@ -551,12 +564,7 @@ export class AgentTree {
         tools,
         {
           kind: 'new',
-          spawnedFrom: {
-            parent_thread_id: caller.thread.id,
-            agent_path: path,
-            ...(role ? { agent_role: role.name } : {}),
-            depth,
-          },
+          spawnedFrom: origin,
           ...forkedThreadStart(settings, caller.thread.history, request.forkTurns),
         },
         {
@@ -576,6 +584,8 @@ export class AgentTree {
       parentPath: caller.path,
       parent: caller,
       ...(role ? { role: role.name } : {}),
+      ...(opened.session ? { session: opened.session } : {}),
+      origin,
     });
     node.close = () => thread.close();
     this.options.onAgentOpened?.(node);

@@ -4,6 +4,8 @@
  * subscribed any more.
  */
 import type { Thread } from '../agent/thread.js';
+import { ROOT_PATH } from '../agents/path.js';
+import { AgentTree } from '../agents/tree.js';
 import { spoolHome } from '../config/home.js';
 import type { Runtime } from '../config/runtime.js';
 import { attachGuardian } from '../guardian/attach.js';
@@ -22,13 +24,14 @@ import {
 } from '../store/errors.js';
 import { readRollout } from '../store/rollout-reader.js';
 import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
+import type { ToolHandler } from '../tools/types.js';
 import type { Connection } from './connection.js';
 import { ErrorCode, invalidParams, invalidRequest, RpcError } from './jsonrpc.js';
 import { LoadedThread } from './loaded-thread.js';
 import type { ThreadOverrides } from './params.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
 import { findStoredThread, readRecordedTurns, type StoredThread } from './stored-threads.js';
-import type { V2Turn } from './v2-shapes.js';
+import { threadObject, type V2Turn } from './v2-shapes.js';
 
 export interface OpenedThread {
   loaded: LoadedThread;
@@ -48,6 +51,8 @@ function storeFailure(err: unknown): never {
 
 export class ThreadManager {
   private readonly loaded = new Map<string, LoadedThread>();
+  /** Each root thread's tree of sub-agents (src/agents/), by the root's id. */
+  private readonly trees = new Map<string, AgentTree>();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -83,16 +88,20 @@ export class ThreadManager {
   start(params: ThreadOverrides & { ephemeral?: boolean | null }): LoadedThread {
     const flags = threadFlags(this.ctx.flags, params);
     const runtime = loadThreadRuntime(this.ctx, flags, params);
+    const tree = this.newTree(runtime, flags);
     let thread: Thread;
     let session: Session | undefined;
     try {
       ({ thread, session } = this.openThread(
         runtime,
         params.ephemeral ? { kind: 'ephemeral' } : { kind: 'new' },
+        tree.toolsFor(ROOT_PATH),
       ));
     } catch (err) {
       storeFailure(err);
     }
+    tree.attachRoot(thread);
+    this.trees.set(thread.id, tree);
     return this.add(
       runtime,
       new LoadedThread({
@@ -173,6 +182,46 @@ export class ThreadManager {
     return { loaded, turns: readRecordedTurns(loaded.session!.path).turns };
   }
 
+  /**
+   * A resumed root brings back its sub-agents (thread/resume, once the caller is subscribed): each
+   * is loaded as a thread of its own, shown to the root's clients. What could not be restored.
+   */
+  restoreAgents(root: LoadedThread): string[] {
+    const tree = this.trees.get(root.id);
+    if (!tree || tree.agents().length > 1) return [];
+    return tree.restore();
+  }
+
+  /** A tree whose sub-agents are loaded threads, shown to the connections of its root. */
+  private newTree(runtime: Runtime, flags: ReturnType<typeof threadFlags>): AgentTree {
+    const tree: AgentTree = new AgentTree({
+      runtime,
+      createModelClient: this.ctx.createModelClient,
+      onAgentOpened: (agent) => {
+        const rootId = tree.agents()[0]?.thread.id;
+        const root = rootId ? this.loaded.get(rootId) : undefined;
+        const child = this.add(
+          { ...runtime, settings: agent.thread.settings },
+          new LoadedThread({
+            thread: agent.thread,
+            ...(agent.session ? { session: agent.session } : {}),
+            ctx: this.ctx,
+            flags,
+            modelProvider: runtime.providerId,
+            createdAtMs: Date.now(),
+            ...(agent.origin ? { spawnedFrom: agent.origin } : {}),
+          }),
+        );
+        // The parent's clients see the child: its notifications and approval requests carry its id.
+        for (const connection of root?.connections ?? []) {
+          child.subscribe(connection);
+          connection.notify('thread/started', { thread: threadObject(child.info(), child.status()) });
+        }
+      },
+    });
+    return tree;
+  }
+
   /** The connection went away: threads nobody is subscribed to any more are closed. */
   connectionClosed(connection: Connection): void {
     for (const loaded of [...this.loaded.values()]) {
@@ -197,6 +246,13 @@ export class ThreadManager {
     const loaded = this.loaded.get(id);
     if (!loaded) return;
     this.loaded.delete(id);
+    // A root takes its sub-agents with it.
+    const tree = this.trees.get(id);
+    if (tree) {
+      this.trees.delete(id);
+      tree.interruptAll();
+      for (const agent of tree.agents().slice(1)) await this.unload(agent.thread.id);
+    }
     loaded.notifyAll('thread/closed', { threadId: id });
     await loaded.close();
   }
@@ -240,10 +296,18 @@ export class ThreadManager {
   }
 
   /** A thread with this server's tools and model client; its tools are closed when it cannot start. */
-  private openThread(runtime: Runtime, start: RecordedStart): Required<OpenedSessionThread>;
-  private openThread(runtime: Runtime, start: ThreadStart): OpenedSessionThread;
-  private openThread(runtime: Runtime, start: ThreadStart): OpenedSessionThread {
-    const tools = this.ctx.createTools(runtime.settings);
+  private openThread(
+    runtime: Runtime,
+    start: RecordedStart,
+    extraTools?: ToolHandler[],
+  ): Required<OpenedSessionThread>;
+  private openThread(runtime: Runtime, start: ThreadStart, extraTools?: ToolHandler[]): OpenedSessionThread;
+  private openThread(
+    runtime: Runtime,
+    start: ThreadStart,
+    extraTools: ToolHandler[] = [],
+  ): OpenedSessionThread {
+    const tools = this.ctx.createTools(runtime.settings, extraTools);
     try {
       return openThread(runtime, tools, start, { createModelClient: this.ctx.createModelClient });
     } catch (err) {
@@ -269,6 +333,7 @@ export class ThreadManager {
     let session: Session;
     let runtime: Runtime;
     let flags: ReturnType<typeof threadFlags>;
+    let tree: AgentTree;
     try {
       // A resumed thread keeps its directory and model unless the client says otherwise.
       const recorded = opened.read.lastContext ?? opened.read.meta;
@@ -278,11 +343,14 @@ export class ThreadManager {
         model: params.model ?? recorded.model,
       });
       runtime = loadThreadRuntime(this.ctx, flags, params);
-      ({ session } = this.openThread(runtime, { kind: 'resume', opened }));
+      tree = this.newTree(runtime, flags);
+      ({ session } = this.openThread(runtime, { kind: 'resume', opened }, tree.toolsFor(ROOT_PATH)));
     } catch (err) {
       opened.release();
       storeFailure(err);
     }
+    tree.attachRoot(session.thread);
+    this.trees.set(session.thread.id, tree);
     const meta = opened.read.meta;
     return this.add(
       runtime,
