@@ -89,11 +89,10 @@ describe('spool exec with sub-agents', () => {
               message: 'Where is the parser?',
               agent_type: 'explorer',
             }),
-          ),
-          respond(
+            // Queued for worker_a: it takes it before its next request (no turn of its own).
             call('send_message', { target: 'worker_a', message: 'Use one line only.' }),
-            call('wait_agent', { timeout_ms: 60_000 }),
           ),
+          respond(call('wait_agent', { timeout_ms: 60_000 })),
           // Waits until all three answers are in, then finishes.
           ...always((r) => {
             const senders = new Set(script.requestsOf('/root').flatMap(finalAnswerSenders));
@@ -198,6 +197,16 @@ describe('spool exec with sub-agents', () => {
     expect(run.stderr).toMatch(/agents:\n {2}\/root: .*tokens/);
     expect(run.stderr).toContain('/root/worker_b: ');
     expect(run.stderr).toContain('tree total: ');
+
+    // `spool sessions` shows the tree: each child under the root, with its path.
+    const listed = await runSpool(['sessions'], { cwd: work, env: env(home) });
+    const rows = listed.stdout
+      .split('\n')
+      .slice(1)
+      .filter((line) => line.trim() !== '');
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatch(new RegExp(`^${rootId}`));
+    for (const row of rows.slice(1)) expect(row).toMatch(/^└ \S+ .* \/root\/(worker_a|worker_b|scout): /);
   }, 90_000);
 
   it('refuses spawns past the concurrency and depth limits with errors the model can act on', async () => {
