@@ -6,6 +6,7 @@
 
 import type { AppServer, ServerNotification, ServerRequest } from '../../app-server/index.js';
 import { HostGit } from '../../sandbox/host-git.js';
+import { visibleText } from '../../text/terminal-safe.js';
 import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
 import { type Frame, LiveRenderer } from '../terminal/renderer.js';
@@ -222,8 +223,38 @@ export class App implements CommandHost {
 
   // --- protocol -----------------------------------------------------------------------------
 
+  /** Paths of the sub-agents announced to this client, by thread id. */
+  private readonly agentPaths = new Map<string, string>();
+
+  /** Handles a notification of another thread of the tree; false when it is this thread's. */
+  private onAgentNotification(method: string, params: unknown): boolean {
+    const current = this.session.threadId;
+    if (method === 'thread/started') {
+      const thread = (params as { thread?: { id: string; source?: unknown } }).thread;
+      const spawn = (thread?.source as { subAgent?: { thread_spawn?: { agent_path?: string } } } | undefined)
+        ?.subAgent?.thread_spawn;
+      if (!thread || !spawn?.agent_path || thread.id === current) return false;
+      this.agentPaths.set(thread.id, spawn.agent_path);
+      this.transcript.system('info', `agent ${visibleText(spawn.agent_path)} started`);
+      this.invalidate();
+      return true;
+    }
+    const threadId = (params as NotificationParams).threadId;
+    if (threadId === undefined || current === undefined || threadId === current) return false;
+    const path = this.agentPaths.get(threadId);
+    const turn = (params as NotificationParams).turn;
+    if (path && method === 'turn/completed') {
+      this.transcript.system('info', `agent ${visibleText(path)}: turn ${turn?.status ?? 'ended'}`);
+      this.invalidate();
+    }
+    return true;
+  }
+
   private onNotification({ method, params }: ServerNotification): void {
     const p = params as NotificationParams;
+    // Sub-agents' threads are shown to the root's client too (docs/agents.md): this view follows
+    // its own thread and says only when an agent starts and ends a turn.
+    if (this.onAgentNotification(method, params)) return;
     showInTranscript(this.transcript, method, p);
     switch (method) {
       case 'item/autoApprovalReview/completed':
@@ -295,10 +326,13 @@ export class App implements CommandHost {
     if (!kind) return Promise.reject(new Error(`spool's terminal UI does not answer ${request.method}`));
     const params = request.params as PendingApproval['params'];
     return new Promise((resolve) => {
+      const agent =
+        params.threadId !== this.session.threadId ? this.agentPaths.get(params.threadId) : undefined;
       const pending: PendingApproval = {
         requestId: request.id,
         kind,
         params,
+        ...(agent ? { agent } : {}),
         answer: (answer: ApprovalAnswer) => {
           const index = this.approvals.indexOf(pending);
           if (index < 0) return;

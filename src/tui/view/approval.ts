@@ -34,6 +34,8 @@ export interface PendingApproval {
   requestId: string | number;
   kind: 'command' | 'patch';
   params: ApprovalParams;
+  /** The sub-agent asking (its path), when it is not this view's thread. */
+  agent?: string;
   answer(answer: ApprovalAnswer): void;
 }
 
@@ -80,6 +82,7 @@ export function approvalLines(
   const body: string[] = [];
   const tail: string[] = [];
   const params = pending.params;
+  if (pending.agent) head.push(paint(`Agent ${visibleText(pending.agent)} asks:`, { bold: true }));
   if (pending.kind === 'command') {
     head.push(paint('Run this command?', { bold: true }));
     // Exactly what will run: every control, zero-width and bidi character shown as an escape.
