@@ -94,6 +94,10 @@ it('names the agent in its approval modal and keeps the root’s turn on screen'
   expect(text()).toContain('agent /root/helper: turn completed');
   // The child's own answer stays in its thread; the root's view shows the root's.
   expect(text()).not.toContain('marker made');
+  // /agents lists the tree with each agent's status.
+  io.type('/agents\r');
+  await see('/root  (this view)');
+  expect(text()).toMatch(/ {2}\/root\/helper {2}completed {2}\S+/);
   io.type('\x03');
   io.type('\x03');
   expect(await done).toBe(0);

@@ -225,6 +225,16 @@ export class App implements CommandHost {
 
   /** Paths of the sub-agents announced to this client, by thread id. */
   private readonly agentPaths = new Map<string, string>();
+  /** Each sub-agent's last known status (running, or how its last turn ended). */
+  private readonly agentStatus = new Map<string, string>();
+
+  agents(): Array<{ path: string; threadId: string; status: string }> {
+    return [...this.agentPaths].map(([threadId, path]) => ({
+      path,
+      threadId,
+      status: this.agentStatus.get(threadId) ?? 'starting',
+    }));
+  }
 
   /** Handles a notification of another thread of the tree; false when it is this thread's. */
   private onAgentNotification(method: string, params: unknown): boolean {
@@ -243,7 +253,9 @@ export class App implements CommandHost {
     if (threadId === undefined || current === undefined || threadId === current) return false;
     const path = this.agentPaths.get(threadId);
     const turn = (params as NotificationParams).turn;
+    if (path && method === 'turn/started') this.agentStatus.set(threadId, 'running');
     if (path && method === 'turn/completed') {
+      this.agentStatus.set(threadId, turn?.status ?? 'ended');
       this.transcript.system('info', `agent ${visibleText(path)}: turn ${turn?.status ?? 'ended'}`);
       this.invalidate();
     }

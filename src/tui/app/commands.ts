@@ -1,11 +1,12 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/review`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the
+ * `/diff`, `/agents`, `/review`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the
  * app through `CommandHost`.
  */
 
 import { formatUsd } from '../../model/prices.js';
 import type { HostGit } from '../../sandbox/host-git.js';
+import { visibleText } from '../../text/terminal-safe.js';
 import { renderDiff } from '../render/diff.js';
 import { paint } from '../terminal/ansi.js';
 import { Picker, type PickerItem } from '../view/picker.js';
@@ -36,6 +37,8 @@ export interface CommandHost {
   nextTurn: NextTurnSettings;
   /** Review ids of actions the guardian denied in this thread, oldest first (for `/approve`). */
   deniedReviews: string[];
+  /** The sub-agents announced to this view (docs/agents.md), with their last known status. */
+  agents(): Array<{ path: string; threadId: string; status: string }>;
   cwd(): string;
   /** git for the session's repository, pinned when it opened (undefined outside one). */
   git(): HostGit | undefined;
@@ -176,6 +179,24 @@ function approvals(host: CommandHost): void {
   );
 }
 
+/** `/agents`: the tree under this session's thread (`/root`), by path, with each agent's status. */
+function agents(host: CommandHost): void {
+  const list = host.agents();
+  if (list.length === 0) {
+    host.transcript.system(
+      'info',
+      'No sub-agents yet: the model starts them with spawn_agent (docs/agents.md).',
+    );
+    return;
+  }
+  const lines = ['/root  (this view)'];
+  for (const agent of [...list].sort((a, b) => a.path.localeCompare(b.path))) {
+    const depth = agent.path.split('/').length - 2;
+    lines.push(`${'  '.repeat(depth)}${visibleText(agent.path)}  ${agent.status}  ${agent.threadId}`);
+  }
+  host.transcript.block(lines);
+}
+
 function status(host: CommandHost): void {
   const opened = host.session.opened;
   if (!opened) return;
@@ -308,6 +329,12 @@ export const COMMANDS: readonly SlashCommand[] = [
     run: status,
   },
   { name: 'diff', description: 'show the working tree changes (git diff)', duringTurn: true, run: diff },
+  {
+    name: 'agents',
+    description: 'list the sub-agents of this session and what they are doing',
+    duringTurn: true,
+    run: agents,
+  },
   {
     name: 'review',
     description: 'review a change with a read-only reviewer (/review TEXT: custom instructions)',
