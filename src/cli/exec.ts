@@ -434,6 +434,10 @@ async function runOpened(
         say(`spool: the session log could not be written: ${recorder.failure.message}`);
       return EXIT.failed;
     }
+    // Stopped by a signal while sub-agents were still at work (the root's turn had ended): the
+    // run was interrupted all the same.
+    if (stoppedBy && outcome.status === 'completed')
+      return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     if (outcome.status === 'completed') return EXIT.ok;
     if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     return outcome.error.kind === 'budget_exceeded' ? EXIT.budget : EXIT.failed;

@@ -233,6 +233,43 @@ describe('controlling sub-agents through spool exec', () => {
     expect(turnEnds(logs.get('/root/slow'))).toEqual(['turn.interrupted']);
   }, 60_000);
 
+  it('Ctrl-C while only a child works (the root’s turn has ended) stops it and exits 130', async () => {
+    const { home, work } = setup();
+    let childAsked: () => void = () => {};
+    const asked = new Promise<void>((resolve) => {
+      childAsked = resolve;
+    });
+    const script = await start([
+      {
+        name: '/root',
+        steps: [
+          respond(call('spawn_agent', { task_name: 'slow', message: 'Take forever' })),
+          respond(say('Spawned; it will report.')),
+        ],
+      },
+      {
+        name: '/root/slow',
+        steps: [
+          (_r: RecordedRequest) => {
+            childAsked();
+            return stalled;
+          },
+        ],
+      },
+    ]);
+    const run = await runSpool(['exec', '--skip-git-repo-check', 'Go'], {
+      cwd: work,
+      env: env(home),
+      onSpawn: (child) => {
+        void asked.then(() => setTimeout(() => child.kill('SIGINT'), 300));
+      },
+    });
+    expect(run.code, run.stderr).toBe(130);
+    expect(turnEnds(rollouts(home).get('/root/slow'))).toEqual(['turn.interrupted']);
+    // The interrupted child's report did not start another root turn.
+    expect(script.requestsOf('/root')).toHaveLength(2);
+  }, 60_000);
+
   it('a parent whose turn ended gets a new turn with its child’s answer (resume_parent)', async () => {
     const { home, work } = setup();
     const script = await start([
