@@ -61,6 +61,7 @@ export function threadRuntime(
     tools: tools.registry,
     ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
     onClose: tools.close,
+    ...(options.budget ? { budget: options.budget } : {}),
   };
 }
 
@@ -112,7 +113,6 @@ export function openThread(
           ...threadOptions(resources),
           ...(start.history ? { id: uuidv7(), history: start.history } : {}),
           ...(start.contextSnapshot ? { contextSnapshot: start.contextSnapshot } : {}),
-          ...(options.budget ? { budget: options.budget } : {}),
         }),
       };
   }

@@ -31,6 +31,8 @@ export interface ThreadRuntime {
   toolUpdates?: ThreadOptions['toolUpdates'];
   /** Released when the thread closes, before the log is closed. */
   onClose?: () => Promise<void>;
+  /** The spend ledger of the thread this one works for (see ThreadOptions.budget). */
+  budget?: SessionBudget;
 }
 
 export interface Session {
@@ -61,6 +63,7 @@ export function threadOptions(runtime: ThreadRuntime): ThreadOptions {
     tools: runtime.tools,
     ...(runtime.toolUpdates ? { toolUpdates: runtime.toolUpdates } : {}),
     ...(runtime.onClose ? { onClose: runtime.onClose } : {}),
+    ...(runtime.budget ? { budget: runtime.budget } : {}),
   };
 }
 
