@@ -13,7 +13,7 @@ import type { TurnOutcome } from '../agent/turn.js';
 import type { Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import type { ModelClient } from '../model/types.js';
-import type { CollabAgentStatus, SpawnOrigin } from '../protocol/collab.js';
+import type { SpawnOrigin } from '../protocol/collab.js';
 import {
   addCost,
   addUsage,
@@ -30,22 +30,17 @@ import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError } from '../store/errors.js';
 import { listSessions } from '../store/session-index.js';
 import { type OpenedSession, openSession } from '../store/sessions.js';
-import type {
-  AgentControl,
-  AgentView,
-  ControlResult,
-  SpawnRequest,
-  WaitResult,
-} from '../tools/collab/control.js';
+import type { AgentControl, AgentView, ControlResult, SpawnRequest } from '../tools/collab/control.js';
 import { createCollabTools } from '../tools/collab/tools.js';
 import type { ToolHandler } from '../tools/types.js';
 import { childSettings } from './child-settings.js';
+import { agentControl, type ControlHost } from './control.js';
 import { forkedThreadStart } from './fork-start.js';
 import { formatAgentMessage } from './mailbox.js';
-import { childPath, isWithin, ROOT_PATH, resolveTarget } from './path.js';
+import type { AgentHandle, AgentNode } from './node.js';
+import { childPath, ROOT_PATH } from './path.js';
 import { descendantSessions, INTERRUPTED_BY_RESTART } from './restore.js';
 import { type AgentRole, loadRoles, type RoleCatalog, unknownRoleMessage } from './roles.js';
-import { clampWaitTimeout } from './wait.js';
 
 /** The text of the last assistant message in `history` (an agent's last answer). */
 function lastAnswer(history: readonly HistoryItem[]): string | undefined {
@@ -67,18 +62,6 @@ function mentionsAnswer(item: HistoryItem, sender: string, answer: string): bool
 export const DEFAULT_MAX_THREADS = 4;
 export const DEFAULT_MAX_DEPTH = 2;
 
-/** One agent as front ends see it. */
-export interface AgentHandle {
-  path: string;
-  thread: Thread;
-  depth: number;
-  role?: string;
-  parentPath?: string;
-  /** A sub-agent's recorded session and where it was spawned (absent for the root). */
-  session?: Session;
-  origin?: SpawnOrigin;
-}
-
 export interface AgentTreeOptions {
   runtime: Runtime;
   /** Replaces the model client built from the runtime (as openThread's option). */
@@ -88,19 +71,6 @@ export interface AgentTreeOptions {
    * answers its approval requests (the same channel as the root's) and subscribe to its events.
    */
   onAgentOpened?: (agent: AgentHandle) => void;
-}
-
-interface AgentNode extends AgentHandle {
-  parent?: AgentNode;
-  children: AgentNode[];
-  status: CollabAgentStatus;
-  message: string | null;
-  /** The turn the tree started on it, while it runs. */
-  turn?: Promise<TurnOutcome>;
-  lastOutcome?: TurnOutcome;
-  /** Callers of wait_agent on this agent, woken by the next message. */
-  waiters: Set<(sender: AgentNode | undefined) => void>;
-  close?: () => Promise<void>;
 }
 
 export interface AgentTotals {
@@ -434,84 +404,23 @@ export class AgentTree {
   }
 
   private controlFor(path: string): AgentControl {
-    const self = (): AgentNode => {
-      const node = this.nodes.get(path);
-      if (!node) throw new Error(`the agent ${path} is not part of the tree yet`);
-      return node;
-    };
-    const target = (name: string): ControlResult<AgentNode> => {
-      const resolved = resolveTarget(path, name);
-      if (!resolved.ok) return resolved;
-      const node = this.nodes.get(resolved.path);
-      if (!node)
-        return {
-          ok: false,
-          error: `No agent at ${resolved.path}. Agents: ${[...this.nodes.keys()].join(', ')}.`,
-        };
-      return { ok: true, value: node };
-    };
-    return {
-      self: () => ({ path, threadId: self().thread.id }),
-      spawn: async (request) => this.spawn(self(), request),
-      sendMessage: (name, message) => {
-        const found = target(name);
-        if (!found.ok) return found;
-        if (found.value.path === path)
-          return { ok: false, error: 'An agent cannot send a message to itself.' };
-        const text = formatAgentMessage({ type: 'MESSAGE', sender: path, payload: message });
-        this.deliver(found.value, text, self(), false);
-        return { ok: true, value: this.view(found.value) };
-      },
-      followupTask: (name, message) => {
-        const found = target(name);
-        if (!found.ok) return found;
-        const node = found.value;
-        if (node === this.root)
-          return {
-            ok: false,
-            error: 'followup_task cannot target /root: use send_message to reach the root.',
-          };
-        if (node.path === path) return { ok: false, error: 'An agent cannot give itself a follow-up task.' };
-        if (this.stopped) return { ok: false, error: 'The agent tree is shutting down: no new turn starts.' };
-        const text = formatAgentMessage({ type: 'TASK', sender: path, payload: message });
-        if (this.busy(node)) {
-          node.thread.deliverMessage(text);
-          return { ok: true, value: this.view(node) };
-        }
-        const limit = this.limitError();
-        if (limit) return { ok: false, error: limit };
-        this.begin(node, [...node.thread.takeMail(), text].join('\n\n'));
-        return { ok: true, value: this.view(node) };
-      },
-      wait: (timeoutMs, signal) => this.wait(self(), timeoutMs, signal),
-      interrupt: (name) => {
-        const found = target(name);
-        if (!found.ok) return found;
-        const node = found.value;
-        if (node.path === path || !isWithin(node.path, path))
-          return {
-            ok: false,
-            error: `interrupt_agent stops only agents you spawned (below ${path}); ${node.path} is not one of them.`,
-          };
-        this.interruptSubtree(node);
-        return { ok: true, value: { ...this.view(node), status: 'interrupted' } };
-      },
-      list: (prefix) => {
-        let under = ROOT_PATH;
-        if (prefix !== undefined && prefix.trim() !== '') {
-          const resolved = resolveTarget(path, prefix);
-          if (!resolved.ok) return resolved;
-          under = resolved.path;
-        }
-        return {
-          ok: true,
-          value: [...this.nodes.values()]
-            .filter((node) => isWithin(node.path, under))
-            .map((node) => this.view(node)),
-        };
-      },
-    };
+    return agentControl(this.host, path);
   }
+
+  /** What the tools' port may do with the tree (control.ts). */
+  private readonly host: ControlHost = {
+    node: (path) => this.nodes.get(path),
+    all: () => [...this.nodes.values()],
+    root: () => this.root,
+    stopped: () => this.stopped,
+    busy: (node) => this.busy(node),
+    view: (node) => this.view(node),
+    deliver: (to, text, sender, resume) => this.deliver(to, text, sender, resume),
+    begin: (node, input) => this.begin(node, input),
+    limitError: () => this.limitError(),
+    interruptSubtree: (node) => this.interruptSubtree(node),
+    spawn: (caller, request) => this.spawn(caller, request),
+  };
 
   private limitError(): string | undefined {
     const running = this.runningAgents();
@@ -592,57 +501,5 @@ export class AgentTree {
     thread.announce();
     this.begin(node, request.message);
     return { ok: true, value: this.view(node) };
-  }
-
-  private wait(
-    caller: AgentNode,
-    timeoutMs: number | undefined,
-    signal: AbortSignal,
-  ): Promise<ControlResult<WaitResult>> {
-    const clamp = clampWaitTimeout(timeoutMs);
-    const note = clamp.note ? ` (${clamp.note})` : '';
-    if (caller.thread.pendingMail > 0)
-      return Promise.resolve({
-        ok: true,
-        value: { timedOut: false, message: `Wait completed: messages are waiting.${note}`, senders: [] },
-      });
-    const running = [...this.nodes.values()].filter(
-      (node) => node !== caller && isWithin(node.path, caller.path) && this.busy(node),
-    );
-    if (running.length === 0)
-      return Promise.resolve({
-        ok: true,
-        value: {
-          timedOut: false,
-          message: 'Nothing to wait for: no agent you spawned is running and no message is waiting.',
-          senders: [],
-        },
-      });
-    return new Promise((resolve) => {
-      const finish = (result: WaitResult) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        caller.waiters.delete(wake);
-        resolve({ ok: true, value: result });
-      };
-      const wake = (sender: AgentNode | undefined) =>
-        finish({
-          timedOut: false,
-          message: `Wait completed: a message arrived${sender ? ` from ${sender.path}` : ''}.${note}`,
-          senders: sender ? [this.view(sender)] : [],
-        });
-      const onAbort = () => finish({ timedOut: false, message: 'Wait interrupted.', senders: [] });
-      const timer = setTimeout(
-        () =>
-          finish({
-            timedOut: true,
-            message: `Wait timed out after ${clamp.ms} ms${note}; still running: ${running.map((n) => n.path).join(', ')}.`,
-            senders: [],
-          }),
-        clamp.ms,
-      );
-      caller.waiters.add(wake);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }
