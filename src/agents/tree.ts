@@ -71,6 +71,8 @@ export interface AgentTreeOptions {
    * answers its approval requests (the same channel as the root's) and subscribe to its events.
    */
   onAgentOpened?: (agent: AgentHandle) => void;
+  /** The root is not recorded: neither are its sub-agents (and there is nothing to restore). */
+  ephemeral?: boolean;
 }
 
 export interface AgentTotals {
@@ -471,11 +473,14 @@ export class AgentTree {
       opened = openThread(
         runtime,
         tools,
-        {
-          kind: 'new',
-          spawnedFrom: origin,
-          ...forkedThreadStart(settings, caller.thread.history, request.forkTurns),
-        },
+        // An unrecorded (ephemeral) root has unrecorded children: nothing outlives it on disk.
+        this.options.ephemeral
+          ? { kind: 'ephemeral', ...forkedThreadStart(settings, caller.thread.history, request.forkTurns) }
+          : {
+              kind: 'new',
+              spawnedFrom: origin,
+              ...forkedThreadStart(settings, caller.thread.history, request.forkTurns),
+            },
         {
           budget: (this.root ?? caller).thread.budget,
           ...(this.options.createModelClient ? { createModelClient: this.options.createModelClient } : {}),

@@ -88,7 +88,7 @@ export class ThreadManager {
   start(params: ThreadOverrides & { ephemeral?: boolean | null }): LoadedThread {
     const flags = threadFlags(this.ctx.flags, params);
     const runtime = loadThreadRuntime(this.ctx, flags, params);
-    const tree = this.newTree(runtime, flags);
+    const tree = this.newTree(runtime, flags, Boolean(params.ephemeral));
     let thread: Thread;
     let session: Session | undefined;
     try {
@@ -193,9 +193,10 @@ export class ThreadManager {
   }
 
   /** A tree whose sub-agents are loaded threads, shown to the connections of its root. */
-  private newTree(runtime: Runtime, flags: ReturnType<typeof threadFlags>): AgentTree {
+  private newTree(runtime: Runtime, flags: ReturnType<typeof threadFlags>, ephemeral = false): AgentTree {
     const tree: AgentTree = new AgentTree({
       runtime,
+      ephemeral,
       createModelClient: this.ctx.createModelClient,
       onAgentOpened: (agent) => {
         const rootId = tree.agents()[0]?.thread.id;

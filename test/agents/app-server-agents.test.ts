@@ -111,3 +111,33 @@ it('shows a child thread to the parent’s client and routes its approval reques
   expect(listed.find((t) => t.id === root.id)?.parentThreadId).toBeNull();
   expect(client.schemaProblems()).toEqual([]);
 }, 60_000);
+
+it('an ephemeral root has unrecorded children: nothing of the tree is written to disk', async () => {
+  const started = await startTree([
+    {
+      name: '/root',
+      steps: [
+        respond(call('spawn_agent', { task_name: 'helper', message: 'Answer briefly' })),
+        respond(call('wait_agent', {})),
+        respond(say('Done.')),
+      ],
+    },
+    { name: '/root/helper', steps: [respond(say('brief answer'))] },
+  ]);
+  emulator = started.emulator;
+  const env = serverEnv(emulator);
+  server = new AppServer({ env });
+  const { client } = streamClient(server);
+  await client.initialize();
+  const root = (await client.call('thread/start', { cwd: tempDir('spool-agents-app-'), ephemeral: true }))
+    .thread;
+  const { turn } = await client.call('turn/start', {
+    threadId: root.id,
+    input: [{ type: 'text', text: 'Go' }],
+  });
+  expect((await client.turnCompleted(turn.id)).params.turn.status).toBe('completed');
+  const child = client.notifications('thread/started', (p) => p.thread.id !== root.id)[0].thread;
+  expect(child).toMatchObject({ ephemeral: true, parentThreadId: root.id, path: null });
+  expect(fs.existsSync(path.join(env.SPOOL_HOME!, 'sessions'))).toBe(false);
+  expect(client.schemaProblems()).toEqual([]);
+}, 60_000);
