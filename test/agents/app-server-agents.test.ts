@@ -141,3 +141,44 @@ it('an ephemeral root has unrecorded children: nothing of the tree is written to
   expect(fs.existsSync(path.join(env.SPOOL_HOME!, 'sessions'))).toBe(false);
   expect(client.schemaProblems()).toEqual([]);
 }, 60_000);
+
+it('thread/resume brings the root’s sub-agents back as threads of their own, shown to the client', async () => {
+  const started = await startTree([
+    {
+      name: '/root',
+      steps: [
+        respond(call('spawn_agent', { task_name: 'helper', message: 'Answer briefly' })),
+        respond(call('wait_agent', {})),
+        respond(say('Done.')),
+      ],
+    },
+    { name: '/root/helper', steps: [respond(say('brief answer'))] },
+  ]);
+  emulator = started.emulator;
+  const env = serverEnv(emulator);
+  const work = tempDir('spool-agents-app-');
+  server = new AppServer({ env });
+  const first = streamClient(server).client;
+  await first.initialize();
+  const root = (await first.call('thread/start', { cwd: work })).thread;
+  const { turn } = await first.call('turn/start', {
+    threadId: root.id,
+    input: [{ type: 'text', text: 'Go' }],
+  });
+  expect((await first.turnCompleted(turn.id)).params.turn.status).toBe('completed');
+  const childId = first.notifications('thread/started', (p) => p.thread.id !== root.id)[0].thread.id;
+  await server.close();
+
+  server = new AppServer({ env });
+  const { client } = streamClient(server);
+  await client.initialize();
+  await client.call('thread/resume', { threadId: root.id });
+  const restored = client.notifications('thread/started', (p) => p.thread.id === childId);
+  expect(restored).toHaveLength(1);
+  expect(restored[0].thread).toMatchObject({ parentThreadId: root.id, ephemeral: false });
+  // The child is loaded (it can be read), and its finished answer is not delivered twice.
+  const read = await client.call('thread/read', { threadId: childId, includeTurns: true });
+  expect(read.thread.turns).toHaveLength(1);
+  expect(started.script.requestsOf('/root')).toHaveLength(3);
+  expect(client.schemaProblems()).toEqual([]);
+}, 60_000);
