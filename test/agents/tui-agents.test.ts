@@ -98,6 +98,11 @@ it('names the agent in its approval modal and keeps the root’s turn on screen'
   io.type('/agents\r');
   await see('/root  (this view)');
   expect(text()).toMatch(/ {2}\/root\/helper {2}completed {2}\S+/);
+  // /agents PATH shows the child's own conversation, read-only.
+  io.type('/agents helper\r');
+  await see('end of /root/helper');
+  expect(text()).toContain('agent /root/helper (read-only)');
+  expect(text()).toContain('marker made');
   io.type('\x03');
   io.type('\x03');
   expect(await done).toBe(0);
