@@ -146,15 +146,17 @@ export class ExecJsonProjector {
   }
 
   /**
-   * A sub-agent's event: its items only (its turns are not the run's), each line attributed to the
-   * agent (`thread_id`, `agent_path`); item ids are numbered with the root's, never reused.
+   * A sub-agent's event: its items only (its turns are not the run's), each line and its item
+   * attributed to the agent (`thread_id`, `agent_path`); item ids are numbered with the root's, never reused.
    */
   projectAgent(agentPath: string, threadId: string, event: SpoolEvent): Json[] {
     if (event.type !== 'item.started' && event.type !== 'item.updated' && event.type !== 'item.completed')
       return [];
     const item = { ...event.item, id: `${threadId}/${event.item.id}` } as ThreadItem;
+    // On the line and in the item (a client that keeps only items, like the Codex SDK, keeps both).
     return this.project({ ...event, item }).map((line) => ({
       ...line,
+      item: { ...(line.item as Json), thread_id: threadId, agent_path: agentPath },
       thread_id: threadId,
       agent_path: agentPath,
     }));

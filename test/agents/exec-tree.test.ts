@@ -190,6 +190,9 @@ describe('spool exec with sub-agents', () => {
     const fromA = lines.filter((l) => l.agent_path === '/root/worker_a' && l.type === 'item.completed');
     expect(fromA.some((l) => (l.item as { type: string }).type === 'file_change')).toBe(true);
     expect(fromA.every((l) => l.thread_id === childA)).toBe(true);
+    expect(fromA.every((l) => (l.item as { agent_path?: string }).agent_path === '/root/worker_a')).toBe(
+      true,
+    );
     // Item ids stay unique across the tree.
     const ids = lines.filter((l) => l.type === 'item.completed').map((l) => (l.item as { id: string }).id);
     expect(new Set(ids).size).toBe(ids.length);
