@@ -146,7 +146,8 @@ describe('controlling sub-agents through spool exec', () => {
           respond(call('spawn_agent', { task_name: 'helper', message: 'First job' })),
           respond(call('wait_agent', {})),
           respond(call('followup_task', { target: '/root/helper', message: 'Second job' })),
-          respond(call('wait_agent', {})),
+          // A timeout below the minimum is raised to it, and the answer says so.
+          respond(call('wait_agent', { timeout_ms: 5 })),
           respond(say('Both jobs done.')),
         ],
       },
@@ -158,6 +159,11 @@ describe('controlling sub-agents through spool exec', () => {
     const run = await runSpool(['exec', '--skip-git-repo-check', 'Two jobs'], { cwd: work, env: env(home) });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('Both jobs done.\n');
+    const waited = JSON.parse(toolOutputs(script.requestsOf('/root').at(-1)).at(-1) ?? '{}');
+    expect(waited).toEqual({
+      message: expect.stringContaining('timeout_ms 5 raised to the minimum of 10000'),
+      timed_out: false,
+    });
     const messages = script.requestsOf('/root').at(-1)!;
     const answers = agentMessages(messages).join('\n');
     expect(answers).toContain('first result');
