@@ -71,7 +71,7 @@ export interface ThreadOptions {
   priorSpend?: Spend;
 }
 
-type UserInput = string | ContentPart[];
+export type UserInput = string | ContentPart[];
 
 /** A turn whose work is done elsewhere (a reviewer thread), shown and recorded as this thread's. */
 export interface DelegatedTurn {
@@ -101,6 +101,11 @@ export interface TurnOptions {
   signal?: AbortSignal;
   /** Skills to give the model besides the input's `$name` mentions (by name or SKILL.md path). */
   skills?: string[];
+}
+
+/** A message from another agent, as history: a user message (it carries no more authority). */
+function mailItem(text: string): HistoryItem {
+  return { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
 }
 
 /** Stands in for the last snapshot when it is unknown (a resumed log without one): everything is announced. */
@@ -143,6 +148,8 @@ export class Thread {
   private steered: ContentPart[][] = [];
   /** Developer notes for the model, committed before the next request (see `addDeveloperNote`). */
   private notes: HistoryItem[] = [];
+  /** Messages from other agents not yet in history (see `deliverMessage`). */
+  private mail: string[] = [];
   /** The running turn is delegated (runDelegatedTurn): it takes no steered input. */
   private delegating = false;
 
@@ -374,6 +381,26 @@ export class Thread {
    */
   addDeveloperNote(text: string): void {
     this.notes.push({ type: 'message', role: 'developer', content: [{ type: 'input_text', text }] });
+  }
+
+  /**
+   * Delivers a message from another agent of the same tree (a sub-agent's answer, a parent's
+   * note): committed as a user message before the next model request of the running turn — a turn
+   * whose model had just answered goes on with it — or, when no turn runs, at the start of the next
+   * (`takeMail` hands the queued ones to whoever starts that turn instead). History stays append-only.
+   */
+  deliverMessage(text: string): void {
+    this.mail.push(text);
+  }
+
+  /** Messages delivered but not yet committed. */
+  get pendingMail(): number {
+    return this.mail.length;
+  }
+
+  /** Removes and returns the texts of the messages not yet committed (to start a turn with them). */
+  takeMail(): string[] {
+    return this.mail.splice(0);
   }
 
   /**
@@ -610,6 +637,7 @@ export class Thread {
     for (const warning of [...observation.projectDocs.warnings, ...this.newSkillWarnings(observation)])
       this.events.emit({ type: 'warning', message: warning });
     this.commit(this.notes.splice(0));
+    this.commit(this.takeMail().map(mailItem));
     const content: ContentPart[] = typeof input === 'string' ? [{ type: 'input_text', text: input }] : input;
     this.commit([{ type: 'message', role: 'user', content }]);
     // Skills the input names follow it, each as it is on disk now.
@@ -720,8 +748,10 @@ export class Thread {
         },
         takeSteered: () => {
           this.commit(this.notes.splice(0));
+          const mail = this.takeMail();
+          this.commit(mail.map(mailItem));
           const inputs = this.steered.splice(0);
-          if (inputs.length === 0) return false;
+          if (inputs.length === 0) return mail.length > 0;
           for (const content of inputs) {
             this.commit([{ type: 'message', role: 'user', content }]);
             injectSkills(content);

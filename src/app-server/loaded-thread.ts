@@ -11,6 +11,7 @@ import type { CliFlags, Runtime } from '../config/runtime.js';
 import type { AttachedGuardian } from '../guardian/attach.js';
 import { prepareOutputSchema } from '../model/output-schema.js';
 import type { ThreadActiveFlag } from '../protocol/app-server-v2.js';
+import type { SpawnOrigin } from '../protocol/collab.js';
 import { type ApprovalDecision, emptyUsage, type SpoolEvent } from '../protocol/events.js';
 import type { ContentPart } from '../protocol/items.js';
 import type { ThreadSettings } from '../protocol/settings.js';
@@ -42,6 +43,8 @@ interface LoadedThreadInit {
    * generations that were in flight); the note it returns goes before that turn's input.
    */
   beforeFirstTurn?: (signal: AbortSignal) => Promise<string | undefined>;
+  /** A sub-agent's thread: where its parent spawned it. */
+  spawnedFrom?: SpawnOrigin;
 }
 
 /** Codex's approval answers as Spool's decisions. */
@@ -161,6 +164,7 @@ export class LoadedThread {
       cliVersion: VERSION,
       source: 'appServer',
       reasoningEffort: this.settings.reasoning?.effort ?? null,
+      ...(this.init.spawnedFrom ? { spawnedFrom: this.init.spawnedFrom } : {}),
     };
   }
 
@@ -189,6 +193,11 @@ export class LoadedThread {
       if (sent.size === 0) this.noAnswer(approvalId, 'every client that was asked has disconnected');
     }
     return this.subscribers.size === 0;
+  }
+
+  /** The connections subscribed now (a sub-agent's thread is shown to its parent's). */
+  get connections(): Connection[] {
+    return [...this.subscribers];
   }
 
   hasSubscriber(connection: Connection): boolean {

@@ -16,6 +16,7 @@ import { threadTools } from '../session/mcp-tools.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { McpManager, type McpStartupUpdate } from '../tools/mcp/manager.js';
 import { untrustedCommandRoots } from '../tools/mcp/server-command.js';
+import type { ToolHandler } from '../tools/types.js';
 import { invalidParams, invalidRequest } from './jsonrpc.js';
 import type { ServerLimits } from './limits.js';
 import type { ThreadOverrides } from './params.js';
@@ -27,7 +28,8 @@ export interface ServerContext {
   /** The server's own flags (`spool app-server -m … -c …`): defaults of every thread. */
   flags: CliFlags;
   limits: ServerLimits;
-  createTools(settings: ThreadSettings): ThreadTools;
+  /** A thread's tools; `extraTools` are the collaboration tools of its agent tree (src/agents/). */
+  createTools(settings: ThreadSettings, extraTools?: ToolHandler[]): ThreadTools;
   createModelClient(runtime: Runtime): ModelClient;
   /** Resolves when the tools a new thread gets are ready (MCP servers started or failed). */
   toolsReady(): Promise<void>;
@@ -81,7 +83,7 @@ export function defaultSeams(env: NodeJS.ProcessEnv, flags: CliFlags): DefaultSe
   };
   return {
     createModelClient,
-    createTools: (settings) => threadTools(settings, ensureManager()),
+    createTools: (settings, extraTools) => threadTools(settings, ensureManager(), extraTools),
     mcpReady: async () => {
       await ensureManager()?.settled();
     },

@@ -106,6 +106,7 @@ export function storedThreadInfo(listing: SessionListing, git?: ThreadInfo['git'
     cliVersion: VERSION,
     source: 'unknown',
     reasoningEffort: null,
+    ...(listing.spawned_from ? { spawnedFrom: listing.spawned_from } : {}),
   };
 }
 

@@ -4,6 +4,8 @@
  * subscribed any more.
  */
 import type { Thread } from '../agent/thread.js';
+import { ROOT_PATH } from '../agents/path.js';
+import { AgentTree } from '../agents/tree.js';
 import { spoolHome } from '../config/home.js';
 import type { Runtime } from '../config/runtime.js';
 import { attachGuardian } from '../guardian/attach.js';
@@ -28,13 +30,14 @@ import {
 } from '../store/errors.js';
 import { readRollout } from '../store/rollout-reader.js';
 import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
+import type { ToolHandler } from '../tools/types.js';
 import type { Connection } from './connection.js';
 import { ErrorCode, invalidParams, invalidRequest, RpcError } from './jsonrpc.js';
 import { LoadedThread } from './loaded-thread.js';
 import type { ThreadOverrides, ThreadStartParams } from './params.js';
 import { loadThreadRuntime, type ServerContext, threadFlags } from './runtime.js';
 import { findStoredThread, readRecordedTurns, type StoredThread } from './stored-threads.js';
-import type { V2Turn } from './v2-shapes.js';
+import { threadObject, type V2Turn } from './v2-shapes.js';
 
 interface OpenedThread {
   loaded: LoadedThread;
@@ -75,8 +78,16 @@ function mediaThread(
   }
 }
 
+/** Which tools a thread opens with: a media thread's own set, or the server's plus extra ones. */
+interface ThreadToolChoice {
+  media?: MediaThread;
+  extraTools?: ToolHandler[];
+}
+
 export class ThreadManager {
   private readonly loaded = new Map<string, LoadedThread>();
+  /** Each root thread's tree of sub-agents (src/agents/), by the root's id. */
+  private readonly trees = new Map<string, AgentTree>();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -114,18 +125,21 @@ export class ThreadManager {
     let runtime = loadThreadRuntime(this.ctx, flags, params);
     const media = params.media ? mediaThread(runtime, params.media) : undefined;
     if (media) runtime = media.runtime;
+    const tree = this.newTree(runtime, flags, Boolean(params.ephemeral));
     let thread: Thread;
     let session: Session | undefined;
     try {
       ({ thread, session } = this.openThread(
         runtime,
         params.ephemeral ? { kind: 'ephemeral' } : { kind: 'new' },
-        media,
+        media ? { media } : { extraTools: tree.toolsFor(ROOT_PATH) },
       ));
     } catch (err) {
       storeFailure(err);
     }
     media?.opened(thread.id);
+    tree.attachRoot(thread);
+    this.trees.set(thread.id, tree);
     return this.add(
       runtime,
       new LoadedThread({
@@ -206,6 +220,47 @@ export class ThreadManager {
     return { loaded, turns: readRecordedTurns(loaded.session!.path).turns };
   }
 
+  /**
+   * A resumed root brings back its sub-agents (thread/resume, once the caller is subscribed): each
+   * is loaded as a thread of its own, shown to the root's clients. What could not be restored.
+   */
+  restoreAgents(root: LoadedThread): string[] {
+    const tree = this.trees.get(root.id);
+    if (!tree || tree.agents().length > 1) return [];
+    return tree.restore();
+  }
+
+  /** A tree whose sub-agents are loaded threads, shown to the connections of its root. */
+  private newTree(runtime: Runtime, flags: ReturnType<typeof threadFlags>, ephemeral = false): AgentTree {
+    const tree: AgentTree = new AgentTree({
+      runtime,
+      ephemeral,
+      createModelClient: this.ctx.createModelClient,
+      onAgentOpened: (agent) => {
+        const rootId = tree.agents()[0]?.thread.id;
+        const root = rootId ? this.loaded.get(rootId) : undefined;
+        const child = this.add(
+          { ...runtime, settings: agent.thread.settings },
+          new LoadedThread({
+            thread: agent.thread,
+            ...(agent.session ? { session: agent.session } : {}),
+            ctx: this.ctx,
+            flags,
+            modelProvider: runtime.providerId,
+            createdAtMs: Date.now(),
+            ...(agent.origin ? { spawnedFrom: agent.origin } : {}),
+          }),
+        );
+        // The parent's clients see the child: its notifications and approval requests carry its id.
+        for (const connection of root?.connections ?? []) {
+          child.subscribe(connection);
+          connection.notify('thread/started', { thread: threadObject(child.info(), child.status()) });
+        }
+      },
+    });
+    return tree;
+  }
+
   /** The connection went away: threads nobody is subscribed to any more are closed. */
   connectionClosed(connection: Connection): void {
     for (const loaded of [...this.loaded.values()]) {
@@ -230,6 +285,13 @@ export class ThreadManager {
     const loaded = this.loaded.get(id);
     if (!loaded) return;
     this.loaded.delete(id);
+    // A root takes its sub-agents with it.
+    const tree = this.trees.get(id);
+    if (tree) {
+      this.trees.delete(id);
+      tree.interruptAll();
+      for (const agent of tree.agents().slice(1)) await this.unload(agent.thread.id);
+    }
     loaded.notifyAll('thread/closed', { threadId: id });
     await loaded.close();
   }
@@ -276,11 +338,19 @@ export class ThreadManager {
   private openThread(
     runtime: Runtime,
     start: RecordedStart,
-    media?: MediaThread,
+    tools?: ThreadToolChoice,
   ): Required<OpenedSessionThread>;
-  private openThread(runtime: Runtime, start: ThreadStart, media?: MediaThread): OpenedSessionThread;
-  private openThread(runtime: Runtime, start: ThreadStart, media?: MediaThread): OpenedSessionThread {
-    const tools = media ? media.tools : this.ctx.createTools(runtime.settings);
+  private openThread(runtime: Runtime, start: ThreadStart, tools?: ThreadToolChoice): OpenedSessionThread;
+  private openThread(
+    runtime: Runtime,
+    start: ThreadStart,
+    choice: ThreadToolChoice = {},
+  ): OpenedSessionThread {
+    // A media thread has its own tool set (no collaboration tools); others get the server's tools
+    // plus their tree's collaboration tools.
+    const tools = choice.media
+      ? choice.media.tools
+      : this.ctx.createTools(runtime.settings, choice.extraTools ?? []);
     try {
       return openThread(runtime, tools, start, { createModelClient: this.ctx.createModelClient });
     } catch (err) {
@@ -307,6 +377,7 @@ export class ThreadManager {
     let runtime: Runtime;
     let flags: ReturnType<typeof threadFlags>;
     let beforeFirstTurn: ((signal: AbortSignal) => Promise<string | undefined>) | undefined;
+    let tree: AgentTree;
     try {
       // A resumed thread keeps its directory and model unless the client says otherwise.
       const recorded = opened.read.lastContext ?? opened.read.meta;
@@ -320,13 +391,20 @@ export class ThreadManager {
       const id = opened.read.meta.id;
       const media = isMediaSession(this.home, id) ? mediaThread(runtime, {}, id) : undefined;
       if (media) runtime = media.runtime;
-      ({ session } = this.openThread(runtime, { kind: 'resume', opened }, media));
+      tree = this.newTree(runtime, flags);
+      ({ session } = this.openThread(
+        runtime,
+        { kind: 'resume', opened },
+        media ? { media } : { extraTools: tree.toolsFor(ROOT_PATH) },
+      ));
       media?.opened(session.thread.id);
       beforeFirstTurn = media ? (signal) => media.recover(signal) : undefined;
     } catch (err) {
       opened.release();
       storeFailure(err);
     }
+    tree.attachRoot(session.thread);
+    this.trees.set(session.thread.id, tree);
     const meta = opened.read.meta;
     return this.add(
       runtime,

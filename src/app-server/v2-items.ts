@@ -3,15 +3,19 @@
  * a recorded turn rebuilt from its history (`HistoryTurnItems`) for `thread/read`, `thread/resume`
  * and `thread/fork`.
  */
+
 import { isUserPrompt } from '../context/checkpoint.js';
 import type {
+  CollabAgentTool,
   CommandExecutionThreadItem,
   FileChangeThreadItem,
   MessagePhase,
   PatchChangeKind,
   UserInput,
+  CollabAgentStatus as V2CollabAgentStatus,
   ThreadItem as V2ThreadItem,
 } from '../protocol/app-server-v2.js';
+import type { CollabAgentStatus, CollabTool } from '../protocol/collab.js';
 import { expectSyntaxError } from '../protocol/errors.js';
 import type { FileChange, ThreadItem } from '../protocol/events.js';
 import type { ContentPart, HistoryItem, ToolCallItem, ToolOutputItem } from '../protocol/items.js';
@@ -78,6 +82,25 @@ export function fileChangeItem(
   };
 }
 
+const COLLAB_TOOL: Record<CollabTool, CollabAgentTool> = {
+  spawn_agent: 'spawnAgent',
+  send_message: 'sendMessage',
+  followup_task: 'followupTask',
+  wait: 'wait',
+  interrupt_agent: 'interruptAgent',
+  list_agents: 'listAgents',
+};
+
+const AGENT_STATUS: Record<CollabAgentStatus, V2CollabAgentStatus> = {
+  pending_init: 'pendingInit',
+  running: 'running',
+  interrupted: 'interrupted',
+  completed: 'completed',
+  errored: 'errored',
+  shutdown: 'shutdown',
+  not_found: 'notFound',
+};
+
 /**
  * A Spool display item as a v2 item, with the id the client sees. Undefined for the kinds v2 shows
  * otherwise (`todo_list` → `turn/plan/updated`, `error` → `warning`).
@@ -132,6 +155,25 @@ export function v2Item(item: ThreadItem, id: string, threadCwd: string): V2Threa
       };
     case 'plan':
       return { type: 'plan', id, text: item.text };
+    case 'collab_tool_call':
+      // Codex's collabAgentToolCall: the tool and statuses in camelCase, states by thread id.
+      return {
+        type: 'collabAgentToolCall',
+        id,
+        tool: COLLAB_TOOL[item.tool],
+        status: STATUS[item.status],
+        senderThreadId: item.sender_thread_id,
+        receiverThreadIds: item.receiver_thread_ids,
+        prompt: item.prompt,
+        model: null,
+        reasoningEffort: null,
+        agentsStates: Object.fromEntries(
+          Object.entries(item.agents_states).map(([threadId, state]) => [
+            threadId,
+            { status: AGENT_STATUS[state.status], message: state.message },
+          ]),
+        ),
+      };
     case 'todo_list':
     case 'error':
     // Reviews are `item/autoApprovalReview/*` notifications, not items of the turn.

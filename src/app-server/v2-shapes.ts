@@ -2,10 +2,12 @@
  * Spool's values in the shapes of Codex's v2 protocol (and back): threads, turns, token usage,
  * error information, sandbox and approval policies.
  */
+
 import path from 'node:path';
 import type {
   CodexErrorInfo,
   SpoolCost,
+  SubAgentSessionSource,
   Thread,
   ThreadStartResponse,
   ThreadStatus,
@@ -14,6 +16,7 @@ import type {
   SandboxPolicy as V2SandboxPolicy,
   TurnError as V2TurnError,
 } from '../protocol/app-server-v2.js';
+import type { SpawnOrigin } from '../protocol/collab.js';
 import type { Cost, TurnError, Usage } from '../protocol/events.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 import type { ThreadSettings } from '../protocol/settings.js';
@@ -43,6 +46,23 @@ export interface ThreadInfo {
   /** `appServer` for threads this server started; `unknown` when the log does not say. */
   source: 'appServer' | 'unknown';
   reasoningEffort: string | null;
+  /** A sub-agent's thread: its parent and place in the tree (src/agents/). */
+  spawnedFrom?: SpawnOrigin;
+}
+
+/** Codex's `SessionSource` of a thread a parent spawned (`subAgent.thread_spawn`). */
+function subAgentSource(origin: SpawnOrigin): SubAgentSessionSource {
+  return {
+    subAgent: {
+      thread_spawn: {
+        parent_thread_id: origin.parent_thread_id,
+        depth: origin.depth,
+        agent_path: origin.agent_path,
+        agent_nickname: null,
+        agent_role: origin.agent_role ?? null,
+      },
+    },
+  };
 }
 
 export const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -52,7 +72,7 @@ export function threadObject(info: ThreadInfo, status: V2ThreadStatus, turns: V2
     id: info.id,
     sessionId: info.id,
     forkedFromId: info.forkedFromId,
-    parentThreadId: null,
+    parentThreadId: info.spawnedFrom?.parent_thread_id ?? null,
     preview: info.preview,
     ephemeral: info.ephemeral,
     modelProvider: info.modelProvider,
@@ -65,10 +85,10 @@ export function threadObject(info: ThreadInfo, status: V2ThreadStatus, turns: V2
     path: info.path,
     cwd: info.cwd,
     cliVersion: info.cliVersion,
-    source: info.source,
+    source: info.spawnedFrom ? subAgentSource(info.spawnedFrom) : info.source,
     threadSource: null,
     agentNickname: null,
-    agentRole: null,
+    agentRole: info.spawnedFrom?.agent_role ?? null,
     gitInfo: info.git
       ? { sha: info.git.commit ?? null, branch: info.git.branch ?? null, originUrl: null }
       : null,

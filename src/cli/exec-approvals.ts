@@ -37,9 +37,11 @@ function promptFor(request: ApprovalRequest): string {
   return `[y] yes  [a] yes, this exact command for this session${rule}  [n] no  [esc] no, and stop the turn: `;
 }
 
-function describeApproval(request: ApprovalRequest): string {
+function describeApproval(request: ApprovalRequest, agent?: string): string {
   const shown = visibleText(request.display, { keepNewlines: true });
   const lines = [
+    // A sub-agent's request names the agent (its path), so the person knows who asks.
+    ...(agent ? [`Agent ${visibleText(agent)} asks:`] : []),
     request.kind === 'command'
       ? `Run this command? (${request.policy} policy)`
       : request.kind === 'mcp_tool_call'
@@ -88,6 +90,8 @@ export interface TerminalInput extends NodeJS.ReadableStream {
 
 interface Question {
   request: ApprovalRequest;
+  /** The sub-agent asking (its path); absent for the root. */
+  agent?: string;
   resolve: (decision: ApprovalDecision) => void;
 }
 
@@ -105,9 +109,13 @@ export class TerminalApprovals {
     private readonly output: TextOutput,
   ) {}
 
-  ask(request: ApprovalRequest): Promise<ApprovalDecision> {
+  /**
+   * Asks about `request`; `agent` names the sub-agent asking (its path). Ids must be unique across
+   * the agents asked for (a sub-agent's are prefixed by its path).
+   */
+  ask(request: ApprovalRequest, agent?: string): Promise<ApprovalDecision> {
     return new Promise((resolve) => {
-      this.queue.push({ request, resolve });
+      this.queue.push({ request, resolve, ...(agent ? { agent } : {}) });
       if (!this.current) this.next();
     });
   }
@@ -138,7 +146,7 @@ export class TerminalApprovals {
     const question = this.queue.shift();
     if (!question) return;
     const { input, output } = this;
-    output.write(`${describeApproval(question.request)}\n${promptFor(question.request)}`);
+    output.write(`${describeApproval(question.request, question.agent)}\n${promptFor(question.request)}`);
     readline.emitKeypressEvents(input);
     const raw = typeof input.setRawMode === 'function';
     const stop = () => {

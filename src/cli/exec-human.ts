@@ -126,6 +126,15 @@ function formatHumanEvent(event: SpoolEvent): string | undefined {
           return formatReview(item);
         case 'plan':
           return `proposed plan:\n${terminalSafe(item.text)}`;
+        case 'collab_tool_call': {
+          const to = item.receiver_paths?.length
+            ? ` ${item.receiver_paths.map((p) => visibleText(p)).join(', ')}`
+            : '';
+          const states = Object.values(item.agents_states)
+            .map((state) => state.status)
+            .join(', ');
+          return `agents: ${item.tool}${to} ${item.status}${states ? ` (${states})` : ''}`;
+        }
         case 'mcp_tool_call':
           return `tool ${visibleText(item.server)}.${visibleText(item.tool)}: ${item.status}${item.error ? ` (${terminalSafe(item.error.message)})` : ''}`;
         default:

@@ -4,7 +4,13 @@
  * key order as Codex's.
  */
 import type { Cost, SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
-import type { ExecJsonCost, ExecJsonEvent, ExecJsonItem, ExecJsonUsage } from '../protocol/exec-json.js';
+import type {
+  ExecJsonAgentEvent,
+  ExecJsonCost,
+  ExecJsonEvent,
+  ExecJsonItem,
+  ExecJsonUsage,
+} from '../protocol/exec-json.js';
 
 /** Item types shown only when complete. */
 const ONCE_COMPLETE: ReadonlySet<ThreadItem['type']> = new Set([
@@ -96,6 +102,20 @@ export class ExecJsonProjector {
           user_authorization: item.user_authorization ?? null,
           rationale: item.rationale ?? null,
         };
+      case 'collab_tool_call':
+        // Codex's item; the paths are Spool's addition (the tree is addressed by path).
+        return {
+          id,
+          type: item.type,
+          tool: item.tool,
+          sender_thread_id: item.sender_thread_id,
+          receiver_thread_ids: item.receiver_thread_ids,
+          prompt: item.prompt,
+          agents_states: item.agents_states,
+          status: item.status,
+          ...(item.sender_path ? { sender_path: item.sender_path } : {}),
+          ...(item.receiver_paths ? { receiver_paths: item.receiver_paths } : {}),
+        };
       case 'entered_review_mode':
         // Spool's own item types (Codex's exec stream shows a review only as its rendered text).
         return { id, type: item.type, review: item.review, target: item.target };
@@ -128,6 +148,29 @@ export class ExecJsonProjector {
       output_tokens: usage.output_tokens,
       reasoning_output_tokens: usage.reasoning_output_tokens,
     };
+  }
+
+  /**
+   * A sub-agent's event: its items only (its turns are not the run's), each line and its item
+   * attributed to the agent (`thread_id`, `agent_path`); item ids are numbered with the root's, never reused.
+   */
+  projectAgent(agentPath: string, threadId: string, event: SpoolEvent): ExecJsonAgentEvent[] {
+    if (event.type !== 'item.started' && event.type !== 'item.updated' && event.type !== 'item.completed')
+      return [];
+    const item = { ...event.item, id: `${threadId}/${event.item.id}` } as ThreadItem;
+    // On the line and in the item (a client that keeps only items, like the Codex SDK, keeps both).
+    return this.project({ ...event, item }).flatMap((line) =>
+      'item' in line
+        ? [
+            {
+              ...line,
+              item: { ...line.item, thread_id: threadId, agent_path: agentPath },
+              thread_id: threadId,
+              agent_path: agentPath,
+            },
+          ]
+        : [],
+    );
   }
 
   /** Zero or more JSON lines (objects) for one event. */

@@ -9,6 +9,8 @@
  */
 import fs from 'node:fs';
 import type { Thread } from '../agent/thread.js';
+import { ROOT_PATH } from '../agents/path.js';
+import { AgentTree } from '../agents/tree.js';
 import { spoolHome } from '../config/home.js';
 import { ConfigError, exitForConfigError } from '../config/load.js';
 import { missingKeyMessage } from '../config/providers.js';
@@ -28,14 +30,15 @@ import { forkSession, type OpenedSession, openSession } from '../store/sessions.
 import type { Telemetry } from '../telemetry/otel.js';
 import { TelemetryConfigError } from '../telemetry/settings.js';
 import { startTelemetry } from '../telemetry/start.js';
-import { terminalSafe, visibleText } from '../text/terminal-safe.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
 import { guardOutputs, type TextOutput } from './closed-output.js';
-import { NON_INTERACTIVE_REASON, TerminalApprovals, type TerminalInput } from './exec-approvals.js';
+import { reportTreeTotals } from './exec-agents.js';
+import { TerminalApprovals, type TerminalInput } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
-import { askQuestionsOnTerminal, NO_ONE_TO_ASK } from './exec-user-input.js';
+import { answerRequests, type RequestChannel } from './exec-requests.js';
 import { imageInput } from './image-input.js';
 import { mcpStartupReports } from './mcp-startup-report.js';
 
@@ -316,15 +319,42 @@ async function runOpened(
     return EXIT.usage;
   }
   if (kind) runtime = kind.runtime;
-  const tools = await attachMcpTools(kind ? kind.tools : builtinTools(runtime.settings), {
-    servers: runtime.config.mcp_servers,
-    spoolHome: runtime.home,
-    env: io.env,
-    cwd: runtime.settings.cwd,
-    sandbox: runtime.settings.sandbox,
-    onWarning: (message) => say(`warning: ${message}`),
-    ...mcpStartupReports(say),
+  // Sub-agents (src/agents/): the root's collaboration tools, and every child's events and
+  // requests through the same channels as the root's.
+  const childGuardians: Array<{ close(): Promise<void> }> = [];
+  const tree = new AgentTree({
+    runtime,
+    onAgentOpened: (agent) => {
+      const guardianOfChild = attachGuardian(agent.thread, runtime, { humanAttached: () => interactive });
+      if (guardianOfChild) childGuardians.push(guardianOfChild);
+      const answer = answerRequests(agent.thread, agent.path, channel);
+      const formatChild = createHumanFormatter();
+      agent.thread.subscribe((event) => {
+        if (answer(event)) return;
+        if (options.json) {
+          for (const line of projector.projectAgent(agent.path, agent.thread.id, event))
+            io.stdout.write(`${JSON.stringify(line)}\n`);
+          if (event.type === 'warning') say(`warning: ${agent.path}: ${terminalSafe(event.message)}`);
+        } else {
+          const text = formatChild(event);
+          if (text !== undefined) say(`[${agent.path}] ${text}`);
+        }
+      });
+    },
   });
+  for (const warning of tree.warnings) say(`spool: warning: ${warning}`);
+  const tools = await attachMcpTools(
+    kind ? kind.tools : builtinTools(runtime.settings, tree.toolsFor(ROOT_PATH)),
+    {
+      servers: runtime.config.mcp_servers,
+      spoolHome: runtime.home,
+      env: io.env,
+      cwd: runtime.settings.cwd,
+      sandbox: runtime.settings.sandbox,
+      onWarning: (message) => say(`warning: ${message}`),
+      ...mcpStartupReports(say),
+    },
+  );
   let session: Session;
   try {
     ({ session } = openThread(runtime, tools, opened ? { kind: 'resume', opened } : { kind: 'new' }));
@@ -378,40 +408,18 @@ async function runOpened(
     }
   };
   const approvals = interactive ? new TerminalApprovals(io.stdin, io.stderr) : undefined;
+  const channel: RequestChannel = { approvals, interactive, stdin: io.stdin, stderr: io.stderr, say };
+  const answerRoot = answerRequests(thread, undefined, channel);
+  tree.attachRoot(thread);
   thread.subscribe((event: SpoolEvent) => {
-    if (event.type === 'approval.requested') {
-      const { id } = event.request;
-      if (approvals) {
-        void approvals.ask(event.request).then((decision) => thread.resolveApproval(id, decision));
-      } else {
-        say(`spool: declined (non-interactive): ${visibleText(event.request.display)}`);
-        thread.resolveApproval(id, 'denied', NON_INTERACTIVE_REASON);
-      }
-      return;
-    }
-    // Answered (or withdrawn because the turn ended): the question is no longer open.
-    if (event.type === 'approval.resolved') approvals?.withdraw(event.id);
-    if (event.type === 'user_input.requested') {
-      const { id, questions } = event.request;
-      if (interactive) {
-        void askQuestionsOnTerminal(questions, io.stdin, io.stderr).then((answers) =>
-          thread.resolveUserInput(id, answers, 'The user closed the input without answering.'),
-        );
-      } else {
-        say(
-          `spool: question not asked (non-interactive): ${questions.map((q) => visibleText(q.question)).join(' / ')}`,
-        );
-        thread.resolveUserInput(id, undefined, NO_ONE_TO_ASK);
-      }
-      return;
-    }
+    if (answerRoot(event)) return;
     print((event.type === 'turn.interrupted' && storageFailure()) || event);
   });
   // Nobody reads the output any more: stop the turn (its commands are killed, the log flushed).
   let outputClosed = false;
   onOutputClosed(() => {
     outputClosed = true;
-    thread.interrupt();
+    tree.interruptAll();
   });
 
   // Ctrl-C, or a job runner's SIGTERM: stop the turn cleanly (commands killed, log flushed) and exit
@@ -426,7 +434,7 @@ async function runOpened(
     // A clean stop that hangs (a tool stuck in a system call) must not keep Spool alive: the
     // signal always ends it, within STOP_GRACE_MS.
     if (signals === process) setTimeout(() => process.exit(code), STOP_GRACE_MS).unref();
-    thread.interrupt();
+    tree.interruptAll();
   };
   const onSigint = onSignal('SIGINT');
   const onSigterm = onSignal('SIGTERM');
@@ -444,6 +452,8 @@ async function runOpened(
     }
     // The reader left before the turn began: nothing is started that nobody would see.
     if (outputClosed) return EXIT.outputClosed;
+    // A resumed session brings its sub-agents back (those cut short go on with their task).
+    if (opened) for (const warning of tree.restore()) say(`spool: warning: ${warning}`);
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
     const stopping = new AbortController();
     const onStop = () => stopping.abort();
@@ -455,7 +465,14 @@ async function runOpened(
     if (stoppedBy) return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     const text = note ? `${note}\n\n${prompt}` : prompt;
     try {
-      outcome = await thread.runTurn(images.length > 0 ? [{ type: 'input_text', text }, ...images] : text);
+      outcome = await tree.runTurn(
+        ROOT_PATH,
+        images.length > 0 ? [{ type: 'input_text', text }, ...images] : text,
+      );
+      // Sub-agents still at work: their answers come back to the root, which goes on with them
+      // (`[agents] resume_parent`); the run ends when the whole tree is done.
+      await tree.settled();
+      outcome = tree.rootOutcome ?? outcome;
     } catch (err) {
       // The log could not be written where the loop cannot go on (the loop throws it): the turn
       // stopped before anything unrecorded could run.
@@ -476,6 +493,10 @@ async function runOpened(
         say(`spool: the session log could not be written: ${recorder.failure.message}`);
       return EXIT.failed;
     }
+    // Stopped by a signal while sub-agents were still at work (the root's turn had ended): the
+    // run was interrupted all the same.
+    if (stoppedBy && outcome.status === 'completed')
+      return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     if (outcome.status === 'completed') return EXIT.ok;
     if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     return outcome.error.kind === 'budget_exceeded' ? EXIT.budget : EXIT.failed;
@@ -483,6 +504,9 @@ async function runOpened(
     signals.off('SIGINT', onSigint);
     signals.off('SIGTERM', onSigterm);
     approvals?.close();
+    reportTreeTotals(tree, say);
+    await tree.close();
+    for (const childGuardian of childGuardians) await childGuardian.close();
     await guardian?.close();
     await thread.close();
     for (const line of kind?.finished() ?? []) say(line);

@@ -67,15 +67,43 @@ function sessionCost(s: SessionListing): string {
   return usd > 0 ? `≥${formatUsd(usd)}` : 'unknown';
 }
 
+/**
+ * Sub-agent sessions under the session that spawned them (src/agents/), in spawn order; the rest
+ * as given. A child whose parent is not listed stands on its own.
+ */
+function treeOrder(sessions: SessionListing[]): Array<{ session: SessionListing; depth: number }> {
+  const ids = new Set(sessions.map((s) => s.id));
+  const children = new Map<string, SessionListing[]>();
+  for (const s of sessions) {
+    const parent = s.spawned_from?.parent_thread_id;
+    if (parent && ids.has(parent)) children.set(parent, [...(children.get(parent) ?? []), s]);
+  }
+  const ordered: Array<{ session: SessionListing; depth: number }> = [];
+  const visit = (session: SessionListing, depth: number) => {
+    ordered.push({ session, depth });
+    const kids = [...(children.get(session.id) ?? [])].sort((a, b) =>
+      a.started_at.localeCompare(b.started_at),
+    );
+    for (const kid of kids) visit(kid, depth + 1);
+  };
+  for (const s of sessions) {
+    const parent = s.spawned_from?.parent_thread_id;
+    if (!parent || !ids.has(parent)) visit(s, 0);
+  }
+  return ordered;
+}
+
 function table(sessions: SessionListing[]): string {
-  const rows = sessions.map((s) => [
-    s.id,
+  const rows = treeOrder(sessions).map(({ session: s, depth }) => [
+    depth > 0 ? `${'  '.repeat(depth - 1)}└ ${s.id}` : s.id,
     localTime(s.started_at),
     String(s.turns),
     compactNumber(s.tokens.input_tokens + s.tokens.output_tokens),
     sessionCost(s),
     s.cwd,
-    oneLine(s.first_prompt, 60),
+    s.spawned_from
+      ? `${s.spawned_from.agent_path}: ${oneLine(s.first_prompt, 60)}`
+      : oneLine(s.first_prompt, 60),
   ]);
   const header = ['ID', 'STARTED', 'TURNS', 'TOKENS', 'COST', 'DIRECTORY', 'FIRST PROMPT'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -101,7 +129,20 @@ export function runSessionsList(options: ListOptions, io: SessionsIo): number {
       const cwd = path.resolve(options.cwd);
       sessions = sessions.filter((s) => s.cwd === cwd);
     }
-    if (options.limit !== undefined && options.limit > 0) sessions = sessions.slice(0, options.limit);
+    if (options.limit !== undefined && options.limit > 0) {
+      // The limit counts top-level sessions; each keeps its sub-agents.
+      const kept = new Set(
+        sessions
+          .filter((s) => !s.spawned_from)
+          .slice(0, options.limit)
+          .map((s) => s.id),
+      );
+      const within = (s: SessionListing): boolean =>
+        kept.has(s.id) ||
+        (s.spawned_from !== undefined &&
+          sessions.some((p) => p.id === s.spawned_from?.parent_thread_id && within(p)));
+      sessions = sessions.filter(within);
+    }
     if (options.json) {
       io.stdout.write(
         `[${sessions.map((s) => `\n${JSON.stringify(s)}`).join(',')}${sessions.length ? '\n' : ''}]\n`,

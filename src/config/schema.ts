@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApprovalPolicy, SandboxMode } from '../protocol/policy.js';
+import { AgentsConfig } from './agents-schema.js';
 import { QueueConfig } from './queue-schema.js';
 
 export const WireApi = z.enum(['responses', 'chat']);
@@ -257,6 +258,8 @@ export const SpoolConfig = z
     skills: SkillsConfig.optional(),
     features: FeaturesConfig.optional(),
     profiles: z.record(z.string(), ProfileConfig).optional(),
+    /** Sub-agents: limits and roles (config/agents-schema.ts, docs/agents.md). */
+    agents: AgentsConfig.optional(),
     /** Codex's request-level retry knobs at top level, applied to the active provider. */
     request_max_retries: z.number().int().nonnegative().optional(),
     stream_max_retries: z.number().int().nonnegative().optional(),

@@ -6,6 +6,7 @@
  * for the richer front ends. Every front end is a client of this one stream.
  */
 import { z } from 'zod';
+import { CollabToolCallThreadItem } from './collab.js';
 import { ContentPart, MessagePhase } from './items.js';
 import { ReviewFeedback, ReviewResult, ReviewTarget } from './review.js';
 
@@ -233,6 +234,7 @@ export const ThreadItem = z.discriminatedUnion('type', [
   EnteredReviewModeThreadItem,
   ExitedReviewModeThreadItem,
   PlanThreadItem,
+  CollabToolCallThreadItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type ThreadItemOf<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;

@@ -6,6 +6,7 @@
  * Objects are strict: a field Codex does not print is an error. cli/exec-jsonl.ts builds these.
  */
 import { z } from 'zod';
+import { CollabToolCallThreadItem } from './collab.js';
 import { OverallCorrectness, ReviewFinding, ReviewTarget } from './review.js';
 
 const id = z.string();
@@ -44,6 +45,8 @@ const ExecJsonItem = z.discriminatedUnion('type', [
     items: z.array(z.strictObject({ text: z.string(), completed: z.boolean() })),
   }),
   z.strictObject({ id, type: z.literal('error'), message: z.string() }),
+  // Codex's sub-agent tool call (with Spool's sender and receiver paths).
+  CollabToolCallThreadItem.strict(),
   // Spool's own: compaction is visible in the stream.
   z.strictObject({
     id,
@@ -119,3 +122,12 @@ export const ExecJsonEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('error'), message: z.string() }),
 ]);
 export type ExecJsonEvent = z.infer<typeof ExecJsonEvent>;
+
+/**
+ * A sub-agent's line (Spool's addition): one of its item events, attributed to the agent on the
+ * line and in the item, so a client that keeps only items (like the Codex SDK) keeps both.
+ */
+type Attributed<T> = T & { thread_id: string; agent_path: string };
+export type ExecJsonAgentEvent = Attributed<
+  Omit<Extract<ExecJsonEvent, { item: unknown }>, 'item'> & { item: Attributed<ExecJsonItem> }
+>;

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 
+import type { SpawnOrigin } from './collab.js';
+
 /** What the model has been told about its situation (context/snapshot.ts builds and compares it). */
 export interface ContextSnapshot {
   cwd: string;
@@ -53,6 +55,8 @@ export interface SessionMeta {
   spool_version: string;
   git?: GitInfo;
   forked_from?: ForkOrigin;
+  /** A sub-agent's session: its parent, path, role and depth (src/agents/). */
+  spawned_from?: SpawnOrigin;
 }
 
 export type LineType =

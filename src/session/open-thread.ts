@@ -8,6 +8,7 @@ import { Thread } from '../agent/thread.js';
 import type { Runtime } from '../config/runtime.js';
 import { createModelClient } from '../model/client-factory.js';
 import type { ModelClient } from '../model/types.js';
+import type { SpawnOrigin } from '../protocol/collab.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ContextSnapshot } from '../protocol/rollout.js';
@@ -16,7 +17,16 @@ import type { ThreadTools } from '../tools/default-tools.js';
 import { resumeThread, type Session, startSession, type ThreadRuntime, threadOptions } from './recorded.js';
 
 /** A recorded beginning: a new session, or one continued in its rollout (opened by `openSession`). */
-export type RecordedStart = { kind: 'new' } | { kind: 'resume'; opened: OpenedSession };
+export type RecordedStart =
+  | {
+      kind: 'new';
+      /** A sub-agent's session: where in its tree it was spawned (src/agents/). */
+      spawnedFrom?: SpawnOrigin;
+      /** The history it starts with instead of a fresh initial context (a forked sub-agent). */
+      history?: HistoryItem[];
+      contextSnapshot?: ContextSnapshot;
+    }
+  | { kind: 'resume'; opened: OpenedSession };
 
 /** How the thread begins; an ephemeral thread is not recorded (with `history`: an ephemeral fork). */
 export type ThreadStart =
@@ -82,11 +92,19 @@ export function openThread(
   const resources = threadRuntime(runtime, tools, options);
   switch (start.kind) {
     case 'new': {
-      const session = startSession({ ...resources, home: runtime.home, providerId: runtime.providerId });
+      const session = startSession({
+        ...resources,
+        home: runtime.home,
+        providerId: runtime.providerId,
+        ...(start.spawnedFrom ? { spawnedFrom: start.spawnedFrom } : {}),
+        ...(start.history ? { history: start.history } : {}),
+        ...(start.contextSnapshot ? { contextSnapshot: start.contextSnapshot } : {}),
+        ...(options.budget ? { budget: options.budget } : {}),
+      });
       return { thread: session.thread, session };
     }
     case 'resume': {
-      const session = resumeThread(start.opened, resources);
+      const session = resumeThread(start.opened, resources, options.budget ? { budget: options.budget } : {});
       return { thread: session.thread, session };
     }
     case 'ephemeral':

@@ -7,7 +7,9 @@
 import type { SessionBudget } from '../agent/budget.js';
 import { Thread, type ThreadOptions } from '../agent/thread.js';
 import type { ModelClient } from '../model/types.js';
-import type { TurnContextRecord } from '../protocol/rollout.js';
+import type { SpawnOrigin } from '../protocol/collab.js';
+import type { HistoryItem } from '../protocol/items.js';
+import type { ContextSnapshot, TurnContextRecord } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import { SessionStoreError } from '../store/errors.js';
 import { keepRequestPart } from '../store/request-parts.js';
@@ -47,6 +49,13 @@ interface StartSessionOptions extends ThreadRuntime {
   home: string;
   /** The provider id recorded in the meta line (`openai`, `ollama`, …). */
   providerId: string;
+  /** A sub-agent's session: where in its tree it was spawned (recorded in the meta line). */
+  spawnedFrom?: SpawnOrigin;
+  /** The spend ledger of the thread this one works for (see ThreadOptions.budget). */
+  budget?: SessionBudget;
+  /** The history the thread starts with (a sub-agent forked from its parent's turns). */
+  history?: HistoryItem[];
+  contextSnapshot?: ContextSnapshot;
 }
 
 /** The options of a Thread that runs with `runtime` (no recorder). */
@@ -66,7 +75,7 @@ function wire(
   home: string,
   runtime: ThreadRuntime,
   rollout: RolloutHandle,
-  extra: Pick<ThreadOptions, 'history' | 'contextSnapshot' | 'priorSpend'> = {},
+  extra: Pick<ThreadOptions, 'history' | 'contextSnapshot' | 'priorSpend' | 'budget'> = {},
 ): Thread {
   const onClose = async () => {
     try {
@@ -105,9 +114,16 @@ export function startSession(options: StartSessionOptions): Session {
     cwd: s.cwd,
     model: s.model,
     providerId: options.providerId,
+    ...(options.spawnedFrom ? { spawnedFrom: options.spawnedFrom } : {}),
   });
   try {
-    const thread = wire(options.home, options, rollout);
+    const thread = wire(options.home, options, rollout, {
+      ...(options.budget ? { budget: options.budget } : {}),
+      ...(options.history ? { history: options.history } : {}),
+      ...(options.contextSnapshot ? { contextSnapshot: options.contextSnapshot } : {}),
+    });
+    // A forked start records its history as committed items (resume reads them back).
+    if (options.history?.length) rollout.recorder.committed(options.history);
     if (thread.contextSnapshot) rollout.recorder.initialContext(thread.contextSnapshot);
     return { thread, recorder: rollout.recorder, path: rollout.path };
   } catch (err) {
@@ -123,7 +139,11 @@ interface ResumedSession extends Session {
 }
 
 /** A ready Thread continuing an opened session, appending to the same rollout. */
-export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): ResumedSession {
+export function resumeThread(
+  opened: OpenedSession,
+  runtime: ThreadRuntime,
+  options: { budget?: SessionBudget } = {},
+): ResumedSession {
   const { read } = opened;
   const rollout = continueRollout(opened);
   try {
@@ -136,6 +156,7 @@ export function resumeThread(opened: OpenedSession, runtime: ThreadRuntime): Res
         unpricedRequests: read.summary.cost.unpriced_requests,
       },
       ...(read.lastContext ? { contextSnapshot: read.lastContext } : {}),
+      ...(options.budget ? { budget: options.budget } : {}),
     });
     if (read.history.length === 0 && thread.contextSnapshot)
       rollout.recorder.initialContext(thread.contextSnapshot);

@@ -2,8 +2,9 @@
 import { modelInfo } from '../model/catalog.js';
 import type { ThreadSettings } from '../protocol/settings.js';
 import { createDefaultTools, type ThreadTools } from '../tools/default-tools.js';
+import type { ToolHandler } from '../tools/types.js';
 
-/** Spool's built-in tools for a thread running with `settings`. */
-export function builtinTools(settings: ThreadSettings): ThreadTools {
-  return createDefaultTools(settings, { customTools: modelInfo(settings.model).customTools });
+/** Spool's built-in tools for a thread running with `settings` (and `extraTools`, e.g. collaboration). */
+export function builtinTools(settings: ThreadSettings, extraTools: ToolHandler[] = []): ThreadTools {
+  return createDefaultTools(settings, { customTools: modelInfo(settings.model).customTools, extraTools });
 }

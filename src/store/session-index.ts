@@ -161,6 +161,7 @@ function entryFor(summary: SessionSummary, relative: string, stat: fs.Stats, off
     model,
     model_provider,
     forked_from,
+    spawned_from,
     first_prompt,
     turns,
     tokens,
@@ -178,6 +179,7 @@ function entryFor(summary: SessionSummary, relative: string, stat: fs.Stats, off
     model,
     model_provider,
     ...(forked_from ? { forked_from } : {}),
+    ...(spawned_from ? { spawned_from } : {}),
     ...(first_prompt !== undefined ? { first_prompt } : {}),
     turns,
     tokens,
@@ -260,6 +262,7 @@ function listing(entry: IndexEntry, root: string): SessionListing {
     updated_at: new Date(entry.mtime_ms).toISOString(),
   };
   if (entry.forked_from) session.forked_from = entry.forked_from;
+  if (entry.spawned_from) session.spawned_from = entry.spawned_from;
   if (entry.first_prompt !== undefined) session.first_prompt = entry.first_prompt;
   return session;
 }

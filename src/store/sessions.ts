@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SpawnOrigin } from '../protocol/collab.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { TurnContextRecord } from '../protocol/rollout.js';
 import { FORMAT_VERSION, type SessionMeta } from '../protocol/rollout.js';
@@ -57,6 +58,8 @@ interface NewRolloutOptions {
   model: string;
   /** The provider id (`openai`, `ollama`, …). */
   providerId: string;
+  /** A sub-agent's session: where in its tree it was spawned. */
+  spawnedFrom?: SpawnOrigin;
 }
 
 /** Creates a new session's rollout file (its meta line written) and locks it. */
@@ -74,6 +77,7 @@ export function createRollout(options: NewRolloutOptions): RolloutHandle {
     model_provider: options.providerId,
     spool_version: VERSION,
     ...(git ? { git } : {}),
+    ...(options.spawnedFrom ? { spawned_from: options.spawnedFrom } : {}),
   };
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -5,6 +5,7 @@
  * The scan is fast because it parses only the lines it needs: the meta line, the first prompt and
  * usage events. Everything else is counted by its `type`, found without parsing.
  */
+import type { SpawnOrigin } from '../protocol/collab.js';
 import { addUsage, emptyUsage, type SpoolEventOf, type Usage } from '../protocol/events.js';
 import { type MessageItem, messageText } from '../protocol/items.js';
 import { type ForkOrigin, RolloutLineRecord, type SessionMeta } from '../protocol/rollout.js';
@@ -20,6 +21,8 @@ export interface SessionSummary {
   model: string;
   model_provider: string;
   forked_from?: ForkOrigin;
+  /** A sub-agent's session: its parent and path in the tree. */
+  spawned_from?: SpawnOrigin;
   first_prompt?: string;
   turns: number;
   /** Sum of every response's usage over the session's life (all processes that ran it). */
@@ -66,6 +69,7 @@ export class SummaryBuilder {
         model: meta.model,
         model_provider: meta.model_provider,
         ...(meta.forked_from ? { forked_from: meta.forked_from } : {}),
+        ...(meta.spawned_from ? { spawned_from: meta.spawned_from } : {}),
         turns: 0,
         tokens: emptyUsage(),
         cost: { usd: 0, unpriced_requests: 0 },

@@ -37,6 +37,8 @@ interface DefaultToolsOptions {
   /** The model takes freeform (grammar) tools: apply_patch is offered as one. */
   customTools: boolean;
   shellShape?: ShellToolShape;
+  /** More tools the caller provides (the collaboration tools of an agent tree, src/agents/). */
+  extraTools?: ToolHandler[];
 }
 
 export function createDefaultTools(settings: ThreadSettings, options: DefaultToolsOptions): ThreadTools {
@@ -90,6 +92,7 @@ export function createDefaultTools(settings: ThreadSettings, options: DefaultToo
     applyPatch as ToolHandler,
     plan as ToolHandler,
     userInput as ToolHandler,
+    ...(options.extraTools ?? []),
   ];
   const hidden = Object.values(byShape)
     .flat()

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../app-server/jsonrpc.js';
 import type { AppServer } from '../../app-server/server.js';
 import { messageOf } from '../../protocol/errors.js';
 import { HostGit } from '../../sandbox/host-git.js';
+import { visibleText } from '../../text/terminal-safe.js';
 import { paint } from '../terminal/ansi.js';
 import { type Key, KeyParser } from '../terminal/keys.js';
 import { type Frame, LiveRenderer } from '../terminal/renderer.js';
@@ -231,7 +232,50 @@ export class App implements CommandHost {
 
   // --- protocol -----------------------------------------------------------------------------
 
+  /** Paths of the sub-agents announced to this client, by thread id. */
+  private readonly agentPaths = new Map<string, string>();
+  /** Each sub-agent's last known status (running, or how its last turn ended). */
+  private readonly agentStatus = new Map<string, string>();
+
+  agents(): Array<{ path: string; threadId: string; status: string }> {
+    return [...this.agentPaths].map(([threadId, path]) => ({
+      path,
+      threadId,
+      status: this.agentStatus.get(threadId) ?? 'starting',
+    }));
+  }
+
+  /** Handles a notification of another thread of the tree; false when it is this thread's. */
+  private onAgentNotification(n: ServerNotification): boolean {
+    const current = this.session.threadId;
+    if (n.method === 'thread/started') {
+      const thread = n.params.thread;
+      // Spool's sub-agents are announced with Codex's `source.subAgent.thread_spawn`.
+      const source = thread.source as unknown as { subAgent?: { thread_spawn?: { agent_path?: string } } };
+      const spawn = typeof source === 'object' && source !== null ? source.subAgent?.thread_spawn : undefined;
+      if (!spawn?.agent_path || thread.id === current) return false;
+      this.agentPaths.set(thread.id, spawn.agent_path);
+      this.transcript.system('info', `agent ${visibleText(spawn.agent_path)} started`);
+      this.invalidate();
+      return true;
+    }
+    const threadId = (n.params as { threadId?: unknown }).threadId;
+    if (typeof threadId !== 'string' || current === undefined || threadId === current) return false;
+    const path = this.agentPaths.get(threadId);
+    if (path && n.method === 'turn/started') this.agentStatus.set(threadId, 'running');
+    if (path && n.method === 'turn/completed') {
+      const status = n.params.turn.status;
+      this.agentStatus.set(threadId, status);
+      this.transcript.system('info', `agent ${visibleText(path)}: turn ${status}`);
+      this.invalidate();
+    }
+    return true;
+  }
+
   private onNotification(n: ServerNotification): void {
+    // Sub-agents' threads are shown to the root's client too (docs/agents.md): this view follows
+    // its own thread and says only when an agent starts and ends a turn.
+    if (this.onAgentNotification(n)) return;
     showInTranscript(this.transcript, n);
     switch (n.method) {
       case 'item/autoApprovalReview/completed': {
@@ -312,9 +356,12 @@ export class App implements CommandHost {
   ): Promise<{ decision: V2ApprovalDecision }> {
     const { itemId } = asked.params;
     return new Promise((resolve) => {
+      const threadId = asked.params.threadId;
+      const agent = threadId !== this.session.threadId ? this.agentPaths.get(threadId) : undefined;
       const pending = {
         ...asked,
         requestId,
+        ...(agent ? { agent } : {}),
         answer: (answer: ApprovalAnswer) => {
           const index = this.approvals.indexOf(pending);
           if (index < 0) return;

@@ -1,17 +1,18 @@
 /**
  * Slash commands: `/new`, `/resume`, `/fork`, `/compact`, `/model`, `/approvals`, `/status`,
- * `/diff`, `/review`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the
+ * `/diff`, `/agents`, `/review`, `/init`, `/mcp`, `/approve`, `/plan`, `/help`, `/quit`. Each runs against the
  * app through `CommandHost`.
  */
 
 import { formatUsd } from '../../model/prices.js';
 import type { HostGit } from '../../sandbox/host-git.js';
+import { visibleText } from '../../text/terminal-safe.js';
 import { renderDiff } from '../render/diff.js';
 import { paint } from '../terminal/ansi.js';
 import { Picker, type PickerItem } from '../view/picker.js';
 import { cacheHitPercent, compactCount, contextLeftPercent } from '../view/status-line.js';
-import type { Transcript } from '../view/transcript.js';
-import type { V2SandboxPolicy, V2Thread, V2TokenUsage } from '../view/v2.js';
+import { Transcript } from '../view/transcript.js';
+import type { V2SandboxPolicy, V2Thread, V2TokenUsage, V2Turn } from '../view/v2.js';
 import { approvalName, sandboxName } from '../view/v2.js';
 import { writeStarterAgentsMd } from './agents-md.js';
 import { gitDiff } from './git-diff.js';
@@ -36,6 +37,8 @@ export interface CommandHost {
   nextTurn: NextTurnSettings;
   /** Review ids of actions the guardian denied in this thread, oldest first (for `/approve`). */
   deniedReviews: string[];
+  /** The sub-agents announced to this view (docs/agents.md), with their last known status. */
+  agents(): Array<{ path: string; threadId: string; status: string }>;
   cwd(): string;
   /** git for the session's repository, pinned when it opened (undefined outside one). */
   git(): HostGit | undefined;
@@ -176,6 +179,50 @@ function approvals(host: CommandHost): void {
   );
 }
 
+/**
+ * `/agents`: the tree under this session's thread (`/root`), by path, with each agent's status.
+ * `/agents PATH`: that agent's conversation so far, read-only (its parent drives it), shown as a
+ * snapshot between two rules; the view stays on this session's thread.
+ */
+async function agents(host: CommandHost, args: string): Promise<void> {
+  const list = host.agents();
+  if (list.length === 0) {
+    host.transcript.system(
+      'info',
+      'No sub-agents yet: the model starts them with spawn_agent (docs/agents.md).',
+    );
+    return;
+  }
+  const wanted = args.trim();
+  if (wanted !== '') {
+    const agent = list.find((a) => a.path === wanted || a.path.endsWith(`/${wanted}`));
+    if (!agent) {
+      host.transcript.system('error', `/agents: no agent ${visibleText(wanted)}; /agents lists them`);
+      return;
+    }
+    const read = await host.session.request<{ thread: { turns: V2Turn[] } }>('thread/read', {
+      threadId: agent.threadId,
+      includeTurns: true,
+    });
+    // Its own transcript (item ids are per thread), rendered once into this one's scrollback.
+    const snapshot = new Transcript(host.transcript.width, () => host.cwd());
+    snapshot.replay(read.thread.turns);
+    host.transcript.block([
+      paint(`── agent ${visibleText(agent.path)} (read-only) ──`, { dim: true }),
+      ...snapshot.takeCommitted(),
+      paint(`── end of ${visibleText(agent.path)} ──`, { dim: true }),
+    ]);
+    return;
+  }
+  const lines = ['/root  (this view)'];
+  for (const agent of [...list].sort((a, b) => a.path.localeCompare(b.path))) {
+    const depth = agent.path.split('/').length - 2;
+    lines.push(`${'  '.repeat(depth)}${visibleText(agent.path)}  ${agent.status}  ${agent.threadId}`);
+  }
+  lines.push(paint('/agents PATH shows an agent’s conversation (read-only)', { dim: true }));
+  host.transcript.block(lines);
+}
+
 function status(host: CommandHost): void {
   const opened = host.session.opened;
   if (!opened) return;
@@ -308,6 +355,12 @@ const COMMANDS: readonly SlashCommand[] = [
     run: status,
   },
   { name: 'diff', description: 'show the working tree changes (git diff)', duringTurn: true, run: diff },
+  {
+    name: 'agents',
+    description: 'list the sub-agents (/agents PATH: show one’s conversation, read-only)',
+    duringTurn: true,
+    run: agents,
+  },
   {
     name: 'review',
     description: 'review a change with a read-only reviewer (/review TEXT: custom instructions)',

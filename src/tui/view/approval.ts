@@ -23,6 +23,8 @@ export type ApprovalAnswer =
 export type PendingApproval = {
   /** The server's request id (matched against `serverRequest/resolved`). */
   requestId: string | number;
+  /** The sub-agent asking (its path), when it is not this view's thread. */
+  agent?: string;
   answer(answer: ApprovalAnswer): void;
 } & (
   | { kind: 'command'; params: V2CommandApprovalParams }
@@ -79,6 +81,7 @@ export function approvalLines(
   const tail: string[] = [];
   const { params } = pending;
   const command = pending.kind === 'command' ? pending.params : undefined;
+  if (pending.agent) head.push(paint(`Agent ${visibleText(pending.agent)} asks:`, { bold: true }));
   if (pending.kind === 'command') {
     head.push(paint('Run this command?', { bold: true }));
     // Exactly what will run: every control, zero-width and bidi character shown as an escape.
