@@ -46,6 +46,9 @@ const METHODS: MethodTable = {
 
 /** Params Spool reads that Codex's bundle does not have, and why. */
 const EXTENSIONS: Record<string, Record<string, string>> = {
+  'thread/start': {
+    media: "Spool's media thread (docs/media.md): its output folder, budget and brand guide",
+  },
   'turn/start': {
     maxCostUsd: "Spool's spend cap for one turn (docs/cost.md)",
     maxTokens: "Spool's token cap for one turn",
