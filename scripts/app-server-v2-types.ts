@@ -60,6 +60,8 @@ const ROOTS = [
   'FsGetMetadataResponse',
   'CommandExecResponse',
   'CommandExecTerminateResponse',
+  'ReviewStartResponse',
+  'SkillsListResponse',
   // Server requests (from Codex's ServerRequest.json: src/protocol/app-server-v2-extensions.ts).
   'ServerRequestMessage',
 ];
