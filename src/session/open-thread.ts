@@ -47,6 +47,7 @@ function threadRuntime(runtime: Runtime, tools: ThreadTools, options: OpenThread
     tools: tools.registry,
     ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
     onClose: tools.close,
+    ...(options.budget ? { budget: options.budget } : {}),
   };
 }
 
@@ -90,7 +91,6 @@ export function openThread(
           ...threadOptions(resources),
           ...(start.history ? { id: uuidv7(), history: start.history } : {}),
           ...(start.contextSnapshot ? { contextSnapshot: start.contextSnapshot } : {}),
-          ...(options.budget ? { budget: options.budget } : {}),
         }),
       };
   }
