@@ -62,6 +62,10 @@ const ROOTS = [
   'CommandExecTerminateResponse',
   'ReviewStartResponse',
   'SkillsListResponse',
+  'ThreadApproveGuardianDeniedActionResponse',
+  'CommandExecWriteResponse',
+  'CommandExecResizeResponse',
+  'CollaborationModeMask',
   // Server requests (from Codex's ServerRequest.json: src/protocol/app-server-v2-extensions.ts).
   'ServerRequestMessage',
 ];

@@ -3283,6 +3283,30 @@ iconSmall?: (AbsolutePathBuf | null)
 iconSmallUrl?: (string | null)
 shortDescription?: (string | null)
 }
+export interface ThreadApproveGuardianDeniedActionResponse {
+
+}
+/**
+ * Empty success response for `command/exec/write`.
+ */
+export interface CommandExecWriteResponse {
+
+}
+/**
+ * Empty success response for `command/exec/resize`.
+ */
+export interface CommandExecResizeResponse {
+
+}
+/**
+ * EXPERIMENTAL - collaboration mode preset metadata for clients.
+ */
+export interface CollaborationModeMask {
+mode?: (ModeKind | null)
+model?: (string | null)
+name: string
+reasoning_effort?: ((ReasoningEffort | null) | null)
+}
 export interface ToolRequestUserInputParams {
 threadId: string
 turnId: string
