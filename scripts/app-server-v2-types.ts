@@ -60,6 +60,12 @@ const ROOTS = [
   'FsGetMetadataResponse',
   'CommandExecResponse',
   'CommandExecTerminateResponse',
+  'ReviewStartResponse',
+  'SkillsListResponse',
+  'ThreadApproveGuardianDeniedActionResponse',
+  'CommandExecWriteResponse',
+  'CommandExecResizeResponse',
+  'CollaborationModeMask',
   // Server requests (from Codex's ServerRequest.json: src/protocol/app-server-v2-extensions.ts).
   'ServerRequestMessage',
 ];

@@ -26,7 +26,10 @@ import {
 } from '../protocol/items.js';
 import type { ToolRunner } from './tool-runner.js';
 
-/** Model events that are output (the first one's arrival is the time to first token). */
+/**
+ * Model events that are output (the first one's arrival is the time to first token); a tool call
+ * starts with its `item_added`, before any of its input.
+ */
 const OUTPUT_EVENTS: ReadonlySet<ModelEvent['type']> = new Set([
   'item_added',
   'text_delta',

@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import { ErrorCode, invalidParams, RpcError } from './jsonrpc.js';
 import type { ServerContext } from './runtime.js';
 import type { ThreadManager } from './thread-manager.js';
-import type { V2NotificationMethod, V2NotificationParams } from './v2-messages.js';
+import type { V2NotificationMethod, V2NotificationParams, V2Responses } from './v2-messages.js';
 
 /** What handlers reach of the server. */
 export interface ServerState {
@@ -21,19 +21,21 @@ export interface MethodContext {
   after(fn: () => void): void;
 }
 
-export interface MethodSpec {
+/** A method: its params schema and its handler, which answers `R`. */
+export interface MethodSpec<R = unknown> {
   params: z.ZodType;
-  handle(ctx: MethodContext, params: never): unknown;
+  handle(ctx: MethodContext, params: never): R | Promise<R>;
 }
 
-export function defineMethod<S extends z.ZodType>(
+export function defineMethod<S extends z.ZodType, R>(
   params: S,
-  handle: (ctx: MethodContext, params: z.infer<S>) => unknown,
-): MethodSpec {
-  return { params, handle: handle as MethodSpec['handle'] };
+  handle: (ctx: MethodContext, params: z.infer<S>) => R | Promise<R>,
+): MethodSpec<R> {
+  return { params, handle: handle as MethodSpec<R>['handle'] };
 }
 
-export type MethodTable = Readonly<Record<string, MethodSpec>>;
+/** Methods by name, each answering what v2 says it answers (`V2Responses`). */
+export type MethodTable = { readonly [M in keyof V2Responses]?: MethodSpec<V2Responses[M]> };
 
 function describeIssues(method: string, error: z.ZodError): string {
   const issues = error.issues.slice(0, 5).map((issue) => {
@@ -50,7 +52,9 @@ export async function dispatchMethod(
   method: string,
   raw: unknown,
 ): Promise<unknown> {
-  const spec = Object.hasOwn(table, method) ? table[method] : undefined;
+  const spec: MethodSpec | undefined = Object.hasOwn(table, method)
+    ? table[method as keyof V2Responses]
+    : undefined;
   if (!spec) throw new RpcError(ErrorCode.methodNotFound, `Method not found: ${method}`);
   const parsed = spec.params.safeParse(raw ?? {});
   if (!parsed.success) throw invalidParams(describeIssues(method, parsed.error));

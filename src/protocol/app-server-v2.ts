@@ -433,6 +433,7 @@ export type ProjectConfigLayerSourceType = "project"
 export type SessionFlagsConfigLayerSourceType = "sessionFlags"
 export type LegacyManagedConfigTomlFromFileConfigLayerSourceType = "legacyManagedConfigTomlFromFile"
 export type LegacyManagedConfigTomlFromMdmConfigLayerSourceType = "legacyManagedConfigTomlFromMdm"
+export type SkillScope = ("user" | "repo" | "system" | "admin")
 export type ServerRequestMessage = ({
 method: "item/tool/requestUserInput"
 params: ToolRequestUserInputParams
@@ -3218,6 +3219,93 @@ stdout: string
  */
 export interface CommandExecTerminateResponse {
 
+}
+export interface ReviewStartResponse {
+/**
+ * The thread id supplied to `review/start`.
+ */
+reviewThreadId: string
+turn: Turn
+}
+export interface SkillsListResponse {
+data: SkillsListEntry[]
+}
+export interface SkillsListEntry {
+cwd: string
+errors: SkillErrorInfo[]
+skills: SkillMetadata[]
+}
+export interface SkillErrorInfo {
+message: string
+path: string
+}
+export interface SkillMetadata {
+dependencies?: (SkillDependencies | null)
+description: string
+enabled: boolean
+interface?: (SkillInterface | null)
+name: string
+path: LegacyAppPathString
+/**
+ * Owning plugin ID, matching `PluginSummary.id`, when known.
+ */
+pluginId?: (string | null)
+scope: SkillScope
+/**
+ * Legacy short_description from SKILL.md. Prefer SKILL.json interface.short_description.
+ */
+shortDescription?: (string | null)
+}
+export interface SkillDependencies {
+tools: SkillToolDependency[]
+}
+export interface SkillToolDependency {
+command?: (string | null)
+description?: (string | null)
+transport?: (string | null)
+type: string
+url?: (string | null)
+value: string
+}
+export interface SkillInterface {
+brandColor?: (string | null)
+defaultPrompt?: (string | null)
+displayName?: (string | null)
+iconLarge?: (AbsolutePathBuf | null)
+/**
+ * Remote large icon URL from the plugin catalog.
+ */
+iconLargeUrl?: (string | null)
+iconSmall?: (AbsolutePathBuf | null)
+/**
+ * Remote small icon URL from the plugin catalog.
+ */
+iconSmallUrl?: (string | null)
+shortDescription?: (string | null)
+}
+export interface ThreadApproveGuardianDeniedActionResponse {
+
+}
+/**
+ * Empty success response for `command/exec/write`.
+ */
+export interface CommandExecWriteResponse {
+
+}
+/**
+ * Empty success response for `command/exec/resize`.
+ */
+export interface CommandExecResizeResponse {
+
+}
+/**
+ * EXPERIMENTAL - collaboration mode preset metadata for clients.
+ */
+export interface CollaborationModeMask {
+mode?: (ModeKind | null)
+model?: (string | null)
+name: string
+reasoning_effort?: ((ReasoningEffort | null) | null)
 }
 export interface ToolRequestUserInputParams {
 threadId: string

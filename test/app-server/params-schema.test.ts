@@ -18,7 +18,7 @@ import { reviewMethods } from '../../src/app-server/methods/review.js';
 import { skillsAndModesMethods } from '../../src/app-server/methods/skills-modes.js';
 import { threadMethods } from '../../src/app-server/methods/threads.js';
 import { turnMethods } from '../../src/app-server/methods/turns.js';
-import type { MethodTable } from '../../src/app-server/router.js';
+import { defineMethod, type MethodTable } from '../../src/app-server/router.js';
 
 type Schema = {
   type?: string | string[];
@@ -188,5 +188,14 @@ describe("the app-server's params against Codex's schema", () => {
     expect(departures('thread/start', spoolJsonSchema(sandbox), start)).toEqual([
       'thread/start.sandbox: Codex allows "danger-full-access", Spool refuses it',
     ]);
+  });
+
+  it("types each handler's answer by its method (a wrong answer does not compile: npm run typecheck)", () => {
+    const table: MethodTable = {
+      // @ts-expect-error thread/read answers a ThreadReadResponse (with its thread), not this
+      'thread/read': defineMethod(z.object({}), () => ({ threads: [] })),
+      'thread/archive': defineMethod(z.object({}), () => ({})),
+    };
+    expect(Object.keys(table)).toEqual(['thread/read', 'thread/archive']);
   });
 });

@@ -4,10 +4,12 @@
  * as `command/exec/outputDelta`. command/exec/terminate ends one by its client-given processId.
  * PTYs and stdin (tty, streamStdin, command/exec/write, command/exec/resize) are not supported.
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { sandboxWiderThan } from '../../agent/settings-bounds.js';
 import { spoolHome } from '../../config/home.js';
+import type { CommandExecResponse } from '../../protocol/app-server-v2.js';
 import { prepareSandboxedLaunch } from '../../sandbox/launch.js';
 import { sandboxUnavailableMessage } from '../../sandbox/unavailable.js';
 import { displayCommand } from '../../tools/shell/command-line.js';
@@ -95,7 +97,11 @@ function checkParams(params: Params): void {
     throw invalidParams('give outputBytesCap or disableOutputCap, not both');
 }
 
-async function runCommand(ctx: MethodContext, processes: CommandProcesses, params: Params): Promise<unknown> {
+async function runCommand(
+  ctx: MethodContext,
+  processes: CommandProcesses,
+  params: Params,
+): Promise<CommandExecResponse> {
   checkParams(params);
   const server = ctx.server.ctx;
   const base = server.flags.cwd ?? process.cwd();

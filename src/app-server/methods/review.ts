@@ -6,6 +6,7 @@
  * review (Codex's `review`) and Spool's findings as data (`result`).
  */
 import { z } from 'zod';
+import type { ReviewStartResponse } from '../../protocol/app-server-v2.js';
 import { ReviewTarget } from '../../protocol/review.js';
 import { reviewAsTurn } from '../../review/in-thread.js';
 import { requestLabel } from '../../review/prompt.js';
@@ -35,7 +36,7 @@ function reviewThread(ctx: MethodContext, parent: LoadedThread, detached: boolea
 }
 
 export const reviewMethods: MethodTable = {
-  'review/start': defineMethod(ReviewStartParams, async (ctx, params) => {
+  'review/start': defineMethod(ReviewStartParams, async (ctx, params): Promise<ReviewStartResponse> => {
     const parent = ctx.server.threads.requireFor(ctx.connection, params.threadId);
     const runtime = parent.runtime();
     const wiring = { runtime, createModelClient: ctx.server.ctx.createModelClient };

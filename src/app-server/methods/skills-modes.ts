@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { ConfigError } from '../../config/load.js';
 import { loadRuntime } from '../../config/runtime.js';
 import { listSkills } from '../../context/skills/list.js';
+import type { SkillsListResponse } from '../../protocol/app-server-v2.js';
 import { invalidParams } from '../jsonrpc.js';
 import { SkillsListParams } from '../params.js';
 import { defineMethod, type MethodTable } from '../router.js';
 
 export const skillsAndModesMethods: MethodTable = {
-  'skills/list': defineMethod(SkillsListParams, (ctx, params) => {
+  'skills/list': defineMethod(SkillsListParams, (ctx, params): SkillsListResponse => {
     const server = ctx.server.ctx;
     const cwds = params.cwds?.length ? params.cwds : [server.flags.cwd ?? process.cwd()];
     const data = cwds.map((cwd) => {

@@ -1,26 +1,11 @@
 /**
  * The skills of one working directory as front ends list them (`spool skills list`, the
- * app-server's `skills/list`): Codex's v2 `SkillsListEntry` shape — every skill in effect, turned
+ * app-server's `skills/list`): Codex's v2 `SkillsListEntry` (the generated type) — every skill in effect, turned
  * off ones included (`enabled: false`), and the files that could not be read, with file and line.
  */
+import type { SkillsListEntry } from '../../protocol/app-server-v2.js';
 import type { SkillsSettings } from '../../protocol/settings.js';
-import { discoverSkills, type SkillScope } from './discovery.js';
-
-export interface SkillListing {
-  name: string;
-  description: string;
-  shortDescription: string | null;
-  path: string;
-  scope: SkillScope;
-  enabled: boolean;
-}
-
-export interface SkillsListEntry {
-  cwd: string;
-  skills: SkillListing[];
-  /** Files that are no usable skill: `line N: why`. */
-  errors: Array<{ path: string; message: string }>;
-}
+import { discoverSkills } from './discovery.js';
 
 export function listSkills(
   cwd: string,
