@@ -150,10 +150,10 @@ function readOutputSchema(file: string): { outputSchema: OutputSchema; notes: st
  * Locks and reads the session `exec resume` continues, or the copy `exec fork` makes; a message and
  * exit code when it cannot.
  */
-function openForContinuation(
+async function openForContinuation(
   options: ExecOptions,
   env: NodeJS.ProcessEnv,
-): { opened: OpenedSession; warnings: string[] } | { message: string; code: number } {
+): Promise<{ opened: OpenedSession; warnings: string[] } | { message: string; code: number }> {
   const choice = options.fork ?? options.resume ?? {};
   const ref: SessionRef =
     choice.last || choice.id === undefined
@@ -164,6 +164,9 @@ function openForContinuation(
     if (options.fork) {
       const at = options.fork.at;
       const fork = forkSession(home, ref, at === undefined ? {} : { at });
+      // A fork of a media session is a media session (same out folder, budget and brand).
+      const { forkMediaSession } = await import('../media/media-thread.js');
+      if (fork.meta.forked_from) forkMediaSession(home, fork.meta.forked_from.thread_id, fork.id);
       return { opened: openSession(home, { id: fork.id }), warnings: fork.warnings };
     }
     return { opened: openSession(home, ref), warnings: [] };
@@ -210,7 +213,7 @@ async function runGuarded(
   }
   let opened: OpenedSession | undefined;
   if (options.resume || options.fork) {
-    const found = openForContinuation(options, io.env);
+    const found = await openForContinuation(options, io.env);
     if ('message' in found) {
       say(`spool exec ${options.fork ? 'fork' : 'resume'}: ${found.message}`);
       return found.code;
@@ -301,8 +304,12 @@ async function runOpened(
     // A media session goes on with its own tools and instructions, never the coding ones.
     const { isMediaSession } = await import('../media/media-thread.js');
     if (isMediaSession(runtime.home, opened.read.meta.id)) {
+      const id = opened.read.meta.id;
+      const from = options.fork ? opened.read.meta.forked_from?.thread_id : undefined;
       say(
-        `spool exec: ${opened.read.meta.id} is a media session; continue it with \`spool media resume ${opened.read.meta.id}\``,
+        from
+          ? `spool exec fork: ${from} is a media session, so its fork ${id} is one too; continue it with \`spool media resume ${id}\` (or fork with \`spool media fork\`)`
+          : `spool exec: ${id} is a media session; continue it with \`spool media resume ${id}\``,
       );
       return EXIT.usage;
     }
