@@ -12,7 +12,7 @@
  * - failed before any tool call → nothing; the retry re-issues the same request.
  */
 
-import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
+import type { ModelClient, ModelError, ModelEvent, ModelRequest } from '../model/types.js';
 import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
 import {
   COMMENTARY_PHASE,
@@ -25,6 +25,15 @@ import {
   type ToolOutputItem,
 } from '../protocol/items.js';
 import type { ToolRunner } from './tool-runner.js';
+
+/** Model events that are output (the first one's arrival is the time to first token). */
+const OUTPUT_EVENTS: ReadonlySet<ModelEvent['type']> = new Set([
+  'item_added',
+  'text_delta',
+  'reasoning_delta',
+  'tool_input_delta',
+  'item_done',
+]);
 
 export interface AttemptDeps {
   client: ModelClient;
@@ -115,7 +124,12 @@ export async function runAttempt(
     deps.emit({ type: 'item.completed', turn_id: deps.turnId, item });
   };
 
+  let outputSeen = false;
   for await (const event of deps.client.stream(request, signal)) {
+    if (!outputSeen && OUTPUT_EVENTS.has(event.type)) {
+      outputSeen = true;
+      deps.emit({ type: 'request.first_output', turn_id: deps.turnId });
+    }
     switch (event.type) {
       case 'item_added':
         if (event.phase !== undefined) phases.set(event.outputIndex, event.phase);

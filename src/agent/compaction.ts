@@ -23,7 +23,7 @@ import { fitCompactionInput } from '../context/frontier.js';
 import { estimateTokens } from '../context/tokens.js';
 import { backoffDelayMs, sleep } from '../model/retry.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
-import type { SpoolEvent } from '../protocol/events.js';
+import { addUsage, emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
 import { type HistoryItem, messageText, userText } from '../protocol/items.js';
 import type { TurnRetryPolicy } from '../protocol/settings.js';
 
@@ -56,9 +56,10 @@ export interface CompactionDeps {
   emit(event: SpoolEvent): void;
 }
 
+/** `usage`: what the compaction requests spent (they are requests like any other: charged and capped). */
 export type CompactionResult =
-  | { ok: true; history: HistoryItem[]; mode: CompactionMode }
-  | { ok: false; error: ModelError; mode: CompactionMode };
+  | { ok: true; history: HistoryItem[]; mode: CompactionMode; usage: Usage }
+  | { ok: false; error: ModelError; mode: CompactionMode; usage: Usage };
 
 /** Estimated tokens of a request: instructions, tools and input. */
 function requestTokens(request: ModelRequest): number {
@@ -70,6 +71,7 @@ async function writeCheckpoint(
   deps: CompactionDeps,
   request: ModelRequest,
   signal: AbortSignal,
+  spent: (usage: Usage) => void,
 ): Promise<{ text: string } | { error: ModelError }> {
   let failures = 0;
   for (;;) {
@@ -78,6 +80,8 @@ async function writeCheckpoint(
     for await (const event of deps.client.stream(request, signal)) {
       if (event.type === 'item_done' && event.item.type === 'message' && event.item.role === 'assistant') {
         text += messageText(event.item);
+      } else if (event.type === 'completed') {
+        spent(event.usage);
       } else if (event.type === 'failed') {
         error = event.error;
       }
@@ -105,7 +109,11 @@ async function writeCheckpoint(
 type Attempt = { ok: true; history: HistoryItem[] } | { ok: false; error: ModelError };
 
 /** One remote compaction of the fitted input. */
-async function compactRemotely(deps: CompactionDeps, signal: AbortSignal): Promise<Attempt> {
+async function compactRemotely(
+  deps: CompactionDeps,
+  signal: AbortSignal,
+  spent: (usage: Usage) => void,
+): Promise<Attempt> {
   const fitted = fitCompactionInput(deps.request.input, deps.initialContextLength, deps.inputBudget());
   const request: ModelRequest = { ...deps.request, input: fitted.input };
   const remote = await deps.client.compact!(request, signal);
@@ -113,13 +121,18 @@ async function compactRemotely(deps: CompactionDeps, signal: AbortSignal): Promi
     if (remote.error.kind === 'context_length_exceeded') deps.refused(remote.error, requestTokens(request));
     return remote;
   }
+  spent(remote.usage);
   // The returned state covers what was sent; what was left out to fit stays as the frontier.
   const history = remoteCompactedHistory(deps.initialContext(), remote.items);
   return { ok: true, history: fitted.frontier ? [...history, fitted.frontier] : history };
 }
 
 /** One local checkpoint over the fitted input. */
-async function compactLocally(deps: CompactionDeps, signal: AbortSignal): Promise<Attempt> {
+async function compactLocally(
+  deps: CompactionDeps,
+  signal: AbortSignal,
+  spent: (usage: Usage) => void,
+): Promise<Attempt> {
   const history = deps.request.input;
   const ask = userText(CHECKPOINT_REQUEST);
   const fitted = fitCompactionInput([...history, ask], deps.initialContextLength, deps.inputBudget());
@@ -129,7 +142,7 @@ async function compactLocally(deps: CompactionDeps, signal: AbortSignal): Promis
     toolChoice: 'none',
     outputSchema: undefined,
   };
-  const written = await writeCheckpoint(deps, request, signal);
+  const written = await writeCheckpoint(deps, request, signal, spent);
   if ('error' in written) {
     if (written.error.kind === 'context_length_exceeded') deps.refused(written.error, requestTokens(request));
     return { ok: false, error: written.error };
@@ -172,13 +185,19 @@ export async function runCompaction(
     });
 
   let mode: CompactionMode = deps.mode === 'remote' && deps.client.compact ? 'remote' : 'local';
+  let usage = emptyUsage();
+  const spent = (more: Usage) => {
+    usage = addUsage(usage, more);
+  };
   show('in_progress', mode, null);
   for (let refits = 0; ; refits++) {
     const attempt =
-      mode === 'remote' ? await compactRemotely(deps, signal) : await compactLocally(deps, signal);
+      mode === 'remote'
+        ? await compactRemotely(deps, signal, spent)
+        : await compactLocally(deps, signal, spent);
     if (attempt.ok) {
       show('completed', mode, estimateTokens(attempt.history));
-      return { ok: true, history: attempt.history, mode };
+      return { ok: true, history: attempt.history, mode, usage };
     }
     const { error } = attempt;
     // Too long even for the compaction request: the window is smaller than known; fit again.
@@ -193,6 +212,6 @@ export async function runCompaction(
       continue;
     }
     show('failed', mode, null);
-    return { ok: false, error, mode };
+    return { ok: false, error, mode, usage };
   }
 }

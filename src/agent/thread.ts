@@ -89,6 +89,11 @@ export interface DelegatedTurnResult {
   items: HistoryItem[];
   /** Tokens the work spent on this thread's behalf: counted in this thread's totals. */
   usage: Usage;
+  /**
+   * What they cost, counted in this thread's cost. The work's own threads already charged the
+   * budget they were given (this thread's `budget`), so it is not charged again here.
+   */
+  cost?: Cost;
   error?: ModelError | BudgetExceeded;
 }
 
@@ -296,6 +301,9 @@ export class Thread {
       this.commit(result.items);
       this.usage = addUsage(this.usage, result.usage);
       const usage = result.usage;
+      const turnCost = result.cost;
+      if (turnCost) this.cost = addCost(this.cost, turnCost);
+      const costs = turnCost ? { cost: turnCost } : {};
       this.events.emit({
         type: 'usage.updated',
         turn_id: turnId,
@@ -304,13 +312,14 @@ export class Thread {
         thread: this.usage,
         context_tokens: this.contextTokens(),
         context_window: this.currentSettings.contextWindow,
+        ...(turnCost ? { cost: { last: turnCost, turn: turnCost, thread: this.cost } } : {}),
       });
       if (result.status === 'completed') {
-        this.events.emit({ type: 'turn.completed', turn_id: turnId, usage });
+        this.events.emit({ type: 'turn.completed', turn_id: turnId, usage, ...costs });
         return { status: 'completed', usage };
       }
       if (result.status === 'interrupted' || !result.error) {
-        this.events.emit({ type: 'turn.interrupted', turn_id: turnId, usage });
+        this.events.emit({ type: 'turn.interrupted', turn_id: turnId, usage, ...costs });
         return { status: 'interrupted', usage };
       }
       const error = result.error;
@@ -318,6 +327,7 @@ export class Thread {
         type: 'turn.failed',
         turn_id: turnId,
         usage,
+        ...costs,
         error: { message: error.message, kind: error.kind },
       });
       return { status: 'failed', usage, error };
@@ -427,13 +437,50 @@ export class Thread {
     if (this.active) throw new Error('cannot compact while a turn is running');
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    // The compaction request is a request like any other: within the caps, and charged.
+    const spend = this.newSpend();
+    const stop = spend.check();
+    if (stop !== undefined) {
+      this.events.emit({ type: 'warning', message: `compaction was not started: ${stop}` });
+      return false;
+    }
+    const turnId = uuidv7();
     const result = await this.compactNow(
       'manual',
-      uuidv7(),
+      turnId,
       controller.signal,
       () => `item_${this.itemCounter++}`,
     );
+    if (result.usage.input_tokens + result.usage.output_tokens > 0) {
+      this.usage = addUsage(this.usage, result.usage);
+      this.events.emit({
+        type: 'usage.updated',
+        turn_id: turnId,
+        last: result.usage,
+        turn: result.usage,
+        thread: this.usage,
+        context_tokens: this.contextTokens(),
+        context_window: this.currentSettings.contextWindow,
+        cost: spend.charge(result.usage),
+      });
+    }
     return result.ok;
+  }
+
+  /** A turn's spend (or a manual compaction's): checked against the caps, charged to this thread. */
+  private newSpend(): TurnSpend {
+    return new TurnSpend({
+      budget: this.budget,
+      settings: () => this.currentSettings,
+      estimate: () => {
+        const inputTokens = this.contextTokens();
+        return { inputTokens, cachedTokens: Math.min(this.lastInputTokens, inputTokens) };
+      },
+      chargeThread: (cost) => {
+        this.cost = addCost(this.cost, cost);
+        return this.cost;
+      },
+    });
   }
 
   private compactionMode(): CompactionMode {
@@ -483,7 +530,7 @@ export class Thread {
     turnId: string,
     signal: AbortSignal,
     newItemId: () => string,
-  ): Promise<{ ok: true } | { ok: false; error: ModelError }> {
+  ): Promise<({ ok: true } | { ok: false; error: ModelError }) & { usage: Usage }> {
     let observation: ReturnType<typeof observeContext> | undefined;
     const mode = this.compactionMode();
     const result = await runCompaction(
@@ -510,7 +557,7 @@ export class Thread {
     if (!result.ok) {
       if (!signal.aborted)
         this.events.emit({ type: 'warning', message: `compaction failed: ${result.error.message}` });
-      return { ok: false, error: result.error };
+      return { ok: false, error: result.error, usage: result.usage };
     }
     this.items.length = 0;
     this.items.push(...result.history);
@@ -519,7 +566,7 @@ export class Thread {
     this.lengthAfterCompaction = this.items.length;
     this.lastInputTokens = 0; // a new prefix: nothing of it is cached yet
     this.options.recorder?.compacted?.(result.history, this.context);
-    return { ok: true };
+    return { ok: true, usage: result.usage };
   }
 
   buildRequest(): ModelRequest {
@@ -654,11 +701,11 @@ export class Thread {
           return this.usage;
         },
         contextStatus: () => ({ tokens: this.contextTokens(), window: this.currentSettings.contextWindow }),
-        compactIfNeeded: async (compactSignal) => {
-          if (this.items.length === this.lengthAfterCompaction) return;
-          if (this.contextTokens() < this.currentSettings.autoCompactTokenLimit) return;
-          await this.compactNow('auto', turnId, compactSignal, newItemId);
-        },
+        needsCompaction: () =>
+          this.items.length !== this.lengthAfterCompaction &&
+          this.contextTokens() >= this.currentSettings.autoCompactTokenLimit,
+        compact: async (compactSignal) =>
+          (await this.compactNow('auto', turnId, compactSignal, newItemId)).usage,
         compactForOverflow: async (compactSignal, error) => {
           this.learnWindow(error, this.lastRequestEstimate);
           const result = await this.compactNow('overflow', turnId, compactSignal, newItemId);
@@ -666,6 +713,7 @@ export class Thread {
             ? result
             : {
                 ok: false,
+                usage: result.usage,
                 message: `The conversation does not fit the model's context window (about ${this.currentSettings.contextWindow.toLocaleString('en-US')} tokens as the server allows), and compacting it failed: ${result.error.message}. Start a new session, or give the model less to read at once.`,
               };
         },
@@ -680,18 +728,7 @@ export class Thread {
           for (const content of inputs) emit({ type: 'input.steered', turn_id: turnId, content });
           return true;
         },
-        spend: new TurnSpend({
-          budget: this.budget,
-          settings: () => this.currentSettings,
-          estimate: () => {
-            const inputTokens = this.contextTokens();
-            return { inputTokens, cachedTokens: Math.min(this.lastInputTokens, inputTokens) };
-          },
-          chargeThread: (cost) => {
-            this.cost = addCost(this.cost, cost);
-            return this.cost;
-          },
-        }),
+        spend: this.newSpend(),
       },
       signal,
     );

@@ -24,16 +24,18 @@ export interface TurnDeps extends AttemptDeps {
   recordUsage(usage: Usage): Usage;
   /** Tokens the next request will carry (estimated) and the model's window. */
   contextStatus(): { tokens: number; window: number };
-  /** Compacts when the context is past the auto-compact limit (before every attempt). */
-  compactIfNeeded(signal: AbortSignal): Promise<void>;
+  /** Whether the context is past the auto-compact limit (asked before every attempt). */
+  needsCompaction(): boolean;
+  /** Compacts the history (a failure is reported by the thread); resolves to what its requests spent. */
+  compact(signal: AbortSignal): Promise<Usage>;
   /**
    * The server refused the input as too long (`error`): learn the window from it and compact; when
-   * that does not work, why, in words the user can act on.
+   * that does not work, why, in words the user can act on. `usage`: what the compaction spent.
    */
   compactForOverflow(
     signal: AbortSignal,
     error: ModelError,
-  ): Promise<{ ok: true } | { ok: false; message: string }>;
+  ): Promise<({ ok: true } | { ok: false; message: string }) & { usage: Usage }>;
   /** Commits input the user added while the turn runs (turn/steer); true when there was some. */
   takeSteered(): boolean;
   /** Prices and caps (agent/budget.ts): checked before every request, charged after every response. */
@@ -63,45 +65,61 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
     return { status: 'interrupted', usage };
   };
 
+  // A spend cap ends the turn before any request (a compaction's too), with nothing sent.
+  const overBudget = (): TurnOutcome | undefined => {
+    const stop = deps.spend?.check();
+    if (stop === undefined) return undefined;
+    const error: BudgetExceeded = { kind: 'budget_exceeded', message: stop, retryable: false };
+    deps.emit({
+      type: 'turn.failed',
+      turn_id: deps.turnId,
+      usage,
+      error: { message: stop, kind: error.kind },
+      ...cost(),
+    });
+    return { status: 'failed', usage, error };
+  };
+  // What a response (or a compaction) spent: in the turn's and thread's totals, charged, shown.
+  const account = (spent: Usage) => {
+    usage = addUsage(usage, spent);
+    const thread = deps.recordUsage(spent);
+    const costs = deps.spend?.charge(spent);
+    const context = deps.contextStatus();
+    deps.emit({
+      type: 'usage.updated',
+      turn_id: deps.turnId,
+      last: spent,
+      turn: usage,
+      thread,
+      context_tokens: context.tokens,
+      context_window: context.window,
+      ...(costs ? { cost: costs } : {}),
+    });
+  };
+  const accountCompaction = (spent: Usage) => {
+    if (spent.input_tokens + spent.output_tokens > 0) account(spent);
+  };
+
   // One compaction per overflow: if the compacted history is refused too, the turn fails.
   let overflowCompacted = false;
   for (;;) {
     if (signal.aborted) return interrupted();
     deps.takeSteered();
-    await deps.compactIfNeeded(signal);
-    if (signal.aborted) return interrupted();
-    const stop = deps.spend?.check();
-    if (stop !== undefined) {
-      const error: BudgetExceeded = { kind: 'budget_exceeded', message: stop, retryable: false };
-      deps.emit({
-        type: 'turn.failed',
-        turn_id: deps.turnId,
-        usage,
-        error: { message: stop, kind: error.kind },
-        ...cost(),
-      });
-      return { status: 'failed', usage, error };
+    if (deps.needsCompaction()) {
+      const stopped = overBudget();
+      if (stopped) return stopped;
+      accountCompaction(await deps.compact(signal));
+      if (signal.aborted) return interrupted();
     }
+    const stopped = overBudget();
+    if (stopped) return stopped;
     deps.emit({ type: 'request.started', turn_id: deps.turnId, attempt: failures });
     const result = await runAttempt(deps, deps.buildRequest(), signal);
 
     if (result.status === 'completed') {
       failures = 0;
-      usage = addUsage(usage, result.usage);
       overflowCompacted = false;
-      const thread = deps.recordUsage(result.usage);
-      const costs = deps.spend?.charge(result.usage);
-      const context = deps.contextStatus();
-      deps.emit({
-        type: 'usage.updated',
-        turn_id: deps.turnId,
-        last: result.usage,
-        turn: usage,
-        thread,
-        context_tokens: context.tokens,
-        context_window: context.window,
-        ...(costs ? { cost: costs } : {}),
-      });
+      account(result.usage);
       if (result.finalMessage !== undefined) finalMessage = result.finalMessage;
       // More input arrived while the model answered: the turn goes on with it.
       if (result.toolCalls > 0 || deps.takeSteered()) continue;
@@ -116,7 +134,10 @@ export async function runTurnLoop(deps: TurnDeps, signal: AbortSignal): Promise<
     if (error.kind === 'context_length_exceeded') {
       if (!overflowCompacted) {
         overflowCompacted = true;
+        const stopped = overBudget();
+        if (stopped) return stopped;
         const compacted = await deps.compactForOverflow(signal, error);
+        accountCompaction(compacted.usage);
         if (compacted.ok) continue;
         if (signal.aborted) return interrupted();
         error = { ...error, message: compacted.message };

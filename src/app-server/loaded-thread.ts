@@ -275,6 +275,7 @@ export class LoadedThread {
     this.busy = 'turn';
     this.updatedAtMs = Date.now();
     this.projector.setNextInput(content);
+    const startedBefore = this.projector.lastStartedTurnId;
     let done: Promise<unknown>;
     try {
       done = start();
@@ -300,8 +301,10 @@ export class LoadedThread {
         this.busy = undefined;
         this.updatedAtMs = Date.now();
       });
-    // The turn is announced before the first await, so the id is known here.
-    const turnId = this.activeTurnId;
+    // The turn is announced before the first await, so the id is known here (it may even have
+    // ended already: a spend cap stops a turn before its first request, with no await between).
+    const started = this.projector.lastStartedTurnId;
+    const turnId = this.activeTurnId ?? (started !== startedBefore ? started : undefined);
     if (!turnId) {
       this.release();
       throw invalidRequest(`the turn on thread ${this.id} did not start`);

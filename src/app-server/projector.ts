@@ -122,6 +122,13 @@ export class EventProjector {
     return this.turn?.id;
   }
 
+  /** The last turn that started (kept after it ended: a turn may end before its start returns). */
+  get lastStartedTurnId(): string | undefined {
+    return this.lastStarted;
+  }
+
+  private lastStarted: string | undefined;
+
   private steeredCount = 0;
 
   /** The input of the turn about to start (shown as its `userMessage` item). */
@@ -307,6 +314,7 @@ export class EventProjector {
 
   private beginTurn(turnId: string, synthetic: boolean, out: Outgoing[]): void {
     this.turn = { id: turnId, startedAtMs: this.now(), synthetic };
+    this.lastStarted = turnId;
     this.finalMessage = undefined;
     // Numbered within the turn, so a reader of the log gives each the same id (v2-items.ts).
     this.steeredCount = 0;

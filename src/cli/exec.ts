@@ -293,7 +293,7 @@ async function runOpened(
 
   let telemetry: Telemetry | undefined;
   try {
-    telemetry = await startTelemetry(runtime.config.otel);
+    telemetry = await startTelemetry(runtime.config.otel, (message) => say(`warning: ${message}`));
   } catch (err) {
     if (!(err instanceof TelemetryConfigError)) throw err;
     say(`spool: ${err.message}`);

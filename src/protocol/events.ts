@@ -361,6 +361,11 @@ export const SpoolEvent = z.discriminatedUnion('type', [
   }),
   /** A model request is about to be sent (`attempt` 0 first, then one more per retry). */
   z.object({ type: z.literal('request.started'), turn_id: z.string(), attempt: z.number().int() }),
+  /**
+   * The model's first output of this request arrived (text, reasoning, or the start of a tool call):
+   * time to first token, whatever the response turns out to be.
+   */
+  z.object({ type: z.literal('request.first_output'), turn_id: z.string() }),
   /** A tool waits for the user's decision; answer with `Thread.resolveApproval(id, decision)`. */
   z.object({ type: z.literal('approval.requested'), turn_id: z.string(), request: ApprovalRequest }),
   z.object({

@@ -2,7 +2,7 @@
  * A review shown as a turn of another thread (app-server `review/start`, the TUI's `/review`): the
  * request is that thread's user message, the reviewer's items stream as the turn's, the review joins
  * its history as the assistant's answer (so "fix the second finding" works next), and the reviewer's
- * tokens count in its totals.
+ * tokens and their cost count in its totals (and against its budget caps).
  */
 import type { Thread } from '../agent/thread.js';
 import type { TurnOutcome } from '../agent/turn.js';
@@ -20,6 +20,8 @@ export async function reviewAsTurn(
     async (delegated) => {
       review = await runPreparedReview(prepared, {
         ...options,
+        // The review is this thread's turn: its spending counts against this thread's caps.
+        budget: thread.budget,
         signal: delegated.signal,
         onEvent: (event) => {
           if (
@@ -37,6 +39,7 @@ export async function reviewAsTurn(
           { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: review.review }] },
         ],
         usage: review.usage,
+        cost: review.cost,
         ...(review.error ? { error: review.error } : {}),
       };
     },

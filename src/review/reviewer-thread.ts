@@ -6,6 +6,7 @@
  * no writable roots, never asks for approval (so it can never be allowed to write), no MCP servers,
  * and only the tools of reviewer-tools.ts.
  */
+import type { SessionBudget } from '../agent/budget.js';
 import type { Thread } from '../agent/thread.js';
 import type { Runtime } from '../config/runtime.js';
 import { modelInfo } from '../model/catalog.js';
@@ -25,6 +26,11 @@ export interface ReviewerWiring {
   createModelClient?: (runtime: Runtime) => ModelClient;
   /** Record the reviewer as a session (default true): its id is the review's id. */
   record?: boolean;
+  /**
+   * The budget the reviewer's requests count against: the asking session's, when the review is a
+   * turn of it (its `max_cost_usd` / `max_tokens` then cap the review too). Absent: its own.
+   */
+  budget?: SessionBudget;
 }
 
 export interface ReviewerThread {
@@ -90,7 +96,10 @@ export function openReviewerThread(wiring: ReviewerWiring): ReviewerThread {
     runtime.config.model_context_window,
   );
   const tools = createReviewerTools(settings);
-  const options = wiring.createModelClient ? { createModelClient: wiring.createModelClient } : {};
+  const options = {
+    ...(wiring.createModelClient ? { createModelClient: wiring.createModelClient } : {}),
+    ...(wiring.budget ? { budget: wiring.budget } : {}),
+  };
   try {
     const { thread, session } = openThread(
       { ...runtime, settings },

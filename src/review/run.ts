@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { BudgetExceeded, TurnOutcome } from '../agent/turn.js';
 import type { ModelError } from '../model/types.js';
-import { emptyUsage, type SpoolEvent, type ThreadItemOf, type Usage } from '../protocol/events.js';
+import { type Cost, emptyUsage, type SpoolEvent, type ThreadItemOf, type Usage } from '../protocol/events.js';
 import type { ReviewResult } from '../protocol/review.js';
 import { HostGit } from '../sandbox/host-git.js';
 import { checkFindings, commitSource, type FileSource, worktreeSource } from './check-findings.js';
@@ -63,10 +63,41 @@ export interface ReviewOutcome {
   review: string;
   /** Tokens the reviewer used (every turn of its thread). */
   usage: Usage;
+  /** What they cost at the reviewer's model's price (`usd: null` when it has none). */
+  cost: Cost;
   error?: ModelError | BudgetExceeded;
   diff: TargetDiff;
   /** The repository's top directory (the working directory outside one). */
   root: string;
+}
+
+/** What a target's diff being empty means, for the review's verdict. */
+function noChangesReason(prepared: PreparedReview): string {
+  const target = prepared.target;
+  switch (target.type) {
+    case 'uncommittedChanges':
+      return 'the working tree and the index match HEAD, and there are no untracked files';
+    case 'baseBranch':
+      return `the branch and its working tree bring nothing that ${target.branch} does not already have`;
+    case 'commit':
+      return `commit ${target.sha.slice(0, 12)} changes no file`;
+    case 'custom':
+      return '';
+  }
+}
+
+/**
+ * The verdict on a target whose diff is empty (null when there is something to review; custom
+ * instructions always are): no findings, and why there was nothing to look at.
+ */
+function nothingToReview(prepared: PreparedReview): ReviewResult | null {
+  if (prepared.target.type === 'custom' || prepared.diff.diff.trim() !== '') return null;
+  return {
+    findings: [],
+    overall_correctness: 'patch is correct',
+    overall_explanation: `There are no changes to review: ${noChangesReason(prepared)}.`,
+    overall_confidence: 1,
+  };
 }
 
 /** Checks the target and reads its diff; throws ReviewRequestError when the review cannot start. */
@@ -146,32 +177,39 @@ export async function runPreparedReview(
   try {
     reviewer.thread.announce();
     emit({ type: 'item.completed', turn_id: '', item: entered });
-    const signal = options.signal;
-    let outcome = await reviewer.thread.runTurn(
-      reviewPrompt(prepared.target, prepared.diff, prepared.instructions),
-      signal ? { signal } : {},
-    );
-    for (let repairs = 0; outcome.status === 'completed'; repairs++) {
-      const parsed = parseReviewAnswer(outcome.finalMessage ?? '');
-      if (parsed.ok) {
-        const checked = await checkFindings(parsed.result, await fileSource(prepared, root), prepared.cwd);
-        result = checked.result;
-        notes.push(...parsed.notes, ...checked.notes);
-        break;
+    const unchanged = nothingToReview(prepared);
+    if (unchanged) {
+      // Nothing to look at: say so without asking the model (and without spending anything).
+      result = unchanged;
+      status = 'completed';
+    } else {
+      const signal = options.signal;
+      let outcome = await reviewer.thread.runTurn(
+        reviewPrompt(prepared.target, prepared.diff, prepared.instructions),
+        signal ? { signal } : {},
+      );
+      for (let repairs = 0; outcome.status === 'completed'; repairs++) {
+        const parsed = parseReviewAnswer(outcome.finalMessage ?? '');
+        if (parsed.ok) {
+          const checked = await checkFindings(parsed.result, await fileSource(prepared, root), prepared.cwd);
+          result = checked.result;
+          notes.push(...parsed.notes, ...checked.notes);
+          break;
+        }
+        if (repairs >= (options.maxRepairs ?? 2)) {
+          error = {
+            kind: 'bad_response',
+            message: `the reviewer's answer could not be read as findings: ${parsed.problem}`,
+            retryable: false,
+          };
+          break;
+        }
+        outcome = await reviewer.thread.runTurn(repairPrompt(parsed.problem), signal ? { signal } : {});
       }
-      if (repairs >= (options.maxRepairs ?? 2)) {
-        error = {
-          kind: 'bad_response',
-          message: `the reviewer's answer could not be read as findings: ${parsed.problem}`,
-          retryable: false,
-        };
-        break;
-      }
-      outcome = await reviewer.thread.runTurn(repairPrompt(parsed.problem), signal ? { signal } : {});
+      if (result) status = 'completed';
+      else if (outcome.status === 'interrupted') status = 'interrupted';
+      else if (outcome.status === 'failed') error = outcome.error;
     }
-    if (result) status = 'completed';
-    else if (outcome.status === 'interrupted') status = 'interrupted';
-    else if (outcome.status === 'failed') error = outcome.error;
   } finally {
     unsubscribe();
   }
@@ -198,6 +236,7 @@ export async function runPreparedReview(
     notes,
   };
   const usage = { ...reviewer.thread.totalUsage };
+  const cost = { ...reviewer.thread.totalCost };
   try {
     reviewer.record({ type: 'item.completed', turn_id: lastTurnId, item: exited });
     if (reviewer.path && result)
@@ -223,6 +262,7 @@ export async function runPreparedReview(
     notes,
     review,
     usage: usage ?? emptyUsage(),
+    cost,
     ...(error ? { error } : {}),
     diff: prepared.diff,
     root: path.resolve(root),

@@ -51,6 +51,7 @@ export function threadRuntime(
     tools: tools.registry,
     ...(tools.toolUpdates ? { toolUpdates: tools.toolUpdates } : {}),
     onClose: tools.close,
+    ...(options.budget ? { budget: options.budget } : {}),
   };
 }
 
@@ -94,7 +95,6 @@ export function openThread(
           ...threadOptions(resources),
           ...(start.history ? { id: uuidv7(), history: start.history } : {}),
           ...(start.contextSnapshot ? { contextSnapshot: start.contextSnapshot } : {}),
-          ...(options.budget ? { budget: options.budget } : {}),
         }),
       };
   }

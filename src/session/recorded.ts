@@ -4,6 +4,7 @@
  * the log, records the session in the index and releases the lock. A failure to write the log stops
  * the turn (the thread is interrupted).
  */
+import type { SessionBudget } from '../agent/budget.js';
 import { Thread, type ThreadOptions } from '../agent/thread.js';
 import type { ModelClient } from '../model/types.js';
 import type { TurnContextRecord } from '../protocol/rollout.js';
@@ -28,6 +29,8 @@ export interface ThreadRuntime {
   toolUpdates?: ThreadOptions['toolUpdates'];
   /** Released when the thread closes, before the log is closed. */
   onClose?: () => Promise<void>;
+  /** The spend ledger of the thread this one works for (see ThreadOptions.budget). */
+  budget?: SessionBudget;
 }
 
 export interface Session {
@@ -51,6 +54,7 @@ export function threadOptions(runtime: ThreadRuntime): ThreadOptions {
     tools: runtime.tools,
     ...(runtime.toolUpdates ? { toolUpdates: runtime.toolUpdates } : {}),
     ...(runtime.onClose ? { onClose: runtime.onClose } : {}),
+    ...(runtime.budget ? { budget: runtime.budget } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { VERSION } from '../version.js';
+import { ExportFailures } from './export-failures.js';
 import { SpoolMetrics } from './metrics.js';
 import type { OtlpTarget, TelemetrySettings } from './settings.js';
 import { type ObservedThread, type ThreadInfo, ThreadObserver } from './thread-observer.js';
@@ -75,9 +76,12 @@ export class Telemetry {
     private readonly tracerProvider: BasicTracerProvider,
     private readonly meterProvider: MeterProvider,
     private readonly metrics: SpoolMetrics,
+    private readonly failures: ExportFailures,
   ) {}
 
-  static async start(settings: TelemetrySettings): Promise<Telemetry> {
+  /** `warn` hears of the first failed export of each signal at once (the rest are counted). */
+  static async start(settings: TelemetrySettings, warn: (message: string) => void): Promise<Telemetry> {
+    const failures = new ExportFailures(warn);
     const resource = resourceFromAttributes({
       'service.name': 'spool',
       'service.version': VERSION,
@@ -87,9 +91,12 @@ export class Telemetry {
       resource,
       spanProcessors: settings.traces
         ? [
-            new BatchSpanProcessor(await spanExporter(settings.traces), {
-              exportTimeoutMillis: EXPORT_TIMEOUT_MS,
-            }),
+            new BatchSpanProcessor(
+              failures.watch(await spanExporter(settings.traces), `traces to ${settings.traces.url}`),
+              {
+                exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+              },
+            ),
           ]
         : [],
     });
@@ -98,7 +105,10 @@ export class Telemetry {
       readers: settings.metrics
         ? [
             new PeriodicExportingMetricReader({
-              exporter: await metricExporter(settings.metrics),
+              exporter: failures.watch(
+                await metricExporter(settings.metrics),
+                `metrics to ${settings.metrics.url}`,
+              ),
               exportIntervalMillis: METRIC_INTERVAL_MS,
               exportTimeoutMillis: EXPORT_TIMEOUT_MS,
             }),
@@ -106,7 +116,7 @@ export class Telemetry {
         : [],
     });
     const metrics = new SpoolMetrics(meterProvider.getMeter('spool', VERSION));
-    return new Telemetry(settings, tracerProvider, meterProvider, metrics);
+    return new Telemetry(settings, tracerProvider, meterProvider, metrics, failures);
   }
 
   /** Starts tracing `thread`'s turns; `parent` nests them under another thread's span (sub-agents). */
@@ -122,12 +132,19 @@ export class Telemetry {
     return observer;
   }
 
-  /** Ends open spans, exports everything buffered and stops the exporters. Never throws. */
+  /**
+   * Ends open spans, exports everything buffered and stops the exporters. Never throws; resolves to
+   * what was lost (failed exports, a flush that failed), for the front end to say.
+   */
   async shutdown(): Promise<string | undefined> {
     for (const observer of this.observers) observer.close();
     this.observers.clear();
     const results = await Promise.allSettled([this.tracerProvider.shutdown(), this.meterProvider.shutdown()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    return failed ? `telemetry could not be flushed: ${String(failed.reason)}` : undefined;
+    // A flush fails because its last export did, which the summary already counts.
+    return (
+      this.failures.summary() ??
+      (failed ? `telemetry could not be flushed: ${String(failed.reason)}` : undefined)
+    );
   }
 }

@@ -14,12 +14,14 @@ import { startTelemetry } from './start.js';
 
 export class ServerTelemetry {
   private readonly started: Promise<Telemetry | undefined> | undefined;
+  private readonly warn: (message: string) => void;
 
   constructor(
     env: NodeJS.ProcessEnv,
     flags: CliFlags,
     warn: (message: string) => void = (message) => process.stderr.write(`spool: warning: ${message}\n`),
   ) {
+    this.warn = warn;
     let otel: ReturnType<typeof loadEffectiveConfig>['config']['otel'];
     try {
       otel = loadEffectiveConfig(flags, env).config.otel;
@@ -29,7 +31,7 @@ export class ServerTelemetry {
       throw err;
     }
     if (!otel) return;
-    this.started = startTelemetry(otel).catch((err: unknown) => {
+    this.started = startTelemetry(otel, warn).catch((err: unknown) => {
       warn(
         err instanceof TelemetryConfigError
           ? err.message
@@ -71,6 +73,7 @@ export class ServerTelemetry {
   /** Flushes and stops the exporters (the server is closing). */
   async shutdown(): Promise<void> {
     const telemetry = await this.started;
-    await telemetry?.shutdown();
+    const problem = await telemetry?.shutdown();
+    if (problem) this.warn(problem);
   }
 }

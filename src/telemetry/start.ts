@@ -7,9 +7,12 @@ import type { OtelConfig } from '../config/schema.js';
 import type { Telemetry } from './otel.js';
 import { telemetrySettings } from './settings.js';
 
-export async function startTelemetry(otel: OtelConfig | undefined): Promise<Telemetry | undefined> {
+export async function startTelemetry(
+  otel: OtelConfig | undefined,
+  warn: (message: string) => void,
+): Promise<Telemetry | undefined> {
   const settings = telemetrySettings(otel);
   if (!settings) return undefined;
   const { Telemetry } = await import('./otel.js');
-  return Telemetry.start(settings);
+  return Telemetry.start(settings, warn);
 }

@@ -126,9 +126,8 @@ export class ThreadObserver {
         this.request = { span, startedAt: now, attempt: event.attempt };
         break;
       }
-      case 'item.delta':
-        if (this.request && this.request.firstTokenAt === undefined && event.kind !== 'command_output')
-          this.request.firstTokenAt = now;
+      case 'request.first_output':
+        if (this.request && this.request.firstTokenAt === undefined) this.request.firstTokenAt = now;
         break;
       case 'usage.updated': {
         const request = this.request;

@@ -4,7 +4,15 @@ import { Thread } from '../../src/agent/thread.js';
 import type { SpoolEvent, SpoolEventOf } from '../../src/protocol/events.js';
 import type { ModelPrice } from '../../src/protocol/settings.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
-import { call, type Emulator, respond, say, startEmulator } from '../emulator/index.js';
+import {
+  call,
+  type Emulator,
+  type RecordedRequest,
+  respond,
+  type Step,
+  say,
+  startEmulator,
+} from '../emulator/index.js';
 import { clientFor, testSettings, threadOn } from '../support/thread.js';
 import { echoTool } from '../support/tools.js';
 
@@ -205,5 +213,82 @@ describe('spend caps', () => {
     });
     expect(own.budget).toBeInstanceOf(SessionBudget);
     expect((await own.runTurn('alone')).status).toBe('completed');
+  });
+});
+
+describe('compaction requests are requests: charged and capped', () => {
+  const CHECKPOINT = '## Goal\nCount.\n## Done\nSome steps.\n## Next step\nEcho the next number.';
+  const isCheckpoint = (request: RecordedRequest) =>
+    JSON.stringify(request.body?.input ?? []).includes('<compaction_request>');
+  /** A model that echoes `steps` times (~1,000 tokens each) and writes a checkpoint when asked. */
+  function counting(steps: number) {
+    let done = 0;
+    return (request: RecordedRequest): Step => {
+      if (isCheckpoint(request)) return respond(say(CHECKPOINT));
+      done++;
+      return done > steps ? respond(say('Counted.')) : bigEcho(done);
+    };
+  }
+  const SMALL_WINDOW = { compaction: 'local' as const, contextWindow: 12_000, autoCompactTokenLimit: 8_000 };
+
+  it('counts a mid-turn checkpoint request in the turn, the thread and the cost', async () => {
+    emulator = await startEmulator({ script: counting(12) });
+    const { thread, events } = threadOn(emulator, new ToolRegistry([echoTool({ runs: [] })]), {
+      ...SMALL_WINDOW,
+      modelPrices: prices,
+    });
+    const outcome = await thread.runTurn('count');
+    expect(outcome.status).toBe('completed');
+    const checkpoints = emulator.requests.filter(isCheckpoint);
+    expect(checkpoints.length).toBeGreaterThan(0);
+    // Every request the emulator saw, checkpoints included, is in the totals.
+    const input = emulator.requests.reduce((sum, r) => sum + r.inputTokens, 0);
+    expect(outcome.usage.input_tokens).toBe(input);
+    expect(thread.totalUsage.input_tokens).toBe(input);
+    const seen = updates(events);
+    expect(seen).toHaveLength(emulator.requests.length);
+    const usd = seen.reduce((sum, u) => sum + u.cost!.last.usd!, 0);
+    expect(thread.totalCost.usd).toBeCloseTo(usd, 12);
+    const completed = events.find((e) => e.type === 'turn.completed') as SpoolEventOf<'turn.completed'>;
+    expect(completed.cost!.usd).toBeCloseTo(usd, 12);
+  });
+
+  it('stops the turn at the cap before a checkpoint request, and refuses a manual compaction past it', async () => {
+    // Where the first checkpoint comes, and what was spent before it, on an uncapped run (the
+    // emulator's token counts are deterministic, so a second run spends the same).
+    const probe = await startEmulator({ script: counting(12) });
+    let index: number;
+    let spentBefore: number;
+    try {
+      const { thread, events } = threadOn(probe, new ToolRegistry([echoTool({ runs: [] })]), SMALL_WINDOW);
+      await thread.runTurn('count');
+      index = probe.requests.findIndex(isCheckpoint);
+      expect(index).toBeGreaterThan(1);
+      spentBefore = updates(events)
+        .slice(0, index)
+        .reduce((sum, u) => sum + u.last.input_tokens + u.last.output_tokens, 0);
+    } finally {
+      await probe.close();
+    }
+    // The requests before the checkpoint fit (with room for estimates); its ~8,000-token input does not.
+    emulator = await startEmulator({ script: counting(12) });
+    const { thread, events } = threadOn(emulator, new ToolRegistry([echoTool({ runs: [] })]), {
+      ...SMALL_WINDOW,
+      budget: { turn: { maxTokens: spentBefore + 1_000 } },
+    });
+    const outcome = await thread.runTurn('count');
+    expect(outcome).toMatchObject({ status: 'failed', error: { kind: 'budget_exceeded' } });
+    expect(emulator.requests).toHaveLength(index);
+    expect(emulator.requests.some(isCheckpoint)).toBe(false);
+    expect(events.some((e) => e.type === 'item.started' && e.item.type === 'context_compaction')).toBe(false);
+
+    // Between turns: a session cap already reached refuses /compact before sending anything.
+    thread.updateSettings({ budget: { session: { maxTokens: spentBefore } } });
+    expect(await thread.compact()).toBe(false);
+    expect(emulator.requests).toHaveLength(index);
+    const warning = events.filter((e) => e.type === 'warning').at(-1) as SpoolEventOf<'warning'>;
+    expect(warning.message).toMatch(
+      /^compaction was not started: budget reached: the session's max_tokens cap/,
+    );
   });
 });

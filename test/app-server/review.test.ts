@@ -94,6 +94,10 @@ describe('review/start', { timeout: 120_000 }, () => {
     const usage = client.notifications('thread/tokenUsage/updated', (p) => p.threadId === threadId).at(-1)!;
     const spent = reviewerRequests.reduce((sum, r) => sum + r.inputTokens, 0);
     expect(usage.tokenUsage.total.inputTokens).toBe(spent);
+    // And so does their cost: the review turn's is the thread's whole cost so far.
+    const reviewCost = usage.tokenUsage.cost.turn.usd as number;
+    expect(reviewCost).toBeGreaterThan(0);
+    expect(usage.tokenUsage.cost.total.usd).toBe(reviewCost);
 
     // The next turn's model sees the review in the history.
     const next = await client.call('turn/start', {
@@ -101,6 +105,8 @@ describe('review/start', { timeout: 120_000 }, () => {
       input: [{ type: 'text', text: 'fix finding 1' }],
     });
     await client.turnCompleted(next.turn.id);
+    const after = client.notifications('thread/tokenUsage/updated', (p) => p.threadId === threadId).at(-1)!;
+    expect(after.tokenUsage.cost.total.usd).toBeCloseTo(reviewCost + after.tokenUsage.cost.turn.usd, 12);
     const followUp = JSON.stringify(emulator!.requests[3]!.body);
     expect(followUp).toContain("Review changes against 'main'");
     expect(followUp).toContain('Guard against b = 0 in ratio');
@@ -111,6 +117,38 @@ describe('review/start', { timeout: 120_000 }, () => {
     const readExited = (readTurn.items as Json[]).find((i) => i.type === 'exitedReviewMode')!;
     expect(readExited.id).toBe(exited.id);
     expect(readExited.result.findings).toEqual([DIVIDE_BY_ZERO]);
+    expect(client.schemaProblems()).toEqual([]);
+  });
+
+  it("inline: the reviewer's spending counts against the thread's session cap", async () => {
+    const { repo } = makeRepo();
+    emulator = await startEmulator({
+      script: [respond(say('Noted.')), respond(say('Noted.')), respond(reviewAnswer([DIVIDE_BY_ZERO]))],
+    });
+    server = new AppServer({ env: serverEnv(emulator) });
+    const { client } = streamClient(server);
+    await client.initialize();
+    // A long first turn: what it spends is measured on a thread without caps.
+    const long = [{ type: 'text', text: 'Some background. '.repeat(3000) }];
+    const probe = (await client.call('thread/start', { cwd: repo })).thread.id as string;
+    await client.turnCompleted((await client.call('turn/start', { threadId: probe, input: long })).turn.id);
+    const spentOnce = client.notifications('thread/tokenUsage/updated', (p) => p.threadId === probe).at(-1)!
+      .tokenUsage.total.totalTokens as number;
+    // The same turn on a thread whose session cap leaves 50 tokens after it: the review (a much
+    // smaller request than the turn before it) does not fit in what is left.
+    const threadId = (
+      await client.call('thread/start', { cwd: repo, config: { max_tokens: spentOnce + 50 } })
+    ).thread.id as string;
+    await client.turnCompleted((await client.call('turn/start', { threadId, input: long })).turn.id);
+    const started = await client.call('review/start', {
+      threadId,
+      target: { type: 'baseBranch', branch: 'main' },
+    });
+    const review = (await client.turnCompleted(started.turn.id as string)).params.turn;
+    expect(review.status).toBe('failed');
+    expect(review.error.message).toMatch(/the session's max_tokens cap is \d+ tokens/);
+    // The reviewer never asked the model: only the two long turns did.
+    expect(emulator.requests).toHaveLength(2);
     expect(client.schemaProblems()).toEqual([]);
   });
 

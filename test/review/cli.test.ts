@@ -188,6 +188,41 @@ describe('spool review (the built binary)', { timeout: 120_000 }, () => {
     expect(fs.readFileSync(path.join(fx.repo, 'src/math.ts'), 'utf8')).toBe('shrunk\n');
   });
 
+  it('nothing changed: says there is nothing to review without asking the model, in every format; custom instructions still ask', async () => {
+    const { fx, env, emu } = await setup([respond(reviewAnswer([]))]);
+    // A clean working tree on `feature`.
+    const clean = await runSpool(['review', '--uncommitted', '-C', fx.repo], { env });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(
+      'There are no changes to review: the working tree and the index match HEAD',
+    );
+    // The branch against itself, and an empty commit, as data for CI.
+    const same = await runSpool(['review', '--base', 'feature', '--format', 'json', '-C', fx.repo], { env });
+    expect(same.code, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({
+      findings: [],
+      overall_correctness: 'patch is correct',
+      overall_explanation: expect.stringContaining('bring nothing that feature does not already have'),
+    });
+    git(fx.repo, 'commit', '-q', '--allow-empty', '-m', 'empty');
+    const emptySha = git(fx.repo, 'rev-parse', 'HEAD').trim();
+    const sarif = await runSpool(
+      ['review', '--commit', emptySha, '--format', 'sarif', '--fail-on', 'P3', '-C', fx.repo],
+      {
+        env,
+      },
+    );
+    expect(sarif.code, sarif.stderr).toBe(0);
+    const log = JSON.parse(sarif.stdout) as Json;
+    expect(sarifProblems(log)).toEqual([]);
+    expect((log.runs as Json[])[0]!.results).toEqual([]);
+    expect(emu.requests).toHaveLength(0);
+    // Custom instructions have no diff and are always a question for the reviewer.
+    const custom = await runSpool(['review', 'look at src/math.ts', '-C', fx.repo], { env });
+    expect(custom.code, custom.stderr).toBe(0);
+    expect(emu.requests).toHaveLength(1);
+  });
+
   it('custom instructions, from the argument or stdin, and instructions added to a target', async () => {
     const { fx, env, emu } = await setup([respond(reviewAnswer([])), respond(reviewAnswer([]))]);
     const custom = await runSpool(['review', 'Check README.md for stale setup steps', '-C', fx.repo], {

@@ -1,12 +1,15 @@
 /**
  * OpenTelemetry against a real OTLP/HTTP receiver started here: the built binary exports to it,
  * and the test decodes what arrives (JSON encoding, as `protocol = "json"` sends it, and protobuf
- * for the default `binary`) into the span tree, attributes and metric values.
+ * for the default `binary`) into the span tree, attributes and metric values; a gRPC collector
+ * (grpc-js serving the OTLP services' Export methods) sees both signals with their metadata; a
+ * collector that refuses batches is reported, never silently lost.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppServer } from '../../src/app-server/index.js';
 import { serverEnv, streamClient } from '../app-server/support/harness.js';
@@ -161,8 +164,11 @@ describe('OpenTelemetry export', () => {
       'http.response.status_code': 200,
     });
     expect(first!.attrs['spool.cost_usd']).toBeGreaterThan(0);
-    // Time to first token: the first streamed text of the answer.
+    // Time to first token: the start of the tool call (a response without text), the first
+    // streamed text of the answer; none for the refused request.
+    expect(first!.attrs['spool.time_to_first_token_ms']).toBeGreaterThanOrEqual(0);
     expect(second!.attrs['spool.time_to_first_token_ms']).toBeGreaterThanOrEqual(0);
+    expect(refused!.attrs['spool.time_to_first_token_ms']).toBeUndefined();
     expect(second!.attrs['spool.tokens.output']).toBeGreaterThan(0);
     const tool = spans.find((s) => s.name === 'spool.tool_call')!;
     expect(tool.parentSpanId).toBe(turn.spanId);
@@ -253,5 +259,90 @@ describe('OpenTelemetry export', () => {
       turnSpan.spanId,
     ]);
     expect(sum(metricsOf(receiver).get('spool.requests'))).toBe(1);
+  });
+
+  it('exports over gRPC (otlp-grpc) with its headers as metadata', async () => {
+    const seen: { service: string; body: Buffer; token: string }[] = [];
+    const server = new grpc.Server();
+    for (const signal of ['trace', 'metrics']) {
+      const service = signal === 'trace' ? 'TraceService' : 'MetricsService';
+      const method = `/opentelemetry.proto.collector.${signal}.v1.${service}/Export`;
+      server.addService(
+        {
+          Export: {
+            path: method,
+            requestStream: false,
+            responseStream: false,
+            // The raw protobuf request; an empty Export*ServiceResponse is an empty message.
+            requestDeserialize: (bytes: Buffer) => bytes,
+            requestSerialize: (bytes: Buffer) => bytes,
+            responseSerialize: () => Buffer.alloc(0),
+            responseDeserialize: (bytes: Buffer) => bytes,
+          },
+        },
+        {
+          Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => {
+            seen.push({ service, body: call.request, token: String(call.metadata.get('x-token')[0] ?? '') });
+            done(null, Buffer.alloc(0));
+          },
+        },
+      );
+    }
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      ),
+    );
+    try {
+      emulator = await startEmulator({ script: [respond(say('over grpc'))] });
+      const home = homeWith(
+        `[otel]\nexporter = { otlp-grpc = { endpoint = "http://127.0.0.1:${port}", headers = { x-token = "t0k" } } }\n`,
+      );
+      const run = await runSpool(['exec', '--skip-git-repo-check', '-C', tempDir(), 'hi'], {
+        env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('telemetry');
+      const traces = seen.filter((s) => s.service === 'TraceService');
+      const metrics = seen.filter((s) => s.service === 'MetricsService');
+      expect(traces.length).toBeGreaterThan(0);
+      expect(metrics.length).toBeGreaterThan(0);
+      expect(seen.every((s) => s.token === 't0k')).toBe(true);
+      // Names travel as protobuf strings.
+      expect(traces.some((t) => t.body.includes(Buffer.from('spool.turn')))).toBe(true);
+      expect(metrics.some((m) => m.body.includes(Buffer.from('spool.turn.duration')))).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    }
+  });
+
+  it('says when the collector refuses exports (at once, and what was lost at the end); the run itself succeeds', async () => {
+    const refused: string[] = [];
+    const refusing = http.createServer((req, res) => {
+      refused.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end('{"code":3,"message":"bad batch"}');
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    try {
+      emulator = await startEmulator({ script: [respond(say('done anyway'))] });
+      const home = homeWith(`[otel]\nexporter = "otlp-http"\nendpoint = "${url}"\nprotocol = "json"\n`);
+      const run = await runSpool(['exec', '--skip-git-repo-check', '-C', tempDir(), 'hi'], {
+        env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('done anyway');
+      expect(refused).toContain('/v1/traces');
+      expect(run.stderr).toMatch(new RegExp(`telemetry: exporting traces to ${url}/v1/traces failed: .+`));
+      expect(run.stderr).toMatch(
+        /telemetry export failed — .*traces to \S+\/v1\/traces: \d+ batch(es)? lost/,
+      );
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
   });
 });
