@@ -23,7 +23,7 @@ import { openThread } from '../session/open-thread.js';
 import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError, TurnOutOfRangeError } from '../store/errors.js';
-import type { SessionRef } from '../store/find.js';
+import { findSession, type SessionRef } from '../store/find.js';
 import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
 import type { Telemetry } from '../telemetry/otel.js';
 import { TelemetryConfigError } from '../telemetry/settings.js';
@@ -163,10 +163,23 @@ async function openForContinuation(
     const home = spoolHome(env);
     if (options.fork) {
       const at = options.fork.at;
-      const fork = forkSession(home, ref, at === undefined ? {} : { at });
-      // A fork of a media session is a media session (same out folder, budget and brand).
-      const { forkMediaSession } = await import('../media/media-thread.js');
-      if (fork.meta.forked_from) forkMediaSession(home, fork.meta.forked_from.thread_id, fork.id);
+      // A fork of a media session is a media session (same out folder, budget and brand), run by
+      // `spool media fork`; refused before anything is copied when the command does not match.
+      const { forkMediaSession, isMediaSession } = await import('../media/media-thread.js');
+      const source = findSession(home, ref).id;
+      const media = isMediaSession(home, source);
+      if (media && !options.kind)
+        return {
+          message: `${source} is a media session; fork it with \`spool media fork ${source}\` (or continue it with \`spool media resume ${source}\`)`,
+          code: EXIT.usage,
+        };
+      if (!media && options.kind)
+        return {
+          message: `${source} is not a media session; fork it with \`spool exec fork\``,
+          code: EXIT.usage,
+        };
+      const fork = forkSession(home, { id: source }, at === undefined ? {} : { at });
+      if (media) forkMediaSession(home, source, fork.id);
       return { opened: openSession(home, { id: fork.id }), warnings: fork.warnings };
     }
     return { opened: openSession(home, ref), warnings: [] };
@@ -215,7 +228,7 @@ async function runGuarded(
   if (options.resume || options.fork) {
     const found = await openForContinuation(options, io.env);
     if ('message' in found) {
-      say(`spool exec ${options.fork ? 'fork' : 'resume'}: ${found.message}`);
+      say(`${options.kind?.name ?? 'spool exec'} ${options.fork ? 'fork' : 'resume'}: ${found.message}`);
       return found.code;
     }
     opened = found.opened;
@@ -304,12 +317,8 @@ async function runOpened(
     // A media session goes on with its own tools and instructions, never the coding ones.
     const { isMediaSession } = await import('../media/media-thread.js');
     if (isMediaSession(runtime.home, opened.read.meta.id)) {
-      const id = opened.read.meta.id;
-      const from = options.fork ? opened.read.meta.forked_from?.thread_id : undefined;
       say(
-        from
-          ? `spool exec fork: ${from} is a media session, so its fork ${id} is one too; continue it with \`spool media resume ${id}\` (or fork with \`spool media fork\`)`
-          : `spool exec: ${id} is a media session; continue it with \`spool media resume ${id}\``,
+        `spool exec: ${opened.read.meta.id} is a media session; continue it with \`spool media resume ${opened.read.meta.id}\``,
       );
       return EXIT.usage;
     }

@@ -30,6 +30,13 @@ afterEach(async () => {
   world = undefined;
 });
 
+/** The recorded sessions' rollout files in `home` (media journals aside). */
+function recordedSessions(home: string): string[] {
+  return (fs.readdirSync(home, { recursive: true }) as string[]).filter(
+    (file) => path.basename(file).startsWith('rollout-') && file.endsWith('.jsonl'),
+  );
+}
+
 const gen = (prompt: string, id: string) => respond(call('generate_image', { prompt }, id));
 const MEDIA_TOOLS = ['critique_media', 'generate_image', 'generate_video', 'view_media'];
 const toolNames = (body: Record<string, unknown> | undefined) =>
@@ -52,12 +59,11 @@ describe('forking a media session', () => {
       env: world.env,
     });
     expect(viaExec.code).toBe(2);
-    expect(viaExec.stderr).toMatch(
-      new RegExp(
-        `${original} is a media session, so its fork \\S+ is one too; continue it with \`spool media resume `,
-      ),
+    expect(viaExec.stderr).toContain(
+      `spool exec fork: ${original} is a media session; fork it with \`spool media fork ${original}\` (or continue it with \`spool media resume ${original}\`)`,
     );
-    // The coding agent never ran.
+    // Refused before anything was copied, and the coding agent never ran.
+    expect(recordedSessions(world.home)).toHaveLength(1);
     expect(modelRequests(world.emulator)).toHaveLength(requestsBefore);
 
     // The guide changed since: the fork keeps the text the session began with, like a resume.
@@ -69,17 +75,14 @@ describe('forking a media session', () => {
     });
     expect(forked.code, forked.stderr).toBe(0);
     const renders = path.join(world.project, 'renders');
-    // Both forks are media sessions; the one `spool media fork` ran has made an asset.
-    const forkId = mediaSessions(world.home).find(
-      (id) => id !== original && readManifest(renders).assets.some((a) => a.session_id === id),
-    );
-    expect(forkId).toBeDefined();
+    const forkId = mediaSessions(world.home).find((id) => id !== original);
+    expect(mediaSessions(world.home)).toHaveLength(2);
     // Same budget, with the original's $0.03 counted: Two is made, Three refused.
     expect(world.media.generations.map((g) => g.prompt)).toEqual(['One', 'Two']);
     expect(toolOutputs(world.emulator).get('c3')).toContain('only $0.0100 of the $0.0700 budget remains');
     expect(forked.stderr).toContain('$0.0600 of the $0.0700 budget spent');
     // Same output folder; the original's entry is untouched.
-    expect(readManifest(path.join(world.project, 'renders')).assets).toMatchObject([
+    expect(readManifest(renders).assets).toMatchObject([
       { file: 'one-1.png', session_id: original },
       { file: 'two-1.png', session_id: forkId },
     ]);
@@ -88,6 +91,21 @@ describe('forking a media session', () => {
     for (const request of requests) expect(toolNames(request.body)).toEqual(MEDIA_TOOLS);
     expect(new Set(requests.map((r) => r.body?.instructions)).size).toBe(1);
     expect(String(requests[0]?.body?.instructions)).toContain('Only circles.');
+
+    // A coding session is not forked as a media one.
+    world.emulator.addSteps(respond(say('Hello.')));
+    const coding = await runSpool(['exec', '--skip-git-repo-check', 'hi'], {
+      cwd: world.project,
+      env: world.env,
+    });
+    expect(coding.code, coding.stderr).toBe(0);
+    const sessionsBefore = recordedSessions(world.home).length;
+    const wrong = await runSpool(['media', 'fork', '--last'], { cwd: world.project, env: world.env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /spool media fork: \S+ is not a media session; fork it with `spool exec fork`/,
+    );
+    expect(recordedSessions(world.home)).toHaveLength(sessionsBefore);
   });
 
   it('thread/fork of a media thread gives a media thread with the budget carried over', async () => {
