@@ -92,6 +92,14 @@ describe('forking a media session', () => {
     expect(new Set(requests.map((r) => r.body?.instructions)).size).toBe(1);
     expect(String(requests[0]?.body?.instructions)).toContain('Only circles.');
 
+    // `spool fork --json` (for scripts) copies a media session as a media session too.
+    const copied = await runSpool(['fork', '--json', original as string], {
+      cwd: world.project,
+      env: world.env,
+    });
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(mediaSessions(world.home)).toContain((JSON.parse(copied.stdout) as { id: string }).id);
+
     // A coding session is not forked as a media one.
     world.emulator.addSteps(respond(say('Hello.')));
     const coding = await runSpool(['exec', '--skip-git-repo-check', 'hi'], {
