@@ -10,6 +10,7 @@ import { spoolHome } from '../config/home.js';
 import type { Runtime } from '../config/runtime.js';
 import { attachGuardian } from '../guardian/attach.js';
 import {
+  forkMediaSession,
   isMediaSession,
   MediaSetupError,
   type MediaThread,
@@ -182,6 +183,11 @@ export class ThreadManager {
     }
     const turns = at === undefined ? sourceTurns : sourceTurns.slice(0, at);
     if (params.ephemeral) {
+      // A media thread's journal (spend, out folder, brand) lives with a recorded session.
+      if (isMediaSession(this.home, id))
+        throw invalidRequest(
+          `thread ${id} is a media session; fork it without ephemeral so the fork keeps its budget and out folder`,
+        );
       const read = readRollout(file, at === undefined ? {} : { throughTurn: at });
       const recorded = read.lastContext ?? read.meta;
       const flags = threadFlags(this.ctx.flags, {
@@ -213,6 +219,8 @@ export class ThreadManager {
     let forked: ReturnType<typeof forkSession>;
     try {
       forked = forkSession(this.home, { id }, at === undefined ? {} : { at });
+      // A fork of a media thread stays one (its settings and spend carried; docs/media.md).
+      forkMediaSession(this.home, id, forked.id);
     } catch (err) {
       storeFailure(err);
     }

@@ -25,7 +25,7 @@ import { openThread } from '../session/open-thread.js';
 import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';
 import { SessionNotFoundError, SessionStoreError, TurnOutOfRangeError } from '../store/errors.js';
-import type { SessionRef } from '../store/find.js';
+import { findSession, type SessionRef } from '../store/find.js';
 import { forkSession, type OpenedSession, openSession } from '../store/sessions.js';
 import type { Telemetry } from '../telemetry/otel.js';
 import { TelemetryConfigError } from '../telemetry/settings.js';
@@ -153,10 +153,10 @@ function readOutputSchema(file: string): { outputSchema: OutputSchema; notes: st
  * Locks and reads the session `exec resume` continues, or the copy `exec fork` makes; a message and
  * exit code when it cannot.
  */
-function openForContinuation(
+async function openForContinuation(
   options: ExecOptions,
   env: NodeJS.ProcessEnv,
-): { opened: OpenedSession; warnings: string[] } | { message: string; code: number } {
+): Promise<{ opened: OpenedSession; warnings: string[] } | { message: string; code: number }> {
   const choice = options.fork ?? options.resume ?? {};
   const ref: SessionRef =
     choice.last || choice.id === undefined
@@ -166,7 +166,23 @@ function openForContinuation(
     const home = spoolHome(env);
     if (options.fork) {
       const at = options.fork.at;
-      const fork = forkSession(home, ref, at === undefined ? {} : { at });
+      // A fork of a media session is a media session (same out folder, budget and brand), run by
+      // `spool media fork`; refused before anything is copied when the command does not match.
+      const { forkMediaSession, isMediaSession } = await import('../media/media-thread.js');
+      const source = findSession(home, ref).id;
+      const media = isMediaSession(home, source);
+      if (media && !options.kind)
+        return {
+          message: `${source} is a media session; fork it with \`spool media fork ${source}\` (or continue it with \`spool media resume ${source}\`)`,
+          code: EXIT.usage,
+        };
+      if (!media && options.kind)
+        return {
+          message: `${source} is not a media session; fork it with \`spool exec fork\``,
+          code: EXIT.usage,
+        };
+      const fork = forkSession(home, { id: source }, at === undefined ? {} : { at });
+      if (media) forkMediaSession(home, source, fork.id);
       return { opened: openSession(home, { id: fork.id }), warnings: fork.warnings };
     }
     return { opened: openSession(home, ref), warnings: [] };
@@ -213,9 +229,9 @@ async function runGuarded(
   }
   let opened: OpenedSession | undefined;
   if (options.resume || options.fork) {
-    const found = openForContinuation(options, io.env);
+    const found = await openForContinuation(options, io.env);
     if ('message' in found) {
-      say(`spool exec ${options.fork ? 'fork' : 'resume'}: ${found.message}`);
+      say(`${options.kind?.name ?? 'spool exec'} ${options.fork ? 'fork' : 'resume'}: ${found.message}`);
       return found.code;
     }
     opened = found.opened;

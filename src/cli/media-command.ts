@@ -1,6 +1,6 @@
 /**
  * `spool media [BRIEF | -] [--brand FILE] [--budget USD] [--out DIR] [-m MODEL] [--json]` and
- * `spool media resume ID|--last [BRIEF]`: one turn of the media agent (src/media/), run through
+ * `spool media resume|fork ID|--last [BRIEF]`: one turn of the media agent (src/media/), run through
  * exec's machinery — the same session, approvals, `--json`, signals and exit codes — with the media
  * tools and instructions. The spend is reported on stderr at the end.
  */
@@ -48,7 +48,8 @@ function mediaKind(options: MediaOptions, io: Pick<ExecIo, 'stderr'>): ExecThrea
 }
 
 export async function runMedia(options: MediaOptions, io: ExecIo): Promise<number> {
-  const prompt = options.prompt === undefined && options.resume ? CONTINUE_BRIEF : options.prompt;
+  const prompt =
+    options.prompt === undefined && (options.resume || options.fork) ? CONTINUE_BRIEF : options.prompt;
   return runExec(
     {
       ...options,

@@ -11,11 +11,11 @@ function addMediaOptions(command: Command): Command {
     .option('--out <dir>', 'folder the assets and manifest.json go to (default: media/)');
 }
 
-async function runWith(
-  prompt: string | undefined,
-  opts: Options,
-  resume?: { id?: string; last: boolean; all: boolean },
-) {
+type Continuation =
+  | { resume: { id?: string; last: boolean; all: boolean } }
+  | { fork: { id?: string; last: boolean; all: boolean; at?: number } };
+
+async function runWith(prompt: string | undefined, opts: Options, continuation?: Continuation) {
   const { runMedia } = await import('./media-command.js');
   process.exitCode = await runMedia(
     {
@@ -28,7 +28,7 @@ async function runWith(
       brand: opts.brand as string | undefined,
       budget: opts.budget as string | undefined,
       out: opts.out as string | undefined,
-      ...(resume ? { resume } : {}),
+      ...continuation,
     },
     stdio(),
   );
@@ -56,7 +56,45 @@ export function addMediaCommands(program: Command): void {
         const opts = mergedOptions(command);
         const args = sessionArguments('spool media resume', session, brief, opts);
         if (args)
-          await runWith(args.prompt, opts, { id: args.id, last: Boolean(opts.last), all: Boolean(opts.all) });
+          await runWith(args.prompt, opts, {
+            resume: { id: args.id, last: Boolean(opts.last), all: Boolean(opts.all) },
+          });
+      },
+    );
+
+  addMediaOptions(
+    media
+      .command('fork')
+      .description(
+        'continue a copy of a media session (same out folder, brand and budget, its spend counted; the original is unchanged)',
+      )
+      .argument('[session]', 'session id or a unique prefix of it (omit with --last)')
+      .argument('[brief]', 'more instructions (default: continue with the brief)'),
+  )
+    .option('--last', 'the most recent session started in this directory')
+    .option('--all', 'with --last: in any directory')
+    .option('--at <turn>', 'keep the history through this turn (1-based; default: all turns)')
+    .action(
+      async (session: string | undefined, brief: string | undefined, _opts: unknown, command: Command) => {
+        const opts = mergedOptions(command);
+        const args = sessionArguments('spool media fork', session, brief, opts);
+        if (!args) return;
+        const at = opts.at === undefined ? undefined : Number(opts.at);
+        if (at !== undefined && !(Number.isInteger(at) && at >= 1)) {
+          process.stderr.write(
+            `spool media fork: --at takes a turn number (1 or more), not ${String(opts.at)}\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
+        await runWith(args.prompt, opts, {
+          fork: {
+            id: args.id,
+            last: Boolean(opts.last),
+            all: Boolean(opts.all),
+            ...(at !== undefined ? { at } : {}),
+          },
+        });
       },
     );
 }

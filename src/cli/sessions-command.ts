@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import { spoolHome } from '../config/home.js';
+import { forkMediaSession } from '../media/media-thread.js';
 import { formatUsd } from '../model/prices.js';
 import {
   RolloutFormatError,
@@ -207,6 +208,8 @@ export function runFork(options: ForkOptions, io: SessionsIo): number {
     : { id: options.id! };
   return guarded(io, 'fork', () => {
     const fork = forkSession(spoolHome(io.env), ref, at === undefined ? {} : { at });
+    // A copy of a media session is one too (`spool media resume` continues it; docs/media.md).
+    if (fork.meta.forked_from) forkMediaSession(spoolHome(io.env), fork.meta.forked_from.thread_id, fork.id);
     for (const warning of fork.warnings) io.stderr.write(`warning: ${warning}\n`);
     if (options.json) {
       io.stdout.write(

@@ -39,6 +39,14 @@ const JournalAccepted = z.object({
   at: z.string(),
 });
 
+/** A fork's journal: what the session it was forked from had spent, counted against the same budget. */
+export const JournalCarried = z.object({
+  type: z.literal('carried'),
+  from_session: z.string(),
+  spent_usd: z.number(),
+  at: z.string(),
+});
+
 export const EndStatus = z.enum(['succeeded', 'failed', 'expired', 'timed_out', 'unknown', 'rejected']);
 export type EndStatus = z.infer<typeof EndStatus>;
 
@@ -58,6 +66,7 @@ const JournalLine = z.discriminatedUnion('type', [
   JournalSubmit,
   JournalAccepted,
   JournalEnd,
+  JournalCarried,
 ]);
 type JournalLine = z.infer<typeof JournalLine>;
 type JournalSettings = z.infer<typeof JournalSettings>;
@@ -80,6 +89,8 @@ type JournalRecord = JournalLine extends infer L ? (L extends unknown ? Omit<L, 
 export class MediaJournal {
   private readonly entries = new Map<string, JournalEntry>();
   settings: JournalSettings | undefined;
+  /** Spent by the session this one was forked from (and its own ancestors). */
+  private carriedUsd = 0;
 
   private constructor(readonly file: string) {}
 
@@ -124,6 +135,9 @@ export class MediaJournal {
         if (entry) entry.taskId = line.task_id;
         break;
       }
+      case 'carried':
+        this.carriedUsd += line.spent_usd;
+        break;
       case 'end': {
         const entry = this.entries.get(line.call_id);
         if (entry) entry.end = line;
@@ -161,7 +175,7 @@ export class MediaJournal {
 
   /** What generations have cost so far (unknown prices count nothing; see `unpriced`). */
   spentUsd(): number {
-    let total = 0;
+    let total = this.carriedUsd;
     for (const { submit, end } of this.entries.values()) total += (end ? end.cost_usd : submit.cost_usd) ?? 0;
     return total;
   }

@@ -101,6 +101,27 @@ export function isMediaSession(home: string, id: string): boolean {
   return MediaJournal.exists(file) && MediaJournal.open(file).settings !== undefined;
 }
 
+/**
+ * Makes the fresh fork `toId` of session `fromId` a media session too, when `fromId` is one: the
+ * fork's journal starts with the same settings (output folder, budget, the brand text the session
+ * began with, so the cached prefix stays identical) and what the original has spent so far, which
+ * counts against that budget as it would on a resume (spent money is not refunded by forking, even
+ * at an earlier turn). Generations in flight stay the original's: its resume collects them. Returns
+ * whether the fork is a media session.
+ */
+export function forkMediaSession(home: string, fromId: string, toId: string): boolean {
+  const source = journalPath(home, fromId);
+  if (!MediaJournal.exists(source)) return false;
+  const original = MediaJournal.open(source);
+  const settings = original.settings;
+  if (!settings) return false;
+  const fork = MediaJournal.open(journalPath(home, toId));
+  const { at: _at, ...carried } = settings;
+  fork.append(carried);
+  fork.append({ type: 'carried', from_session: fromId, spent_usd: original.spentUsd() });
+  return true;
+}
+
 /** Builds a media thread's runtime and tools; `resumedId` is the session being continued, if any. */
 export function prepareMediaThread(runtime: Runtime, flags: MediaFlags, resumedId?: string): MediaThread {
   const config = runtime.config.media ?? {};

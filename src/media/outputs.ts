@@ -2,11 +2,13 @@
  * The output folder (`--out`, default `media/`): every asset is written inside it and nowhere else,
  * under a fresh name (exclusive create, so an existing file or a planted symlink is never written
  * through), and `manifest.json` there holds one entry per asset. The manifest is rewritten whole
- * through a temporary file and a rename, so a crash leaves the old one or the new one.
+ * through a temporary file and a rename, so a crash leaves the old one or the new one, under a lock
+ * file (folder-lock.ts), so runs writing into the same folder at once never lose each other's entries.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { withFileLock } from './folder-lock.js';
 
 export interface Critique {
   verdict: 'accepted' | 'rejected' | 'revise';
@@ -35,7 +37,9 @@ export interface Manifest {
   assets: ManifestEntry[];
 }
 
-const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_FILE = 'manifest.json';
+/** Held by a process while it reads, changes and writes back the manifest. */
+export const MANIFEST_LOCK = `.${MANIFEST_FILE}.lock`;
 
 /** A file name part made from free text: lower-case letters, digits and dashes, at most 40. */
 function slug(text: string): string {
@@ -83,25 +87,46 @@ export class OutputFolder {
   }
 
   readManifest(): Manifest {
+    const read = this.readManifestFile();
+    return read === 'corrupt' ? { assets: [] } : read;
+  }
+
+  private readManifestFile(): Manifest | 'corrupt' {
+    let text: string;
     try {
-      const parsed = JSON.parse(fs.readFileSync(path.join(this.root, MANIFEST_FILE), 'utf8')) as Manifest;
-      return Array.isArray(parsed.assets) ? parsed : { assets: [] };
+      text = fs.readFileSync(path.join(this.root, MANIFEST_FILE), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { assets: [] };
-      if (err instanceof SyntaxError) return { assets: [] };
+      throw err;
+    }
+    try {
+      const parsed = JSON.parse(text) as Manifest;
+      return parsed && Array.isArray(parsed.assets) ? parsed : 'corrupt';
+    } catch (err) {
+      if (err instanceof SyntaxError) return 'corrupt';
       throw err;
     }
   }
 
-  /** Applies `change` to the manifest and writes it back atomically. */
+  /**
+   * Applies `change` to the manifest and writes it back atomically, holding the folder's manifest
+   * lock from the read to the rename (other processes may be adding entries too).
+   */
   updateManifest(change: (manifest: Manifest) => void): Manifest {
-    const manifest = this.readManifest();
-    change(manifest);
-    const target = path.join(this.root, MANIFEST_FILE);
-    // A fresh name, created exclusively: a file planted under a predictable name is never written through.
-    const temporary = path.join(this.root, `.${MANIFEST_FILE}.${randomBytes(8).toString('hex')}.tmp`);
-    fs.writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
-    fs.renameSync(temporary, target);
-    return manifest;
+    return withFileLock(path.join(this.root, MANIFEST_LOCK), () => {
+      const target = path.join(this.root, MANIFEST_FILE);
+      let manifest = this.readManifestFile();
+      if (manifest === 'corrupt') {
+        // Not ours to drop: kept beside the new manifest for a person to look at.
+        fs.renameSync(target, path.join(this.root, `${MANIFEST_FILE}.unreadable-${Date.now()}`));
+        manifest = { assets: [] };
+      }
+      change(manifest);
+      // A fresh name, created exclusively: a file planted under a predictable name is never written through.
+      const temporary = path.join(this.root, `.${MANIFEST_FILE}.${randomBytes(8).toString('hex')}.tmp`);
+      fs.writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
+      fs.renameSync(temporary, target);
+      return manifest;
+    });
   }
 }
