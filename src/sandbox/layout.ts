@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { onSystemError } from '../protocol/errors.js';
+import { byDepthThenCodeUnits } from './path-order.js';
 import { isWithin, type WritePolicy } from './write-policy.js';
 
 interface SandboxLayout {
@@ -42,9 +43,7 @@ async function kindOf(p: string): Promise<Kind> {
 }
 
 function uniqueByDepth(paths: Iterable<string>): string[] {
-  return [...new Set(paths)].sort(
-    (a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b),
-  );
+  return [...new Set(paths)].sort(byDepthThenCodeUnits);
 }
 
 /**

@@ -38,6 +38,8 @@ export class AppendOnlyFile {
   private inFlight = 0;
   private idle: Array<() => void> = [];
   private waiters: DurableWaiter[] = [];
+  /** The new file's directory entry being flushed (create); `durable()` waits for it as well. */
+  private entryFlush: Promise<void> | undefined;
   /** Called once when a background flush fails (the recorder stops its turn). */
   onBackgroundFailure: ((error: SessionStoreError) => void) | undefined;
 
@@ -48,7 +50,12 @@ export class AppendOnlyFile {
     private size: number,
   ) {}
 
-  /** Creates `file` (which must not exist) with `firstLine`, durably: file and directory entry are synced. */
+  /**
+   * Creates `file` (which must not exist) with `firstLine`. The line is written at once (it survives
+   * a kill); the file and its directory entry are flushed on the thread pool, and `durable()` waits
+   * for both, so a new session's first request is not held by a synchronous flush while a tool
+   * still never starts before its session's meta line is on the disk.
+   */
   static create(file: string, firstLine: string): AppendOnlyFile {
     let fd: number;
     try {
@@ -59,9 +66,10 @@ export class AppendOnlyFile {
     }
     const created = new AppendOnlyFile(file, fd, 0);
     try {
-      created.append(firstLine, false);
-      created.sync();
-      syncDirectory(path.dirname(file));
+      created.append(firstLine, true);
+      created.entryFlush = syncDirectoryInBackground(path.dirname(file)).then(() => {
+        created.entryFlush = undefined;
+      });
     } catch (err) {
       created.close();
       fs.rmSync(file, { force: true });
@@ -122,6 +130,12 @@ export class AppendOnlyFile {
 
   /** Resolves when every append made so far with `sync` is on the disk; rejects if a flush failed. */
   durable(): Promise<void> {
+    const entry = this.entryFlush;
+    if (entry === undefined) return this.linesDurable();
+    return Promise.all([entry, this.linesDurable()]).then(() => undefined);
+  }
+
+  private linesDurable(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.flushed >= this.wanted) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -173,6 +187,8 @@ export class AppendOnlyFile {
   /** Flushes everything appended so far, synchronously (creating a log, closing it). */
   sync(): void {
     if (this.failure || this.closed) return;
+    // Closing before the background flush of a new file's entry returned: flush it here too.
+    if (this.entryFlush) syncDirectory(path.dirname(this.path));
     try {
       fs.fdatasyncSync(this.fd);
     } catch (err) {
@@ -217,5 +233,19 @@ export function syncDirectory(dir: string): void {
     // Some file systems refuse fsync on directories; the file's own data is synced regardless.
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** `syncDirectory` on the thread pool; never rejects (a refused directory fsync is not a failure). */
+async function syncDirectoryInBackground(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    expectSystemError(err);
+    // Some file systems refuse fsync on directories; the file's own data is synced regardless.
+  } finally {
+    await handle?.close().catch(expectSystemError);
   }
 }

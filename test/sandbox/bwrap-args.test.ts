@@ -126,6 +126,17 @@ describe('buildBwrapArgs', () => {
     ]);
   });
 
+  it('orders mounts of equal depth by code units, not by the locale (no ICU collation)', () => {
+    const roots = ['/work/f', '/work/é', '/work/b', '/work/B', '/work/_x', '/work'];
+    const args = buildBwrapArgs({
+      ...base,
+      mounts: { writableRoots: roots, readOnlyPaths: [], blockedPaths: [] },
+    });
+    expect(mountOps(args).slice(1 + DEV_PROC.length)).toEqual(
+      ['/work', '/work/B', '/work/_x', '/work/b', '/work/f', '/work/é'].map((p) => ['--bind', p, p]),
+    );
+  });
+
   it('ends with the in-sandbox check and then the command, verbatim', () => {
     const command = ['sh', '-c', 'echo "$HOME" > x; rm -rf -- *', '--', '-n'];
     const args = buildBwrapArgs({ ...base, command });

@@ -189,4 +189,23 @@ describe('rollout format', () => {
     expect(() => AppendOnlyFile.create(file, '{"x":1}\n')).toThrow(/EEXIST/);
     expect(fs.readFileSync(file, 'utf8')).toBe('precious\n');
   });
+
+  it('creates a log without a synchronous flush: the line is written at once, durable() waits for the disk', async () => {
+    const file = path.join(tempDir(), 'sessions', 'rollout.jsonl');
+    const log = AppendOnlyFile.create(file, '{"meta":1}\n');
+    // Written (a kill of the process keeps it) before the flush on the thread pool has returned.
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"meta":1}\n');
+    let durable = false;
+    const flushed = log.durable().then(() => {
+      durable = true;
+    });
+    await Promise.resolve();
+    expect(durable).toBe(false);
+    await flushed;
+    expect(durable).toBe(true);
+    log.append('{"line":2}\n', true);
+    await log.durable();
+    log.close();
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"meta":1}\n{"line":2}\n');
+  });
 });

@@ -25,6 +25,7 @@
  */
 import path from 'node:path';
 import { sandboxCheckScript } from '../check-script.js';
+import { byDepthThenCodeUnits } from '../path-order.js';
 import { isWithin } from '../write-policy.js';
 
 interface BwrapMounts {
@@ -64,7 +65,7 @@ interface BwrapOptions {
 /** Parents before children, so a deeper mount is never hidden by a shallower one. */
 function byDepth(paths: readonly string[]): string[] {
   const unique = [...new Set(paths.map((p) => path.resolve(p)))];
-  return unique.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b));
+  return unique.sort(byDepthThenCodeUnits);
 }
 
 export function buildBwrapArgs(options: BwrapOptions): string[] {
