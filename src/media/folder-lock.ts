@@ -19,7 +19,7 @@ export interface LockOptions {
 }
 
 /** The lock could not be taken in time: another process holds it and is alive. */
-export class FolderLockTimeoutError extends Error {
+class FolderLockTimeoutError extends Error {
   override name = 'FolderLockTimeoutError';
 }
 

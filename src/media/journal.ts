@@ -40,7 +40,7 @@ const JournalAccepted = z.object({
 });
 
 /** A fork's journal: what the session it was forked from had spent, counted against the same budget. */
-export const JournalCarried = z.object({
+const JournalCarried = z.object({
   type: z.literal('carried'),
   from_session: z.string(),
   spent_usd: z.number(),

@@ -37,9 +37,9 @@ export interface Manifest {
   assets: ManifestEntry[];
 }
 
-export const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_FILE = 'manifest.json';
 /** Held by a process while it reads, changes and writes back the manifest. */
-export const MANIFEST_LOCK = `.${MANIFEST_FILE}.lock`;
+const MANIFEST_LOCK = `.${MANIFEST_FILE}.lock`;
 
 /** A file name part made from free text: lower-case letters, digits and dashes, at most 40. */
 function slug(text: string): string {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppServer } from '../../src/app-server/index.js';
+import { AppServer } from '../../src/app-server/server.js';
 import { serverEnv, streamClient } from '../app-server/support/harness.js';
 import { call, respond, say } from '../emulator/index.js';
 import { runSpool } from '../support/spool-bin.js';
