@@ -54,7 +54,7 @@ const LAYERS = {
   // of sub-agents, say) lists it here explicitly; the rules test refuses two that allow each other.
   ...Object.fromEntries(CAPABILITIES.map((name) => [name, [...CORE, 'session']])),
   // Incident replay runs `spool review`'s code path on each case.
-  eval: [...CORE, 'session', 'review'],
+  eval: [...CORE, 'session', 'review', 'agents'],
   'app-server': [...CORE, 'session', ...CAPABILITIES],
   tui: [...CORE, 'session', ...CAPABILITIES, 'app-server'],
   cli: [...CORE, 'session', ...CAPABILITIES, 'app-server', 'tui'],

@@ -18,6 +18,17 @@ export interface CaseCheckout {
   remove(): Promise<void>;
 }
 
+/** git said no (its exit status and stderr are in the message). */
+class GitError extends Error {}
+
+/** `fallback` when git refused (what it refused is expected by the caller); anything else is thrown. */
+function whenGitRefuses<T>(fallback: T): (err: unknown) => T {
+  return (err) => {
+    if (!(err instanceof GitError)) throw err;
+    return fallback;
+  };
+}
+
 async function git(cwd: string, args: string[]): Promise<string> {
   try {
     const { stdout } = await run('git', args, {
@@ -28,7 +39,7 @@ async function git(cwd: string, args: string[]): Promise<string> {
     return stdout.trim();
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`git ${args.join(' ')}: ${(e.stderr || e.message).trim()}`);
+    throw new GitError(`git ${args.join(' ')}: ${(e.stderr || e.message).trim()}`);
   }
 }
 
@@ -40,8 +51,8 @@ export async function checkoutCase(c: IncidentCase, parent: string): Promise<Cas
   let added = false;
   // Best effort: the directory is removed below whatever git says (a worktree git already forgot).
   const remove = async () => {
-    if (added) await git(c.repository, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
-    if (branch && !isBundle) await git(c.repository, ['branch', '-D', branch]).catch(() => undefined);
+    if (added) await git(c.repository, ['worktree', 'remove', '--force', dir]).catch(whenGitRefuses(''));
+    if (branch && !isBundle) await git(c.repository, ['branch', '-D', branch]).catch(whenGitRefuses(''));
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   };
   try {
@@ -55,7 +66,7 @@ export async function checkoutCase(c: IncidentCase, parent: string): Promise<Cas
     const base = await git(dir, ['rev-parse', '--verify', `${c.base}^{commit}`]);
     const culprit = await git(dir, ['rev-parse', '--verify', 'HEAD']);
     // A root commit has no parent: then the base is reviewed as a branch.
-    const culpritParent = await git(dir, ['rev-parse', '--verify', `${culprit}^`]).catch(() => '');
+    const culpritParent = await git(dir, ['rev-parse', '--verify', `${culprit}^`]).catch(whenGitRefuses(''));
     if (culpritParent === base) return { dir, target: { type: 'commit', sha: culprit }, remove };
     branch = `spool-eval-base-${path.basename(path.dirname(dir))}`;
     await git(dir, ['branch', '--force', branch, base]);

@@ -8,6 +8,9 @@
  * Responses are served by position: the n-th request gets the n-th recorded response whatever it
  * asks, so a replay is deterministic even when a tool's output changed.
  */
+
+import { ROOT_PATH } from '../agents/path.js';
+import { AgentTree } from '../agents/tree.js';
 import type { Runtime } from '../config/runtime.js';
 import { currentEnvironment } from '../context/environment-context.js';
 import { createModelClient } from '../model/client-factory.js';
@@ -118,7 +121,10 @@ export async function replaySession(options: ReplayOptions): Promise<ReplayResul
   const outcomes: ReplayResult['outcomes'] = [];
   try {
     const before = from > 1 ? readRollout(recording.path, { throughTurn: from - 1 }) : undefined;
-    const tools = builtinTools(runtime.settings);
+    // The tools the session had: the built-in ones and the root's collaboration tools (a sub-agent
+    // the replayed model spawns is not replayed: its requests diverge, docs/eval.md).
+    const tree = new AgentTree({ runtime });
+    const tools = builtinTools(runtime.settings, tree.toolsFor(ROOT_PATH));
     const { thread } = openThread(
       runtime,
       tools,
@@ -140,6 +146,7 @@ export async function replaySession(options: ReplayOptions): Promise<ReplayResul
           }),
       },
     );
+    tree.attachRoot(thread);
     // Approvals are answered as the session answered them, in order; questions get no answer.
     const decisions = recording.approvals.filter((approval) => approval.turn >= from);
     const unsubscribe = thread.subscribe((event) => {
@@ -182,6 +189,7 @@ export async function replaySession(options: ReplayOptions): Promise<ReplayResul
       }
     } finally {
       unsubscribe();
+      await tree.close();
       await thread.close();
     }
   } finally {
