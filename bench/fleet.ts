@@ -42,6 +42,14 @@ const WORKERS = String(values.workers).split(',').map(Number);
 const LATENCY = Number(values['latency-ms']);
 const KIND = values.kind === 'review' ? 'review' : 'exec';
 
+/** A review's verdict as the reviewer is asked to give it (findings as data). */
+const NO_FINDINGS = JSON.stringify({
+  findings: [],
+  overall_correctness: 'patch is correct',
+  overall_explanation: 'The change is correct: no findings.',
+  overall_confidence: 0.9,
+});
+
 /** A reviewer's first steps: two read-only commands, then the verdict. */
 function reviewAnswer(request: RecordedRequest): Step | undefined {
   const input = (request.body?.input ?? []) as Array<Record<string, unknown>>;
@@ -49,7 +57,7 @@ function reviewAnswer(request: RecordedRequest): Step | undefined {
   const delay = { eventDelayMs: LATENCY };
   if (outputs === 0) return respond(shellCall('git log -1 --stat'), delay);
   if (outputs === 1) return respond(shellCall('head -c 2000 README.md'), delay);
-  return respond(say('The change is correct: no findings.'), delay);
+  return respond(say(KIND === 'review' ? NO_FINDINGS : 'The change is correct: no findings.'), delay);
 }
 
 const startedAt = new Date().toISOString();
@@ -66,7 +74,9 @@ const baselineJobs = Math.min(Number(values.baseline), JOBS);
 const baseStart = Date.now();
 for (let i = 0; i < baselineJobs; i++) {
   const run = await runSpool(
-    ['exec', '--json', '--skip-git-repo-check', '-C', repo, 'review the last commit'],
+    KIND === 'review'
+      ? ['exec', 'review', '--commit', 'HEAD', '--json', '-C', repo, 'review the last commit']
+      : ['exec', '--json', '--skip-git-repo-check', '-C', repo, 'review the last commit'],
     {
       env: { SPOOL_HOME: tempDir('spool-bench-home-'), OPENAI_BASE_URL: emu.url },
       timeoutMs: 600_000,
@@ -123,7 +133,7 @@ console.log(
   `machine: ${os.cpus().length} cores, Node ${process.version}, load average ${load} (1/5/15 min) at the end; started ${startedAt}`,
 );
 console.log(
-  `baseline: plain spool exec, sequential: ${baselineRate.toFixed(1)} jobs/min (${baselineJobs} jobs)`,
+  `baseline: plain spool ${KIND === 'review' ? 'exec review' : 'exec'}, sequential: ${baselineRate.toFixed(1)} jobs/min (${baselineJobs} jobs)`,
 );
 console.log('| workers | wall time | jobs/min | scaling vs 1 worker | vs baseline |');
 console.log('| --- | --- | --- | --- | --- |');
