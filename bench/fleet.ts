@@ -2,13 +2,13 @@
  * The fleet's throughput: N review-shaped jobs against the emulator with a simulated model latency,
  * run by 1, 2 and 4 worker processes (one job at a time each) on this machine → jobs per minute and
  * the scaling ratio against one worker. Baseline, in the same run: the same jobs as plain
- * `spool exec` runs one after another (no queue, no worktree, no checkpoint).
+ * `spool exec review` (or `spool exec`) runs one after another (no queue, no worktree, no checkpoint).
  *
  *   npm run build && npx tsx bench/fleet.ts [--jobs 100] [--workers 1,2,4] [--latency-ms 40] [--kind exec|review]
  *
  * Each job reads the change the way a reviewer starts (`git log -1 --stat`, then the README), then
- * answers. Until `spool exec review` exists, `--kind exec` (the default) runs these as exec jobs in a
- * read-only sandbox; `--kind review` submits real review jobs.
+ * answers: `--kind review` submits real review jobs (the answer is findings as data); `--kind exec`
+ * (the default) runs the same steps as exec jobs in a read-only sandbox.
  */
 
 import os from 'node:os';
