@@ -2,13 +2,13 @@
  * The fleet's throughput: N review-shaped jobs against the emulator with a simulated model latency,
  * run by 1, 2 and 4 worker processes (one job at a time each) on this machine → jobs per minute and
  * the scaling ratio against one worker. Baseline, in the same run: the same jobs as plain
- * `spool exec` runs one after another (no queue, no worktree, no checkpoint).
+ * `spool exec review` (or `spool exec`) runs one after another (no queue, no worktree, no checkpoint).
  *
  *   npm run build && npx tsx bench/fleet.ts [--jobs 100] [--workers 1,2,4] [--latency-ms 40] [--kind exec|review]
  *
  * Each job reads the change the way a reviewer starts (`git log -1 --stat`, then the README), then
- * answers. Until `spool exec review` exists, `--kind exec` (the default) runs these as exec jobs in a
- * read-only sandbox; `--kind review` submits real review jobs.
+ * answers: `--kind review` submits real review jobs (the answer is findings as data); `--kind exec`
+ * (the default) runs the same steps as exec jobs in a read-only sandbox.
  */
 
 import os from 'node:os';
@@ -42,6 +42,14 @@ const WORKERS = String(values.workers).split(',').map(Number);
 const LATENCY = Number(values['latency-ms']);
 const KIND = values.kind === 'review' ? 'review' : 'exec';
 
+/** A review's verdict as the reviewer is asked to give it (findings as data). */
+const NO_FINDINGS = JSON.stringify({
+  findings: [],
+  overall_correctness: 'patch is correct',
+  overall_explanation: 'The change is correct: no findings.',
+  overall_confidence: 0.9,
+});
+
 /** A reviewer's first steps: two read-only commands, then the verdict. */
 function reviewAnswer(request: RecordedRequest): Step | undefined {
   const input = (request.body?.input ?? []) as Array<Record<string, unknown>>;
@@ -49,7 +57,7 @@ function reviewAnswer(request: RecordedRequest): Step | undefined {
   const delay = { eventDelayMs: LATENCY };
   if (outputs === 0) return respond(shellCall('git log -1 --stat'), delay);
   if (outputs === 1) return respond(shellCall('head -c 2000 README.md'), delay);
-  return respond(say('The change is correct: no findings.'), delay);
+  return respond(say(KIND === 'review' ? NO_FINDINGS : 'The change is correct: no findings.'), delay);
 }
 
 const startedAt = new Date().toISOString();
@@ -66,7 +74,9 @@ const baselineJobs = Math.min(Number(values.baseline), JOBS);
 const baseStart = Date.now();
 for (let i = 0; i < baselineJobs; i++) {
   const run = await runSpool(
-    ['exec', '--json', '--skip-git-repo-check', '-C', repo, 'review the last commit'],
+    KIND === 'review'
+      ? ['exec', 'review', '--commit', 'HEAD', '--json', '-C', repo, 'review the last commit']
+      : ['exec', '--json', '--skip-git-repo-check', '-C', repo, 'review the last commit'],
     {
       env: { SPOOL_HOME: tempDir('spool-bench-home-'), OPENAI_BASE_URL: emu.url },
       timeoutMs: 600_000,
@@ -123,7 +133,7 @@ console.log(
   `machine: ${os.cpus().length} cores, Node ${process.version}, load average ${load} (1/5/15 min) at the end; started ${startedAt}`,
 );
 console.log(
-  `baseline: plain spool exec, sequential: ${baselineRate.toFixed(1)} jobs/min (${baselineJobs} jobs)`,
+  `baseline: plain spool ${KIND === 'review' ? 'exec review' : 'exec'}, sequential: ${baselineRate.toFixed(1)} jobs/min (${baselineJobs} jobs)`,
 );
 console.log('| workers | wall time | jobs/min | scaling vs 1 worker | vs baseline |');
 console.log('| --- | --- | --- | --- | --- |');
