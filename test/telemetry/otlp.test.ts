@@ -270,6 +270,41 @@ describe('OpenTelemetry export', () => {
     expect(sum(metricsOf(receiver).get('spool.requests'))).toBe(1);
   });
 
+  it("nests a sub-agent's turn under its parent's in the app-server too", async () => {
+    receiver = await startReceiver();
+    const tree = await startTree([
+      {
+        name: '/root',
+        steps: [
+          respond(call('spawn_agent', { task_name: 'helper', message: 'Look it up' })),
+          respond(call('wait_agent', { timeout_ms: 60_000 })),
+          respond(say('Both done.')),
+        ],
+      },
+      { name: '/root/helper', steps: [respond(say('Looked it up.'))] },
+    ]);
+    emulator = tree.emulator;
+    const home = homeWith(
+      `[agents]\nresume_parent = false\n\n[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`,
+    );
+    const server = new AppServer({ env: serverEnv(emulator, { SPOOL_HOME: home }) });
+    const { client } = streamClient(server);
+    await client.initialize();
+    const threadId = (await client.call('thread/start', { cwd: tempDir() })).thread.id;
+    const { turn } = await client.call('turn/start', {
+      threadId,
+      input: [{ type: 'text', text: 'delegate it' }],
+    });
+    await client.turnCompleted(turn.id);
+    await server.close();
+    const turns = spansOf(receiver).filter((s) => s.name === 'spool.turn');
+    const rootTurn = turns.find((t) => t.attrs['spool.thread.id'] === threadId)!;
+    const childTurn = turns.find((t) => t.attrs['spool.thread.id'] !== threadId)!;
+    expect(rootTurn.parentSpanId ?? '').toBe('');
+    expect(childTurn.traceId).toBe(rootTurn.traceId);
+    expect(childTurn.parentSpanId).toBe(rootTurn.spanId);
+  });
+
   it('exports over gRPC (otlp-grpc) with its headers as metadata', async () => {
     const seen: { service: string; body: Buffer; token: string }[] = [];
     const server = new grpc.Server();
