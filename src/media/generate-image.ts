@@ -10,7 +10,7 @@ import { LocalImageError, localImagePart } from '../context/local-image.js';
 import { formatUsd } from '../model/prices.js';
 import { functionSpec, parseJsonArguments } from '../tools/spec.js';
 import type { ToolContext, ToolHandler, ToolResult } from '../tools/types.js';
-import { download, MediaHttpError, requestJson } from './http.js';
+import { download, MediaHttpError } from './http.js';
 import {
   extensionFor,
   type ImageSource,
@@ -137,45 +137,21 @@ async function generateImage(
     ...(args.reference_images?.length ? { reference_images: args.reference_images } : {}),
   };
   const started = Date.now();
-  studio.recordSubmit({
-    call_id: ctx.callId,
-    kind: 'image',
-    model,
-    prompt: args.prompt,
-    params,
-    cost_usd: price.usd,
-    basis: price.basis,
-  });
-  let answer: unknown;
-  try {
-    answer = await requestJson(
-      studio.endpoint,
-      'POST',
-      api === 'images' ? 'images/generations' : 'chat/completions',
-      api === 'images' ? imagesBody(args, model) : chatBody(args, model, references),
-      {
-        signal: ctx.signal,
-        idempotencyKey: `${studio.sessionId}:${ctx.callId}`,
-        onRetry: (ms, status) =>
-          studio.notify(`media: HTTP ${status} from the image model; retrying in ${ms} ms`),
-      },
-    );
-  } catch (err) {
-    if (!(err instanceof MediaHttpError)) throw err;
-    // No answer: the provider may have made (and charged) it, so it counts and is not sent again.
-    studio.recordEnd(
-      ctx.callId,
-      err.outcomeUnknown ? 'unknown' : 'rejected',
-      err.outcomeUnknown ? price.usd : 0,
-      [],
-      err.message,
-    );
-    return fail(
+  const sent = await studio.submitOnce(
+    ctx,
+    { kind: 'image', model, prompt: args.prompt, params, cost_usd: price.usd, basis: price.basis },
+    {
+      relative: api === 'images' ? 'images/generations' : 'chat/completions',
+      body: api === 'images' ? imagesBody(args, model) : chatBody(args, model, references),
+      what: 'from the image model',
+    },
+    (err) =>
       err.outcomeUnknown
         ? `The image request got no answer (${err.message}); it may still have been generated and charged, so it was not sent again.`
         : `The image request failed: ${err.message}. It was not made, and nothing was charged.`,
-    );
-  }
+  );
+  if ('failure' in sent) return fail(sent.failure);
+  const { answer } = sent;
   const { images, text } =
     api === 'images' ? { images: imagesFromImagesApi(answer), text: '' } : imagesFromChat(answer);
   if (images.length === 0) {

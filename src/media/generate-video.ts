@@ -261,44 +261,21 @@ async function generateVideo(
     ...(args.resolution ? { resolution: args.resolution } : {}),
     ...(args.image ? { image: args.image } : {}),
   };
-  studio.recordSubmit({
-    call_id: ctx.callId,
-    kind: 'video',
-    model,
-    prompt: args.prompt,
-    params,
-    cost_usd: price.usd,
-    basis: price.basis,
-  });
-  let answer: unknown;
-  try {
-    answer = await requestJson(
-      studio.endpoint,
-      'POST',
-      studio.defaults.videoTasksPath,
-      submitBody(args, model, image),
-      {
-        signal: ctx.signal,
-        idempotencyKey: `${studio.sessionId}:${ctx.callId}`,
-        onRetry: (ms, status) =>
-          studio.notify(`media: HTTP ${status} submitting the video task; retrying in ${ms} ms`),
-      },
-    );
-  } catch (err) {
-    if (!(err instanceof MediaHttpError)) throw err;
-    studio.recordEnd(
-      ctx.callId,
-      err.outcomeUnknown ? 'unknown' : 'rejected',
-      err.outcomeUnknown ? price.usd : 0,
-      [],
-      err.message,
-    );
-    return fail(
+  const sent = await studio.submitOnce(
+    ctx,
+    { kind: 'video', model, prompt: args.prompt, params, cost_usd: price.usd, basis: price.basis },
+    {
+      relative: studio.defaults.videoTasksPath,
+      body: submitBody(args, model, image),
+      what: 'submitting the video task',
+    },
+    (err) =>
       err.outcomeUnknown
         ? `The video submission got no answer (${err.message}); the task may exist and be charged, so it was not submitted again.`
         : `The video task was not accepted: ${err.message}. Nothing was charged.`,
-    );
-  }
+  );
+  if ('failure' in sent) return fail(sent.failure);
+  const { answer } = sent;
   const taskId = taskIdOf(answer);
   if (!taskId) {
     studio.recordEnd(ctx.callId, 'unknown', price.usd, [], 'no task id in the answer');

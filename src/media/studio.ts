@@ -9,7 +9,7 @@ import { formatUsd } from '../model/prices.js';
 import type { ThreadItemOf } from '../protocol/events.js';
 import type { ModelPrice } from '../protocol/settings.js';
 import type { ToolContext } from '../tools/types.js';
-import type { MediaEndpoint } from './http.js';
+import { type MediaEndpoint, MediaHttpError, requestJson } from './http.js';
 import type { EndStatus, JournalSubmit, MediaJournal } from './journal.js';
 import type { ManifestEntry, OutputFolder } from './outputs.js';
 import { type GenerationRequest, mediaPriceOf, type Quote, quote } from './prices.js';
@@ -149,6 +149,40 @@ export class MediaStudio {
   /** Records the submission durably; from here the generation is never sent again. */
   recordSubmit(entry: Omit<JournalSubmit, 'type' | 'at'>): void {
     this.journal.append({ type: 'submit', ...entry });
+  }
+
+  /**
+   * One paid request, at most once: journaled first (`entry`), then POSTed to `relative` with an
+   * idempotency key made of the session and the call. When no answer comes the generation is
+   * recorded as ended — `unknown` and charged when the provider may have made it, `rejected` and
+   * free when it said no — and `failure` says so to the model; it is never sent again.
+   */
+  async submitOnce(
+    ctx: ToolContext,
+    entry: Omit<JournalSubmit, 'type' | 'at' | 'call_id'>,
+    request: { relative: string; body: unknown; what: string },
+    failure: (error: MediaHttpError) => string,
+  ): Promise<{ answer: unknown } | { failure: string }> {
+    this.recordSubmit({ call_id: ctx.callId, ...entry });
+    try {
+      const answer = await requestJson(this.endpoint, 'POST', request.relative, request.body, {
+        signal: ctx.signal,
+        idempotencyKey: `${this.sessionId}:${ctx.callId}`,
+        onRetry: (ms, status) => this.notify(`media: HTTP ${status} ${request.what}; retrying in ${ms} ms`),
+      });
+      return { answer };
+    } catch (err) {
+      if (!(err instanceof MediaHttpError)) throw err;
+      const unknown = err.outcomeUnknown;
+      this.recordEnd(
+        ctx.callId,
+        unknown ? 'unknown' : 'rejected',
+        unknown ? entry.cost_usd : 0,
+        [],
+        err.message,
+      );
+      return { failure: failure(err) };
+    }
   }
 
   recordAccepted(callId: string, taskId: string): void {
