@@ -24,6 +24,7 @@ import {
   zeroCost,
 } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { openThread } from '../session/open-thread.js';
 import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';
@@ -32,7 +33,10 @@ import { listSessions } from '../store/session-index.js';
 import { type OpenedSession, openSession } from '../store/sessions.js';
 import type { AgentControl, AgentView, ControlResult, SpawnRequest } from '../tools/collab/control.js';
 import { createCollabTools } from '../tools/collab/tools.js';
+import type { ThreadTools } from '../tools/default-tools.js';
+import { attachMcpTools } from '../tools/mcp/attach.js';
 import type { ToolHandler } from '../tools/types.js';
+import { childMcpServers } from './child-mcp.js';
 import { childSettings } from './child-settings.js';
 import { agentControl, type ControlHost } from './control.js';
 import { forkedThreadStart } from './fork-start.js';
@@ -73,6 +77,8 @@ export interface AgentTreeOptions {
   onAgentOpened?: (agent: AgentHandle) => void;
   /** The root is not recorded: neither are its sub-agents (and there is nothing to restore). */
   ephemeral?: boolean;
+  /** The environment sub-agents' MCP servers start in (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface AgentTotals {
@@ -94,6 +100,8 @@ export class AgentTree {
   private settleWaiters: Array<() => void> = [];
   /** Set by `interruptAll`: nothing new starts by itself any more. */
   private stopped = false;
+  /** Paths of spawns still starting (their MCP servers): they count against the limits. */
+  private readonly starting = new Set<string>();
 
   constructor(private readonly options: AgentTreeOptions) {
     const { runtime } = options;
@@ -425,9 +433,38 @@ export class AgentTree {
   };
 
   private limitError(): string | undefined {
-    const running = this.runningAgents();
+    const running = [...this.runningAgents().map((n) => n.path), ...this.starting];
     if (running.length < this.maxThreads) return undefined;
-    return `Too many agents running: ${running.length} of ${this.maxThreads}, the root included (${running.map((n) => n.path).join(', ')}). Wait for one to finish (wait_agent), then try again; [agents] max_threads raises the limit.`;
+    return `Too many agents running: ${running.length} of ${this.maxThreads}, the root included (${running.join(', ')}). Wait for one to finish (wait_agent), then try again; [agents] max_threads raises the limit.`;
+  }
+
+  /**
+   * A sub-agent's tools: built-in and collaboration tools, and the MCP servers `selected` from the
+   * root's config by its role (child-mcp.ts), started for it (closed with its thread). A server that fails to start
+   * is a warning; the agent goes on without it.
+   */
+  private async childTools(
+    path: string,
+    settings: ThreadSettings,
+    selected: ReturnType<typeof childMcpServers>,
+  ): Promise<{ tools: ThreadTools; warnings: string[] }> {
+    const { runtime } = this.options;
+    const warnings = [...selected.warnings];
+    const tools = await attachMcpTools(builtinTools(settings, this.toolsFor(path)), {
+      servers: selected.servers,
+      spoolHome: runtime.home,
+      env: this.options.env ?? process.env,
+      cwd: settings.cwd,
+      sandbox: settings.sandbox,
+      onWarning: (message) => warnings.push(message),
+      onStartup: (update) => {
+        if (update.status === 'failed')
+          warnings.push(
+            `MCP server "${update.server}" failed to start for ${path}: ${update.error ?? 'unknown error'}; the agent goes on without it`,
+          );
+      },
+    });
+    return { tools, warnings };
   }
 
   private async spawn(caller: AgentNode, request: SpawnRequest): Promise<ControlResult<AgentView>> {
@@ -440,7 +477,7 @@ export class AgentTree {
         error: `Depth limit reached: ${caller.path} is at depth ${caller.depth} and agents may be at most ${this.maxDepth} below /root ([agents] max_depth). Do this part yourself.`,
       };
     const path = childPath(caller.path, request.taskName);
-    if (this.nodes.has(path))
+    if (this.nodes.has(path) || this.starting.has(path))
       return {
         ok: false,
         error: `An agent ${path} already exists: use followup_task to give it more work, or another task_name.`,
@@ -460,7 +497,25 @@ export class AgentTree {
     );
     if (!derived.ok) return derived;
     const settings = derived.settings;
-    const tools = builtinTools(settings, this.toolsFor(path));
+    const mcp = childMcpServers(this.options.runtime.config.mcp_servers, role);
+    let started: { tools: ThreadTools; warnings: string[] };
+    if (Object.keys(mcp.servers).length === 0) {
+      // No server to wait for: the agent exists before this call yields, so a send_message in the
+      // same response finds it.
+      started = { tools: builtinTools(settings, this.toolsFor(path)), warnings: mcp.warnings };
+    } else {
+      this.starting.add(path);
+      try {
+        started = await this.childTools(path, settings, mcp);
+      } finally {
+        this.starting.delete(path);
+      }
+    }
+    const { tools, warnings } = started;
+    if (this.stopped) {
+      await tools.close();
+      return { ok: false, error: 'The agent tree is shutting down: no agent can be spawned.' };
+    }
     const runtime: Runtime = { ...this.options.runtime, settings };
     const origin: SpawnOrigin = {
       parent_thread_id: caller.thread.id,
@@ -503,6 +558,7 @@ export class AgentTree {
     });
     node.close = () => thread.close();
     this.options.onAgentOpened?.(node);
+    for (const message of warnings) thread.events.emit({ type: 'warning', message });
     thread.announce();
     this.begin(node, request.message);
     return { ok: true, value: this.view(node) };

@@ -340,6 +340,7 @@ async function runOpened(
   const childGuardians: Array<{ close(): Promise<void> }> = [];
   const tree = new AgentTree({
     runtime,
+    env: io.env,
     onAgentOpened: (agent) => {
       const guardianOfChild = attachGuardian(agent.thread, runtime, { humanAttached: () => interactive });
       if (guardianOfChild) childGuardians.push(guardianOfChild);

@@ -1,0 +1,145 @@
+/**
+ * Sub-agents and MCP through the built `spool exec`: a child gets the root's configured MCP servers
+ * (its own connections), a role narrows them, and a role naming an unknown server is reported.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, type Emulator, type RecordedRequest, respond, say } from '../emulator/index.js';
+import { always, finalAnswerSenders, startTree, toolOutputs } from '../support/agents.js';
+import { ROOT, runSpool } from '../support/spool-bin.js';
+import { tempDir } from '../support/thread.js';
+
+const FIXTURE = path.join(ROOT, 'test/mcp/fixtures/fixture-server.mjs');
+
+let emulator: Emulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function dir(prefix: string): string {
+  const made = tempDir(prefix);
+  dirs.push(made);
+  return made;
+}
+
+const SERVER = [
+  '[mcp_servers.fix]',
+  `command = "${process.execPath}"`,
+  `args = ["${FIXTURE}"]`,
+  'default_tools_approval_mode = "approve"',
+  '',
+].join('\n');
+
+function toolNames(request: RecordedRequest | undefined): string[] {
+  return ((request?.body?.tools ?? []) as Array<{ name: string }>).map((t) => t.name);
+}
+
+/** The root spawns one child of `agentType`, waits for its answer, and finishes. */
+function rootSteps(agentType: string) {
+  return [
+    respond(
+      call('spawn_agent', { task_name: 'helper', message: 'Use the echo tool', agent_type: agentType }),
+    ),
+    ...always((r) =>
+      finalAnswerSenders(r).length > 0
+        ? respond(say('Done.'))
+        : respond(call('wait_agent', { timeout_ms: 60_000 })),
+    ),
+  ];
+}
+
+async function run(
+  config: string,
+  child: Parameters<typeof startTree>[0][number]['steps'],
+  agentType: string,
+  roles: Record<string, string> = {},
+) {
+  const home = dir('spool-agents-mcp-home-');
+  const work = dir('spool-agents-mcp-work-');
+  fs.writeFileSync(path.join(home, 'config.toml'), config);
+  fs.mkdirSync(path.join(home, 'agents'));
+  for (const [name, text] of Object.entries(roles))
+    fs.writeFileSync(path.join(home, 'agents', `${name}.toml`), text);
+  const started = await startTree([
+    { name: '/root', steps: rootSteps(agentType) },
+    { name: '/root/helper', steps: child },
+  ]);
+  emulator = started.emulator;
+  const result = await runSpool(['exec', '--skip-git-repo-check', 'Go'], {
+    cwd: work,
+    env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home },
+  });
+  return { result, script: started.script };
+}
+
+describe('sub-agents with MCP servers', () => {
+  it('a worker child gets the root configured MCP server and calls its tool', async () => {
+    const { result, script } = await run(
+      SERVER,
+      always((r) =>
+        toolOutputs(r).length === 0
+          ? respond(call('mcp__fix__echo', { text: 'from the child' }))
+          : respond(say('echoed')),
+      ),
+      'worker',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const child = script.requestsOf('/root/helper');
+    expect(toolNames(child[0])).toContain('mcp__fix__echo');
+    expect(toolNames(child[0])).toContain('spawn_agent');
+    expect(toolOutputs(child[1]).join('\n')).toContain('from the child');
+  });
+
+  it('a role listing no MCP servers gets none (the root keeps its own)', async () => {
+    const { result, script } = await run(
+      SERVER,
+      always(() => respond(say('nothing to call'))),
+      'plain',
+      { plain: 'description = "no MCP"\nmcp_servers = []\n' },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(toolNames(script.requestsOf('/root')[0])).toContain('mcp__fix__echo');
+    const names = toolNames(script.requestsOf('/root/helper')[0]);
+    expect(names).toContain('spawn_agent');
+    expect(names.some((n) => n.startsWith('mcp__'))).toBe(false);
+  });
+
+  it('a role naming an unknown server is reported, and the child goes on with the ones it has', async () => {
+    const { result, script } = await run(
+      SERVER,
+      always(() => respond(say('went on'))),
+      'picky',
+      { picky: 'description = "picky"\nmcp_servers = ["fix", "nosuch"]\n' },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/\/root\/helper.*MCP server "nosuch".*not configured/);
+    expect(toolNames(script.requestsOf('/root/helper')[0])).toContain('mcp__fix__echo');
+  });
+
+  it('a role may add a server of its own; one that fails to start is reported', async () => {
+    const broken = [
+      '[mcp_servers.own]',
+      `command = "${process.execPath}"`,
+      `args = ["${FIXTURE}"]`,
+      'default_tools_approval_mode = "approve"',
+      '[mcp_servers.broken]',
+      `command = "${process.execPath}"`,
+      'args = ["-e", "process.exit(3)"]',
+      '',
+    ].join('\n');
+    const { result, script } = await run(
+      '',
+      always(() => respond(say('went on'))),
+      'extra',
+      { extra: `description = "extra"\n${broken}` },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(toolNames(script.requestsOf('/root')[0]).some((n) => n.startsWith('mcp__'))).toBe(false);
+    expect(toolNames(script.requestsOf('/root/helper')[0])).toContain('mcp__own__echo');
+    expect(result.stderr).toMatch(/MCP server "broken" failed to start for \/root\/helper/);
+  });
+});
