@@ -194,7 +194,7 @@ export class AgentTree {
    * an answer its parent never took in is delivered again. Call after `attachRoot` on a resumed
    * root. Returns what could not be restored, for the user.
    */
-  restore(): string[] {
+  async restore(): Promise<string[]> {
     const root = this.root;
     if (!root) throw new Error('attach the root before restoring its tree');
     const home = this.options.runtime.home;
@@ -206,7 +206,7 @@ export class AgentTree {
         ? [...this.nodes.values()].find((n) => n.thread.id === origin.parent_thread_id)
         : undefined;
       if (!origin || !parent) continue;
-      const restored = this.restoreChild(parent, origin, listing.id, warnings);
+      const restored = await this.restoreChild(parent, origin, listing.id, warnings);
       if (restored?.unfinished) toContinue.push(restored.node);
     }
     for (const node of toContinue) {
@@ -220,12 +220,12 @@ export class AgentTree {
     return warnings;
   }
 
-  private restoreChild(
+  private async restoreChild(
     parent: AgentNode,
     origin: SpawnOrigin,
     id: string,
     warnings: string[],
-  ): { node: AgentNode; unfinished: boolean } | undefined {
+  ): Promise<{ node: AgentNode; unfinished: boolean } | undefined> {
     const home = this.options.runtime.home;
     let opened: OpenedSession;
     try {
@@ -248,7 +248,12 @@ export class AgentTree {
       warnings.push(`sub-agent ${origin.agent_path} not restored: ${derived.error}`);
       return undefined;
     }
-    const tools = builtinTools(derived.settings, this.toolsFor(origin.agent_path));
+    // The same MCP servers as when it was spawned (its tool list, and so its cached prefix, holds).
+    const mcp = childMcpServers(this.options.runtime.config.mcp_servers, role);
+    const { tools, warnings: mcpWarnings } =
+      Object.keys(mcp.servers).length === 0
+        ? { tools: builtinTools(derived.settings, this.toolsFor(origin.agent_path)), warnings: mcp.warnings }
+        : await this.childTools(origin.agent_path, derived.settings, mcp);
     let thread: Thread;
     let session: Session | undefined;
     try {
@@ -284,6 +289,7 @@ export class AgentTree {
     node.status = unfinished ? 'interrupted' : 'completed';
     node.message = answer ?? null;
     this.options.onAgentOpened?.(node);
+    for (const message of mcpWarnings) thread.events.emit({ type: 'warning', message });
     // An answer that reached only the parent's memory before the stop is delivered again.
     if (
       !unfinished &&

@@ -470,7 +470,7 @@ async function runOpened(
     // The reader left before the turn began: nothing is started that nobody would see.
     if (outputClosed) return EXIT.outputClosed;
     // A resumed session brings its sub-agents back (those cut short go on with their task).
-    if (opened) for (const warning of tree.restore()) say(`spool: warning: ${warning}`);
+    if (opened) for (const warning of await tree.restore()) say(`spool: warning: ${warning}`);
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
     const stopping = new AbortController();
     const onStop = () => stopping.abort();
