@@ -2,12 +2,13 @@
  * Sub-agents and MCP through the built `spool exec`: a child gets the root's configured MCP servers
  * (its own connections), a role narrows them, and a role naming an unknown server is reported.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, type Emulator, type RecordedRequest, respond, say } from '../emulator/index.js';
-import { always, finalAnswerSenders, startTree, toolOutputs } from '../support/agents.js';
-import { ROOT, runSpool } from '../support/spool-bin.js';
+import { call, type Emulator, type RecordedRequest, respond, say, shellCall } from '../emulator/index.js';
+import { always, finalAnswerSenders, sessionMetas, startTree, toolOutputs } from '../support/agents.js';
+import { ROOT, runSpool, SPOOL_BIN } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 
 const FIXTURE = path.join(ROOT, 'test/mcp/fixtures/fixture-server.mjs');
@@ -142,4 +143,61 @@ describe('sub-agents with MCP servers', () => {
     expect(toolNames(script.requestsOf('/root/helper')[0])).toContain('mcp__own__echo');
     expect(result.stderr).toMatch(/MCP server "broken" failed to start for \/root\/helper/);
   });
+
+  it('a child restored after kill -9 has its MCP servers again (the same tool list)', async () => {
+    const home = dir('spool-agents-mcp-home-');
+    const work = dir('spool-agents-mcp-work-');
+    fs.writeFileSync(path.join(home, 'config.toml'), SERVER);
+    const mark = path.join(work, 'mark.txt');
+    const started = await startTree([
+      {
+        name: '/root',
+        steps: [
+          respond(call('spawn_agent', { task_name: 'helper', message: 'Work' })),
+          respond(call('wait_agent', { timeout_ms: 600_000 })),
+          respond(call('wait_agent', { timeout_ms: 600_000 })),
+          respond(say('Finished after the restart.')),
+        ],
+      },
+      {
+        name: '/root/helper',
+        steps: [
+          respond(shellCall(`echo run >> ${mark} && sleep 8`)),
+          respond(call('mcp__fix__echo', { text: 'after the restart' })),
+          respond(say('done')),
+        ],
+      },
+    ]);
+    emulator = started.emulator;
+    const env = {
+      ...process.env,
+      OPENAI_BASE_URL: emulator.url,
+      OPENAI_API_KEY: 'test-key',
+      SPOOL_HOME: home,
+    };
+    const first = spawn(
+      process.execPath,
+      [SPOOL_BIN, 'exec', '-s', 'workspace-write', '--skip-git-repo-check', 'Go'],
+      {
+        cwd: work,
+        env,
+        stdio: 'ignore',
+      },
+    );
+    await expect.poll(() => fs.existsSync(mark), { timeout: 30_000 }).toBe(true);
+    const exited = new Promise((resolve) => first.on('exit', resolve));
+    first.kill('SIGKILL');
+    await exited;
+    const rootId = sessionMetas(home).get('/root')?.id as string;
+    const second = await runSpool(['exec', 'resume', rootId, '-s', 'workspace-write', 'Carry on'], {
+      cwd: work,
+      env,
+    });
+    expect(second.code, second.stderr).toBe(0);
+    const helper = started.script.requestsOf('/root/helper');
+    expect(helper.length, second.stderr).toBe(3);
+    expect(toolNames(helper[1])).toEqual(toolNames(helper[0]));
+    expect(toolNames(helper[1])).toContain('mcp__fix__echo');
+    expect(toolOutputs(helper[2]).join('\n')).toContain('after the restart');
+  }, 90_000);
 });
