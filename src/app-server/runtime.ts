@@ -34,7 +34,8 @@ export interface ServerContext {
   /** Resolves when the tools a new thread gets are ready (MCP servers started or failed). */
   toolsReady(): Promise<void>;
   /** Every thread the server loads, with its provider (OpenTelemetry observes it when `[otel]` is on). */
-  threadLoaded?(thread: Thread, providerId: string): void;
+  /** A thread was loaded; `parentThreadId`: the thread that spawned it (a sub-agent). */
+  threadLoaded?(thread: Thread, providerId: string, parentThreadId?: string): void;
 }
 
 export interface DefaultSeams extends Pick<ServerContext, 'createTools' | 'createModelClient'> {

@@ -60,7 +60,8 @@ export class AppServer implements ConnectionHost, ServerState {
       createTools: options.createTools ?? seams.createTools,
       createModelClient: options.createModelClient ?? seams.createModelClient,
       toolsReady: options.createTools ? async () => {} : seams.mcpReady,
-      threadLoaded: (thread, providerId) => this.telemetry.observe(thread, providerId),
+      threadLoaded: (thread, providerId, parentThreadId) =>
+        this.telemetry.observe(thread, providerId, parentThreadId),
     };
     // Codex's startup notification, to every client (a server starts before any thread uses it).
     seams.onMcpStartup((update) =>

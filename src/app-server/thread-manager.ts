@@ -338,7 +338,7 @@ export class ThreadManager {
       }),
     );
     this.loaded.set(loaded.id, loaded);
-    this.ctx.threadLoaded?.(loaded.thread, loaded.modelProvider);
+    this.ctx.threadLoaded?.(loaded.thread, loaded.modelProvider, loaded.info().spawnedFrom?.parent_thread_id);
     return loaded;
   }
 

@@ -30,6 +30,7 @@ import { forkSession, type OpenedSession, openSession } from '../store/sessions.
 import type { Telemetry } from '../telemetry/otel.js';
 import { TelemetryConfigError } from '../telemetry/settings.js';
 import { startTelemetry } from '../telemetry/start.js';
+import type { ThreadObserver } from '../telemetry/thread-observer.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { attachMcpTools } from '../tools/mcp/attach.js';
@@ -338,10 +339,21 @@ async function runOpened(
   // Sub-agents (src/agents/): the root's collaboration tools, and every child's events and
   // requests through the same channels as the root's.
   const childGuardians: Array<{ close(): Promise<void> }> = [];
+  // Each agent's trace observer by path: a sub-agent's turns nest under its parent's running turn.
+  const observers = new Map<string, ThreadObserver>();
   const tree = new AgentTree({
     runtime,
     env: io.env,
     onAgentOpened: (agent) => {
+      const parentPath = agent.path.slice(0, agent.path.lastIndexOf('/'));
+      const observer = telemetry?.observe(agent.thread, {
+        provider: runtime.providerId,
+        model: () => agent.thread.settings.model,
+        sandboxMode: () => agent.thread.settings.sandbox.mode,
+        approvalPolicy: () => agent.thread.settings.approvalPolicy,
+        parent: () => observers.get(parentPath)?.turnContext,
+      });
+      if (observer) observers.set(agent.path, observer);
       const guardianOfChild = attachGuardian(agent.thread, runtime, { humanAttached: () => interactive });
       if (guardianOfChild) childGuardians.push(guardianOfChild);
       const answer = answerRequests(agent.thread, agent.path, channel);
@@ -383,14 +395,14 @@ async function runOpened(
   }
   const { thread, recorder } = session;
   kind?.opened(thread.id);
-  telemetry
-    ?.observe(thread, {
-      provider: runtime.providerId,
-      model: () => thread.settings.model,
-      sandboxMode: () => thread.settings.sandbox.mode,
-      approvalPolicy: () => thread.settings.approvalPolicy,
-    })
-    .prompt(prompt);
+  const rootObserver = telemetry?.observe(thread, {
+    provider: runtime.providerId,
+    model: () => thread.settings.model,
+    sandboxMode: () => thread.settings.sandbox.mode,
+    approvalPolicy: () => thread.settings.approvalPolicy,
+  });
+  rootObserver?.prompt(prompt);
+  if (rootObserver) observers.set(ROOT_PATH, rootObserver);
   for (const warning of opened?.warnings ?? []) say(`warning: ${warning}`);
   // A turn stopped because its log could not be written fails with that reason.
   const storageFailure = (): SpoolEvent | undefined =>

@@ -6,7 +6,6 @@
  * process): the providers are held here and `shutdown()` flushes and stops them — on exit and on
  * SIGTERM, before the process ends.
  */
-import type { Context } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   MeterProvider,
@@ -120,7 +119,7 @@ export class Telemetry {
   }
 
   /** Starts tracing `thread`'s turns; `parent` nests them under another thread's span (sub-agents). */
-  observe(thread: ObservedThread, info: ThreadInfo & { parent?: Context }): ThreadObserver {
+  observe(thread: ObservedThread, info: ThreadInfo): ThreadObserver {
     const observer = new ThreadObserver(
       thread,
       info,

@@ -11,6 +11,7 @@ import type { SpoolEvent } from '../protocol/events.js';
 import type { Telemetry } from './otel.js';
 import { TelemetryConfigError } from './settings.js';
 import { startTelemetry } from './start.js';
+import type { ThreadObserver } from './thread-observer.js';
 
 export class ServerTelemetry {
   private readonly started: Promise<Telemetry | undefined> | undefined;
@@ -41,23 +42,37 @@ export class ServerTelemetry {
     });
   }
 
-  observe(thread: Thread, providerId: string): void {
+  /** Each observed thread's observer, by thread id: a sub-agent's turns nest under its parent's. */
+  private readonly observers = new Map<string, ThreadObserver>();
+  /** Each observed thread's event listener, once the SDK has started. */
+  private readonly listeners = new Map<string, (event: SpoolEvent) => void>();
+  /**
+   * Events of every thread emitted while the SDK loads, in the order they happened: replayed in
+   * that order across threads, so a sub-agent's turn starts while its parent's turn still runs.
+   */
+  private held: Array<{ threadId: string; event: SpoolEvent }> = [];
+
+  observe(thread: Thread, providerId: string, parentThreadId?: string): void {
     if (!this.started) return;
-    const held: SpoolEvent[] = [];
-    let forward: ((event: SpoolEvent) => void) | undefined;
-    const unsubscribe = thread.subscribe((event) => (forward ? forward(event) : held.push(event)));
+    const unsubscribe = thread.subscribe((event) => {
+      const listener = this.listeners.get(thread.id);
+      if (listener && this.held.length === 0) listener(event);
+      else this.held.push({ threadId: thread.id, event });
+    });
     void this.started.then((telemetry) => {
       if (!telemetry) {
         unsubscribe();
         return;
       }
-      telemetry.observe(
+      const observer = telemetry.observe(
         {
           id: thread.id,
           subscribe: (listener) => {
-            for (const event of held.splice(0)) listener(event);
-            forward = listener;
-            return unsubscribe;
+            this.listeners.set(thread.id, listener);
+            return () => {
+              this.listeners.delete(thread.id);
+              unsubscribe();
+            };
           },
         },
         {
@@ -65,14 +80,32 @@ export class ServerTelemetry {
           model: () => thread.settings.model,
           sandboxMode: () => thread.settings.sandbox.mode,
           approvalPolicy: () => thread.settings.approvalPolicy,
+          ...(parentThreadId ? { parent: () => this.observers.get(parentThreadId)?.turnContext } : {}),
         },
       );
+      this.observers.set(thread.id, observer);
+      // Every thread waiting for the SDK attaches in this same run of reactions; the replay comes
+      // after all of them.
+      queueMicrotask(() => this.replayHeld());
     });
+  }
+
+  /** Replays the held events of the threads that have observers, in the order they happened. */
+  private replayHeld(): void {
+    const still: typeof this.held = [];
+    for (const held of this.held) {
+      const listener = this.listeners.get(held.threadId);
+      if (listener && still.every((s) => s.threadId !== held.threadId)) listener(held.event);
+      else still.push(held);
+    }
+    this.held = still;
   }
 
   /** Flushes and stops the exporters (the server is closing). */
   async shutdown(): Promise<void> {
     const telemetry = await this.started;
+    // Events still held (the SDK finished loading just now) are exported before the flush.
+    this.replayHeld();
     const problem = await telemetry?.shutdown();
     if (problem) this.warn(problem);
   }

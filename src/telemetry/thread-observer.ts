@@ -19,8 +19,11 @@ export interface ThreadInfo {
   model: () => string;
   sandboxMode: () => string;
   approvalPolicy: () => string;
-  /** The span a sub-agent's turns nest under (its parent's tool call or turn). */
-  parent?: Context;
+  /**
+   * Where a sub-agent's turns nest: its parent's current turn, asked when each of its turns starts
+   * (undefined: a trace of its own, as when the parent's turn has ended).
+   */
+  parent?: () => Context | undefined;
 }
 
 interface OpenRequest {
@@ -72,6 +75,11 @@ export class ThreadObserver {
     this.unsubscribe = thread.subscribe((event) => this.on(event));
   }
 
+  /** The running turn's span context (what a sub-agent's turns nest under), if a turn runs. */
+  get turnContext(): Context | undefined {
+    return this.turn?.context;
+  }
+
   /** The prompt of the next turn (exported only with `log_user_prompt`). */
   prompt(text: string): void {
     this.pendingPrompt = text;
@@ -90,6 +98,7 @@ export class ThreadObserver {
     const now = Date.now();
     switch (event.type) {
       case 'turn.started': {
+        const parent = this.info.parent?.() ?? context.active();
         const span = this.tracer.startSpan(
           'spool.turn',
           {
@@ -104,12 +113,12 @@ export class ThreadObserver {
                 : {}),
             },
           },
-          this.info.parent ?? context.active(),
+          parent,
         );
         this.pendingPrompt = undefined;
         this.turn = {
           span,
-          context: trace.setSpan(this.info.parent ?? context.active(), span),
+          context: trace.setSpan(parent, span),
           startedAt: now,
           retries: 0,
         };

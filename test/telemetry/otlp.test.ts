@@ -13,7 +13,16 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppServer } from '../../src/app-server/server.js';
 import { serverEnv, streamClient } from '../app-server/support/harness.js';
-import { type Emulator, rateLimit429, respond, say, shellCall, startEmulator } from '../emulator/index.js';
+import {
+  call,
+  type Emulator,
+  rateLimit429,
+  respond,
+  say,
+  shellCall,
+  startEmulator,
+} from '../emulator/index.js';
+import { startTree } from '../support/agents.js';
 import { runSpool } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
 
@@ -261,6 +270,41 @@ describe('OpenTelemetry export', () => {
     expect(sum(metricsOf(receiver).get('spool.requests'))).toBe(1);
   });
 
+  it("nests a sub-agent's turn under its parent's in the app-server too", async () => {
+    receiver = await startReceiver();
+    const tree = await startTree([
+      {
+        name: '/root',
+        steps: [
+          respond(call('spawn_agent', { task_name: 'helper', message: 'Look it up' })),
+          respond(call('wait_agent', { timeout_ms: 60_000 })),
+          respond(say('Both done.')),
+        ],
+      },
+      { name: '/root/helper', steps: [respond(say('Looked it up.'))] },
+    ]);
+    emulator = tree.emulator;
+    const home = homeWith(
+      `[agents]\nresume_parent = false\n\n[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`,
+    );
+    const server = new AppServer({ env: serverEnv(emulator, { SPOOL_HOME: home }) });
+    const { client } = streamClient(server);
+    await client.initialize();
+    const threadId = (await client.call('thread/start', { cwd: tempDir() })).thread.id;
+    const { turn } = await client.call('turn/start', {
+      threadId,
+      input: [{ type: 'text', text: 'delegate it' }],
+    });
+    await client.turnCompleted(turn.id);
+    await server.close();
+    const turns = spansOf(receiver).filter((s) => s.name === 'spool.turn');
+    const rootTurn = turns.find((t) => t.attrs['spool.thread.id'] === threadId)!;
+    const childTurn = turns.find((t) => t.attrs['spool.thread.id'] !== threadId)!;
+    expect(rootTurn.parentSpanId ?? '').toBe('');
+    expect(childTurn.traceId).toBe(rootTurn.traceId);
+    expect(childTurn.parentSpanId).toBe(rootTurn.spanId);
+  });
+
   it('exports over gRPC (otlp-grpc) with its headers as metadata', async () => {
     const seen: { service: string; body: Buffer; token: string }[] = [];
     const server = new grpc.Server();
@@ -344,5 +388,40 @@ describe('OpenTelemetry export', () => {
     } finally {
       await new Promise<void>((resolve) => refusing.close(() => resolve()));
     }
+  });
+
+  it("nests a sub-agent's turn under its parent's running turn, in the same trace", async () => {
+    receiver = await startReceiver();
+    const tree = await startTree([
+      {
+        name: '/root',
+        steps: [
+          respond(call('spawn_agent', { task_name: 'helper', message: 'Look it up' })),
+          respond(call('wait_agent', { timeout_ms: 60_000 })),
+          respond(say('Both done.')),
+        ],
+      },
+      { name: '/root/helper', steps: [respond(say('Looked it up.'))] },
+    ]);
+    emulator = tree.emulator;
+    const home = homeWith(
+      `[agents]\nresume_parent = false\n\n[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`,
+    );
+    const run = await runSpool(['exec', '--skip-git-repo-check', '-C', tempDir(), 'delegate it'], {
+      env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const turns = spansOf(receiver).filter((s) => s.name === 'spool.turn');
+    expect(turns).toHaveLength(2);
+    const rootTurn = turns.find((t) => !t.parentSpanId)!;
+    const childTurn = turns.find((t) => t !== rootTurn)!;
+    expect(rootTurn).toBeDefined();
+    expect(childTurn.traceId).toBe(rootTurn.traceId);
+    expect(childTurn.parentSpanId).toBe(rootTurn.spanId);
+    // The child's own requests are under its turn.
+    const childRequests = spansOf(receiver).filter(
+      (s) => s.name === 'spool.model_request' && s.parentSpanId === childTurn.spanId,
+    );
+    expect(childRequests).toHaveLength(1);
   });
 });
