@@ -426,6 +426,7 @@ export class AgentTree {
   /** What the tools' port may do with the tree (control.ts). */
   private readonly host: ControlHost = {
     node: (path) => this.nodes.get(path),
+    starting: (path) => this.starting.has(path),
     all: () => [...this.nodes.values()],
     root: () => this.root,
     stopped: () => this.stopped,

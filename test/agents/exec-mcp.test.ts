@@ -95,6 +95,38 @@ describe('sub-agents with MCP servers', () => {
     expect(toolOutputs(child[1]).join('\n')).toContain('from the child');
   });
 
+  it('a message to a child still starting its MCP servers is a tool error saying so', async () => {
+    const home = dir('spool-agents-mcp-home-');
+    const work = dir('spool-agents-mcp-work-');
+    fs.writeFileSync(path.join(home, 'config.toml'), SERVER);
+    const started = await startTree([
+      {
+        name: '/root',
+        steps: [
+          respond(
+            call('spawn_agent', { task_name: 'helper', message: 'Work' }),
+            call('send_message', { target: 'helper', message: 'too early' }),
+          ),
+          ...always((r) =>
+            finalAnswerSenders(r).length > 0
+              ? respond(say('Done.'))
+              : respond(call('wait_agent', { timeout_ms: 60_000 })),
+          ),
+        ],
+      },
+      { name: '/root/helper', steps: always(() => respond(say('done'))) },
+    ]);
+    emulator = started.emulator;
+    const result = await runSpool(['exec', '--skip-git-repo-check', 'Go'], {
+      cwd: work,
+      env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(toolOutputs(started.script.requestsOf('/root')[1]).join('\n')).toMatch(
+      /\/root\/helper is still starting/,
+    );
+  });
+
   it('a role listing no MCP servers gets none (the root keeps its own)', async () => {
     const { result, script } = await run(
       SERVER,
