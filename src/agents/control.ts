@@ -13,6 +13,8 @@ import { waitForMessage } from './wait.js';
 /** What the port may do with its tree. */
 export interface ControlHost {
   node(path: string): AgentNode | undefined;
+  /** A spawn of `path` is still starting (its MCP servers): the agent does not exist yet. */
+  starting(path: string): boolean;
   all(): AgentNode[];
   root(): AgentNode | undefined;
   /** The tree is shutting down: nothing new starts. */
@@ -36,6 +38,11 @@ export function agentControl(host: ControlHost, path: string): AgentControl {
     const resolved = resolveTarget(path, name);
     if (!resolved.ok) return resolved;
     const node = host.node(resolved.path);
+    if (!node && host.starting(resolved.path))
+      return {
+        ok: false,
+        error: `The agent ${resolved.path} is still starting (its MCP servers); it gets its task from spawn_agent. Try again once spawn_agent has returned.`,
+      };
     if (!node)
       return {
         ok: false,

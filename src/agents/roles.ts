@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { AgentRoleConfig, type AgentsConfig } from '../config/agents-schema.js';
+import { McpServerConfig } from '../config/schema.js';
 import type { SandboxMode } from '../protocol/policy.js';
 
 export interface AgentRole {
@@ -17,6 +18,10 @@ export interface AgentRole {
   reasoningEffort?: string;
   /** A narrower sandbox than the parent's; a wider one is refused when the role is used. */
   sandboxMode?: SandboxMode;
+  /** Only these of the root's MCP servers, or these servers besides the root's (child-mcp.ts). */
+  mcpServers?:
+    | { kind: 'names'; names: string[] }
+    | { kind: 'definitions'; servers: Record<string, McpServerConfig> };
   /** Where it was defined (`built-in`, `config.toml`, a file). */
   source: string;
 }
@@ -46,7 +51,24 @@ export interface RoleCatalog {
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-function fromConfig(name: string, config: AgentRoleConfig, source: string): AgentRole {
+/** The role's `mcp_servers`, or why a definition is malformed. */
+function roleMcpServers(config: AgentRoleConfig): AgentRole['mcpServers'] | string {
+  const value = config.mcp_servers;
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return { kind: 'names', names: value };
+  const servers: Record<string, McpServerConfig> = {};
+  for (const [name, definition] of Object.entries(value)) {
+    const parsed = McpServerConfig.safeParse(definition);
+    if (!parsed.success)
+      return `mcp_servers.${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'server'}: ${i.message}`).join('; ')}`;
+    servers[name] = parsed.data;
+  }
+  return { kind: 'definitions', servers };
+}
+
+function fromConfig(name: string, config: AgentRoleConfig, source: string): AgentRole | string {
+  const mcpServers = roleMcpServers(config);
+  if (typeof mcpServers === 'string') return mcpServers;
   return {
     name: config.name ?? name,
     description: config.description ?? '',
@@ -54,6 +76,7 @@ function fromConfig(name: string, config: AgentRoleConfig, source: string): Agen
     ...(config.model ? { model: config.model } : {}),
     ...(config.model_reasoning_effort ? { reasoningEffort: config.model_reasoning_effort } : {}),
     ...(config.sandbox_mode ? { sandboxMode: config.sandbox_mode } : {}),
+    ...(mcpServers ? { mcpServers } : {}),
     source,
   };
 }
@@ -83,6 +106,10 @@ function readRoleFiles(dir: string, warnings: string[]): AgentRole[] {
         continue;
       }
       const role = fromConfig(name.slice(0, -'.toml'.length), parsed.data, file);
+      if (typeof role === 'string') {
+        warnings.push(`agent role ${file} skipped: ${role}`);
+        continue;
+      }
       if (!NAME.test(role.name)) {
         warnings.push(`agent role ${file} skipped: name "${role.name}" must be letters, digits, _ or -`);
         continue;
@@ -108,12 +135,24 @@ export function loadRoles(options: {
   for (const [key, value] of Object.entries(options.config ?? {})) {
     if (value === null || typeof value !== 'object') continue; // max_threads, max_depth, …
     const role = fromConfig(key, value as AgentRoleConfig, 'config.toml');
+    if (typeof role === 'string') {
+      warnings.push(`agent role [agents.${key}] in config.toml skipped: ${role}`);
+      continue;
+    }
     roles.set(role.name, role);
   }
   for (const role of readRoleFiles(path.join(options.spoolHome, 'agents'), warnings))
     roles.set(role.name, role);
-  for (const role of readRoleFiles(path.join(options.projectRoot, '.spool', 'agents'), warnings))
+  for (const role of readRoleFiles(path.join(options.projectRoot, '.spool', 'agents'), warnings)) {
+    // A repository's file may narrow the MCP servers, never start programs of its own choosing.
+    if (role.mcpServers?.kind === 'definitions') {
+      warnings.push(
+        `agent role ${role.source}: MCP server definitions are ignored in a repository's .spool/agents/ (define them in config.toml or $SPOOL_HOME/agents/)`,
+      );
+      delete role.mcpServers;
+    }
     roles.set(role.name, role);
+  }
   return { roles, warnings };
 }
 

@@ -24,6 +24,7 @@ import {
   zeroCost,
 } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
+import type { ThreadSettings } from '../protocol/settings.js';
 import { openThread } from '../session/open-thread.js';
 import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';
@@ -32,7 +33,10 @@ import { listSessions } from '../store/session-index.js';
 import { type OpenedSession, openSession } from '../store/sessions.js';
 import type { AgentControl, AgentView, ControlResult, SpawnRequest } from '../tools/collab/control.js';
 import { createCollabTools } from '../tools/collab/tools.js';
+import type { ThreadTools } from '../tools/default-tools.js';
+import { attachMcpTools } from '../tools/mcp/attach.js';
 import type { ToolHandler } from '../tools/types.js';
+import { childMcpServers } from './child-mcp.js';
 import { childSettings } from './child-settings.js';
 import { agentControl, type ControlHost } from './control.js';
 import { forkedThreadStart } from './fork-start.js';
@@ -73,6 +77,8 @@ export interface AgentTreeOptions {
   onAgentOpened?: (agent: AgentHandle) => void;
   /** The root is not recorded: neither are its sub-agents (and there is nothing to restore). */
   ephemeral?: boolean;
+  /** The environment sub-agents' MCP servers start in (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface AgentTotals {
@@ -94,6 +100,8 @@ export class AgentTree {
   private settleWaiters: Array<() => void> = [];
   /** Set by `interruptAll`: nothing new starts by itself any more. */
   private stopped = false;
+  /** Paths of spawns still starting (their MCP servers): they count against the limits. */
+  private readonly starting = new Set<string>();
 
   constructor(private readonly options: AgentTreeOptions) {
     const { runtime } = options;
@@ -186,7 +194,7 @@ export class AgentTree {
    * an answer its parent never took in is delivered again. Call after `attachRoot` on a resumed
    * root. Returns what could not be restored, for the user.
    */
-  restore(): string[] {
+  async restore(): Promise<string[]> {
     const root = this.root;
     if (!root) throw new Error('attach the root before restoring its tree');
     const home = this.options.runtime.home;
@@ -198,7 +206,7 @@ export class AgentTree {
         ? [...this.nodes.values()].find((n) => n.thread.id === origin.parent_thread_id)
         : undefined;
       if (!origin || !parent) continue;
-      const restored = this.restoreChild(parent, origin, listing.id, warnings);
+      const restored = await this.restoreChild(parent, origin, listing.id, warnings);
       if (restored?.unfinished) toContinue.push(restored.node);
     }
     for (const node of toContinue) {
@@ -212,12 +220,12 @@ export class AgentTree {
     return warnings;
   }
 
-  private restoreChild(
+  private async restoreChild(
     parent: AgentNode,
     origin: SpawnOrigin,
     id: string,
     warnings: string[],
-  ): { node: AgentNode; unfinished: boolean } | undefined {
+  ): Promise<{ node: AgentNode; unfinished: boolean } | undefined> {
     const home = this.options.runtime.home;
     let opened: OpenedSession;
     try {
@@ -240,7 +248,12 @@ export class AgentTree {
       warnings.push(`sub-agent ${origin.agent_path} not restored: ${derived.error}`);
       return undefined;
     }
-    const tools = builtinTools(derived.settings, this.toolsFor(origin.agent_path));
+    // The same MCP servers as when it was spawned (its tool list, and so its cached prefix, holds).
+    const mcp = childMcpServers(this.options.runtime.config.mcp_servers, role);
+    const { tools, warnings: mcpWarnings } =
+      Object.keys(mcp.servers).length === 0
+        ? { tools: builtinTools(derived.settings, this.toolsFor(origin.agent_path)), warnings: mcp.warnings }
+        : await this.childTools(origin.agent_path, derived.settings, mcp);
     let thread: Thread;
     let session: Session | undefined;
     try {
@@ -276,6 +289,7 @@ export class AgentTree {
     node.status = unfinished ? 'interrupted' : 'completed';
     node.message = answer ?? null;
     this.options.onAgentOpened?.(node);
+    for (const message of mcpWarnings) thread.events.emit({ type: 'warning', message });
     // An answer that reached only the parent's memory before the stop is delivered again.
     if (
       !unfinished &&
@@ -412,6 +426,7 @@ export class AgentTree {
   /** What the tools' port may do with the tree (control.ts). */
   private readonly host: ControlHost = {
     node: (path) => this.nodes.get(path),
+    starting: (path) => this.starting.has(path),
     all: () => [...this.nodes.values()],
     root: () => this.root,
     stopped: () => this.stopped,
@@ -425,9 +440,38 @@ export class AgentTree {
   };
 
   private limitError(): string | undefined {
-    const running = this.runningAgents();
+    const running = [...this.runningAgents().map((n) => n.path), ...this.starting];
     if (running.length < this.maxThreads) return undefined;
-    return `Too many agents running: ${running.length} of ${this.maxThreads}, the root included (${running.map((n) => n.path).join(', ')}). Wait for one to finish (wait_agent), then try again; [agents] max_threads raises the limit.`;
+    return `Too many agents running: ${running.length} of ${this.maxThreads}, the root included (${running.join(', ')}). Wait for one to finish (wait_agent), then try again; [agents] max_threads raises the limit.`;
+  }
+
+  /**
+   * A sub-agent's tools: built-in and collaboration tools, and the MCP servers `selected` from the
+   * root's config by its role (child-mcp.ts), started for it (closed with its thread). A server that fails to start
+   * is a warning; the agent goes on without it.
+   */
+  private async childTools(
+    path: string,
+    settings: ThreadSettings,
+    selected: ReturnType<typeof childMcpServers>,
+  ): Promise<{ tools: ThreadTools; warnings: string[] }> {
+    const { runtime } = this.options;
+    const warnings = [...selected.warnings];
+    const tools = await attachMcpTools(builtinTools(settings, this.toolsFor(path)), {
+      servers: selected.servers,
+      spoolHome: runtime.home,
+      env: this.options.env ?? process.env,
+      cwd: settings.cwd,
+      sandbox: settings.sandbox,
+      onWarning: (message) => warnings.push(message),
+      onStartup: (update) => {
+        if (update.status === 'failed')
+          warnings.push(
+            `MCP server "${update.server}" failed to start for ${path}: ${update.error ?? 'unknown error'}; the agent goes on without it`,
+          );
+      },
+    });
+    return { tools, warnings };
   }
 
   private async spawn(caller: AgentNode, request: SpawnRequest): Promise<ControlResult<AgentView>> {
@@ -440,7 +484,7 @@ export class AgentTree {
         error: `Depth limit reached: ${caller.path} is at depth ${caller.depth} and agents may be at most ${this.maxDepth} below /root ([agents] max_depth). Do this part yourself.`,
       };
     const path = childPath(caller.path, request.taskName);
-    if (this.nodes.has(path))
+    if (this.nodes.has(path) || this.starting.has(path))
       return {
         ok: false,
         error: `An agent ${path} already exists: use followup_task to give it more work, or another task_name.`,
@@ -460,7 +504,25 @@ export class AgentTree {
     );
     if (!derived.ok) return derived;
     const settings = derived.settings;
-    const tools = builtinTools(settings, this.toolsFor(path));
+    const mcp = childMcpServers(this.options.runtime.config.mcp_servers, role);
+    let started: { tools: ThreadTools; warnings: string[] };
+    if (Object.keys(mcp.servers).length === 0) {
+      // No server to wait for: the agent exists before this call yields, so a send_message in the
+      // same response finds it.
+      started = { tools: builtinTools(settings, this.toolsFor(path)), warnings: mcp.warnings };
+    } else {
+      this.starting.add(path);
+      try {
+        started = await this.childTools(path, settings, mcp);
+      } finally {
+        this.starting.delete(path);
+      }
+    }
+    const { tools, warnings } = started;
+    if (this.stopped) {
+      await tools.close();
+      return { ok: false, error: 'The agent tree is shutting down: no agent can be spawned.' };
+    }
     const runtime: Runtime = { ...this.options.runtime, settings };
     const origin: SpawnOrigin = {
       parent_thread_id: caller.thread.id,
@@ -503,6 +565,7 @@ export class AgentTree {
     });
     node.close = () => thread.close();
     this.options.onAgentOpened?.(node);
+    for (const message of warnings) thread.events.emit({ type: 'warning', message });
     thread.announce();
     this.begin(node, request.message);
     return { ok: true, value: this.view(node) };

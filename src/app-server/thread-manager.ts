@@ -232,7 +232,7 @@ export class ThreadManager {
    * A resumed root brings back its sub-agents (thread/resume, once the caller is subscribed): each
    * is loaded as a thread of its own, shown to the root's clients. What could not be restored.
    */
-  restoreAgents(root: LoadedThread): string[] {
+  async restoreAgents(root: LoadedThread): Promise<string[]> {
     const tree = this.trees.get(root.id);
     if (!tree || tree.agents().length > 1) return [];
     return tree.restore();

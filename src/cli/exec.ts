@@ -343,6 +343,7 @@ async function runOpened(
   const observers = new Map<string, ThreadObserver>();
   const tree = new AgentTree({
     runtime,
+    env: io.env,
     onAgentOpened: (agent) => {
       const parentPath = agent.path.slice(0, agent.path.lastIndexOf('/'));
       const observer = telemetry?.observe(agent.thread, {
@@ -481,7 +482,7 @@ async function runOpened(
     // The reader left before the turn began: nothing is started that nobody would see.
     if (outputClosed) return EXIT.outputClosed;
     // A resumed session brings its sub-agents back (those cut short go on with their task).
-    if (opened) for (const warning of tree.restore()) say(`spool: warning: ${warning}`);
+    if (opened) for (const warning of await tree.restore()) say(`spool: warning: ${warning}`);
     let outcome: Awaited<ReturnType<Thread['runTurn']>>;
     const stopping = new AbortController();
     const onStop = () => stopping.abort();

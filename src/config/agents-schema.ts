@@ -16,6 +16,14 @@ export const AgentRoleConfig = z
     model_reasoning_effort: z.string().optional(),
     /** May narrow the parent's sandbox (read-only), never widen it: a wider mode is refused. */
     sandbox_mode: SandboxMode.optional(),
+    /**
+     * The role's MCP servers: a list of names narrows the root's `[mcp_servers]` to those (`[]`:
+     * none); a table of server definitions (`[mcp_servers.<name>]`, as in config.toml) adds them to
+     * the root's. Definitions are checked by src/agents/ (config/schema.ts imports this file).
+     */
+    mcp_servers: z
+      .union([z.array(z.string()), z.record(z.string(), z.record(z.string(), z.unknown()))])
+      .optional(),
   })
   .strict();
 export type AgentRoleConfig = z.infer<typeof AgentRoleConfig>;

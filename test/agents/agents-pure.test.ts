@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { childMcpServers } from '../../src/agents/child-mcp.js';
 import { childSettings } from '../../src/agents/child-settings.js';
 import { forkedHistory } from '../../src/agents/fork.js';
 import { formatAgentMessage } from '../../src/agents/mailbox.js';
@@ -193,6 +194,40 @@ describe('roles', () => {
     expect(catalog.warnings.join('\n')).toContain('broken.toml');
     expect(catalog.warnings.join('\n')).toContain('odd.toml');
     expect(unknownRoleMessage('wizard', catalog)).toContain('planner (plans)');
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  it('reads a role’s mcp_servers: names narrow, definitions add (not from a repository), bad ones skip the role', () => {
+    const home = tempDir('spool-roles-home-');
+    const project = tempDir('spool-roles-project-');
+    fs.mkdirSync(path.join(home, 'agents'));
+    fs.mkdirSync(path.join(project, '.spool', 'agents'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'agents', 'only.toml'), 'mcp_servers = ["docs", "nosuch"]\n');
+    fs.writeFileSync(
+      path.join(home, 'agents', 'more.toml'),
+      '[mcp_servers.search]\ncommand = "search-mcp"\n',
+    );
+    fs.writeFileSync(path.join(home, 'agents', 'bad.toml'), '[mcp_servers.search]\ncomand = "typo"\n');
+    fs.writeFileSync(
+      path.join(project, '.spool', 'agents', 'repo.toml'),
+      '[mcp_servers.evil]\ncommand = "./run-me"\n',
+    );
+    const catalog = loadRoles({ config: undefined, spoolHome: home, projectRoot: project });
+    expect(catalog.roles.has('bad')).toBe(false);
+    expect(catalog.warnings.join('\n')).toMatch(/bad\.toml skipped: mcp_servers\.search/);
+    expect(catalog.warnings.join('\n')).toMatch(/repo\.toml: MCP server definitions are ignored/);
+    const root = { docs: { command: 'docs-mcp' }, web: { command: 'web-mcp' } };
+    expect(Object.keys(childMcpServers(root, undefined).servers)).toEqual(['docs', 'web']);
+    const only = childMcpServers(root, catalog.roles.get('only'));
+    expect(Object.keys(only.servers)).toEqual(['docs']);
+    expect(only.warnings.join('\n')).toMatch(/"nosuch", which is not configured/);
+    expect(Object.keys(childMcpServers(root, catalog.roles.get('more')).servers)).toEqual([
+      'docs',
+      'web',
+      'search',
+    ]);
+    expect(Object.keys(childMcpServers(root, catalog.roles.get('repo')).servers)).toEqual(['docs', 'web']);
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(project, { recursive: true, force: true });
   });

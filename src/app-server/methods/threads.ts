@@ -53,12 +53,12 @@ export const threadMethods: MethodTable = {
     return openedResponse(loaded, []);
   }),
 
-  'thread/resume': defineMethod(ThreadResumeParams, (ctx, params) => {
+  'thread/resume': defineMethod(ThreadResumeParams, async (ctx, params) => {
     const { threadId, excludeTurns, ...overrides } = params;
     const { loaded, turns, warnings } = ctx.server.threads.resume(threadId, overrides);
     loaded.subscribe(ctx.connection);
     // Its sub-agents come back with it (src/agents/), shown to this connection.
-    warnings?.push(...ctx.server.threads.restoreAgents(loaded));
+    warnings?.push(...(await ctx.server.threads.restoreAgents(loaded)));
     ctx.after(() => {
       for (const message of warnings ?? []) ctx.connection.notify('warning', { threadId, message });
       // Startup warnings (project docs) of a thread loaded just now.
