@@ -245,20 +245,30 @@ export class Thread {
   }
 
   async runTurn(input: UserInput, options: TurnOptions = {}): Promise<TurnOutcome> {
+    return this.asActiveTurn(options.signal, (signal) => this.turn(input, signal, options.skills ?? []));
+  }
+
+  /**
+   * Runs `start` as this thread's one active turn, stopped by `interrupt()` or by `external`; the
+   * thread is idle again when it settles.
+   */
+  private async asActiveTurn(
+    external: AbortSignal | undefined,
+    start: (signal: AbortSignal) => Promise<TurnOutcome>,
+  ): Promise<TurnOutcome> {
     if (this.active) throw new Error('a turn is already running on this thread');
     const controller = new AbortController();
-    const external = options.signal;
     const onExternalAbort = () => controller.abort();
     if (external?.aborted) controller.abort();
     external?.addEventListener('abort', onExternalAbort, { once: true });
-
-    const done = this.turn(input, controller.signal, options.skills ?? []);
+    const done = start(controller.signal);
     this.active = { controller, done };
     try {
       return await done;
     } finally {
       this.active = undefined;
       this.activeTurnId = undefined;
+      this.delegating = false;
       external?.removeEventListener('abort', onExternalAbort);
     }
   }
@@ -274,14 +284,8 @@ export class Thread {
     work: (turn: DelegatedTurn) => Promise<DelegatedTurnResult>,
     options: { signal?: AbortSignal } = {},
   ): Promise<TurnOutcome> {
-    if (this.active) throw new Error('a turn is already running on this thread');
-    const controller = new AbortController();
-    const external = options.signal;
-    const onExternalAbort = () => controller.abort();
-    if (external?.aborted) controller.abort();
-    external?.addEventListener('abort', onExternalAbort, { once: true });
     const turnId = uuidv7();
-    const done = (async (): Promise<TurnOutcome> => {
+    return this.asActiveTurn(options.signal, async (signal): Promise<TurnOutcome> => {
       this.activeTurnId = turnId;
       this.delegating = true;
       this.options.recorder?.turnStarted({ turn_id: turnId, ...(this.context ?? UNKNOWN_CONTEXT) });
@@ -293,7 +297,7 @@ export class Thread {
       try {
         result = await work({
           turnId,
-          signal: controller.signal,
+          signal,
           newItemId: () => `item_${this.itemCounter++}`,
           emit: (event) => this.events.emit({ ...event, turn_id: turnId }),
         });
@@ -338,16 +342,7 @@ export class Thread {
         error: { message: error.message, kind: error.kind },
       });
       return { status: 'failed', usage, error };
-    })();
-    this.active = { controller, done };
-    try {
-      return await done;
-    } finally {
-      this.active = undefined;
-      this.activeTurnId = undefined;
-      this.delegating = false;
-      external?.removeEventListener('abort', onExternalAbort);
-    }
+    });
   }
 
   /**
