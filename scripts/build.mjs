@@ -25,6 +25,11 @@ const result = await build({
   logLevel: 'warning',
   // web-tree-sitter finds its .wasm next to its own module; tree-sitter-bash is only a .wasm file.
   external: ['web-tree-sitter', 'tree-sitter-bash'],
+  // import() becomes require(): bin/spool runs the bundle from a V8 code cache, and code deserialised
+  // from one has lost the callback Node's import() needs ("A dynamic import callback was not
+  // specified"), so every import() left in the bundle — the OpenTelemetry exporters load node:http
+  // that way — failed on every run but the first.
+  supported: { 'dynamic-import': false },
   // CommonJS has no import.meta: the two modules that use it (createRequire) get the bundle's URL.
   define: { 'import.meta.url': '__spoolBundleUrl' },
   banner: { js: "const __spoolBundleUrl = require('node:url').pathToFileURL(__filename).href;" },

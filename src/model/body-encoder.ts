@@ -10,8 +10,13 @@
  * request-sized string. Items are never changed once in history, so a kept serialisation stays
  * true.
  *
+ * The rollout's `request` line digests the same bytes (digests()); those hashes run on from one
+ * request to the next, so a long session does not hash its whole history per request either.
+ *
  * One encoder per client (the cache is the client's, not the module's).
  */
+
+import { createHash, type Hash } from 'node:crypto';
 
 /** Stands in for `input` while the rest of the body is serialised; never a real value. */
 const INPUT_MARK = '\u0000spool-input\u0000';
@@ -21,22 +26,110 @@ const COMMA = Buffer.from(',');
 const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
 
+/** What a request line keeps of a body's bytes (protocol/request-record.ts), computed from them. */
+export interface BodyDigests {
+  /** sha256 (hex) of the whole body's bytes. */
+  sha256: string;
+  bytes: number;
+  /** sha256 (hex) of the input array's JSON text (`[item,item,…]`). */
+  input: string;
+}
+
+/** The body as the text around its input array, and the input's items. */
+interface Frame {
+  head: string;
+  items: unknown[];
+  tail: string;
+}
+
+/**
+ * Hashes of the last body's bytes up to the end of its input items, so that the next body, which
+ * only adds items, hashes only what it adds (copy() leaves the running state as it was).
+ */
+interface Running {
+  head: string;
+  items: unknown[];
+  body: Hash;
+  input: Hash;
+  bytes: number;
+}
+
 export class BodyEncoder {
   private readonly items = new WeakMap<object, Buffer>();
+  private running: Running | undefined;
 
   /** The UTF-8 bytes of `JSON.stringify(body)`; `body.input` is an array of history items. */
   encode(body: Record<string, unknown>): Buffer {
-    const input = body.input;
-    if (!Array.isArray(input)) return Buffer.from(JSON.stringify(body));
-    const rest = JSON.stringify({ ...body, input: INPUT_MARK });
-    const at = rest.indexOf(MARK_JSON);
-    const parts: Buffer[] = [Buffer.from(rest.slice(0, at + '"input":'.length)), OPEN];
-    input.forEach((item, i) => {
+    const frame = this.frame(body);
+    if (!frame) return Buffer.from(JSON.stringify(body));
+    const parts: Buffer[] = [Buffer.from(frame.head), OPEN];
+    frame.items.forEach((item, i) => {
       if (i > 0) parts.push(COMMA);
       parts.push(this.item(item));
     });
-    parts.push(CLOSE, Buffer.from(rest.slice(at + MARK_JSON.length)));
+    parts.push(CLOSE, Buffer.from(frame.tail));
     return Buffer.concat(parts);
+  }
+
+  /**
+   * The digests of `encode(body)`'s bytes without hashing the whole history again: a body whose
+   * text before the input is the last one's, and whose input starts with the last one's items (the
+   * same objects), continues the last hashes. Anything else (compaction, another model) starts over.
+   * Undefined when the body has no input array.
+   */
+  digests(body: Record<string, unknown>): BodyDigests | undefined {
+    const frame = this.frame(body);
+    if (!frame) return undefined;
+    const run = this.continuing(frame) ?? this.start(frame.head);
+    for (let i = run.items.length; i < frame.items.length; i++) {
+      const bytes = this.item(frame.items[i]);
+      if (i > 0) {
+        run.body.update(COMMA);
+        run.input.update(COMMA);
+        run.bytes += 1;
+      }
+      run.body.update(bytes);
+      run.input.update(bytes);
+      run.bytes += bytes.length;
+      run.items.push(frame.items[i]);
+    }
+    this.running = run;
+    const tail = Buffer.from(frame.tail);
+    return {
+      sha256: run.body.copy().update(CLOSE).update(tail).digest('hex'),
+      bytes: run.bytes + CLOSE.length + tail.length,
+      input: run.input.copy().update(CLOSE).digest('hex'),
+    };
+  }
+
+  private continuing(frame: Frame): Running | undefined {
+    const run = this.running;
+    if (!run || run.head !== frame.head || run.items.length > frame.items.length) return undefined;
+    for (let i = 0; i < run.items.length; i++) if (run.items[i] !== frame.items[i]) return undefined;
+    return run;
+  }
+
+  private start(head: string): Running {
+    const bytes = Buffer.from(head);
+    return {
+      head,
+      items: [],
+      body: createHash('sha256').update(bytes).update(OPEN),
+      input: createHash('sha256').update(OPEN),
+      bytes: bytes.length + OPEN.length,
+    };
+  }
+
+  private frame(body: Record<string, unknown>): Frame | undefined {
+    const input = body.input;
+    if (!Array.isArray(input)) return undefined;
+    const rest = JSON.stringify({ ...body, input: INPUT_MARK });
+    const at = rest.indexOf(MARK_JSON);
+    return {
+      head: rest.slice(0, at + '"input":'.length),
+      items: input,
+      tail: rest.slice(at + MARK_JSON.length),
+    };
   }
 
   private item(item: unknown): Buffer {

@@ -3,12 +3,12 @@
  * `/chat/completions` (local servers, many hosted platforms). Same contract as the Responses client:
  * one attempt per call, never throws, failures are terminal events.
  */
-import type OpenAI from 'openai';
 import { streamAttempt } from './attempt-stream.js';
 import { chatReasoningConflict } from './catalog.js';
 import { ChatStreamTranslator } from './chat-events.js';
 import { chatRequestBody } from './chat-request.js';
-import { type HttpEndpoint, sdkClient } from './endpoint.js';
+import type { HttpEndpoint } from './endpoint.js';
+import { postStream } from './http-post.js';
 import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.js';
 import { responseEvents } from './sse.js';
 import type { ModelClient, ModelEvent, ModelRequest } from './types.js';
@@ -23,14 +23,10 @@ async function* refused(message: string): AsyncGenerator<ModelEvent> {
 }
 
 export class ChatCompletionsClient implements ModelClient {
-  private readonly client: OpenAI;
-
   constructor(
     private readonly endpoint: HttpEndpoint,
     private readonly options: ChatClientOptions = { sendPromptCacheKey: false },
-  ) {
-    this.client = sdkClient(endpoint);
-  }
+  ) {}
 
   requestBody(request: ModelRequest): { wire: 'chat'; body: Record<string, unknown> } {
     return {
@@ -53,13 +49,10 @@ export class ChatCompletionsClient implements ModelClient {
     return streamAttempt({
       signal,
       endpoint: this.endpoint,
-      // The SDK sends the request; the stream is read by sse.ts (linear, one event bounded).
+      // Sent as the SDK would send it (http-post.ts); the stream is read by sse.ts (linear, one event bounded).
       open: async (attemptSignal) => {
-        const response = await this.client.chat.completions
-          .create(body as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming, {
-            signal: attemptSignal,
-          })
-          .asResponse();
+        const bytes = Buffer.from(JSON.stringify(body));
+        const response = await postStream(this.endpoint, '/chat/completions', bytes, attemptSignal);
         return responseEvents(response, maxEventChars(maxInput));
       },
       push: (raw) => translator.push(raw),

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestRecord } from '../protocol/request-record.js';
 import { REQUEST_LINE_VERSION } from '../protocol/request-record.js';
+import type { BodyDigests } from './body-encoder.js';
 
 export type Wire = RequestRecord['wire'];
 
@@ -48,6 +49,16 @@ export function partDigests(parts: RequestParts): RequestRecord['parts'] {
   };
 }
 
+/** The digests of a body serialised here (a client that cannot give them). */
+function wholeDigests(body: Record<string, unknown>, parts: RequestParts): BodyDigests {
+  const text = JSON.stringify(body);
+  return {
+    sha256: sha256(text),
+    bytes: Buffer.byteLength(text, 'utf8'),
+    input: sha256(JSON.stringify(parts.input)),
+  };
+}
+
 /** A request's record, and the texts of its large parts by digest (kept apart from the log). */
 export interface RecordedParts {
   record: RequestRecord;
@@ -62,10 +73,16 @@ export interface RecordedParts {
 export class RequestRecords {
   private previous: RequestRecord['parts'] | undefined;
 
-  record(wire: Wire, body: Record<string, unknown>): RecordedParts {
-    const text = JSON.stringify(body);
+  /** `bytes`: the digests of the body as sent, when the client made them (model/body-encoder.ts). */
+  record(wire: Wire, body: Record<string, unknown>, bytes?: BodyDigests): RecordedParts {
     const parts = requestParts(wire, body);
-    const digests = partDigests(parts);
+    const whole = bytes ?? wholeDigests(body, parts);
+    const digests = {
+      instructions: sha256(parts.instructions),
+      tools: sha256(JSON.stringify(parts.tools)),
+      input: whole.input,
+      rest: sha256(JSON.stringify(parts.rest)),
+    };
     const before = this.previous;
     this.previous = digests;
     const kept: Array<[string, string]> = [];
@@ -76,8 +93,8 @@ export class RequestRecords {
       record: {
         v: REQUEST_LINE_VERSION,
         wire,
-        sha256: sha256(text),
-        bytes: Buffer.byteLength(text, 'utf8'),
+        sha256: whole.sha256,
+        bytes: whole.bytes,
         parts: digests,
         input_items: parts.input.length,
         ...(before?.rest !== digests.rest ? { rest: parts.rest } : {}),

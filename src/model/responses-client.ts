@@ -9,9 +9,10 @@
 import type OpenAI from 'openai';
 import type { HistoryItem } from '../protocol/items.js';
 import { streamAttempt } from './attempt-stream.js';
-import { BodyEncoder } from './body-encoder.js';
+import { type BodyDigests, BodyEncoder } from './body-encoder.js';
 import { type HttpEndpoint, sdkClient } from './endpoint.js';
 import { classifyException } from './errors.js';
+import { postStream } from './http-post.js';
 import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.js';
 import { canonicalOutputItem, ResponsesStreamTranslator, usageFromResponses } from './responses-events.js';
 import { responseEvents } from './sse.js';
@@ -81,12 +82,16 @@ function compactRequestBody(request: ModelRequest): Record<string, unknown> {
 }
 
 export class ResponsesClient implements ModelClient {
-  private readonly client: OpenAI;
+  /** The SDK, for remote compaction only (made when first needed: streams go by http-post.ts). */
+  private sdk: OpenAI | undefined;
   /** Serialises each history item once for all the thread's requests (body-encoder.ts). */
   private readonly encoder = new BodyEncoder();
 
-  constructor(private readonly endpoint: HttpEndpoint) {
-    this.client = sdkClient(endpoint);
+  constructor(private readonly endpoint: HttpEndpoint) {}
+
+  private get client(): OpenAI {
+    this.sdk ??= sdkClient(this.endpoint);
+    return this.sdk;
   }
 
   async compact(request: ModelRequest, signal: AbortSignal): Promise<CompactOutcome> {
@@ -111,8 +116,13 @@ export class ResponsesClient implements ModelClient {
     }
   }
 
-  requestBody(request: ModelRequest): { wire: 'responses'; body: Record<string, unknown> } {
-    return { wire: 'responses', body: responsesRequestBody(request) };
+  requestBody(request: ModelRequest): {
+    wire: 'responses';
+    body: Record<string, unknown>;
+    digests?: BodyDigests;
+  } {
+    const body = responsesRequestBody(request);
+    return { wire: 'responses', body, digests: this.encoder.digests(body) };
   }
 
   stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
@@ -122,15 +132,9 @@ export class ResponsesClient implements ModelClient {
       signal,
       endpoint: this.endpoint,
       open: async (attemptSignal) => {
-        // What `responses.create` sends, as bytes made here: the SDK passes a buffer through.
-        const response = await this.client
-          .post('/responses', {
-            body: this.encoder.encode(responsesRequestBody(request)),
-            headers: { 'content-type': 'application/json' },
-            signal: attemptSignal,
-            stream: true,
-          })
-          .asResponse();
+        // What `responses.create` would send, as bytes made here, sent as they are (http-post.ts).
+        const body = this.encoder.encode(responsesRequestBody(request));
+        const response = await postStream(this.endpoint, '/responses', body, attemptSignal);
         return responseEvents(response, maxEventChars(maxInput));
       },
       push: (raw) => translator.push(raw),

@@ -16,6 +16,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { APIError } from 'openai';
+import type { StreamedResponse } from './http-post.js';
 
 /** Characters of an oversized event kept at each end. */
 const KEPT_CHARS = 4096;
@@ -183,7 +184,8 @@ export class EventFramer {
 interface SseReadOptions {
   /** Events larger than this (characters) are not read: an `OversizedEvent` stands for each. */
   maxEventChars: number;
-  headers?: Headers;
+  /** The response's headers, for an error the stream carries (made only then). */
+  headers?: () => Headers;
 }
 
 /**
@@ -211,7 +213,7 @@ export async function* sseEvents(
       if (message.data.startsWith('[DONE]')) return true;
       const data = JSON.parse(message.data) as { error?: unknown } | null;
       if (data && typeof data === 'object' && data.error) {
-        throw new APIError(undefined, data.error as object, undefined, options.headers ?? new Headers());
+        throw new APIError(undefined, data.error as object, undefined, options.headers?.() ?? new Headers());
       }
       yield data;
     }
@@ -227,7 +229,6 @@ export async function* sseEvents(
 }
 
 /** The events of a streamed HTTP response (see `sseEvents`). */
-export function responseEvents(response: Response, maxEventChars: number): AsyncGenerator<unknown> {
-  const body: AsyncIterable<Uint8Array> = response.body ?? (async function* () {})();
-  return sseEvents(body, { maxEventChars, headers: response.headers });
+export function responseEvents(response: StreamedResponse, maxEventChars: number): AsyncGenerator<unknown> {
+  return sseEvents(response.body, { maxEventChars, headers: response.headers });
 }

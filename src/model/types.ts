@@ -5,10 +5,12 @@
  * never throws: every failure is a terminal `failed` event carrying a classification, so the loop
  * that decides about retries has a single path.
  */
+
 import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { OutputSchema, ReasoningEffort, ReasoningSummary, Verbosity } from '../protocol/settings.js';
 import type { ToolSpec } from '../protocol/tool-spec.js';
+import type { BodyDigests } from './body-encoder.js';
 
 export interface ModelRequest {
   model: string;
@@ -93,8 +95,15 @@ export type CompactOutcome =
 export interface ModelClient {
   /** One attempt. Ends with exactly one `completed` or `failed` event; never throws. */
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
-  /** The body `stream()` sends for `request`, and its wire (for the rollout's `request` lines). */
-  requestBody?(request: ModelRequest): { wire: 'responses' | 'chat'; body: Record<string, unknown> };
+  /**
+   * The body `stream()` sends for `request`, and its wire (for the rollout's `request` lines), with
+   * the digests of its bytes when the client can give them without serialising the body again.
+   */
+  requestBody?(request: ModelRequest): {
+    wire: 'responses' | 'chat';
+    body: Record<string, unknown>;
+    digests?: BodyDigests;
+  };
   /**
    * Remote compaction (`POST /responses/compact`), where the wire has it: the history's compacted
    * replacement, including the opaque `compaction` item. Never throws.

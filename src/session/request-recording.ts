@@ -16,8 +16,8 @@ export function recordingRequests(
   const records = new RequestRecords();
   return {
     stream(request, signal) {
-      const { wire, body } = describe(request);
-      write(records.record(wire, body));
+      const { wire, body, digests } = describe(request);
+      write(records.record(wire, body, digests));
       return client.stream(request, signal);
     },
     requestBody: describe,

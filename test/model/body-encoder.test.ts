@@ -2,6 +2,7 @@
  * The request bytes are exactly `JSON.stringify` of the request body, however the history grows
  * and whatever its text holds; and what the emulator receives from the client is those bytes.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BodyEncoder } from '../../src/model/body-encoder.js';
 import { ResponsesClient, responsesRequestBody } from '../../src/model/responses-client.js';
@@ -73,5 +74,40 @@ describe('request body bytes', () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  it('have digests equal to hashing the whole bytes, as the history grows, is replaced or the text before it changes', () => {
+    const encoder = new BodyEncoder();
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const check = (body: Record<string, unknown>) => {
+      const text = JSON.stringify(body);
+      expect(encoder.digests(body)).toEqual({
+        sha256: sha(text),
+        bytes: Buffer.byteLength(text, 'utf8'),
+        input: sha(JSON.stringify(body.input)),
+      });
+      // Encoding after digesting (the order a recorded request takes) gives the same bytes.
+      expect(encoder.encode(body).toString('utf8')).toBe(text);
+    };
+    let history: HistoryItem[] = [];
+    check(responsesRequestBody(request(history)));
+    for (const text of ['one', 'ünïcødé ✓ 𝄞', 'two "input":[', 'three']) {
+      history.push(user(text), { type: 'function_call_output', call_id: `c${history.length}`, output: text });
+      check(responsesRequestBody(request(history)));
+      // The same body twice: nothing new to hash, the same digests.
+      check(responsesRequestBody(request(history)));
+    }
+    // Other instructions: the text before the input changed, so the hashes start over.
+    check(responsesRequestBody(request(history, 'Be thorough.')));
+    check(responsesRequestBody(request(history)));
+    // Compaction: a shorter history of other items.
+    history = [user('summary of all that')];
+    check(responsesRequestBody(request(history)));
+    // An item replaced in place by an equal-looking but different object is not taken for the old one.
+    history.push(user('x'));
+    check(responsesRequestBody(request(history)));
+    history[1] = user('y');
+    check(responsesRequestBody(request(history)));
+    expect(encoder.digests({ model: 'm', messages: [] })).toBeUndefined();
   });
 });

@@ -248,6 +248,23 @@ describe('OpenTelemetry export', () => {
     expect(traces.body.includes(Buffer.from('spool.turn'))).toBe(true);
   });
 
+  it('exports from a second run, whose code comes from the code cache (the exporter loads http by import())', async () => {
+    receiver = await startReceiver();
+    emulator = await startEmulator({ script: [respond(say('one')), respond(say('two'))] });
+    const home = homeWith(`[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`);
+    const env = { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home, SPOOL_DEBUG_CODE_CACHE: '1' };
+    const first = await runSpool(['exec', '--skip-git-repo-check', '-C', tempDir(), 'hi'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const afterFirst = receiver.received.filter((r) => r.path === '/v1/traces').length;
+    expect(afterFirst).toBeGreaterThan(0);
+    const second = await runSpool(['exec', '--skip-git-repo-check', '-C', tempDir(), 'hi'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('spool: code cache used');
+    expect(second.stderr).not.toMatch(/export|import/i);
+    const traces = receiver.received.filter((r) => r.path === '/v1/traces').slice(afterFirst);
+    expect(traces.map((t) => t.body.toString()).join('')).toContain('spool.turn');
+  });
+
   it('exports the threads of the app-server (and of the TUI, which runs on it), flushed when it closes', async () => {
     receiver = await startReceiver();
     emulator = await startEmulator({ script: [respond(say('served'))] });
