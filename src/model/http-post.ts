@@ -28,7 +28,7 @@ export interface StreamedResponse {
 }
 
 /** `baseURL` + `path`, with the endpoint's query parameters (as the SDK joins them). */
-export function requestUrl(endpoint: HttpEndpoint, path: string): URL {
+function requestUrl(endpoint: HttpEndpoint, path: string): URL {
   const base = endpoint.baseURL.endsWith('/') ? endpoint.baseURL.slice(0, -1) : endpoint.baseURL;
   const url = new URL(base + path);
   for (const [key, value] of Object.entries(endpoint.query ?? {})) url.searchParams.set(key, value);
@@ -36,7 +36,7 @@ export function requestUrl(endpoint: HttpEndpoint, path: string): URL {
 }
 
 /** The request headers; a configured header replaces the default of the same name, whatever its case. */
-export function requestHeaders(
+function requestHeaders(
   endpoint: HttpEndpoint,
   bodyBytes: number,
   env: NodeJS.ProcessEnv = process.env,
