@@ -251,8 +251,15 @@ describe('OpenTelemetry export', () => {
   it('exports from a second run, whose code comes from the code cache (the exporter loads http by import())', async () => {
     receiver = await startReceiver();
     emulator = await startEmulator({ script: [respond(say('one')), respond(say('two'))] });
-    const home = homeWith(`[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`);
-    const env = { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home, SPOOL_DEBUG_CODE_CACHE: '1' };
+    const home = homeWith(
+      `[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`,
+    );
+    const env = {
+      OPENAI_BASE_URL: emulator.url,
+      OPENAI_API_KEY: 'k',
+      SPOOL_HOME: home,
+      SPOOL_DEBUG_CODE_CACHE: '1',
+    };
     const first = await runSpool(['exec', '--skip-git-repo-check', '-C', tempDir(), 'hi'], { env });
     expect(first.code, first.stderr).toBe(0);
     const afterFirst = receiver.received.filter((r) => r.path === '/v1/traces').length;
