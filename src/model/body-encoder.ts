@@ -5,9 +5,9 @@
  * Each request carries the whole history, and the history only grows: a 1,000-step session sent
  * ~300 MB of JSON, every byte of it made by `JSON.stringify` (a V8 string as large as the body, then
  * copied into a UTF-8 buffer by fetch). Here each history item is serialised once, to a UTF-8
- * buffer kept with the item (weakly: an item dropped by compaction takes its bytes with it), and a
- * request is the concatenation of the buffers: one buffer per request outside the JS heap, and no
- * request-sized string. Items are never changed once in history, so a kept serialisation stays
+ * buffer kept with the item (weakly: an item dropped by compaction takes its bytes with it), and the
+ * history's bytes are kept in segments that each request sends again as they are: no request-sized
+ * string or buffer is made. Items are never changed once in history, so a kept serialisation stays
  * true.
  *
  * The rollout's `request` line digests the same bytes (digests()); those hashes run on from one
@@ -42,64 +42,86 @@ interface Frame {
   tail: string;
 }
 
+/** Sealed segments of the input's bytes are about this long (each made once, kept for the thread). */
+const SEGMENT_BYTES = 64 * 1024;
+
 /**
- * Hashes of the last body's bytes up to the end of its input items, so that the next body, which
- * only adds items, hashes only what it adds (copy() leaves the running state as it was).
+ * The last body's input, up to the end of its items: as bytes in segments (sealed ones never change,
+ * the open one gains items), and as running hashes of the body and of the input, so the next body,
+ * which only adds items, costs only what it adds (copy() leaves a running hash as it was).
  */
 interface Running {
   head: string;
+  /** The items taken in, by identity. */
   items: unknown[];
+  sealed: Buffer[];
+  open: Buffer[];
+  openBytes: number;
+  /** Bytes of the body so far: the head and the input's bytes. */
+  bytes: number;
   body: Hash;
   input: Hash;
-  bytes: number;
 }
 
 export class BodyEncoder {
   private readonly items = new WeakMap<object, Buffer>();
   private running: Running | undefined;
 
-  /** The UTF-8 bytes of `JSON.stringify(body)`; `body.input` is an array of history items. */
-  encode(body: Record<string, unknown>): Buffer {
+  /**
+   * The UTF-8 bytes of `JSON.stringify(body)` (`body.input` an array of history items), in chunks
+   * to be sent in order: no request-sized buffer is made, so a long session does not allocate (and
+   * fragment the heap with) a larger buffer for every request.
+   */
+  encode(body: Record<string, unknown>): Buffer[] {
     const frame = this.frame(body);
-    if (!frame) return Buffer.from(JSON.stringify(body));
-    const parts: Buffer[] = [Buffer.from(frame.head), OPEN];
-    frame.items.forEach((item, i) => {
-      if (i > 0) parts.push(COMMA);
-      parts.push(this.item(item));
-    });
-    parts.push(CLOSE, Buffer.from(frame.tail));
-    return Buffer.concat(parts);
+    if (!frame) return [Buffer.from(JSON.stringify(body))];
+    const run = this.advance(frame);
+    return [Buffer.from(frame.head), ...run.sealed, ...run.open, CLOSE, Buffer.from(frame.tail)];
   }
 
   /**
-   * The digests of `encode(body)`'s bytes without hashing the whole history again: a body whose
-   * text before the input is the last one's, and whose input starts with the last one's items (the
-   * same objects), continues the last hashes. Anything else (compaction, another model) starts over.
-   * Undefined when the body has no input array.
+   * The digests of `encode(body)`'s bytes, without hashing the whole history again. Undefined when
+   * the body has no input array.
    */
   digests(body: Record<string, unknown>): BodyDigests | undefined {
     const frame = this.frame(body);
     if (!frame) return undefined;
-    const run = this.continuing(frame) ?? this.start(frame.head);
-    for (let i = run.items.length; i < frame.items.length; i++) {
-      const bytes = this.item(frame.items[i]);
-      if (i > 0) {
-        run.body.update(COMMA);
-        run.input.update(COMMA);
-        run.bytes += 1;
-      }
-      run.body.update(bytes);
-      run.input.update(bytes);
-      run.bytes += bytes.length;
-      run.items.push(frame.items[i]);
-    }
-    this.running = run;
+    const run = this.advance(frame);
     const tail = Buffer.from(frame.tail);
     return {
       sha256: run.body.copy().update(CLOSE).update(tail).digest('hex'),
       bytes: run.bytes + CLOSE.length + tail.length,
       input: run.input.copy().update(CLOSE).digest('hex'),
     };
+  }
+
+  /**
+   * Takes in the frame's items: a body whose text before the input is the last one's, and whose
+   * input starts with the last one's items (the same objects), continues where the last one ended.
+   * Anything else (compaction, another model) starts over.
+   */
+  private advance(frame: Frame): Running {
+    const run = this.continuing(frame) ?? this.start(frame.head);
+    for (let i = run.items.length; i < frame.items.length; i++) {
+      if (i > 0) this.append(run, COMMA);
+      this.append(run, this.item(frame.items[i]));
+      run.items.push(frame.items[i]);
+    }
+    this.running = run;
+    return run;
+  }
+
+  private append(run: Running, bytes: Buffer): void {
+    run.body.update(bytes);
+    run.input.update(bytes);
+    run.bytes += bytes.length;
+    run.open.push(bytes);
+    run.openBytes += bytes.length;
+    if (run.openBytes >= SEGMENT_BYTES) {
+      run.sealed.push(Buffer.concat(run.open, run.openBytes));
+      run.open = [];
+      run.openBytes = 0;
+    }
   }
 
   private continuing(frame: Frame): Running | undefined {
@@ -114,9 +136,12 @@ export class BodyEncoder {
     return {
       head,
       items: [],
+      sealed: [],
+      open: [OPEN],
+      openBytes: OPEN.length,
+      bytes: bytes.length + OPEN.length,
       body: createHash('sha256').update(bytes).update(OPEN),
       input: createHash('sha256').update(OPEN),
-      bytes: bytes.length + OPEN.length,
     };
   }
 

@@ -51,7 +51,7 @@ export class ChatCompletionsClient implements ModelClient {
       endpoint: this.endpoint,
       // Sent as the SDK would send it (http-post.ts); the stream is read by sse.ts (linear, one event bounded).
       open: async (attemptSignal) => {
-        const bytes = Buffer.from(JSON.stringify(body));
+        const bytes = [Buffer.from(JSON.stringify(body))];
         const response = await postStream(this.endpoint, '/chat/completions', bytes, attemptSignal);
         return responseEvents(response, maxEventChars(maxInput));
       },

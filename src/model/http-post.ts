@@ -71,6 +71,15 @@ async function readText(response: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+async function* bodyOf(
+  response: IncomingMessage,
+  early: () => Error | undefined,
+): AsyncGenerator<Uint8Array> {
+  const failed = early();
+  if (failed) throw failed;
+  for await (const chunk of response) yield chunk as Buffer;
+}
+
 /** What the SDK throws for an unsuccessful status: the body as JSON when it is, else as text. */
 function statusError(status: number, text: string, headers: Headers): APIError {
   let json: Record<string, unknown> | undefined;
@@ -84,23 +93,25 @@ function statusError(status: number, text: string, headers: Headers): APIError {
 }
 
 /**
- * POSTs `body` to `path` and resolves when the response headers arrive with a 2xx status. Rejects
- * with the SDK's errors: APIUserAbortError when `signal` aborted it, APIConnectionError when the
+ * POSTs `body` (its chunks in order, written together) to `path` and resolves when the response
+ * headers arrive with a 2xx status. Rejects with the SDK's errors: APIUserAbortError when `signal` aborted it, APIConnectionError when the
  * connection failed, the status's APIError (with the server's error body) otherwise.
  */
 export async function postStream(
   endpoint: HttpEndpoint,
   path: string,
-  body: Buffer,
+  body: readonly Buffer[],
   signal: AbortSignal,
 ): Promise<StreamedResponse> {
+  const length = body.reduce((sum, chunk) => sum + chunk.length, 0);
   const url = requestUrl(endpoint, path);
   // https (and TLS) is loaded only by a process that talks to an https endpoint.
   const transport: Pick<typeof http, 'request'> =
     url.protocol === 'https:'
       ? (createRequire(import.meta.url)('node:https') as typeof import('node:https'))
       : http;
-  const options: RequestOptions = { method: 'POST', headers: requestHeaders(endpoint, body.length), signal };
+  const options: RequestOptions = { method: 'POST', headers: requestHeaders(endpoint, length) };
+  if (signal.aborted) throw new APIUserAbortError();
   return new Promise((resolve, reject) => {
     let request: ClientRequest;
     const failed = (err: unknown) =>
@@ -113,7 +124,14 @@ export async function postStream(
       request = transport.request(url, options, (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) {
-          resolve({ body: response, headers: () => webHeaders(response.headers) });
+          // An abort or a dropped connection before the reader starts (or after it stopped) errors
+          // the response while no reader listens, which would throw at the process: the error is
+          // kept here and given to the reader when it reads.
+          let early: Error | undefined;
+          response.on('error', (err) => {
+            early ??= err;
+          });
+          resolve({ body: bodyOf(response, () => early), headers: () => webHeaders(response.headers) });
           return;
         }
         readText(response).then(
@@ -126,6 +144,14 @@ export async function postStream(
       return;
     }
     request.on('error', failed);
-    request.end(body);
+    // An abort ends this exchange only while it lasts. (Not the request's `signal` option: Node
+    // keeps that listener after the response ends, when the connection serves another request
+    // from the pool, and an abort then destroyed that request's connection, throwing at the process.)
+    const abort = () => request.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    request.on('close', () => signal.removeEventListener('abort', abort));
+    request.cork();
+    for (const chunk of body) request.write(chunk);
+    request.end();
   });
 }

@@ -45,7 +45,7 @@ describe('request body bytes', () => {
       history.push({ type: 'function_call_output', call_id: `call_${history.length - 1}`, output: text });
       // The instructions may even hold the text the encoder uses to find the input.
       const body = responsesRequestBody(request(history, `Follow "input": rules ${text}`));
-      expect(encoder.encode(body).toString('utf8')).toBe(JSON.stringify(body));
+      expect(Buffer.concat(encoder.encode(body)).toString('utf8')).toBe(JSON.stringify(body));
     }
   });
 
@@ -87,7 +87,7 @@ describe('request body bytes', () => {
         input: sha(JSON.stringify(body.input)),
       });
       // Encoding after digesting (the order a recorded request takes) gives the same bytes.
-      expect(encoder.encode(body).toString('utf8')).toBe(text);
+      expect(Buffer.concat(encoder.encode(body)).toString('utf8')).toBe(text);
     };
     let history: HistoryItem[] = [];
     check(responsesRequestBody(request(history)));
@@ -107,6 +107,13 @@ describe('request body bytes', () => {
     history.push(user('x'));
     check(responsesRequestBody(request(history)));
     history[1] = user('y');
+    check(responsesRequestBody(request(history)));
+    // Histories past several segments of kept bytes, grown one item at a time, then compacted.
+    for (let i = 0; i < 40; i++) {
+      history.push(user(`${i} ${'long output ✓ '.repeat(700)}`));
+      check(responsesRequestBody(request(history)));
+    }
+    history = history.slice(20);
     check(responsesRequestBody(request(history)));
     expect(encoder.digests({ model: 'm', messages: [] })).toBeUndefined();
   });
