@@ -35,11 +35,26 @@ export interface BodyDigests {
   input: string;
 }
 
-/** The body as the text around its input array, and the input's items. */
+/** The body as the text around its input array (and its bytes), and the input's items. */
 interface Frame {
   head: string;
+  headBytes: Buffer;
   items: unknown[];
   tail: string;
+  tailBytes: Buffer;
+}
+
+/** The last frame's text and what it was made from, for the next body that differs only in its input. */
+interface KeptFrame {
+  keys: string;
+  instructions: unknown;
+  tools: unknown;
+  /** JSON of the other fields (model, reasoning, …: small). */
+  small: string;
+  head: string;
+  headBytes: Buffer;
+  tail: string;
+  tailBytes: Buffer;
 }
 
 /** Sealed segments of the input's bytes are about this long (each made once, kept for the thread). */
@@ -66,6 +81,7 @@ interface Running {
 export class BodyEncoder {
   private readonly items = new WeakMap<object, Buffer>();
   private running: Running | undefined;
+  private kept: KeptFrame | undefined;
 
   /**
    * The UTF-8 bytes of `JSON.stringify(body)` (`body.input` an array of history items), in chunks
@@ -76,7 +92,7 @@ export class BodyEncoder {
     const frame = this.frame(body);
     if (!frame) return [Buffer.from(JSON.stringify(body))];
     const run = this.advance(frame);
-    return [Buffer.from(frame.head), ...run.sealed, ...run.open, CLOSE, Buffer.from(frame.tail)];
+    return [frame.headBytes, ...run.sealed, ...run.open, CLOSE, frame.tailBytes];
   }
 
   /**
@@ -87,7 +103,7 @@ export class BodyEncoder {
     const frame = this.frame(body);
     if (!frame) return undefined;
     const run = this.advance(frame);
-    const tail = Buffer.from(frame.tail);
+    const tail = frame.tailBytes;
     return {
       sha256: run.body.copy().update(CLOSE).update(tail).digest('hex'),
       bytes: run.bytes + CLOSE.length + tail.length,
@@ -145,16 +161,43 @@ export class BodyEncoder {
     };
   }
 
+  /**
+   * The text around the input. The instructions and the tools (the large fields) are the same
+   * objects from one request of a thread to the next, and the other fields are small: when they
+   * are all as last time, so is the text, and it is not serialised (nor encoded) again.
+   */
   private frame(body: Record<string, unknown>): Frame | undefined {
     const input = body.input;
     if (!Array.isArray(input)) return undefined;
+    const keys = Object.keys(body);
+    const others: Record<string, unknown> = {};
+    for (const key of keys)
+      if (key !== 'input' && key !== 'instructions' && key !== 'tools') others[key] = body[key];
+    const small = JSON.stringify(others);
+    const last = this.kept;
+    if (
+      last &&
+      last.keys === keys.join(',') &&
+      last.small === small &&
+      last.instructions === body.instructions &&
+      last.tools === body.tools
+    )
+      return { ...last, items: input };
     const rest = JSON.stringify({ ...body, input: INPUT_MARK });
     const at = rest.indexOf(MARK_JSON);
-    return {
-      head: rest.slice(0, at + '"input":'.length),
-      items: input,
-      tail: rest.slice(at + MARK_JSON.length),
+    const head = rest.slice(0, at + '"input":'.length);
+    const tail = rest.slice(at + MARK_JSON.length);
+    this.kept = {
+      keys: keys.join(','),
+      instructions: body.instructions,
+      tools: body.tools,
+      small,
+      head,
+      headBytes: Buffer.from(head),
+      tail,
+      tailBytes: Buffer.from(tail),
     };
+    return { ...this.kept, items: input };
   }
 
   private item(item: unknown): Buffer {

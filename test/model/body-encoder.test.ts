@@ -117,4 +117,26 @@ describe('request body bytes', () => {
     check(responsesRequestBody(request(history)));
     expect(encoder.digests({ model: 'm', messages: [] })).toBeUndefined();
   });
+
+  it('reuse the text around the input only while every other field is as it was', () => {
+    const encoder = new BodyEncoder();
+    const tools = request([]).tools;
+    const history: HistoryItem[] = [user('a')];
+    const variants: Array<Partial<ModelRequest>> = [
+      {},
+      {},
+      { reasoning: { effort: 'high', summary: 'auto' } },
+      { promptCacheKey: 'other thread' },
+      { instructions: 'Other instructions.' },
+      { instructions: 'Other instructions.', model: 'gpt-5-mini' },
+      { verbosity: 'low' },
+      { tools: [...tools] },
+      {},
+    ];
+    for (const variant of variants) {
+      history.push(user(`turn ${history.length}`));
+      const body = responsesRequestBody({ ...request(history), tools, ...variant });
+      expect(Buffer.concat(encoder.encode(body)).toString('utf8')).toBe(JSON.stringify(body));
+    }
+  });
 });
