@@ -284,6 +284,7 @@ export class Thread {
     work: (turn: DelegatedTurn) => Promise<DelegatedTurnResult>,
     options: { signal?: AbortSignal } = {},
   ): Promise<TurnOutcome> {
+if (process.env.SPOOL_TRACE) process.stderr.write(`T turn ${performance.now().toFixed(1)}\n`);
     const turnId = uuidv7();
     return this.asActiveTurn(options.signal, async (signal): Promise<TurnOutcome> => {
       this.activeTurnId = turnId;
@@ -593,6 +594,7 @@ export class Thread {
   }
 
   buildRequest(): ModelRequest {
+if (process.env.SPOOL_TRACE) process.stderr.write(`T buildRequest ${performance.now().toFixed(1)}\n`);
     const s = this.currentSettings;
     return {
       model: s.model,

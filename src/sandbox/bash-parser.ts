@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
-import { Language, Parser } from 'web-tree-sitter';
+import type { Parser } from 'web-tree-sitter';
 
 export interface BashNode {
   /** Grammar node type: 'program', 'command', 'word', 'heredoc_body', 'ERROR', '&&', … */
@@ -53,6 +53,8 @@ function loadParser(): Promise<LoadedParser> {
   loaded ??= (async () => {
     for (const flag of WASM_BASELINE_FLAGS) v8.setFlagsFromString(flag);
     const require = createRequire(import.meta.url);
+    // Required here, not imported: its glue code is compiled when the parser loads, not at start-up.
+    const { Language, Parser } = require('web-tree-sitter') as typeof import('web-tree-sitter');
     await Parser.init();
     const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
     const parser = new Parser();
@@ -63,14 +65,19 @@ function loadParser(): Promise<LoadedParser> {
 }
 
 /**
- * Starts loading the parser now (a thread calls this when its tools are built), so the first
- * command the model runs does not wait for it. A failure is not lost: the first `parseBash` awaits
- * the same promise and reports it.
+ * Starts loading the parser once what runs now has run (a thread calls this when its tools are
+ * built), so the first command the model runs does not wait for it — and so that loading it (the
+ * grammar's glue code, its memory, the collection that memory prompts) does not delay the first
+ * request either: the rest of a thread's start and its first request run in the same turn of the
+ * event loop, and the parser loads after them, while the model answers (issue 18: first request).
+ * A failure is not lost: the first `parseBash` awaits the same promise and reports it.
  */
 export function preloadBashParser(): void {
-  loadParser().catch((err: unknown) => {
-    // Reported by the first parseBash (same promise); here only kept from being unhandled.
-    void err;
+  setImmediate(() => {
+    loadParser().catch((err: unknown) => {
+      // Reported by the first parseBash (same promise); here only kept from being unhandled.
+      void err;
+    });
   });
 }
 
