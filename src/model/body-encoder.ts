@@ -4,11 +4,12 @@
  *
  * Each request carries the whole history, and the history only grows: a 1,000-step session sent
  * ~300 MB of JSON, every byte of it made by `JSON.stringify` (a V8 string as large as the body, then
- * copied into a UTF-8 buffer by fetch). Here each history item is serialised once, to a UTF-8
- * buffer kept with the item (weakly: an item dropped by compaction takes its bytes with it), and the
- * history's bytes are kept in segments that each request sends again as they are: no request-sized
- * string or buffer is made. Items are never changed once in history, so a kept serialisation stays
- * true.
+ * copied into a UTF-8 buffer by fetch). Here each history item is serialised once, when it first
+ * goes out, into segments of the history's bytes that every later request sends again as they are:
+ * no request-sized string or buffer is made, and an item's own bytes live only until its segment is
+ * sealed (small buffers share 8 KB slabs, so keeping them for good kept whole slabs alive). Items
+ * are never changed once in history, so kept bytes stay true; a history that is not the last one
+ * continued (compaction, another model) is serialised again.
  *
  * The rollout's `request` line digests the same bytes (digests()); those hashes run on from one
  * request to the next, so a long session does not hash its whole history per request either.
@@ -79,7 +80,6 @@ interface Running {
 }
 
 export class BodyEncoder {
-  private readonly items = new WeakMap<object, Buffer>();
   private running: Running | undefined;
   private kept: KeptFrame | undefined;
 
@@ -201,12 +201,6 @@ export class BodyEncoder {
   }
 
   private item(item: unknown): Buffer {
-    if (item === null || typeof item !== 'object') return Buffer.from(JSON.stringify(item) ?? 'null');
-    let bytes = this.items.get(item);
-    if (!bytes) {
-      bytes = Buffer.from(JSON.stringify(item));
-      this.items.set(item, bytes);
-    }
-    return bytes;
+    return Buffer.from(JSON.stringify(item) ?? 'null');
   }
 }
