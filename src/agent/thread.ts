@@ -284,7 +284,6 @@ export class Thread {
     work: (turn: DelegatedTurn) => Promise<DelegatedTurnResult>,
     options: { signal?: AbortSignal } = {},
   ): Promise<TurnOutcome> {
-if (process.env.SPOOL_TRACE) process.stderr.write(`T turn ${performance.now().toFixed(1)}\n`);
     const turnId = uuidv7();
     return this.asActiveTurn(options.signal, async (signal): Promise<TurnOutcome> => {
       this.activeTurnId = turnId;
@@ -594,7 +593,6 @@ if (process.env.SPOOL_TRACE) process.stderr.write(`T turn ${performance.now().to
   }
 
   buildRequest(): ModelRequest {
-if (process.env.SPOOL_TRACE) process.stderr.write(`T buildRequest ${performance.now().toFixed(1)}\n`);
     const s = this.currentSettings;
     return {
       model: s.model,

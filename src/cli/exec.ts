@@ -270,7 +270,6 @@ async function runOpened(
       model: options.model ?? recorded?.model,
       outputSchema,
     };
-if (process.env.SPOOL_TRACE) process.stderr.write(`T loadRuntime ${performance.now().toFixed(1)}\n`);
     runtime = loadRuntime(flags, io.env, { approvalPolicy: 'never' });
   } catch (err) {
     return exitForConfigError(err, io.stderr);
@@ -342,7 +341,6 @@ if (process.env.SPOOL_TRACE) process.stderr.write(`T loadRuntime ${performance.n
   const childGuardians: Array<{ close(): Promise<void> }> = [];
   // Each agent's trace observer by path: a sub-agent's turns nest under its parent's running turn.
   const observers = new Map<string, ThreadObserver>();
-if (process.env.SPOOL_TRACE) process.stderr.write(`T tree ${performance.now().toFixed(1)}\n`);
   const tree = new AgentTree({
     runtime,
     env: io.env,
@@ -374,9 +372,8 @@ if (process.env.SPOOL_TRACE) process.stderr.write(`T tree ${performance.now().to
     },
   });
   for (const warning of tree.warnings) say(`spool: warning: ${warning}`);
-if (process.env.SPOOL_TRACE) process.stderr.write(`T tools ${performance.now().toFixed(1)}\n`);
   const tools = await attachMcpTools(
-    kind ? kind.tools : (() => { const a = performance.now(); const tt = tree.toolsFor(ROOT_PATH); const b = performance.now(); const r = builtinTools(runtime.settings, tt); if (process.env.SPOOL_TRACE) process.stderr.write(`T collab ${(b - a).toFixed(1)} builtin ${(performance.now() - b).toFixed(1)}\n`); return r; })(),
+    kind ? kind.tools : builtinTools(runtime.settings, tree.toolsFor(ROOT_PATH)),
     {
       servers: runtime.config.mcp_servers,
       spoolHome: runtime.home,
@@ -387,7 +384,6 @@ if (process.env.SPOOL_TRACE) process.stderr.write(`T tools ${performance.now().t
       ...mcpStartupReports(say),
     },
   );
-if (process.env.SPOOL_TRACE) process.stderr.write(`T toolsDone ${performance.now().toFixed(1)}\n`);
   let session: Session;
   try {
     ({ session } = openThread(runtime, tools, opened ? { kind: 'resume', opened } : { kind: 'new' }));
@@ -397,7 +393,6 @@ if (process.env.SPOOL_TRACE) process.stderr.write(`T toolsDone ${performance.now
     say(`spool: cannot record the session: ${err.message}`);
     return EXIT.failed;
   }
-if (process.env.SPOOL_TRACE) process.stderr.write(`T opened ${performance.now().toFixed(1)}\n`);
   const { thread, recorder } = session;
   kind?.opened(thread.id);
   const rootObserver = telemetry?.observe(thread, {
@@ -499,7 +494,6 @@ if (process.env.SPOOL_TRACE) process.stderr.write(`T opened ${performance.now().
     if (stoppedBy) return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     const text = note ? `${note}\n\n${prompt}` : prompt;
     try {
-if (process.env.SPOOL_TRACE) process.stderr.write(`T runTurn ${performance.now().toFixed(1)}\n`);
       outcome = await tree.runTurn(
         ROOT_PATH,
         images.length > 0 ? [{ type: 'input_text', text }, ...images] : text,

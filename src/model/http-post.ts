@@ -104,7 +104,6 @@ export async function postStream(
   signal: AbortSignal,
 ): Promise<StreamedResponse> {
   const length = body.reduce((sum, chunk) => sum + chunk.length, 0);
-  if (process.env.SPOOL_TRACE) process.stderr.write(`T post ${performance.now().toFixed(1)}\n`);
   const url = requestUrl(endpoint, path);
   // https (and TLS) is loaded only by a process that talks to an https endpoint.
   const transport: Pick<typeof http, 'request'> =
