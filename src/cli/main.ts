@@ -10,11 +10,9 @@ async function start(argv: string[]): Promise<void> {
   closeInheritedDescriptors(descriptorsNamedIn(argv));
   // A reader that goes away (`spool … | head -1`) ends a command quietly, never with a stack trace.
   exitQuietlyWhenOutputCloses();
-  // What a Spool killed mid-command left in the user's tree (empty sandbox mount points) goes now,
-  // while the command starts: the sweep works under the registry's lock, as every sandbox's lease
-  // does, so the two cannot cross; waiting for it delayed every start (issue 18: first request).
-  const swept = process.platform === 'linux' ? sweepLeftoverMountPoints(spoolHome()) : undefined;
-  await Promise.all([swept, main(argv)]);
+  // What a Spool killed mid-command left in the user's tree (empty sandbox mount points) goes now.
+  if (process.platform === 'linux') await sweepLeftoverMountPoints(spoolHome());
+  await main(argv);
 }
 
 // No top-level await: the bundle is a CommonJS script (scripts/build.mjs). A failure is still an

@@ -6,6 +6,7 @@ import {
   realpathSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -144,6 +145,31 @@ describe('mount points for missing names', () => {
     await sweepStaleMountPoints(state);
     expect(existsSync(point)).toBe(false);
     expect(existsSync(live)).toBe(true);
+  });
+
+  it('a lock left empty by a holder killed while taking it does not hold up the next start', async () => {
+    const { sweepStaleMountPoints } = await import('../../src/sandbox/linux/mount-points.js');
+    const state = join(layout.home, 'state');
+    const point = join(layout.work, '.codex');
+    await leaseMountPoints(state, [point]);
+    mkdirSync(point);
+    for (const dir of readdirSync(state).filter((d) => d !== 'lock')) {
+      for (const name of readdirSync(join(state, dir)).filter((n) => n !== '.created')) {
+        const file = join(state, dir, name);
+        writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), pid: 4194305 }));
+      }
+    }
+    // Created (O_EXCL) but never given a pid, two seconds ago.
+    const lock = join(state, 'lock');
+    writeFileSync(lock, '');
+    const past = new Date(Date.now() - 2_000);
+    utimesSync(lock, past, past);
+    const started = Date.now();
+    await sweepStaleMountPoints(state);
+    // Swept (not given up after the lock wait), at once.
+    expect(existsSync(point)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('many concurrent leases: all released, nothing left', async () => {

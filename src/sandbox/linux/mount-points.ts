@@ -31,6 +31,8 @@ interface MountPointLease {
 }
 
 const LOCK_WAIT_MS = 5_000;
+/** A lock file with no pid in it after this long was left by a holder that died writing it. */
+const EMPTY_LOCK_STALE_MS = 1_000;
 
 /** Who registered a mount point: enough to tell later whether that process still runs. */
 interface Marker {
@@ -140,6 +142,20 @@ export async function mountPointRegistry(
 }
 
 /** Runs `fn` holding `<stateDir>/lock`; false when the lock could not be had in time. */
+/**
+ * A lock whose holder is gone: its pid is not running, or it holds no pid at all and is older than
+ * a holder needs to write one (a process killed between creating the file and writing its pid left
+ * it empty, and every later start then waited the whole LOCK_WAIT_MS for it).
+ */
+async function staleLock(lock: string): Promise<boolean> {
+  const text = await fs.readFile(lock, 'utf8').catch(onSystemError(undefined));
+  if (text === undefined) return false;
+  const holder = Number.parseInt(text, 10);
+  if (!Number.isNaN(holder)) return !pidAlive(holder);
+  const stat = await fs.stat(lock).catch(onSystemError(undefined));
+  return stat !== undefined && Date.now() - stat.mtimeMs > EMPTY_LOCK_STALE_MS;
+}
+
 async function withLock(stateDir: string, fn: () => Promise<void>): Promise<boolean> {
   const lock = path.join(stateDir, 'lock');
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -149,8 +165,7 @@ async function withLock(stateDir: string, fn: () => Promise<void>): Promise<bool
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      const holder = Number.parseInt(await fs.readFile(lock, 'utf8').catch(onSystemError('')), 10);
-      if (!Number.isNaN(holder) && !pidAlive(holder)) {
+      if (await staleLock(lock)) {
         await fs.rm(lock, { force: true });
         continue;
       }
