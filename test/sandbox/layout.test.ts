@@ -162,6 +162,9 @@ describe('mount points for missing names', () => {
     // Created (O_EXCL) but never given a pid, two seconds ago.
     const lock = join(state, 'lock');
     writeFileSync(lock, '');
+    // And the pid file of a holder killed while taking the lock the way Spool now does.
+    const pidFile = join(state, 'lock.4194305.0badc0de');
+    writeFileSync(pidFile, '4194305');
     const past = new Date(Date.now() - 2_000);
     utimesSync(lock, past, past);
     const started = Date.now();
@@ -170,6 +173,7 @@ describe('mount points for missing names', () => {
     expect(existsSync(point)).toBe(false);
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(existsSync(lock)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false);
   });
 
   it('many concurrent leases: all released, nothing left', async () => {

@@ -144,8 +144,9 @@ export async function mountPointRegistry(
 /** Runs `fn` holding `<stateDir>/lock`; false when the lock could not be had in time. */
 /**
  * A lock whose holder is gone: its pid is not running, or it holds no pid at all and is older than
- * a holder needs to write one (a process killed between creating the file and writing its pid left
- * it empty, and every later start then waited the whole LOCK_WAIT_MS for it).
+ * a holder needs to write one (an earlier Spool wrote the pid into the lock in place: killed between
+ * creating the file and writing it, it left an empty lock, and every later start then waited the
+ * whole LOCK_WAIT_MS for it).
  */
 async function staleLock(lock: string): Promise<boolean> {
   const text = await fs.readFile(lock, 'utf8').catch(onSystemError(undefined));
@@ -156,22 +157,37 @@ async function staleLock(lock: string): Promise<boolean> {
   return stat !== undefined && Date.now() - stat.mtimeMs > EMPTY_LOCK_STALE_MS;
 }
 
+/**
+ * Takes the lock: the pid goes into a file of this process's first, which is then linked as the
+ * lock, so the lock never exists without its holder's pid in it. (Written in place, a holder killed
+ * between creating the file and writing it left an empty lock.)
+ */
+async function takeLock(lock: string): Promise<'taken' | 'held' | 'failed'> {
+  const mine = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.writeFile(mine, String(process.pid), { flag: 'wx' });
+    await fs.link(mine, lock);
+    return 'taken';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'held' : 'failed';
+  } finally {
+    await fs.rm(mine, { force: true });
+  }
+}
+
 async function withLock(stateDir: string, fn: () => Promise<void>): Promise<boolean> {
   const lock = path.join(stateDir, 'lock');
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
-    try {
-      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      if (await staleLock(lock)) {
-        await fs.rm(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
+    const taken = await takeLock(lock);
+    if (taken === 'taken') break;
+    if (taken === 'failed') return false;
+    if (await staleLock(lock)) {
+      await fs.rm(lock, { force: true });
+      continue;
     }
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
   }
   try {
     await fn();
@@ -211,6 +227,10 @@ async function readMarkers(dir: string): Promise<Array<{ name: string; marker: M
 async function sweepLocked(stateDir: string): Promise<void> {
   const entries = await fs.readdir(stateDir, { withFileTypes: true }).catch(onSystemError([]));
   for (const entry of entries) {
+    // A lock's pid file left by a process killed while taking the lock.
+    const tempLock = /^lock\.(\d+)\.[0-9a-f]+$/.exec(entry.name);
+    if (tempLock && !pidAlive(Number(tempLock[1])))
+      await fs.rm(path.join(stateDir, entry.name), { force: true });
     if (!entry.isDirectory()) continue;
     const dir = path.join(stateDir, entry.name);
     const markers = await readMarkers(dir);
