@@ -44,6 +44,11 @@ export interface SocketOptions {
 
 type Pending = { kind: 'event'; value: unknown } | { kind: 'end'; error: Error };
 
+/** The error a connection cut by an abort reports; the attempt already ended with the abort. */
+function abortedHandshake(err: Error): void {
+  void err;
+}
+
 export class ResponsesSocket {
   private readonly queue: Pending[] = [];
   private wake: (() => void) | undefined;
@@ -93,6 +98,11 @@ export class ResponsesSocket {
     });
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
+        done();
+        // terminate() while still connecting reports the cut handshake as an 'error' event, after
+        // this attempt has been rejected with the abort; without a listener it would throw at the
+        // process (an abort that came before the listeners below were attached).
+        ws.on('error', abortedHandshake);
         ws.terminate();
         reject(new Error('WebSocket connection aborted'));
       };

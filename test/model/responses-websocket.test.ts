@@ -3,10 +3,12 @@
  * that send only the new items with `previous_response_id`, and HTTP — with the very request Spool
  * sends without the mode — whenever the mode fails.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Thread } from '../../src/agent/thread.js';
 import type { HttpEndpoint } from '../../src/model/endpoint.js';
 import { ResponsesClient } from '../../src/model/responses-client.js';
+import { ResponsesSocket } from '../../src/model/responses-socket.js';
 import { ResponsesWsClient } from '../../src/model/responses-ws-client.js';
 import type { ModelEvent, ModelRequest } from '../../src/model/types.js';
 import type { HistoryItem } from '../../src/protocol/items.js';
@@ -268,5 +270,30 @@ describe('opening the connection ahead of the first request', () => {
     expect(emulator.requests.map((r) => r.method)).toEqual(['POST']);
     expect(client.stats).toMatchObject({ httpOnly: true, connections: 0, httpRequests: 1 });
     client.close();
+  });
+
+  it('an abort before or during the handshake rejects the connection and throws nothing at the process', async () => {
+    // A server that accepts the TCP connection and never answers the upgrade.
+    const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const url = `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}/v1/responses`;
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const options = { url, headers: {}, connectTimeoutMs: 10_000, maxMessageBytes: 1 << 20 };
+      await expect(ResponsesSocket.open({ ...options, signal: AbortSignal.abort() })).rejects.toThrow(
+        'WebSocket connection aborted',
+      );
+      const during = new AbortController();
+      const opening = ResponsesSocket.open({ ...options, signal: during.signal });
+      setTimeout(() => during.abort(), 50);
+      await expect(opening).rejects.toThrow('WebSocket connection aborted');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      silent.close();
+    }
   });
 });
