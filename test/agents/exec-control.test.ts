@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ConversationScript,
   call,
@@ -23,21 +23,15 @@ import {
   startTree,
   toolOutputs,
 } from '../support/agents.js';
+import { perTestScratch } from '../support/scratch.js';
 import { runSpool } from '../support/spool-bin.js';
-import { tempDir } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dir, use } = perTestScratch();
 
 function setup(config = '') {
-  const home = tempDir('spool-agents-home-');
-  const work = tempDir('spool-agents-work-');
-  dirs.push(home, work);
+  const home = dir('spool-agents-home-');
+  const work = dir('spool-agents-work-');
   fs.writeFileSync(path.join(home, 'config.toml'), config);
   return { home, work };
 }
@@ -51,7 +45,7 @@ async function start(
   before: Parameters<typeof startTree>[1] = [],
 ): Promise<ConversationScript> {
   const started = await startTree(routes, before);
-  emulator = started.emulator;
+  emulator = use(started.emulator);
   return started.script;
 }
 

@@ -1,31 +1,22 @@
-/**
- * Sub-agents and MCP through the built `spool exec`: a child gets the root's configured MCP servers
- * (its own connections), a role narrows them, and a role naming an unknown server is reported.
- */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, type Emulator, type RecordedRequest, respond, say, shellCall } from '../emulator/index.js';
-import { always, finalAnswerSenders, sessionMetas, startTree, toolOutputs } from '../support/agents.js';
-import { ROOT, runSpool, SPOOL_BIN } from '../support/spool-bin.js';
-import { tempDir } from '../support/thread.js';
+import {
+  always,
+  execKilledOnceExists,
+  finalAnswerSenders,
+  sessionMetas,
+  startTree,
+  toolOutputs,
+} from '../support/agents.js';
+import { perTestScratch } from '../support/scratch.js';
+import { ROOT, runSpool } from '../support/spool-bin.js';
 
 const FIXTURE = path.join(ROOT, 'test/mcp/fixtures/fixture-server.mjs');
 
 let emulator: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function dir(prefix: string): string {
-  const made = tempDir(prefix);
-  dirs.push(made);
-  return made;
-}
+const { dir, use } = perTestScratch();
 
 const SERVER = [
   '[mcp_servers.fix]',
@@ -69,7 +60,7 @@ async function run(
     { name: '/root', steps: rootSteps(agentType) },
     { name: '/root/helper', steps: child },
   ]);
-  emulator = started.emulator;
+  emulator = use(started.emulator);
   const result = await runSpool(['exec', '--skip-git-repo-check', 'Go'], {
     cwd: work,
     env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home },
@@ -116,7 +107,7 @@ describe('sub-agents with MCP servers', () => {
       },
       { name: '/root/helper', steps: always(() => respond(say('done'))) },
     ]);
-    emulator = started.emulator;
+    emulator = use(started.emulator);
     const result = await runSpool(['exec', '--skip-git-repo-check', 'Go'], {
       cwd: work,
       env: { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home },
@@ -200,26 +191,14 @@ describe('sub-agents with MCP servers', () => {
         ],
       },
     ]);
-    emulator = started.emulator;
+    emulator = use(started.emulator);
     const env = {
       ...process.env,
       OPENAI_BASE_URL: emulator.url,
       OPENAI_API_KEY: 'test-key',
       SPOOL_HOME: home,
     };
-    const first = spawn(
-      process.execPath,
-      [SPOOL_BIN, 'exec', '-s', 'workspace-write', '--skip-git-repo-check', 'Go'],
-      {
-        cwd: work,
-        env,
-        stdio: 'ignore',
-      },
-    );
-    await expect.poll(() => fs.existsSync(mark), { timeout: 30_000 }).toBe(true);
-    const exited = new Promise((resolve) => first.on('exit', resolve));
-    first.kill('SIGKILL');
-    await exited;
+    await execKilledOnceExists(mark, work, env);
     const rootId = sessionMetas(home).get('/root')?.id as string;
     const second = await runSpool(['exec', 'resume', rootId, '-s', 'workspace-write', 'Carry on'], {
       cwd: work,

@@ -1,36 +1,25 @@
-/**
- * `kill -9` during a tree, then `spool exec resume`: the tree is restored from the rollouts — the
- * child cut short goes on in its own conversation (same cache key), the command it had started is
- * not run again, and its answer reaches the root.
- */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { call, type Emulator, respond, say, shellCall } from '../emulator/index.js';
 import {
   agentMessages,
+  execKilledOnceExists,
   finalAnswerSenders,
   inputOf,
   sessionMetas,
   startTree,
   toolOutputs,
 } from '../support/agents.js';
-import { runSpool, SPOOL_BIN } from '../support/spool-bin.js';
-import { tempDir } from '../support/thread.js';
+import { perTestScratch } from '../support/scratch.js';
+import { runSpool } from '../support/spool-bin.js';
 
 let emulator: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dir, use } = perTestScratch();
 
 it('restores the tree after kill -9: the child goes on, nothing runs twice, the answer reaches the root', async () => {
-  const home = tempDir('spool-agents-home-');
-  const work = tempDir('spool-agents-work-');
-  dirs.push(home, work);
+  const home = dir('spool-agents-home-');
+  const work = dir('spool-agents-work-');
   fs.writeFileSync(path.join(home, 'config.toml'), '');
   const count = path.join(work, 'count.txt');
   const started = await startTree([
@@ -53,7 +42,7 @@ it('restores the tree after kill -9: the child goes on, nothing runs twice, the 
       ],
     },
   ]);
-  emulator = started.emulator;
+  emulator = use(started.emulator);
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -63,19 +52,7 @@ it('restores the tree after kill -9: the child goes on, nothing runs twice, the 
   };
 
   // The first process: killed (SIGKILL) while the child's command runs and the root waits.
-  const first = spawn(
-    process.execPath,
-    [SPOOL_BIN, 'exec', '-s', 'workspace-write', '--skip-git-repo-check', 'Go'],
-    {
-      cwd: work,
-      env,
-      stdio: 'ignore',
-    },
-  );
-  await expect.poll(() => fs.existsSync(count), { timeout: 30_000 }).toBe(true);
-  const exited = new Promise((resolve) => first.on('exit', resolve));
-  first.kill('SIGKILL');
-  await exited;
+  await execKilledOnceExists(count, work, env);
 
   const metas = sessionMetas(home);
   const rootId = metas.get('/root')?.id as string;

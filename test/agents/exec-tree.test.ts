@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   applyPatchCall,
   type ConversationScript,
@@ -27,22 +27,11 @@ import {
   startTree,
   toolOutputs,
 } from '../support/agents.js';
+import { perTestScratch } from '../support/scratch.js';
 import { jsonLines, runSpool } from '../support/spool-bin.js';
-import { tempDir } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function dir(prefix: string): string {
-  const made = tempDir(prefix);
-  dirs.push(made);
-  return made;
-}
+const { dir, use } = perTestScratch();
 
 function setup(config = '') {
   const home = dir('spool-agents-home-');
@@ -57,7 +46,7 @@ function env(home: string): NodeJS.ProcessEnv {
 
 async function start(routes: AgentRoute[]): Promise<ConversationScript> {
   const started = await startTree(routes);
-  emulator = started.emulator;
+  emulator = use(started.emulator);
   return started.script;
 }
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   applyPatchCall,
   byConversation,
@@ -19,22 +19,11 @@ import {
   serverError500,
   startEmulator,
 } from '../emulator/index.js';
+import { perTestScratch } from '../support/scratch.js';
 import { jsonLines, runSpool } from '../support/spool-bin.js';
-import { tempDir } from '../support/thread.js';
 
 let emulator: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function dir(prefix: string): string {
-  const made = tempDir(prefix);
-  dirs.push(made);
-  return made;
-}
+const { dir, removeAfter, use } = perTestScratch();
 
 const isGuardian = (r: RecordedRequest) => r.bodyText.includes('You review actions a coding agent wants');
 
@@ -62,7 +51,7 @@ async function start(agent: Step[], guardian: Step[]): Promise<ConversationScrip
     { name: 'guardian', match: isGuardian, steps: guardian },
     { name: 'agent', match: () => true, steps: agent },
   ]);
-  emulator = await startEmulator({ script });
+  emulator = use(await startEmulator({ script }));
   return script;
 }
 
@@ -311,7 +300,7 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
   it('reviews patches outside the writable roots (with their diff) and on-failure re-runs', async () => {
     const { home, work } = setup();
     const outside = fs.mkdtempSync('/var/tmp/spool-guardian-outside-');
-    dirs.push(outside);
+    removeAfter(outside);
     const patch = (file: string, line: string) =>
       `*** Begin Patch\n*** Add File: ${path.join(outside, file)}\n+${line}\n*** End Patch`;
     const script = await start(
@@ -344,7 +333,7 @@ describe('spool exec with approvals_reviewer = "auto_review"', () => {
       [verdict('allow', 'Writing that file is the task.')],
     );
     const target = path.join('/var/tmp', `${path.basename(again.work)}.txt`);
-    dirs.push(target);
+    removeAfter(target);
     const failed = await runSpool(
       [
         'exec',

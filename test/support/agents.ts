@@ -2,8 +2,10 @@
  * Helpers for sub-agent tests: which agent of a tree sent a request (each agent's first developer
  * message states its path; the root's states none), and what a request carries.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import {
   byConversation,
   type ConversationRoute,
@@ -13,6 +15,7 @@ import {
   type Step,
   startEmulator,
 } from '../emulator/index.js';
+import { SPOOL_BIN } from './spool-bin.js';
 
 type InputItem = {
   type: string;
@@ -133,4 +136,24 @@ export function rollouts(
 /** The meta line of each session under `home`, by agent path. */
 export function sessionMetas(home: string): Map<string, Record<string, unknown>> {
   return new Map([...rollouts(home)].map(([name, lines]) => [name, lines[0]?.payload ?? {}]));
+}
+
+/**
+ * Starts `spool exec -s workspace-write --skip-git-repo-check Go` in `cwd` (the built binary) and
+ * kills it with SIGKILL once `file` exists (the moment the test waits for), as a crash would.
+ */
+export async function execKilledOnceExists(file: string, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const first = spawn(
+    process.execPath,
+    [SPOOL_BIN, 'exec', '-s', 'workspace-write', '--skip-git-repo-check', 'Go'],
+    {
+      cwd,
+      env,
+      stdio: 'ignore',
+    },
+  );
+  await expect.poll(() => fs.existsSync(file), { timeout: 30_000 }).toBe(true);
+  const exited = new Promise((resolve) => first.on('exit', resolve));
+  first.kill('SIGKILL');
+  await exited;
 }

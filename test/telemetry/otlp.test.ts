@@ -38,6 +38,21 @@ interface Receiver {
   close(): Promise<void>;
 }
 
+/** A root that spawns /root/helper, waits for it, and ends; the helper answers at once. */
+function delegatingTree() {
+  return startTree([
+    {
+      name: '/root',
+      steps: [
+        respond(call('spawn_agent', { task_name: 'helper', message: 'Look it up' })),
+        respond(call('wait_agent', { timeout_ms: 60_000 })),
+        respond(say('Both done.')),
+      ],
+    },
+    { name: '/root/helper', steps: [respond(say('Looked it up.'))] },
+  ]);
+}
+
 /** An OTLP/HTTP receiver: accepts /v1/traces and /v1/metrics, answers as a collector does. */
 async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
@@ -296,18 +311,7 @@ describe('OpenTelemetry export', () => {
 
   it("nests a sub-agent's turn under its parent's in the app-server too", async () => {
     receiver = await startReceiver();
-    const tree = await startTree([
-      {
-        name: '/root',
-        steps: [
-          respond(call('spawn_agent', { task_name: 'helper', message: 'Look it up' })),
-          respond(call('wait_agent', { timeout_ms: 60_000 })),
-          respond(say('Both done.')),
-        ],
-      },
-      { name: '/root/helper', steps: [respond(say('Looked it up.'))] },
-    ]);
-    emulator = tree.emulator;
+    emulator = (await delegatingTree()).emulator;
     const home = homeWith(
       `[agents]\nresume_parent = false\n\n[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`,
     );
@@ -416,18 +420,7 @@ describe('OpenTelemetry export', () => {
 
   it("nests a sub-agent's turn under its parent's running turn, in the same trace", async () => {
     receiver = await startReceiver();
-    const tree = await startTree([
-      {
-        name: '/root',
-        steps: [
-          respond(call('spawn_agent', { task_name: 'helper', message: 'Look it up' })),
-          respond(call('wait_agent', { timeout_ms: 60_000 })),
-          respond(say('Both done.')),
-        ],
-      },
-      { name: '/root/helper', steps: [respond(say('Looked it up.'))] },
-    ]);
-    emulator = tree.emulator;
+    emulator = (await delegatingTree()).emulator;
     const home = homeWith(
       `[agents]\nresume_parent = false\n\n[otel]\nexporter = "otlp-http"\nendpoint = "${receiver.url}"\nprotocol = "json"\n`,
     );
