@@ -40,13 +40,12 @@ export function requestParts(wire: Wire, body: Record<string, unknown>): Request
 }
 
 /** Digests of each part (JSON text of the part, as the body serialises it). */
-export function partDigests(parts: RequestParts): RequestRecord['parts'] {
-  return {
-    instructions: sha256(parts.instructions),
-    tools: sha256(JSON.stringify(parts.tools)),
-    input: sha256(JSON.stringify(parts.input)),
-    rest: sha256(JSON.stringify(parts.rest)),
-  };
+export function partDigests(
+  parts: RequestParts,
+  input = sha256(JSON.stringify(parts.input)),
+  tools = sha256(JSON.stringify(parts.tools)),
+): RequestRecord['parts'] {
+  return { instructions: sha256(parts.instructions), tools, input, rest: sha256(JSON.stringify(parts.rest)) };
 }
 
 /** The digests of a body serialised here (a client that cannot give them). */
@@ -72,17 +71,16 @@ export interface RecordedParts {
  */
 export class RequestRecords {
   private previous: RequestRecord['parts'] | undefined;
+  private tools: { list: unknown[]; digest: string } | undefined;
 
   /** `bytes`: the digests of the body as sent, when the client made them (model/body-encoder.ts). */
   record(wire: Wire, body: Record<string, unknown>, bytes?: BodyDigests): RecordedParts {
     const parts = requestParts(wire, body);
     const whole = bytes ?? wholeDigests(body, parts);
-    const digests = {
-      instructions: sha256(parts.instructions),
-      tools: sha256(JSON.stringify(parts.tools)),
-      input: whole.input,
-      rest: sha256(JSON.stringify(parts.rest)),
-    };
+    // A thread sends the same tools array with every request: digested once.
+    if (this.tools?.list !== parts.tools)
+      this.tools = { list: parts.tools, digest: sha256(JSON.stringify(parts.tools)) };
+    const digests = partDigests(parts, whole.input, this.tools.digest);
     const before = this.previous;
     this.previous = digests;
     const kept: Array<[string, string]> = [];
