@@ -24,7 +24,22 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   // web-tree-sitter finds its .wasm next to its own module; tree-sitter-bash is only a .wasm file.
-  external: ['web-tree-sitter', 'tree-sitter-bash'],
+  // The fleet's packages (BullMQ, its Redis client, the dashboard's Bull Board and Express) and the
+  // OpenTelemetry SDK with its exporters are more than half of what the bundle would be (~3 MB of
+  // 5.6), and no `spool exec` without [otel] runs any of them; yet every start reads the whole
+  // bundle and keeps its text for as long as the process lives (V8 compiles functions lazily from
+  // it). They stay installed packages, required from node_modules by the modules that use them
+  // (test/cli/lazy-loading.test.ts checks exec reaches none of them).
+  external: [
+    'web-tree-sitter',
+    'tree-sitter-bash',
+    'bullmq',
+    'ioredis',
+    '@bull-board/*',
+    'express',
+    '@opentelemetry/*',
+    '@grpc/grpc-js',
+  ],
   // import() becomes require(): bin/spool runs the bundle from a V8 code cache, and code deserialised
   // from one has lost the callback Node's import() needs ("A dynamic import callback was not
   // specified"), so every import() left in the bundle — the OpenTelemetry exporters load node:http

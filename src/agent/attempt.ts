@@ -127,7 +127,15 @@ export async function runAttempt(
   };
 
   let outputSeen = false;
+  let responding = false;
   for await (const event of deps.client.stream(request, signal)) {
+    if (!responding && event.type !== 'failed') {
+      // The request has left and the model is answering: what the tools load now (the bash parser,
+      // ~20 ms of the main thread) can no longer delay the request, and is done before the model's
+      // first call arrives. A request that failed prepares nothing.
+      responding = true;
+      deps.tools.prepare();
+    }
     if (!outputSeen && OUTPUT_EVENTS.has(event.type)) {
       outputSeen = true;
       deps.emit({ type: 'request.first_output', turn_id: deps.turnId });

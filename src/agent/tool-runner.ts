@@ -49,6 +49,11 @@ export class ToolRunner {
 
   constructor(private readonly deps: ToolRunnerDeps) {}
 
+  /** Lets the tools load what their calls will need (ToolRegistry.prepare). */
+  prepare(): void {
+    this.deps.registry.prepare();
+  }
+
   /**
    * Starts `call` now, or once `ready` resolves (the durable log holds the call); the promise
    * resolves with its output item once it has finished. A call whose `ready` rejects never runs. A

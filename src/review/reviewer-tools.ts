@@ -7,7 +7,6 @@
 
 import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
 import type { ThreadSettings } from '../protocol/settings.js';
-import { preloadBashParser } from '../sandbox/bash-parser.js';
 import { extractApplyPatchInvocation } from '../tools/apply-patch/invocation.js';
 import type { ThreadTools } from '../tools/default-tools.js';
 import { ToolRegistry } from '../tools/registry.js';
@@ -31,7 +30,6 @@ function refusingPatches<A>(handler: ToolHandler<A>, argvOf: (args: A) => string
 }
 
 export function createReviewerTools(settings: ThreadSettings): ThreadTools {
-  preloadBashParser();
   const sessions = new ExecSessionManager();
   const shell = createShellTools(sessions);
   const limits = settings.toolLimits ?? DEFAULT_TOOL_LIMITS;

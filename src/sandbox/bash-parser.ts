@@ -65,14 +65,15 @@ function loadParser(): Promise<LoadedParser> {
 }
 
 /**
- * Starts loading the parser once what runs now has run (a thread calls this when its tools are
- * built), so the first command the model runs does not wait for it — and so that loading it (the
- * grammar's glue code, its memory, the collection that memory prompts) does not delay the first
- * request either: the rest of a thread's start and its first request run in the same turn of the
- * event loop, and the parser loads after them, while the model answers (issue 18: first request).
+ * Starts loading the parser, so the first command the model runs does not wait for it. The shell
+ * tools call this when the loop prepares them (ToolHandler.prepare): once a request is on the wire,
+ * not when a thread starts — loading it (the grammar's glue code, its memory, the collection that
+ * memory prompts: ~20 ms of the main thread) ran before the first request had left and delayed it
+ * by as much (issue 18). Deferred by setImmediate, so the event that prompted it is handled first.
  * A failure is not lost: the first `parseBash` awaits the same promise and reports it.
  */
 export function preloadBashParser(): void {
+  if (loaded) return;
   setImmediate(() => {
     loadParser().catch((err: unknown) => {
       // Reported by the first parseBash (same promise); here only kept from being unhandled.

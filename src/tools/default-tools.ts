@@ -11,7 +11,6 @@
 
 import { DEFAULT_TOOL_LIMITS } from '../config/tool-limits.js';
 import type { ThreadSettings } from '../protocol/settings.js';
-import { preloadBashParser } from '../sandbox/bash-parser.js';
 import { createApplyPatchTool } from './apply-patch/tool.js';
 import { interceptApplyPatch } from './apply-patch-intercept.js';
 import { createPlanTool, PlanTracker } from './plan.js';
@@ -43,9 +42,6 @@ interface DefaultToolsOptions {
 
 export function createDefaultTools(settings: ThreadSettings, options: DefaultToolsOptions): ThreadTools {
   const shellShape = options.shellShape ?? 'shell';
-  // Every command passes the bash parser (approvals, apply_patch interception): load it while the
-  // first request is in flight rather than when the first command arrives.
-  preloadBashParser();
   const sessions = new ExecSessionManager();
   // `[features] shell_snapshot = false` keeps every command on `bash -lc`.
   const snapshot = settings.shellSnapshot === false ? undefined : new ShellSnapshot(defaultShell());

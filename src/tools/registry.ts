@@ -46,6 +46,17 @@ export class ToolRegistry {
     return this.handlers.get(name) ?? this.hidden.get(name);
   }
 
+  /**
+   * Lets every tool start loading what its calls need (ToolHandler.prepare); each distinct prepare
+   * function runs once per call of this, and preparing is idempotent.
+   */
+  prepare(): void {
+    const prepares = new Set<() => void>();
+    for (const handler of [...this.handlers.values(), ...this.hidden.values()])
+      if (handler.prepare) prepares.add(handler.prepare);
+    for (const prepare of prepares) prepare();
+  }
+
   names(): string[] {
     return [...this.handlers.keys()];
   }

@@ -106,4 +106,11 @@ export interface ToolHandler<A = unknown> {
    */
   parse(raw: string, shape: 'function' | 'custom'): ParseResult<A>;
   run(args: A, ctx: ToolContext): Promise<ToolResult>;
+  /**
+   * Starts loading what this tool's calls will need (the shell tools: the bash parser), so the first
+   * call does not wait for it. Never throws; a failure surfaces at the first call. The loop calls it
+   * once a model request is on the wire (its response has begun), never before, so preparing a tool
+   * never delays a request (issue 18: launch → first request).
+   */
+  prepare?(): void;
 }
