@@ -13,7 +13,7 @@
  */
 
 import type { ModelClient, ModelError, ModelEvent, ModelRequest } from '../model/types.js';
-import type { SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
+import type { SpoolEvent, ThreadItem } from '../protocol/events.js';
 import {
   COMMENTARY_PHASE,
   type HistoryItem,
@@ -24,6 +24,7 @@ import {
   type ToolCallItem,
   type ToolOutputItem,
 } from '../protocol/items.js';
+import type { Usage } from '../protocol/usage.js';
 import type { ToolRunner } from './tool-runner.js';
 
 /**

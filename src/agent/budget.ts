@@ -10,8 +10,8 @@
  * a resume with a raised cap simply continues.
  */
 import { costOf, formatUsd, inputCostOf, priceOf } from '../model/prices.js';
-import { addCost, type Cost, type Usage, zeroCost } from '../protocol/events.js';
 import type { BudgetCaps, ThreadSettings } from '../protocol/settings.js';
+import { addCost, type Cost, type Usage, zeroCost } from '../protocol/usage.js';
 
 export interface Spend {
   /** Input (cached included) plus output tokens. */

@@ -23,9 +23,10 @@ import { fitCompactionInput } from '../context/frontier.js';
 import { estimateTokens } from '../context/tokens.js';
 import { backoffDelayMs, sleep } from '../model/retry.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
-import { addUsage, emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
+import type { SpoolEvent } from '../protocol/events.js';
 import { type HistoryItem, messageText, userText } from '../protocol/items.js';
 import type { TurnRetryPolicy } from '../protocol/settings.js';
+import { addUsage, emptyUsage, type Usage } from '../protocol/usage.js';
 
 export type CompactionTrigger = 'auto' | 'manual' | 'overflow';
 export type CompactionMode = 'remote' | 'local';

@@ -12,24 +12,19 @@ import { type ContextObservation, contextUpdateMessages, observeContext } from '
 import { estimateTokens } from '../context/tokens.js';
 import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
-import {
-  type ApprovalDecision,
-  addCost,
-  addUsage,
-  type Cost,
-  emptyUsage,
-  type SpoolEvent,
-  type SpoolEventOf,
-  type ThreadItem,
-  type Usage,
-  type UserInputAnswers,
-  zeroCost,
+import type {
+  ApprovalDecision,
+  SpoolEvent,
+  SpoolEventOf,
+  ThreadItem,
+  UserInputAnswers,
 } from '../protocol/events.js';
 import { uuidv7 } from '../protocol/ids.js';
 import type { ContentPart, HistoryItem, ToolCallItem } from '../protocol/items.js';
 import type { ThreadRecorder } from '../protocol/recorder.js';
 import type { ContextSnapshot } from '../protocol/rollout.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { addCost, addUsage, type Cost, emptyUsage, type Usage, zeroCost } from '../protocol/usage.js';
 import { effectivePermissions } from '../sandbox/plan-mode.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolContext } from '../tools/types.js';

@@ -9,8 +9,8 @@
 
 import { backoffDelayMs, sleep } from '../model/retry.js';
 import type { ModelError, ModelErrorKind, ModelRequest } from '../model/types.js';
-import { addUsage, emptyUsage, type Usage } from '../protocol/events.js';
 import type { TurnRetryPolicy } from '../protocol/settings.js';
+import { addUsage, emptyUsage, type Usage } from '../protocol/usage.js';
 import { type AttemptDeps, runAttempt } from './attempt.js';
 import type { TurnSpend } from './budget.js';
 

@@ -14,17 +14,10 @@ import type { Runtime } from '../config/runtime.js';
 import { findGitRoot } from '../context/project-docs.js';
 import type { ModelClient } from '../model/types.js';
 import type { SpawnOrigin } from '../protocol/collab.js';
-import {
-  addCost,
-  addUsage,
-  type Cost,
-  emptyUsage,
-  type SpoolEvent,
-  type Usage,
-  zeroCost,
-} from '../protocol/events.js';
+import type { SpoolEvent } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import { addCost, addUsage, type Cost, emptyUsage, type Usage, zeroCost } from '../protocol/usage.js';
 import { openThread } from '../session/open-thread.js';
 import type { Session } from '../session/recorded.js';
 import { builtinTools } from '../session/tools.js';

@@ -17,9 +17,10 @@ import type {
   TurnError as V2TurnError,
 } from '../protocol/app-server-v2.js';
 import type { SpawnOrigin } from '../protocol/collab.js';
-import type { Cost, TurnError, Usage } from '../protocol/events.js';
+import type { TurnError } from '../protocol/events.js';
 import type { ApprovalPolicy, SandboxPolicy } from '../protocol/policy.js';
 import type { ThreadSettings } from '../protocol/settings.js';
+import type { Cost, Usage } from '../protocol/usage.js';
 import { invalidParams } from './jsonrpc.js';
 import type { AskForApprovalInput, SandboxPolicyInput } from './params.js';
 

@@ -1,7 +1,7 @@
 /** `spool exec` and sub-agents: the per-agent and tree-wide token and cost totals at the end. */
 import type { AgentTree } from '../agents/tree.js';
 import { formatUsd } from '../model/prices.js';
-import type { Cost, Usage } from '../protocol/events.js';
+import type { Cost, Usage } from '../protocol/usage.js';
 
 function spent(usage: Usage, cost: Cost): string {
   const tokens = usage.input_tokens + usage.output_tokens;

@@ -7,8 +7,9 @@
  * output and prose with escape sequences removed.
  */
 import { formatUsd } from '../model/prices.js';
-import type { Cost, SpoolEvent, ThreadItemOf } from '../protocol/events.js';
+import type { SpoolEvent, ThreadItemOf } from '../protocol/events.js';
 import { COMMENTARY_PHASE } from '../protocol/items.js';
+import type { Cost } from '../protocol/usage.js';
 import { terminalSafe, visibleText } from '../text/terminal-safe.js';
 import { outputPreview } from '../tools/shell/format.js';
 

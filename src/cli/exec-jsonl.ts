@@ -3,7 +3,7 @@
  * `@openai/codex-sdk` parses): thread/turn/item lifecycle, item ids `item_N` in order of appearance,
  * key order as Codex's.
  */
-import type { Cost, SpoolEvent, ThreadItem, Usage } from '../protocol/events.js';
+import type { SpoolEvent, ThreadItem } from '../protocol/events.js';
 import type {
   ExecJsonAgentEvent,
   ExecJsonCost,
@@ -11,6 +11,7 @@ import type {
   ExecJsonItem,
   ExecJsonUsage,
 } from '../protocol/exec-json.js';
+import type { Cost, Usage } from '../protocol/usage.js';
 
 /** Item types shown only when complete. */
 const ONCE_COMPLETE: ReadonlySet<ThreadItem['type']> = new Set([

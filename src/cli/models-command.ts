@@ -1,8 +1,8 @@
 /** `spool models`: the models the configured provider offers (`GET /models`), with known context windows. */
 import type { CliFlags } from '../config/runtime.js';
 import { knownContextWindow } from '../model/catalog.js';
-import { sdkClient } from '../model/endpoint.js';
 import { classifyException } from '../model/errors.js';
+import { sdkClient } from '../model/sdk-client.js';
 import { type CommandIo, runtimeForCommand } from './command-runtime.js';
 
 export async function runModels(flags: CliFlags & { json?: boolean }, io: CommandIo): Promise<number> {

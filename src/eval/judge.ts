@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { Runtime } from '../config/runtime.js';
 import type { ModelClient } from '../model/types.js';
-import type { Usage } from '../protocol/events.js';
 import type { ReviewFinding } from '../protocol/review.js';
+import type { Usage } from '../protocol/usage.js';
 import { openThread } from '../session/open-thread.js';
 import { ToolRegistry } from '../tools/registry.js';
 import type { IncidentCase } from './corpus.js';

@@ -9,10 +9,11 @@
 import fs from 'node:fs';
 import { sha256 } from '../model/request-digest.js';
 import { expectSyntaxError } from '../protocol/errors.js';
-import type { ApprovalDecision, Usage } from '../protocol/events.js';
+import type { ApprovalDecision } from '../protocol/events.js';
 import type { ContentPart, HistoryItem } from '../protocol/items.js';
 import type { RequestRecord } from '../protocol/request-record.js';
 import type { ContextSnapshot, RolloutLine, SessionMeta, TurnContextRecord } from '../protocol/rollout.js';
+import type { Usage } from '../protocol/usage.js';
 import { RolloutFormatError, storeError } from '../store/errors.js';
 import { readRequestPart } from '../store/request-parts.js';
 import { RolloutFold } from '../store/rollout-fold.js';

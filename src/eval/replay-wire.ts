@@ -6,8 +6,8 @@
  * numbered and framed by the wire's one event log (model/responses-sse.ts). Pure.
  */
 import { EventLog, type SseEvent, sseFrame } from '../model/responses-sse.js';
-import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
+import type { Usage } from '../protocol/usage.js';
 
 type Json = Record<string, unknown>;
 

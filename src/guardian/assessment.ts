@@ -3,7 +3,7 @@
  * missing, malformed or unexpected is an error, which the reviewer turns into a denial.
  */
 import { z } from 'zod';
-import { ReviewRiskLevel, ReviewUserAuthorization } from '../protocol/events.js';
+import { ReviewRiskLevel, ReviewUserAuthorization } from '../protocol/auto-review.js';
 
 const Assessment = z
   .object({

@@ -10,8 +10,9 @@
  * placeholder (oversized-calls.ts); a chunk too large to read (`OversizedEvent`, see sse.ts) that
  * carries a tool call marks that call so.
  */
-import { emptyUsage, type Usage } from '../protocol/events.js';
+
 import type { HistoryItem } from '../protocol/items.js';
+import { emptyUsage, type Usage } from '../protocol/usage.js';
 import { asObject, type Json, num } from './json-values.js';
 import { bytesOver, DEFAULT_MAX_TOOL_INPUT_BYTES, placeholderCall } from './oversized-calls.js';
 import { OversizedEvent } from './sse.js';

@@ -1,5 +1,4 @@
-/** Where a wire client sends requests, and the SDK client for it. */
-import OpenAI from 'openai';
+/** Where a wire client sends requests. */
 import type { ErrorContext } from './errors.js';
 
 export interface HttpEndpoint {
@@ -23,19 +22,4 @@ export interface HttpEndpoint {
   supportsWebsockets?: boolean;
   /** `websocket_connect_timeout_ms`: how long the WebSocket handshake may take. */
   websocketConnectTimeoutMs?: number;
-}
-
-/** Builds the SDK client for an endpoint; without a key, no Authorization header is sent. */
-export function sdkClient(endpoint: HttpEndpoint): OpenAI {
-  return new OpenAI({
-    baseURL: endpoint.baseURL,
-    apiKey: endpoint.apiKey ?? 'unused',
-    maxRetries: 0,
-    timeout: endpoint.idleTimeoutMs,
-    defaultHeaders: {
-      ...endpoint.headers,
-      ...(endpoint.apiKey === undefined ? { Authorization: null } : {}),
-    },
-    defaultQuery: endpoint.query,
-  });
 }

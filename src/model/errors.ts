@@ -2,7 +2,7 @@
  * Turning whatever went wrong (SDK errors, HTTP statuses, in-stream error events) into a `ModelError`
  * the loop can act on: a kind, a message a person can act on, and whether a retry can help.
  */
-import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai/core/error';
 import { parseServerDelayMs } from './retry.js';
 import type { ModelError, ModelErrorKind } from './types.js';
 

@@ -17,7 +17,7 @@ import http, {
   type RequestOptions,
 } from 'node:http';
 import { createRequire } from 'node:module';
-import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai/core/error';
 import type { HttpEndpoint } from './endpoint.js';
 
 export interface StreamedResponse {

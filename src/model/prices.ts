@@ -4,8 +4,9 @@
  * a neighbour's (gpt-5 is not gpt-5-mini). A dated snapshot (`gpt-4o-2024-08-06`) takes its base
  * name's price. No price → every cost is `null` (unknown), never zero.
  */
-import { type Cost, emptyUsage, type Usage } from '../protocol/events.js';
+
 import type { ModelPrice } from '../protocol/settings.js';
+import { type Cost, emptyUsage, type Usage } from '../protocol/usage.js';
 import catalog from './models.json' with { type: 'json' };
 
 interface PriceEntry {

@@ -10,7 +10,7 @@ import type OpenAI from 'openai';
 import type { HistoryItem } from '../protocol/items.js';
 import { streamAttempt } from './attempt-stream.js';
 import { type BodyDigests, BodyEncoder } from './body-encoder.js';
-import { type HttpEndpoint, sdkClient } from './endpoint.js';
+import type { HttpEndpoint } from './endpoint.js';
 import { classifyException } from './errors.js';
 import { postStream } from './http-post.js';
 import { DEFAULT_MAX_TOOL_INPUT_BYTES, maxEventChars } from './oversized-calls.js';
@@ -89,14 +89,19 @@ export class ResponsesClient implements ModelClient {
 
   constructor(private readonly endpoint: HttpEndpoint) {}
 
-  private get client(): OpenAI {
-    this.sdk ??= sdkClient(this.endpoint);
+  private async client(): Promise<OpenAI> {
+    if (!this.sdk) {
+      const { sdkClient } = await import('./sdk-client.js');
+      this.sdk ??= sdkClient(this.endpoint);
+    }
     return this.sdk;
   }
 
   async compact(request: ModelRequest, signal: AbortSignal): Promise<CompactOutcome> {
     try {
-      const response = (await this.client.post('/responses/compact', {
+      const response = (await (
+        await this.client()
+      ).post('/responses/compact', {
         body: compactRequestBody(request),
         signal,
         timeout: this.endpoint.idleTimeoutMs,

@@ -10,8 +10,9 @@
  * placed by their type and output index: the call they carry is over the limit, a
  * `response.completed` still completes (with the usage its tail kept).
  */
-import { emptyUsage, type Usage } from '../protocol/events.js';
+
 import { type HistoryItem, isToolCall, type ToolCallItem, toHistoryItem } from '../protocol/items.js';
+import { emptyUsage, type Usage } from '../protocol/usage.js';
 import { classifyErrorCode, type ErrorContext } from './errors.js';
 import { asObject, type Json, num } from './json-values.js';
 import { bytesOver, DEFAULT_MAX_TOOL_INPUT_BYTES, placeholderCall } from './oversized-calls.js';

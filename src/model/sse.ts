@@ -15,7 +15,7 @@
  * classified by `classifyException`).
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { APIError } from 'openai';
+import { APIError } from 'openai/core/error';
 import type { StreamedResponse } from './http-post.js';
 
 /** Characters of an oversized event kept at each end. */

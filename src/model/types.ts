@@ -6,10 +6,10 @@
  * that decides about retries has a single path.
  */
 
-import type { Usage } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import type { OutputSchema, ReasoningEffort, ReasoningSummary, Verbosity } from '../protocol/settings.js';
 import type { ToolSpec } from '../protocol/tool-spec.js';
+import type { Usage } from '../protocol/usage.js';
 import type { BodyDigests } from './body-encoder.js';
 
 export interface ModelRequest {

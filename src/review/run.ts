@@ -9,8 +9,9 @@
 import path from 'node:path';
 import type { BudgetExceeded, TurnOutcome } from '../agent/turn.js';
 import type { ModelError } from '../model/types.js';
-import { type Cost, emptyUsage, type SpoolEvent, type ThreadItemOf, type Usage } from '../protocol/events.js';
+import type { SpoolEvent, ThreadItemOf } from '../protocol/events.js';
 import type { ReviewResult } from '../protocol/review.js';
+import { type Cost, emptyUsage, type Usage } from '../protocol/usage.js';
 import { HostGit } from '../sandbox/host-git.js';
 import { checkFindings, commitSource, type FileSource, worktreeSource } from './check-findings.js';
 import { parseReviewAnswer } from './parse-result.js';

@@ -18,10 +18,11 @@
  * file ends with its last complete line.
  */
 
-import { emptyUsage, type SpoolEvent } from '../protocol/events.js';
+import type { SpoolEvent } from '../protocol/events.js';
 import { type HistoryItem, isToolOutput, type ToolOutputItem } from '../protocol/items.js';
 import type { ThreadRecorder } from '../protocol/recorder.js';
 import type { ContextSnapshot, LineType, TurnContextRecord } from '../protocol/rollout.js';
+import { emptyUsage } from '../protocol/usage.js';
 import type { AppendOnlyFile } from './append-file.js';
 import type { SessionStoreError } from './errors.js';
 import { isKeptEvent, isTurnEnd, serializeLine } from './format.js';

@@ -6,9 +6,10 @@
  * usage events. Everything else is counted by its `type`, found without parsing.
  */
 import type { SpawnOrigin } from '../protocol/collab.js';
-import { addUsage, emptyUsage, type SpoolEventOf, type Usage } from '../protocol/events.js';
+import type { SpoolEventOf } from '../protocol/events.js';
 import { type MessageItem, messageText } from '../protocol/items.js';
 import { type ForkOrigin, RolloutLineRecord, type SessionMeta } from '../protocol/rollout.js';
+import { addUsage, emptyUsage, type Usage } from '../protocol/usage.js';
 import { lineTypeOf } from './format.js';
 
 /** Longest first prompt kept in a summary (the list shows less). */

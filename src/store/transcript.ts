@@ -6,9 +6,10 @@
 
 import { isContextMessage } from '../context/checkpoint.js';
 import { expectSyntaxError } from '../protocol/errors.js';
-import { emptyUsage, type SpoolEvent, type Usage } from '../protocol/events.js';
+import type { SpoolEvent } from '../protocol/events.js';
 import type { HistoryItem } from '../protocol/items.js';
 import { COMMENTARY_PHASE, messageText } from '../protocol/items.js';
+import { emptyUsage, type Usage } from '../protocol/usage.js';
 import { readRollout } from './rollout-reader.js';
 
 /** Longest tool output shown, in lines (the rest stays in the rollout file). */

@@ -1,6 +1,6 @@
 /** Spool's metric instruments: tokens, cost, cache hits, requests, retries, tools, turns, approvals. */
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
-import type { Usage } from '../protocol/events.js';
+import type { Usage } from '../protocol/usage.js';
 
 export class SpoolMetrics {
   private readonly tokens: Counter;

@@ -72,4 +72,16 @@ describe('front ends load only what they use', () => {
       ),
     ).toEqual([]);
   });
+
+  it("spool exec builds none of the event stream's schemas and loads no OpenAI SDK client (start-up)", () => {
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    // Streaming goes by model/http-post.ts; the SDK serves compaction and the model list, loaded then.
+    expect(modules.filter((m) => m.startsWith('node_modules/openai/')).sort()).toEqual([
+      'node_modules/openai/core/error.mjs',
+      'node_modules/openai/internal/errors.mjs',
+    ]);
+    // Token counts (protocol/usage.ts) are all the loop needs of the event stream's module at start.
+    expect(modules).toContain('src/protocol/usage.ts');
+    expect(modules.filter((m) => /^src\/protocol\/(events|collab|review)\.ts$/.test(m))).toEqual([]);
+  });
 });

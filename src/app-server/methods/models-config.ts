@@ -1,11 +1,11 @@
 /** model/list (the provider's models, with what Spool knows of them) and config/read. */
 import { createHash } from 'node:crypto';
-import { APIError } from 'openai';
+import { APIError } from 'openai/core/error';
 import { loadConfigFile } from '../../config/load.js';
 import { parseOverride, setPath } from '../../config/overrides.js';
 import { loadEffectiveConfig, loadRuntime, type Runtime } from '../../config/runtime.js';
 import { modelInfo } from '../../model/catalog.js';
-import { sdkClient } from '../../model/endpoint.js';
+import { sdkClient } from '../../model/sdk-client.js';
 import type { ConfigReadResponse, Model } from '../../protocol/app-server-v2.js';
 import { invalidParams } from '../jsonrpc.js';
 import { ConfigReadParams, ModelListParams } from '../params.js';
