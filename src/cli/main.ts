@@ -10,9 +10,11 @@ async function start(argv: string[]): Promise<void> {
   closeInheritedDescriptors(descriptorsNamedIn(argv));
   // A reader that goes away (`spool … | head -1`) ends a command quietly, never with a stack trace.
   exitQuietlyWhenOutputCloses();
-  // What a Spool killed mid-command left in the user's tree (empty sandbox mount points) goes now.
-  if (process.platform === 'linux') await sweepLeftoverMountPoints(spoolHome());
-  await main(argv);
+  // What a Spool killed mid-command left in the user's tree (empty sandbox mount points) goes while
+  // the command starts: the sweep is a few file operations under the registry's lock (~8 ms of
+  // waiting on the disk), and a sandbox this command leases takes the same lock (mount-points.ts).
+  const swept = process.platform === 'linux' ? sweepLeftoverMountPoints(spoolHome()) : undefined;
+  await Promise.all([swept, main(argv)]);
 }
 
 // No top-level await: the bundle is a CommonJS script (scripts/build.mjs). A failure is still an
