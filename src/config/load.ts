@@ -59,7 +59,10 @@ export function validateConfig(
   const value = structuredClone(raw);
   const warnings: string[] = [];
   for (let round = 0; round < 8; round++) {
-    const parsed = SpoolConfig.safeParse(value);
+    // Without zod's compiled fast path: a process validates its configuration a few times, and
+    // compiling that path for each of the schema's ~40 objects cost more than it saves (~3 ms of
+    // every start, issue 18).
+    const parsed = SpoolConfig.safeParse(value, { jitless: true });
     if (parsed.success) return { config: parsed.data, warnings };
     const issues = (parsed.error as ZodError).issues;
     const unknown = issues.filter((issue) => issue.code === 'unrecognized_keys');
