@@ -23,15 +23,14 @@ const result = await build({
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
-  // web-tree-sitter finds its .wasm next to its own module; tree-sitter-bash is only a .wasm file.
-  // The fleet's packages (BullMQ, its Redis client, the dashboard's Bull Board and Express) and the
+  // tree-sitter-bash is only a .wasm file, found where it is installed (src/sandbox/bash-parser.ts,
+  // which points web-tree-sitter, bundled, at its own .wasm the same way). The fleet's packages (BullMQ, its Redis client, the dashboard's Bull Board and Express) and the
   // OpenTelemetry SDK with its exporters are more than half of what the bundle would be (~3 MB of
   // 5.6), and no `spool exec` without [otel] runs any of them; yet every start reads the whole
   // bundle and keeps its text for as long as the process lives (V8 compiles functions lazily from
   // it). They stay installed packages, required from node_modules by the modules that use them
   // (test/cli/lazy-loading.test.ts checks exec reaches none of them).
   external: [
-    'web-tree-sitter',
     'tree-sitter-bash',
     'bullmq',
     'ioredis',
@@ -40,6 +39,9 @@ const result = await build({
     '@opentelemetry/*',
     '@grpc/grpc-js',
   ],
+  // web-tree-sitter's CommonJS build: its ES module build declares a `require` of its own in the
+  // function that also imports `module`, which breaks once that import() becomes a require().
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
   // import() becomes require(): bin/spool runs the bundle from a V8 code cache, and code deserialised
   // from one has lost the callback Node's import() needs ("A dynamic import callback was not
   // specified"), so every import() left in the bundle — the OpenTelemetry exporters load node:http

@@ -7,6 +7,7 @@
  * cannot interleave.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import v8 from 'node:v8';
 import type { Parser } from 'web-tree-sitter';
 
@@ -53,9 +54,12 @@ function loadParser(): Promise<LoadedParser> {
   loaded ??= (async () => {
     for (const flag of WASM_BASELINE_FLAGS) v8.setFlagsFromString(flag);
     const require = createRequire(import.meta.url);
-    // Required here, not imported: its glue code is compiled when the parser loads, not at start-up.
-    const { Language, Parser } = require('web-tree-sitter') as typeof import('web-tree-sitter');
-    await Parser.init();
+    // Imported here, not at the top: its glue code runs when the parser loads, not at start-up. It
+    // is part of the bundle (scripts/build.mjs), so its compiled code is in the code cache, not
+    // compiled again by every process's first command; its .wasm is found where it is installed.
+    const { Language, Parser } = await import('web-tree-sitter');
+    const runtimeDir = path.dirname(require.resolve('web-tree-sitter/tree-sitter.wasm'));
+    await Parser.init({ locateFile: (file: string) => path.join(runtimeDir, file) });
     const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
     const parser = new Parser();
     parser.setLanguage(language);

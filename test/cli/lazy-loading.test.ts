@@ -84,4 +84,10 @@ describe('front ends load only what they use', () => {
     expect(modules).toContain('src/protocol/usage.ts');
     expect(modules.filter((m) => /^src\/protocol\/(events|collab|review)\.ts$/.test(m))).toEqual([]);
   });
+
+  it("the bash parser's runtime is in the bundle (code-cached), loaded only when the parser is", () => {
+    const modules = [...loadedWith('src/cli/main.ts'), ...loadedWith('src/cli/exec.ts')];
+    expect(Object.keys(meta.inputs)).toContain('node_modules/web-tree-sitter/tree-sitter.cjs');
+    expect(modules.filter((m) => m.includes('web-tree-sitter'))).toEqual([]);
+  });
 });
