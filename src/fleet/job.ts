@@ -3,6 +3,7 @@
  * result). One schema each, used by the submitting CLI, the worker and the job runner alike.
  */
 import { z } from 'zod';
+import { Usage } from '../protocol/usage.js';
 
 const JobKind = z.enum(['exec', 'review']);
 
@@ -29,14 +30,6 @@ export const JobData = z
   .strict();
 export type JobData = z.infer<typeof JobData>;
 
-export const JobUsage = z.object({
-  input_tokens: z.number(),
-  cached_input_tokens: z.number(),
-  output_tokens: z.number(),
-  reasoning_output_tokens: z.number(),
-});
-export type JobUsage = z.infer<typeof JobUsage>;
-
 /** `budget_exceeded`: the session stopped at the job's spend cap (`--budget`); not retried. */
 const JobStatus = z.enum(['completed', 'failed', 'cancelled', 'budget_exceeded']);
 
@@ -49,7 +42,7 @@ export const JobResult = z.object({
   /** Structured review findings, when the review printed them. */
   findings: z.unknown().optional(),
   error: z.string().optional(),
-  usage: JobUsage,
+  usage: Usage,
   /** Cost in USD when the session reports it; null when unknown (never 0 for unknown). */
   cost_usd: z.number().nullable(),
   session_id: z.string().nullable(),
@@ -61,16 +54,3 @@ export const JobResult = z.object({
   finished_at: z.string(),
 });
 export type JobResult = z.infer<typeof JobResult>;
-
-export function emptyUsage(): JobUsage {
-  return { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
-}
-
-export function addUsage(a: JobUsage, b: JobUsage): JobUsage {
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
-  };
-}

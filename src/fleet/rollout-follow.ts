@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Usage } from '../protocol/usage.js';
 import { idFromRolloutName, sessionsDir } from '../store/paths.js';
 import { SummaryBuilder, scanLines } from '../store/summary.js';
-import type { JobUsage } from './job.js';
 
 /** The one rollout under a job's own Spool home, once the session has created it. */
 export function findRollout(home: string): { id: string; file: string } | undefined {
@@ -84,7 +84,7 @@ export function completedTurnMessage(rollout: string): { message: string | null 
 }
 
 /** The session's usage over every process that ran it. */
-export function rolloutUsage(rollout: string): JobUsage {
+export function rolloutUsage(rollout: string): Usage {
   const builder = new SummaryBuilder();
   scanLines(rollout, builder);
   const tokens = builder.summary?.tokens;

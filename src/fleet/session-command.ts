@@ -3,8 +3,9 @@
  * `spool exec resume ID --json` to continue a checkpointed one, `spool exec review --json` for a
  * review — and what its JSON lines (the `codex exec --json` format) say about the run. Pure.
  */
+
+import { addUsage, emptyUsage, type Usage } from '../protocol/usage.js';
 import type { JobData } from './job.js';
-import { addUsage, emptyUsage, type JobUsage } from './job.js';
 
 /** The prompt a resumed run continues with: the model sees its own history up to the loss. */
 export const CONTINUE_PROMPT =
@@ -61,7 +62,7 @@ export function sessionCommand(input: SessionCommandInput): SessionCommand {
 export class RunReport {
   sessionId: string | undefined;
   finalMessage: string | null = null;
-  usage: JobUsage = emptyUsage();
+  usage: Usage = emptyUsage();
   /** The turns' cost so far; undefined until a turn reports one, null once one is unknown. */
   private cost: number | null | undefined;
   findings: unknown;

@@ -3,31 +3,28 @@
  * the wire, never before: preparing ran ~20 ms of the main thread before the first request had left
  * and delayed it by as much (issue 18).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { ExecSessionManager } from '../../src/tools/shell/exec-sessions.js';
 import { createShellTools } from '../../src/tools/shell/shell-tool-set.js';
 import type { ToolHandler } from '../../src/tools/types.js';
-import { call, type Emulator, respond, say, startEmulator, unauthorized401 } from '../emulator/index.js';
+import { call, respond, say, startEmulator, unauthorized401 } from '../emulator/index.js';
+import { perTestScratch } from '../support/scratch.js';
 import { threadOn } from '../support/thread.js';
 import { echoTool, type RunLog } from '../support/tools.js';
 
-let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const scratch = perTestScratch();
 
 describe('preparing tools', () => {
   it('happens once per request, after the emulator has it, and before the call it serves runs', async () => {
-    emulator = await startEmulator({
-      script: [respond(call('echo', { text: 'a' })), respond(say('done'))],
-    });
+    const emulator = scratch.use(
+      await startEmulator({ script: [respond(call('echo', { text: 'a' })), respond(say('done'))] }),
+    );
     const log: RunLog = { runs: [] };
     const seen: Array<{ requestsReceived: number; toolRuns: number }> = [];
     const echo: ToolHandler = {
       ...(echoTool(log) as ToolHandler),
-      prepare: () => seen.push({ requestsReceived: emulator!.requests.length, toolRuns: log.runs.length }),
+      prepare: () => seen.push({ requestsReceived: emulator.requests.length, toolRuns: log.runs.length }),
     };
     const { thread } = threadOn(emulator, new ToolRegistry([echo]));
 
@@ -41,7 +38,7 @@ describe('preparing tools', () => {
   });
 
   it('waits for a request the model answers: one refused (401) prepares nothing', async () => {
-    emulator = await startEmulator({ script: [unauthorized401()] });
+    const emulator = scratch.use(await startEmulator({ script: [unauthorized401()] }));
     const prepared: number[] = [];
     const echo: ToolHandler = { ...(echoTool({ runs: [] }) as ToolHandler), prepare: () => prepared.push(1) };
     const { thread } = threadOn(emulator, new ToolRegistry([echo]));
