@@ -3,16 +3,13 @@
  * thread — a child's turn does not end the root's — says when an agent starts and ends, and a
  * child's approval modal names the agent; `y` goes back to that child.
  */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
-import { runInteractive } from '../../src/tui/run.js';
 import { call, type Emulator, respond, say } from '../emulator/index.js';
 import { startTree } from '../support/agents.js';
 import { tempDir } from '../support/thread.js';
-import { allLines, headlessIo, headlessTerminal, screenText, waitFor } from '../tui/support/headless.js';
+import { interactiveEnv, startInteractive } from '../tui/support/interactive.js';
 
 let emulator: Emulator | undefined;
 const dirs: string[] = [];
@@ -50,39 +47,12 @@ it('names the agent in its approval modal and keeps the root’s turn on screen'
     },
   ]);
   emulator = started.emulator;
-  const io = headlessIo(headlessTerminal(120, 30));
-  let errors = '';
-  const stderr = new Writable({
-    write(chunk, _encoding, callback) {
-      errors += chunk;
-      callback();
-    },
-  });
-  const done = runInteractive(
+  const { io, see, text, done } = startInteractive(
     { approvalPolicy: 'on-request', sandbox: 'workspace-write', cwd: work },
-    {
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        LANG: 'C.UTF-8',
-        OPENAI_BASE_URL: emulator.url,
-        OPENAI_API_KEY: 'test-key',
-        SPOOL_HOME: home,
-      },
-    },
-    io,
-    new EventEmitter(),
+    interactiveEnv(emulator, home),
+    120,
+    30,
   );
-  const text = () => allLines(io.term).join('\n');
-  const see = (wanted: string) =>
-    waitFor(
-      io.term,
-      () => text().includes(wanted),
-      () => `${wanted} on the screen:\n${screenText(io.term)}\nstderr: ${errors}`,
-    );
   await see('ask on-request');
   io.type('delegate it\r');
   await see('Agent /root/helper asks:');

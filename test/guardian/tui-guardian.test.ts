@@ -2,12 +2,9 @@
  * The guardian in the interactive session (in process, headless terminal): each decision is a
  * line with its rationale, and `/approve` lets the action the guardian denied run once.
  */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInteractive } from '../../src/tui/run.js';
 import {
   byConversation,
   call,
@@ -18,7 +15,7 @@ import {
   startEmulator,
 } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
-import { allLines, headlessIo, headlessTerminal, screenText, waitFor } from '../tui/support/headless.js';
+import { interactiveEnv, startInteractive } from '../tui/support/interactive.js';
 
 let emulator: Emulator | undefined;
 const dirs: string[] = [];
@@ -69,39 +66,12 @@ describe('the guardian in the interactive session', () => {
       },
     ]);
     emulator = await startEmulator({ script });
-    const io = headlessIo(headlessTerminal(120, 30));
-    let errors = '';
-    const stderr = new Writable({
-      write(chunk, _encoding, callback) {
-        errors += chunk;
-        callback();
-      },
-    });
-    const done = runInteractive(
+    const { io, see, text, done } = startInteractive(
       { approvalPolicy: 'on-request', sandbox: 'workspace-write', cwd: work },
-      {
-        stdin: process.stdin,
-        stdout: process.stdout,
-        stderr,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          LANG: 'C.UTF-8',
-          OPENAI_BASE_URL: emulator.url,
-          OPENAI_API_KEY: 'test-key',
-          SPOOL_HOME: home,
-        },
-      },
-      io,
-      new EventEmitter(),
+      interactiveEnv(emulator, home),
+      120,
+      30,
     );
-    const text = () => allLines(io.term).join('\n');
-    const see = (wanted: string) =>
-      waitFor(
-        io.term,
-        () => text().includes(wanted),
-        () => `${wanted} on the screen:\n${screenText(io.term)}\nstderr: ${errors}`,
-      );
     await see('ask on-request');
     io.type('write wanted.txt\r');
     await see('It was denied.');

@@ -5,12 +5,11 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InteractiveOptions, runInteractive } from '../../src/tui/run.js';
+import { runInteractive } from '../../src/tui/run.js';
 import {
   applyPatchCall,
   type Emulator,
@@ -26,69 +25,18 @@ import { tempDir } from '../support/thread.js';
 import {
   allLines,
   fullClearsIn,
-  type HeadlessIo,
   headlessIo,
   headlessTerminal,
   screenText,
   waitFor,
 } from './support/headless.js';
+import { interactiveEnv, startInteractive } from './support/interactive.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
-
-interface Running {
-  io: HeadlessIo;
-  done: Promise<number>;
-  stderr: () => string;
-  /** Waits until the whole buffer (scrollback and screen) shows `text`. */
-  see(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  type(data: string): void;
-}
-
-function start(options: InteractiveOptions, env: NodeJS.ProcessEnv, columns = 100, rows = 30): Running {
-  const io = headlessIo(headlessTerminal(columns, rows));
-  let errors = '';
-  const stderr = new Writable({
-    write(chunk, _encoding, callback) {
-      errors += chunk;
-      callback();
-    },
-  });
-  const done = runInteractive(
-    options,
-    { stdin: process.stdin, stdout: process.stdout, stderr, env },
-    io,
-    new EventEmitter(),
-  );
-  const text = () => allLines(io.term).join('\n');
-  return {
-    io,
-    done,
-    stderr: () => errors,
-    see: (wanted, timeoutMs) =>
-      waitFor(
-        io.term,
-        () => (typeof wanted === 'string' ? text().includes(wanted) : wanted.test(text())),
-        () => `${String(wanted)} on the screen:\n${screenText(io.term)}\nstderr: ${errors}`,
-        timeoutMs,
-      ),
-    type: (data) => io.type(data),
-  };
-}
-
-function envFor(e: Emulator, home: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    OPENAI_BASE_URL: e.url,
-    OPENAI_API_KEY: 'test-key',
-    SPOOL_HOME: home,
-  };
-}
 
 const LONG_ANSWER = Array.from(
   { length: 60 },
@@ -116,9 +64,9 @@ describe('the interactive session', () => {
         respond(say(LONG_ANSWER), { eventDelayMs: 15 }),
       ],
     });
-    const ui = start(
+    const ui = startInteractive(
       { approvalPolicy: 'untrusted', sandbox: 'workspace-write', cwd: workdir },
-      envFor(emulator, home),
+      interactiveEnv(emulator, home),
     );
     await ui.see('ask untrusted');
     ui.type('make the files');
@@ -188,9 +136,9 @@ describe('the interactive session', () => {
     emulator = await startEmulator({
       script: [serverError500(), respond(say('First answer.')), respond(say('After the resume.'))],
     });
-    const env = envFor(emulator, home);
+    const env = interactiveEnv(emulator, home);
 
-    const first = start({ cwd: workdir, prompt: 'first prompt' }, env);
+    const first = startInteractive({ cwd: workdir, prompt: 'first prompt' }, env);
     await first.see('First answer.');
     // The retry is a system line, not an error.
     await first.see(/⚠ Reconnecting\.\.\. 1\/\d/);
@@ -204,7 +152,7 @@ describe('the interactive session', () => {
     expect(await first.done).toBe(0);
 
     fs.writeFileSync(path.join(workdir, 'tracked.txt'), 'two\n');
-    const ui = start({ cwd: workdir, resume: { last: true } }, env);
+    const ui = startInteractive({ cwd: workdir, resume: { last: true } }, env);
     await ui.see('Resumed session');
     await ui.see('› first prompt');
     await ui.see('First answer.');
@@ -232,7 +180,7 @@ describe('the interactive session', () => {
     expect(JSON.stringify(last.body?.input)).toContain('first prompt');
 
     // A fork through turn 1 has the first turn only.
-    const forked = start({ cwd: workdir, fork: { last: true, at: 1 } }, env);
+    const forked = startInteractive({ cwd: workdir, fork: { last: true, at: 1 } }, env);
     await forked.see('Forked session');
     await forked.see('› first prompt');
     expect(allLines(forked.io.term).join('\n')).not.toContain('and now?');
@@ -249,7 +197,12 @@ describe('the interactive session', () => {
     emulator = await startEmulator({
       script: [respond(say('Answer one.')), respond(say('Answer two.')), respond(say('Answer three.'))],
     });
-    const ui = start({ cwd: workdir, prompt: 'the first session' }, envFor(emulator, home), 90, 24);
+    const ui = startInteractive(
+      { cwd: workdir, prompt: 'the first session' },
+      interactiveEnv(emulator, home),
+      90,
+      24,
+    );
     await ui.see('Answer one.');
     const firstId = /session (\S+) ·/.exec(allLines(ui.io.term).join('\n'))![1]!;
 
@@ -293,7 +246,6 @@ describe('the interactive session', () => {
     );
     const screen = screenText(ui.io.term);
     expect(screen.match(/danger-full-access · ask/g)).toHaveLength(1);
-    fs.writeFileSync('/tmp/tui-out.json', JSON.stringify(ui.io.output));
     expect(screen.match(/^─+$/gm)).toHaveLength(1);
     expect(screen.match(/› x/g)).toHaveLength(1);
     ui.type('\x15third\r');
@@ -316,9 +268,9 @@ describe('the interactive session', () => {
         respond(say('Done \x1b]0;owned-too\x07\x1b[2Jhere, \u202eevil\u202c end.')),
       ],
     });
-    const ui = start(
+    const ui = startInteractive(
       { approvalPolicy: 'untrusted', sandbox: 'workspace-write', cwd: workdir },
-      envFor(emulator, home),
+      interactiveEnv(emulator, home),
     );
     const titles: string[] = [];
     ui.io.term.onTitleChange((title) => titles.push(title));
@@ -357,7 +309,7 @@ describe('the interactive session', () => {
         unauthorized401(),
       ],
     });
-    const env = envFor(emulator, home);
+    const env = interactiveEnv(emulator, home);
     /** The transcript: from the first prompt to the line before `end`. */
     const transcriptOf = (lines: string[], end: (line: string) => boolean) => {
       const from = lines.findIndex((line) => line.startsWith('› first'));
@@ -365,7 +317,7 @@ describe('the interactive session', () => {
       return lines.slice(from, to).join('\n').replace(/\n+$/, '');
     };
 
-    const live = start({ cwd: workdir, sandbox: 'workspace-write' }, env);
+    const live = startInteractive({ cwd: workdir, sandbox: 'workspace-write' }, env);
     await live.see('Type a prompt');
     live.type('first\r');
     await live.see('Done.');
@@ -380,7 +332,10 @@ describe('the interactive session', () => {
     await live.see(/Session \S+ saved/);
     const liveText = transcriptOf(allLines(live.io.term), (line) => line.startsWith('Session '));
 
-    const resumed = start({ cwd: workdir, sandbox: 'workspace-write', resume: { last: true } }, env);
+    const resumed = startInteractive(
+      { cwd: workdir, sandbox: 'workspace-write', resume: { last: true } },
+      env,
+    );
     await resumed.see('Resumed session');
     await resumed.see('rejected the API key');
     const resumedText = transcriptOf(allLines(resumed.io.term), (line) => /^─+$/.test(line));

@@ -1,13 +1,10 @@
 /** Cost in the terminal UI: the status line and /status, priced from config.toml. */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInteractive } from '../../src/tui/run.js';
 import { type Emulator, respond, say, startEmulator } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
-import { allLines, headlessIo, headlessTerminal, screenText, waitFor } from './support/headless.js';
+import { startInteractive } from './support/interactive.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -24,34 +21,20 @@ describe('cost in the TUI', () => {
     );
     emulator = await startEmulator({ script: [respond(say('Priced answer.'))] });
     const env = { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'k', SPOOL_HOME: home };
-    const io = headlessIo(headlessTerminal(140, 30));
-    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-    const done = runInteractive(
-      { cwd: tempDir(), prompt: 'hi' },
-      { stdin: process.stdin, stdout: process.stdout, stderr, env },
-      io,
-      new EventEmitter(),
-    );
-    const text = () => allLines(io.term).join('\n');
-    const see = (wanted: RegExp) =>
-      waitFor(
-        io.term,
-        () => wanted.test(text()),
-        () => `${wanted} on the screen:\n${screenText(io.term)}`,
-      );
+    const { see, type, done } = startInteractive({ cwd: tempDir(), prompt: 'hi' }, env, 140, 30);
 
     await see(/Priced answer\./);
     const r = emulator.requests[0]!;
     // $2000 / $500 / $8000 per million tokens: cents per request, so the figures are readable.
     const inputUsd = ((r.inputTokens - r.cachedTokens) * 2000) / 1e6;
     await see(/context left · \$\d+\.\d\d/);
-    io.type('/status\r');
+    type('/status\r');
     await see(
       new RegExp(
         `cost\\s+\\$\\d+\\.\\d\\d · uncached input \\$${inputUsd.toFixed(2)} · cached input \\$0\\.00 · output \\$`,
       ),
     );
-    io.type('/quit\r');
+    type('/quit\r');
     expect(await done).toBe(0);
   });
 });

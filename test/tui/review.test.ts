@@ -3,42 +3,17 @@
  * findings, and go on talking about them. In process on a headless terminal, with the real
  * app-server, sandbox and store, against the model emulator.
  */
-import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InteractiveOptions, runInteractive } from '../../src/tui/run.js';
 import { type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
 import { DIVIDE_BY_ZERO, makeRepo, reviewAnswer } from '../review/helpers.js';
 import { tempDir } from '../support/thread.js';
-import { allLines, headlessIo, headlessTerminal, screenText, waitFor } from './support/headless.js';
+import { startInteractive } from './support/interactive.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
-
-function start(options: InteractiveOptions, env: NodeJS.ProcessEnv) {
-  const io = headlessIo(headlessTerminal(100, 30));
-  const stderr = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  const done = runInteractive(
-    options,
-    { stdin: process.stdin, stdout: process.stdout, stderr, env },
-    io,
-    new EventEmitter(),
-  );
-  const text = () => allLines(io.term).join('\n');
-  return {
-    done,
-    see: (wanted: string | RegExp) =>
-      waitFor(
-        io.term,
-        () => (typeof wanted === 'string' ? text().includes(wanted) : wanted.test(text())),
-        () => `${String(wanted)} on the screen:\n${screenText(io.term)}`,
-      ),
-    type: (data: string) => io.type(data),
-  };
-}
 
 describe('/review in the TUI', { timeout: 120_000 }, () => {
   it('picks a base branch, shows the reviewer at work and the findings, which the next turn sees', async () => {
@@ -57,7 +32,7 @@ describe('/review in the TUI', { timeout: 120_000 }, () => {
       OPENAI_API_KEY: 'k',
       SPOOL_HOME: tempDir('spool-tui-home-'),
     };
-    const ui = start({ cwd: repo }, env);
+    const ui = startInteractive({ cwd: repo }, env);
     await ui.see('›');
     ui.type('/review\r');
     await ui.see('What should be reviewed?');
