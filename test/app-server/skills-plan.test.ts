@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
+import { callOutput, type InputItem, messageTexts, requestInput } from '../support/request-input.js';
 import { markGitRoot, writeSkill } from '../support/skills.js';
 import { ROOT, SPOOL_BIN } from '../support/spool-bin.js';
 import { tempDir } from '../support/thread.js';
@@ -40,29 +41,6 @@ function startServer(env: NodeJS.ProcessEnv): ProtocolClient {
   const client = new ProtocolClient((text) => running.stdin?.write(`${text}\n`));
   onLines(running.stdout as NodeJS.ReadableStream, (line) => client.receive(line));
   return client;
-}
-
-type InputItem = {
-  type: string;
-  role?: string;
-  call_id?: string;
-  output?: string;
-  content?: Array<{ text?: string }>;
-};
-
-function inputOf(index: number): InputItem[] {
-  return emulator?.requests[index]?.body?.input as InputItem[];
-}
-
-function texts(items: InputItem[], role: string): string[] {
-  return items
-    .filter((item) => item.type === 'message' && item.role === role)
-    .flatMap((item) => (item.content ?? []).map((part) => part.text ?? ''));
-}
-
-function outputOf(index: number, callId: string): string | undefined {
-  return inputOf(index).find((item) => item.type === 'function_call_output' && item.call_id === callId)
-    ?.output;
 }
 
 const PLAN = '<proposed_plan>\n# Greeting\n- write hello.txt in French\n</proposed_plan>';
@@ -161,7 +139,7 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
     });
     await client.turnCompleted(planTurn.turn.id);
     expect(fs.existsSync(path.join(cwd, 'hello.txt'))).toBe(false);
-    expect(outputOf(1, 'write')).toMatch(/Read-only file system|Permission denied/);
+    expect(callOutput(emulator, 1, 'write')).toMatch(/Read-only file system|Permission denied/);
     // The question went to the client in Codex's shape; its answers went to the model as Codex sends them.
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatchObject({
@@ -175,7 +153,7 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
         ],
       },
     });
-    expect(JSON.parse(outputOf(1, 'ask') as string)).toEqual({
+    expect(JSON.parse(callOutput(emulator, 1, 'ask') as string)).toEqual({
       answers: { lang: { answers: ['French', 'user_note: for the Paris office'] } },
     });
     expect(
@@ -187,9 +165,9 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
     const plans = client.notifications('item/completed', (p) => p.item.type === 'plan');
     expect(plans.map((p) => p.item.text)).toEqual(['# Greeting\n- write hello.txt in French']);
     // The skill item put the skill's file after the prompt.
-    const first = texts(inputOf(0), 'user');
+    const first = messageTexts(requestInput(emulator, 0), 'user');
     expect(first.at(-1)).toMatch(/^<skill>\n<name>greet<\/name>/);
-    expect(texts(inputOf(0), 'developer').join('\n')).toContain('# Plan mode');
+    expect(messageTexts(requestInput(emulator, 0), 'developer').join('\n')).toContain('# Plan mode');
 
     const implement = await client.call('turn/start', {
       threadId,
@@ -199,12 +177,12 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
     await client.turnCompleted(implement.turn.id);
     expect(fs.readFileSync(path.join(cwd, 'hello.txt'), 'utf8')).toBe('bonjour\n');
     // Everything sent in plan mode is sent again unchanged; the switch is appended.
-    const before = inputOf(1);
-    const after = inputOf(2);
+    const before = requestInput(emulator, 1);
+    const after = requestInput(emulator, 2);
     expect(after.slice(0, before.length)).toEqual(before);
     const appended = after.slice(before.length);
-    expect(texts(appended, 'developer').join('\n')).toContain('# Default mode');
-    expect(texts(appended, 'user').at(-1)).toBe('Implement the plan.');
+    expect(messageTexts(appended, 'developer').join('\n')).toContain('# Default mode');
+    expect(messageTexts(appended, 'user').at(-1)).toBe('Implement the plan.');
     expect(emulator.requests[2]?.cachedTokens).toBeGreaterThan(0);
     expect(client.schemaProblems()).toEqual([]);
   });
@@ -231,14 +209,14 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
     ).thread.id;
     const first = await client.call('turn/start', { threadId, input: [{ type: 'text', text: 'start cat' }] });
     await client.turnCompleted(first.turn.id);
-    expect(outputOf(1, 'start')).toMatch(/session ID \d+/);
+    expect(callOutput(emulator, 1, 'start')).toMatch(/session ID \d+/);
     const planned = await client.call('turn/start', {
       threadId,
       input: [{ type: 'text', text: 'now plan' }],
       collaborationMode: { mode: 'plan', settings: { model: 'gpt-5-codex' } },
     });
     await client.turnCompleted(planned.turn.id);
-    expect(outputOf(3, 'type')).toMatch(
+    expect(callOutput(emulator, 3, 'type')).toMatch(
       /^Input not written: .*\nThis session was started outside plan mode and can write\./,
     );
     const typed = path.join(cwd, 'typed.txt');
@@ -274,7 +252,9 @@ describe('spool app-server: skills, plan mode, request_user_input', () => {
       collaborationMode: { mode: 'plan', settings: { model: 'gpt-5-codex' } },
     });
     await client.turnCompleted(turn.turn.id);
-    expect(outputOf(1, 'ask')).toMatch(/^request_user_input: no answer\. The client's answer was unusable/);
+    expect(callOutput(emulator, 1, 'ask')).toMatch(
+      /^request_user_input: no answer\. The client's answer was unusable/,
+    );
     expect(client.schemaProblems()).toEqual([]);
   });
 });

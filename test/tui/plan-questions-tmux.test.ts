@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, type Emulator, respond, say, shellCall, startEmulator } from '../emulator/index.js';
+import { callOutput, messageTexts, requestInput } from '../support/request-input.js';
 import { writeSkill } from '../support/skills.js';
 import { tempDir } from '../support/thread.js';
 import { hasTmux, spoolCommand, Tmux } from '../support/tmux.js';
@@ -44,29 +45,6 @@ function terminalEnv(e: Emulator, home: string): Record<string, string> {
     OPENAI_API_KEY: 'test-key',
     SPOOL_HOME: path.join(home, 'spool'),
   };
-}
-
-type InputItem = {
-  type: string;
-  role?: string;
-  call_id?: string;
-  output?: string;
-  content?: Array<{ text?: string }>;
-};
-
-function inputOf(index: number): InputItem[] {
-  return emulator?.requests[index]?.body?.input as InputItem[];
-}
-
-function texts(items: InputItem[], role: string): string[] {
-  return items
-    .filter((item) => item.type === 'message' && item.role === role)
-    .flatMap((item) => (item.content ?? []).map((part) => part.text ?? ''));
-}
-
-function outputOf(index: number, callId: string): string | undefined {
-  return inputOf(index).find((item) => item.type === 'function_call_output' && item.call_id === callId)
-    ?.output;
 }
 
 const QUESTION = {
@@ -131,20 +109,22 @@ describe('skills, plan mode and questions in a terminal', () => {
     await pane.see('Proposed plan');
     await pane.see('Implement this plan?');
     expect(fs.existsSync(path.join(cwd, 'hello.txt'))).toBe(false);
-    expect(outputOf(1, 'write')).toMatch(/Read-only file system|Permission denied/);
-    expect(JSON.parse(outputOf(1, 'ask') as string)).toEqual({ answers: { lang: { answers: ['French'] } } });
-    expect(texts(inputOf(0), 'user').at(-1)).toBe(
+    expect(callOutput(emulator, 1, 'write')).toMatch(/Read-only file system|Permission denied/);
+    expect(JSON.parse(callOutput(emulator, 1, 'ask') as string)).toEqual({
+      answers: { lang: { answers: ['French'] } },
+    });
+    expect(messageTexts(requestInput(emulator, 0), 'user').at(-1)).toBe(
       `<skill>\n<name>greet</name>\n<path>${skill}</path>\n${fs.readFileSync(skill, 'utf8').trimEnd()}\n</skill>`,
     );
 
     pane.keys('Enter');
     await pane.see('Wrote the greeting.');
     expect(fs.readFileSync(path.join(cwd, 'hello.txt'), 'utf8')).toBe('bonjour\n');
-    const before = inputOf(1);
-    const after = inputOf(2);
+    const before = requestInput(emulator, 1);
+    const after = requestInput(emulator, 2);
     expect(after.slice(0, before.length)).toEqual(before);
-    expect(texts(after.slice(before.length), 'developer').join('\n')).toContain('# Default mode');
-    expect(texts(after.slice(before.length), 'user').at(-1)).toBe('Implement the plan.');
+    expect(messageTexts(after.slice(before.length), 'developer').join('\n')).toContain('# Default mode');
+    expect(messageTexts(after.slice(before.length), 'user').at(-1)).toBe('Implement the plan.');
 
     pane.text('/quit');
     pane.keys('Enter');
@@ -177,10 +157,10 @@ describe('skills, plan mode and questions in a terminal', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     pane.keys('Escape');
     await pane.see('Noted.');
-    expect(JSON.parse(outputOf(1, 'ask') as string)).toEqual({
+    expect(JSON.parse(callOutput(emulator, 1, 'ask') as string)).toEqual({
       answers: { lang: { answers: ['user_note: Spanish, please'] } },
     });
-    expect(outputOf(2, 'ask2')).toBe(
+    expect(callOutput(emulator, 2, 'ask2')).toBe(
       'request_user_input: no answer. The user dismissed the questions without answering.',
     );
   });
@@ -203,7 +183,9 @@ describe('skills, plan mode and questions in a terminal', () => {
     pane.text('2');
     pane.keys('Enter');
     expect(await exitStatus(pane)).toBe(0);
-    expect(JSON.parse(outputOf(1, 'ask') as string)).toEqual({ answers: { lang: { answers: ['French'] } } });
+    expect(JSON.parse(callOutput(emulator, 1, 'ask') as string)).toEqual({
+      answers: { lang: { answers: ['French'] } },
+    });
     expect(pane.capture()).toContain('proposed plan:');
   });
 });
