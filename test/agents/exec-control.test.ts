@@ -6,48 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type ConversationScript,
-  call,
-  type Emulator,
-  type RecordedRequest,
-  respond,
-  type Step,
-  say,
-} from '../emulator/index.js';
-import {
-  type AgentRoute,
-  agentMessages,
-  inputOf,
-  rollouts,
-  startTree,
-  toolOutputs,
-} from '../support/agents.js';
-import { perTestScratch } from '../support/scratch.js';
+import { call, type RecordedRequest, respond, type Step, say } from '../emulator/index.js';
+import { agentMessages, execTreeHarness, inputOf, rollouts, toolOutputs } from '../support/agents.js';
 import { runSpool } from '../support/spool-bin.js';
 
-let emulator: Emulator | undefined;
-const { dir, use } = perTestScratch();
-
-function setup(config = '') {
-  const home = dir('spool-agents-home-');
-  const work = dir('spool-agents-work-');
-  fs.writeFileSync(path.join(home, 'config.toml'), config);
-  return { home, work };
-}
-
-function env(home: string): NodeJS.ProcessEnv {
-  return { OPENAI_BASE_URL: emulator!.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home };
-}
-
-async function start(
-  routes: AgentRoute[],
-  before: Parameters<typeof startTree>[1] = [],
-): Promise<ConversationScript> {
-  const started = await startTree(routes, before);
-  emulator = use(started.emulator);
-  return started.script;
-}
+const { setup, env, start } = execTreeHarness();
 
 /** A request that hangs until it is aborted (a child busy for as long as the test needs). */
 const stalled: Step = respond(say('never finished'), { fault: { kind: 'stall', afterEvents: 2 } });

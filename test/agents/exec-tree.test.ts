@@ -6,49 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { applyPatchCall, call, type RecordedRequest, respond, type Step, say } from '../emulator/index.js';
 import {
-  applyPatchCall,
-  type ConversationScript,
-  call,
-  type Emulator,
-  type RecordedRequest,
-  respond,
-  type Step,
-  say,
-} from '../emulator/index.js';
-import {
-  type AgentRoute,
   agentMessages,
   always,
+  execTreeHarness,
   extendsEachOther,
   finalAnswerSenders,
   inputOf,
   sessionMetas,
-  startTree,
   toolOutputs,
 } from '../support/agents.js';
-import { perTestScratch } from '../support/scratch.js';
 import { jsonLines, runSpool } from '../support/spool-bin.js';
 
-let emulator: Emulator | undefined;
-const { dir, use } = perTestScratch();
-
-function setup(config = '') {
-  const home = dir('spool-agents-home-');
-  const work = dir('spool-agents-work-');
-  fs.writeFileSync(path.join(home, 'config.toml'), config);
-  return { home, work };
-}
-
-function env(home: string): NodeJS.ProcessEnv {
-  return { OPENAI_BASE_URL: emulator!.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home };
-}
-
-async function start(routes: AgentRoute[]): Promise<ConversationScript> {
-  const started = await startTree(routes);
-  emulator = use(started.emulator);
-  return started.script;
-}
+const { setup, env, start } = execTreeHarness();
 
 function addFile(name: string, text: string): string {
   return `*** Begin Patch\n*** Add File: ${name}\n+${text}\n*** End Patch`;

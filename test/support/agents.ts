@@ -15,6 +15,7 @@ import {
   type Step,
   startEmulator,
 } from '../emulator/index.js';
+import { perTestScratch } from './scratch.js';
 import { SPOOL_BIN } from './spool-bin.js';
 
 type InputItem = {
@@ -102,6 +103,33 @@ export async function startTree(
     ...routes.map((route) => ({ name: route.name, match: isAgent(route.name), steps: route.steps })),
   ]);
   return { emulator: await startEmulator({ script }), script };
+}
+
+/**
+ * A test file's tree runs through the built `spool exec` (call once at its top level): `setup` makes
+ * a SPOOL_HOME holding `config` and a work directory, `start` serves the agents' scripts, `env`
+ * points a run at them; everything is removed or closed after each test.
+ */
+export function execTreeHarness() {
+  const { dir, use } = perTestScratch();
+  let emulator: Emulator | undefined;
+  return {
+    setup(config = ''): { home: string; work: string } {
+      const home = dir('spool-agents-home-');
+      const work = dir('spool-agents-work-');
+      fs.writeFileSync(path.join(home, 'config.toml'), config);
+      return { home, work };
+    },
+    env(home: string): NodeJS.ProcessEnv {
+      if (!emulator) throw new Error('start the tree first');
+      return { OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'test-key', SPOOL_HOME: home };
+    },
+    async start(routes: AgentRoute[], before: ConversationRoute[] = []): Promise<ConversationScript> {
+      const started = await startTree(routes, before);
+      emulator = use(started.emulator);
+      return started.script;
+    },
+  };
 }
 
 /** Answers any number of requests the same way (an agent that may get more turns than planned). */
