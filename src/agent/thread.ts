@@ -6,10 +6,8 @@
  */
 
 import { buildInitialContext } from '../context/initial-context.js';
-import { extractProposedPlan } from '../context/proposed-plan.js';
 import { skillInjections } from '../context/skills/inject.js';
 import { type ContextObservation, contextUpdateMessages, observeContext } from '../context/snapshot.js';
-import { estimateTokens } from '../context/tokens.js';
 import { turnAbortedMessage } from '../context/turn-aborted.js';
 import type { ModelClient, ModelError, ModelRequest } from '../model/types.js';
 import type {
@@ -33,8 +31,10 @@ import { SessionBudget, type Spend, TurnSpend } from './budget.js';
 import { type CompactionMode, type CompactionTrigger, runCompaction } from './compaction.js';
 import { ContextWindowKnowledge } from './context-window.js';
 import { EventBus } from './event-bus.js';
+import { PromptTokens } from './prompt-tokens.js';
 import { ToolRunner } from './tool-runner.js';
 import { type BudgetExceeded, runTurnLoop, type TurnOutcome } from './turn.js';
+import { turnEvents } from './turn-events.js';
 import { UserInputBroker } from './user-input.js';
 
 export interface ThreadOptions {
@@ -152,12 +152,8 @@ export class Thread {
   /** Remembers the running turn's plan item (set per turn). */
   private trackPlan: (item: ThreadItem) => void = () => {};
   private registry: ToolRegistry;
-  /** Provider tokens per estimated token, learned from usage (estimates are bytes/4). */
-  private tokenCalibration = 1;
-  private lastRequestEstimate = 0;
-  /** Running estimate of the history's tokens, and of the fixed part of a request. */
-  private historyTokens = 0;
-  private fixedEstimate: { instructions: string; registry: ToolRegistry; tokens: number } | undefined;
+  /** The next request's tokens, estimated as items are committed and calibrated by usage. */
+  private readonly tokens: PromptTokens;
   /** History length right after the last compaction: never compact an unchanged history twice. */
   private lengthAfterCompaction = -1;
   /** The provider answered /responses/compact with an error once: use local checkpoints. */
@@ -174,7 +170,7 @@ export class Thread {
     this.budget =
       options.budget ?? new SessionBudget(() => this.currentSettings.budget?.session, options.priorSpend);
     this.items = [...(options.history ?? [])];
-    this.historyTokens = estimateTokens(this.items);
+    this.tokens = new PromptTokens(this.items);
     this.context = options.contextSnapshot;
     const recorder = options.recorder;
     if (recorder) this.events.subscribe((event) => recorder.event(event));
@@ -425,26 +421,12 @@ export class Thread {
 
   /** Tokens the next request would carry: the estimate, calibrated by the provider's counts. */
   contextTokens(): number {
-    return Math.round(this.estimateNextRequest() * this.tokenCalibration);
+    return this.tokens.calibrated(this.estimateNextRequest());
   }
 
-  /**
-   * Estimated prompt tokens of the next request — instructions, tools and history — kept up to date
-   * as items are committed, so asking is cheap on every step of a long turn.
-   */
+  /** Estimated prompt tokens of the next request: instructions, tools and history. */
   private estimateNextRequest(): number {
-    const s = this.currentSettings;
-    if (
-      this.fixedEstimate?.instructions !== s.baseInstructions ||
-      this.fixedEstimate.registry !== this.registry
-    ) {
-      this.fixedEstimate = {
-        instructions: s.baseInstructions,
-        registry: this.registry,
-        tokens: estimateTokens(s.baseInstructions) + estimateTokens(this.registry.specs),
-      };
-    }
-    return this.fixedEstimate.tokens + this.historyTokens;
+    return this.tokens.estimate(this.currentSettings.baseInstructions, this.registry);
   }
 
   /**
@@ -515,7 +497,7 @@ export class Thread {
    */
   private learnWindow(error: ModelError, estimatedTokens: number): void {
     const s = this.currentSettings;
-    const refused = Math.round(estimatedTokens * this.tokenCalibration);
+    const refused = this.tokens.calibrated(estimatedTokens);
     const window = this.window.refused(s.contextWindow, refused, error.contextWindow);
     if (window === undefined) return;
     this.currentSettings = this.withLearnedWindow(s);
@@ -538,8 +520,8 @@ export class Thread {
 
   /** Estimated tokens a compaction request's input may have within the window as known now. */
   private compactionInputBudget(): number {
-    const usable = Math.floor((this.currentSettings.contextWindow * 0.85) / this.tokenCalibration);
-    const fixed = this.estimateNextRequest() - this.historyTokens;
+    const usable = Math.floor(this.tokens.uncalibrated(this.currentSettings.contextWindow * 0.85));
+    const fixed = this.tokens.fixedPart(this.currentSettings.baseInstructions, this.registry);
     return Math.max(256, usable - fixed);
   }
 
@@ -579,7 +561,7 @@ export class Thread {
     }
     this.items.length = 0;
     this.items.push(...result.history);
-    this.historyTokens = estimateTokens(this.items);
+    this.tokens.replaced(this.items);
     if (observation) this.context = observation.snapshot;
     this.lengthAfterCompaction = this.items.length;
     this.lastInputTokens = 0; // a new prefix: nothing of it is cached yet
@@ -637,36 +619,15 @@ export class Thread {
       for (const message of injected.warnings) this.events.emit({ type: 'warning', message });
     };
     injectSkills(content, skills);
-    const planMode = this.currentSettings.collaborationMode === 'plan';
-
-    // A plan (todo list) stays open while the turn runs and is completed when the turn ends.
-    const openPlans = new Map<string, ThreadItem>();
-    const emit = (event: SpoolEvent) => {
-      if (
-        event.type === 'turn.completed' ||
-        event.type === 'turn.failed' ||
-        event.type === 'turn.interrupted'
-      ) {
-        for (const item of openPlans.values())
-          this.events.emit({ type: 'item.completed', turn_id: turnId, item });
-        openPlans.clear();
-      }
-      this.events.emit(event);
-      // In plan mode, the plan an answer ends with is also shown as a plan item, after the answer.
-      const plan =
-        planMode && event.type === 'item.completed' && event.item.type === 'agent_message'
-          ? extractProposedPlan(event.item.text)
-          : undefined;
-      if (plan !== undefined) {
-        const item: ThreadItem = { id: newItemId(), type: 'plan', text: plan };
-        this.events.emit({ type: 'item.started', turn_id: turnId, item });
-        this.events.emit({ type: 'item.completed', turn_id: turnId, item });
-      }
-    };
-    this.trackPlan = (item) => {
-      if (item.type === 'todo_list') openPlans.set(item.id, item);
-    };
     const newItemId = () => `item_${this.itemCounter++}`;
+    const events = turnEvents({
+      turnId,
+      planMode: this.currentSettings.collaborationMode === 'plan',
+      emit: (event) => this.events.emit(event),
+      newItemId,
+    });
+    const emit = events.emit;
+    this.trackPlan = events.trackPlan;
     // A tool's "completed" items wait until its output is durable: a front end never shows as
     // finished what a crash could then answer with "aborted".
     const held = new Map<string, ThreadItem[] | undefined>();
@@ -704,19 +665,14 @@ export class Thread {
         },
         buildRequest: () => {
           const request = this.buildRequest();
-          this.lastRequestEstimate = this.estimateNextRequest();
+          this.tokens.sending(this.estimateNextRequest());
           return request;
         },
         recordUsage: (usage) => {
           this.usage = addUsage(this.usage, usage);
           this.window.accepted(usage.input_tokens);
           this.lastInputTokens = usage.input_tokens;
-          if (usage.input_tokens > 0 && this.lastRequestEstimate > 0) {
-            this.tokenCalibration = Math.min(
-              4,
-              Math.max(0.25, usage.input_tokens / this.lastRequestEstimate),
-            );
-          }
+          this.tokens.counted(usage.input_tokens);
           return this.usage;
         },
         contextStatus: () => ({ tokens: this.contextTokens(), window: this.currentSettings.contextWindow }),
@@ -726,7 +682,7 @@ export class Thread {
         compact: async (compactSignal) =>
           (await this.compactNow('auto', turnId, compactSignal, newItemId)).usage,
         compactForOverflow: async (compactSignal, error) => {
-          this.learnWindow(error, this.lastRequestEstimate);
+          this.learnWindow(error, this.tokens.lastSent);
           const result = await this.compactNow('overflow', turnId, compactSignal, newItemId);
           return result.ok
             ? result
@@ -812,7 +768,7 @@ export class Thread {
   private commit(items: HistoryItem[]): void {
     if (items.length === 0) return;
     this.items.push(...items);
-    for (const item of items) this.historyTokens += estimateTokens(item);
+    this.tokens.appended(items);
     this.options.recorder?.committed(items);
   }
 }
