@@ -16,9 +16,8 @@ import { type Frame, LiveRenderer } from '../terminal/renderer.js';
 import type { TerminalIo } from '../terminal/terminal-io.js';
 import { type ApprovalAnswer, answerForKey, type PendingApproval, proposedRule } from '../view/approval.js';
 import { Composer } from '../view/composer.js';
-import { FileIndex, fuzzyFind } from '../view/mentions.js';
 import type { Picker } from '../view/picker.js';
-import { matchSkills, type SkillChoice, skillAtCursor } from '../view/skill-mentions.js';
+import type { SkillChoice } from '../view/skill-mentions.js';
 import { Transcript } from '../view/transcript.js';
 import {
   approvalName,
@@ -27,14 +26,9 @@ import {
   type V2OpenedThread,
   type V2TokenUsage,
 } from '../view/v2.js';
-import {
-  type CommandHost,
-  findCommand,
-  matchingCommands,
-  type NextTurnSettings,
-  type SlashCommand,
-} from './commands.js';
-import { composeFrame, type Popup } from './frame.js';
+import { type CommandHost, findCommand, type NextTurnSettings, type SlashCommand } from './commands.js';
+import { Completion } from './completion.js';
+import { composeFrame } from './frame.js';
 import { appendHistory, loadHistory } from './history.js';
 import { handleEditingKey } from './keymap.js';
 import { showInTranscript } from './notifications.js';
@@ -77,7 +71,6 @@ export class App implements CommandHost {
   private readonly composer: Composer;
   private readonly renderer: LiveRenderer;
   private readonly keys: KeyParser;
-  private files: { cwd: string; index: FileIndex } | undefined;
   /** git for the session's repository, pinned when the session opened (see src/git/host-git.ts). */
   private pinnedGit: { cwd: string; git: HostGit | undefined } | undefined;
   private readonly now: () => number;
@@ -88,10 +81,8 @@ export class App implements CommandHost {
   private readonly questions = new UserQuestions(this);
   /** The running turn proposed a plan (plan mode): "Implement this plan?" follows it. */
   private proposedPlan = false;
-  /** The skills of the session's directory, for `$` completion (listed again after each turn). */
-  private skills: { cwd: string; list: Promise<SkillChoice[]> } | undefined;
   private picker: Picker<unknown> | undefined;
-  private popup: Popup | undefined;
+  private readonly completion: Completion;
   private hint: { text: string; until: number } | undefined;
   private lastCtrlC = 0;
   private frameTimer: ReturnType<typeof setTimeout> | undefined;
@@ -107,6 +98,12 @@ export class App implements CommandHost {
     this.renderer = new LiveRenderer((data) => options.io.write(data), size);
     this.transcript = new Transcript(size.columns, () => this.cwd());
     this.composer = new Composer(loadHistory(options.home));
+    this.completion = new Completion(this.composer, {
+      cwd: () => this.cwd(),
+      git: () => this.git(),
+      listSkills: (cwd) => this.listSkills(cwd),
+      invalidate: () => this.invalidate(),
+    });
     this.keys = new KeyParser((key) => this.onKey(key));
     this.session = new SessionClient(
       options.server,
@@ -292,7 +289,7 @@ export class App implements CommandHost {
         this.turn = undefined;
         if (this.tickTimer) clearInterval(this.tickTimer);
         this.tickTimer = undefined;
-        this.skills = undefined;
+        this.completion.forgetSkills();
         if (this.proposedPlan && n.params.turn.status === 'completed' && currentMode(this) === 'plan')
           offerImplementation(this, (prompt) => void this.submit(prompt));
         this.proposedPlan = false;
@@ -498,7 +495,7 @@ export class App implements CommandHost {
     } else if (this.turn) this.interrupt();
     else if (!this.composer.isEmpty) {
       this.composer.clear();
-      this.popup = undefined;
+      this.completion.close();
     }
     this.hint = { text: 'Press Ctrl-C again to quit.', until: now + QUIT_WINDOW_MS };
     this.invalidate();
@@ -519,26 +516,15 @@ export class App implements CommandHost {
   }
 
   private onComposerKey(key: Key): void {
-    const popup = this.popup;
-    if (popup && popup.matches.length > 0) {
-      if (key.name === 'up' || key.name === 'down') {
-        const count = popup.matches.length;
-        popup.selected = (popup.selected + (key.name === 'up' ? -1 : 1) + count) % count;
-        return;
-      }
-      if (key.name === 'tab' || key.name === 'enter') {
-        this.acceptPopup(popup, key.name === 'enter');
-        return;
-      }
-    }
+    if (this.completion.onKey(key, (command) => void this.runCommand(command, ''))) return;
     if (key.name === 'escape') {
-      if (popup) this.popup = undefined;
+      if (this.completion.current) this.completion.close();
       else if (this.turn) this.interrupt();
       return;
     }
     if (key.name === 'enter') {
       void this.submit(this.composer.submit());
-      this.popup = undefined;
+      this.completion.close();
       return;
     }
     if (key.name === 'text' && key.ctrl && key.text === 'd') {
@@ -550,100 +536,20 @@ export class App implements CommandHost {
       this.renderer.clear();
       return;
     }
-    if (handleEditingKey(this.composer, key)) this.updatePopup();
+    if (handleEditingKey(this.composer, key)) this.completion.update();
   }
 
-  private acceptPopup(popup: Popup, enter: boolean): void {
-    if (popup.kind === 'mention') {
-      const match = popup.matches[popup.selected]!;
-      const quoted = /\s/.test(match.path) ? `"${match.path}"` : match.path;
-      this.composer.replaceRange(popup.start, popup.end, `@${quoted} `);
-      this.popup = undefined;
-      return;
-    }
-    if (popup.kind === 'skill') {
-      this.composer.replaceRange(popup.start, popup.end, `$${popup.matches[popup.selected]!.name} `);
-      this.popup = undefined;
-      return;
-    }
-    const command = popup.matches[popup.selected]!;
-    this.popup = undefined;
-    if (enter) {
-      this.composer.submit();
-      void this.runCommand(command, '');
-    } else this.composer.setText(`/${command.name} `);
-  }
-
-  /** The files of the session's directory, for mentions (listed once per directory). */
-  private fileIndex(): FileIndex {
-    const cwd = this.cwd();
-    if (this.files?.cwd !== cwd) this.files = { cwd, index: new FileIndex(cwd, this.git()) };
-    return this.files.index;
-  }
-
-  private updatePopup(): void {
-    const mention = this.composer.mentionAtCursor();
-    if (mention) {
-      const selected = this.popup?.kind === 'mention' ? this.popup.selected : 0;
-      void this.fileIndex()
-        .files()
-        .then((files) => {
-          const current = this.composer.mentionAtCursor();
-          if (!current || current.query !== mention.query) return;
-          const matches = fuzzyFind(mention.query, files, 8);
-          this.popup = {
-            kind: 'mention',
-            matches,
-            selected: Math.min(selected, Math.max(0, matches.length - 1)),
-            start: current.start,
-            end: current.end,
-          };
-          this.invalidate();
-        });
-      return;
-    }
-    const skill = skillAtCursor(this.composer.text, this.composer.cursor);
-    if (skill) {
-      const selected = this.popup?.kind === 'skill' ? this.popup.selected : 0;
-      void this.skillList().then((list) => {
-        const current = skillAtCursor(this.composer.text, this.composer.cursor);
-        if (!current || current.query !== skill.query) return;
-        const matches = matchSkills(current.query, list);
-        this.popup = {
-          kind: 'skill',
-          matches,
-          selected: Math.min(selected, Math.max(0, matches.length - 1)),
-          start: current.start,
-          end: current.end,
-        };
-        this.invalidate();
+  /** The skills `$` completes (skills/list for `cwd`; none if it fails, with a warning). */
+  private listSkills(cwd: string): Promise<SkillChoice[]> {
+    return this.session
+      .request<{ data: Array<{ skills: Array<SkillChoice & { enabled: boolean }> }> }>('skills/list', {
+        cwds: [cwd],
+      })
+      .then((answer) => (answer.data[0]?.skills ?? []).filter((s) => s.enabled))
+      .catch((err: unknown) => {
+        this.transcript.system('warning', `skills could not be listed: ${(err as Error).message}`);
+        return [];
       });
-      return;
-    }
-    const prefix = this.composer.commandPrefix();
-    if (prefix !== undefined) {
-      this.popup = { kind: 'command', matches: matchingCommands(prefix), selected: 0 };
-      return;
-    }
-    this.popup = undefined;
-  }
-
-  /** The skills `$` completes (skills/list for the session's directory; none if it fails). */
-  private skillList(): Promise<SkillChoice[]> {
-    const cwd = this.cwd();
-    if (this.skills?.cwd !== cwd) {
-      const list = this.session
-        .request<{ data: Array<{ skills: Array<SkillChoice & { enabled: boolean }> }> }>('skills/list', {
-          cwds: [cwd],
-        })
-        .then((answer) => (answer.data[0]?.skills ?? []).filter((s) => s.enabled))
-        .catch((err: unknown) => {
-          this.transcript.system('warning', `skills could not be listed: ${(err as Error).message}`);
-          return [];
-        });
-      this.skills = { cwd, list };
-    }
-    return this.skills.list;
   }
 
   // --- drawing --------------------------------------------------------------------------------
@@ -696,7 +602,7 @@ export class App implements CommandHost {
       },
       picker: this.picker,
       composer: this.composer,
-      popup: this.popup,
+      popup: this.completion.current,
       hint: typing
         ? `Type your answer to "${typing.question}" and press enter`
         : this.hint && this.hint.until > now
