@@ -41,6 +41,8 @@ import { TerminalApprovals, type TerminalInput } from './exec-approvals.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
 import { answerRequests, type RequestChannel } from './exec-requests.js';
+import { exitCodeFor, stopOnSignals } from './exec-signals.js';
+import { EXIT } from './exit-codes.js';
 import { imageInput } from './image-input.js';
 import { mcpStartupReports } from './mcp-startup-report.js';
 
@@ -107,17 +109,6 @@ interface RunIo {
   stderr: TextOutput;
   env: NodeJS.ProcessEnv;
 }
-
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  /** Stopped at a spend cap (`max_cost_usd`, `max_tokens`, …). */
-  budget: 3,
-  interrupted: 130,
-  outputClosed: 141,
-  terminated: 143,
-} as const;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -196,8 +187,6 @@ async function openForContinuation(
 }
 
 /** How long a signalled exec may take to stop cleanly before it exits anyway. */
-const STOP_GRACE_MS = 5_000;
-
 export async function runExec(
   options: ExecOptions,
   io: ExecIo,
@@ -452,24 +441,8 @@ async function runOpened(
     tree.interruptAll();
   });
 
-  // Ctrl-C, or a job runner's SIGTERM: stop the turn cleanly (commands killed, log flushed) and exit
-  // 130 / 143. A second signal exits at once.
-  let interrupts = 0;
-  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
-    interrupts++;
-    stoppedBy ??= signal;
-    const code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-    if (interrupts > 1) process.exit(code);
-    // A clean stop that hangs (a tool stuck in a system call) must not keep Spool alive: the
-    // signal always ends it, within STOP_GRACE_MS.
-    if (signals === process) setTimeout(() => process.exit(code), STOP_GRACE_MS).unref();
-    tree.interruptAll();
-  };
-  const onSigint = onSignal('SIGINT');
-  const onSigterm = onSignal('SIGTERM');
-  signals.on('SIGINT', onSigint);
-  signals.on('SIGTERM', onSigterm);
+  // Ctrl-C, or a job runner's SIGTERM: the turn stops cleanly, and the run exits 130 / 143.
+  const stopper = stopOnSignals(signals, () => tree.interruptAll());
   try {
     thread.announce();
     if (options.compact) {
@@ -492,7 +465,8 @@ async function runOpened(
     const note = await kind?.beforeTurn(stopping.signal);
     signals.off('SIGINT', onStop);
     signals.off('SIGTERM', onStop);
-    if (stoppedBy) return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    const stopped = stopper.stoppedBy();
+    if (stopped) return exitCodeFor(stopped);
     const text = note ? `${note}\n\n${prompt}` : prompt;
     try {
       outcome = await tree.runTurn(
@@ -525,14 +499,13 @@ async function runOpened(
     }
     // Stopped by a signal while sub-agents were still at work (the root's turn had ended): the
     // run was interrupted all the same.
-    if (stoppedBy && outcome.status === 'completed')
-      return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    const stoppedBy = stopper.stoppedBy();
+    if (stoppedBy && outcome.status === 'completed') return exitCodeFor(stoppedBy);
     if (outcome.status === 'completed') return EXIT.ok;
-    if (outcome.status === 'interrupted') return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    if (outcome.status === 'interrupted') return exitCodeFor(stoppedBy ?? 'SIGINT');
     return outcome.error.kind === 'budget_exceeded' ? EXIT.budget : EXIT.failed;
   } finally {
-    signals.off('SIGINT', onSigint);
-    signals.off('SIGTERM', onSigterm);
+    stopper.dispose();
     approvals?.close();
     reportTreeTotals(tree, say);
     await tree.close();

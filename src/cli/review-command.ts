@@ -23,9 +23,10 @@ import { SessionStoreError } from '../store/errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 import { VERSION } from '../version.js';
 import { guardOutputs, type TextOutput } from './closed-output.js';
-import { EXIT, type ExecIo } from './exec.js';
+import type { ExecIo } from './exec.js';
 import { createHumanFormatter } from './exec-human.js';
 import { ExecJsonProjector } from './exec-jsonl.js';
+import { EXIT } from './exit-codes.js';
 
 export const REVIEW_FORMATS = ['markdown', 'json', 'sarif', 'github'] as const;
 export type ReviewFormat = (typeof REVIEW_FORMATS)[number];

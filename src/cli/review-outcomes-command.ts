@@ -8,7 +8,8 @@ import { FeedbackError, listReviewIndex, readReviewRecord, recordFeedback } from
 import { parseSince, renderStats, reviewStats } from '../review/stats.js';
 import { SessionLockedError, SessionNotFoundError } from '../store/errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
-import { EXIT, type ExecIo } from './exec.js';
+import type { ExecIo } from './exec.js';
+import { EXIT } from './exit-codes.js';
 
 export function runReviewFeedback(
   args: { reviewId: string; finding: string; reaction: string; reason?: string },
