@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -112,11 +113,16 @@ describe('spool exec output', () => {
   }, 120_000);
 
   it('names the URL, the error code and the setting when the server cannot be reached', async () => {
-    const refused = await runSpool([...EXEC, '-c', 'request_max_retries=0', 'hi'], {
-      env: envFor({ url: 'http://127.0.0.1:45679/v1' }),
-    });
+    // A port the kernel just gave out and nothing listens on any more (a fixed one could be an
+    // emulator's of another test running at the same time).
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const url = `http://127.0.0.1:${port}/v1`;
+    const refused = await runSpool([...EXEC, '-c', 'request_max_retries=0', 'hi'], { env: envFor({ url }) });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('http://127.0.0.1:45679/v1');
+    expect(refused.stderr).toContain(url);
     expect(refused.stderr).toContain('ECONNREFUSED');
     expect(refused.stderr).toContain('OPENAI_BASE_URL');
   });
