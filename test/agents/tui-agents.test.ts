@@ -6,10 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { serverEnv } from '../app-server/support/harness.js';
 import { call, type Emulator, respond, say } from '../emulator/index.js';
 import { startTree } from '../support/agents.js';
 import { tempDir } from '../support/thread.js';
-import { interactiveEnv, startInteractive } from '../tui/support/interactive.js';
+import { startInteractive } from '../tui/support/interactive.js';
 
 let emulator: Emulator | undefined;
 const dirs: string[] = [];
@@ -49,7 +50,7 @@ it('names the agent in its approval modal and keeps the root’s turn on screen'
   emulator = started.emulator;
   const { io, see, text, done } = startInteractive(
     { approvalPolicy: 'on-request', sandbox: 'workspace-write', cwd: work },
-    interactiveEnv(emulator, home),
+    serverEnv(emulator, { SPOOL_HOME: home }),
     120,
     30,
   );

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { onLines } from '../app-server/support/harness.js';
+import { onLines, serverEnv } from '../app-server/support/harness.js';
 import { type Loose, ProtocolClient } from '../app-server/support/protocol-client.js';
 import {
   byConversation,
@@ -68,14 +68,7 @@ async function startServer(
   fs.writeFileSync(path.join(home, 'config.toml'), 'approvals_reviewer = "auto_review"\n');
   server = spawn(process.execPath, [SPOOL_BIN, 'app-server'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LANG: 'C.UTF-8',
-      OPENAI_BASE_URL: emulator.url,
-      OPENAI_API_KEY: 'test-key',
-      SPOOL_HOME: home,
-    },
+    env: serverEnv(emulator, { SPOOL_HOME: home }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const client = new ProtocolClient((text) => server?.stdin?.write(`${text}\n`));

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serverEnv } from '../app-server/support/harness.js';
 import {
   byConversation,
   call,
@@ -15,7 +16,7 @@ import {
   startEmulator,
 } from '../emulator/index.js';
 import { tempDir } from '../support/thread.js';
-import { interactiveEnv, startInteractive } from '../tui/support/interactive.js';
+import { startInteractive } from '../tui/support/interactive.js';
 
 let emulator: Emulator | undefined;
 const dirs: string[] = [];
@@ -68,7 +69,7 @@ describe('the guardian in the interactive session', () => {
     emulator = await startEmulator({ script });
     const { io, see, text, done } = startInteractive(
       { approvalPolicy: 'on-request', sandbox: 'workspace-write', cwd: work },
-      interactiveEnv(emulator, home),
+      serverEnv(emulator, { SPOOL_HOME: home }),
       120,
       30,
     );

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runInteractive } from '../../src/tui/run.js';
+import { serverEnv } from '../app-server/support/harness.js';
 import {
   applyPatchCall,
   type Emulator,
@@ -30,7 +31,7 @@ import {
   screenText,
   waitFor,
 } from './support/headless.js';
-import { interactiveEnv, startInteractive } from './support/interactive.js';
+import { startInteractive } from './support/interactive.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -66,7 +67,7 @@ describe('the interactive session', () => {
     });
     const ui = startInteractive(
       { approvalPolicy: 'untrusted', sandbox: 'workspace-write', cwd: workdir },
-      interactiveEnv(emulator, home),
+      serverEnv(emulator, { SPOOL_HOME: home }),
     );
     await ui.see('ask untrusted');
     ui.type('make the files');
@@ -136,7 +137,7 @@ describe('the interactive session', () => {
     emulator = await startEmulator({
       script: [serverError500(), respond(say('First answer.')), respond(say('After the resume.'))],
     });
-    const env = interactiveEnv(emulator, home);
+    const env = serverEnv(emulator, { SPOOL_HOME: home });
 
     const first = startInteractive({ cwd: workdir, prompt: 'first prompt' }, env);
     await first.see('First answer.');
@@ -199,7 +200,7 @@ describe('the interactive session', () => {
     });
     const ui = startInteractive(
       { cwd: workdir, prompt: 'the first session' },
-      interactiveEnv(emulator, home),
+      serverEnv(emulator, { SPOOL_HOME: home }),
       90,
       24,
     );
@@ -270,7 +271,7 @@ describe('the interactive session', () => {
     });
     const ui = startInteractive(
       { approvalPolicy: 'untrusted', sandbox: 'workspace-write', cwd: workdir },
-      interactiveEnv(emulator, home),
+      serverEnv(emulator, { SPOOL_HOME: home }),
     );
     const titles: string[] = [];
     ui.io.term.onTitleChange((title) => titles.push(title));
@@ -309,7 +310,7 @@ describe('the interactive session', () => {
         unauthorized401(),
       ],
     });
-    const env = interactiveEnv(emulator, home);
+    const env = serverEnv(emulator, { SPOOL_HOME: home });
     /** The transcript: from the first prompt to the line before `end`. */
     const transcriptOf = (lines: string[], end: (line: string) => boolean) => {
       const from = lines.findIndex((line) => line.startsWith('› first'));

@@ -83,16 +83,9 @@ export class Completion {
         .files()
         .then((files) => {
           const current = this.composer.mentionAtCursor();
-          if (!current || current.query !== mention.query) return;
+          if (current?.query !== mention.query) return;
           const matches = fuzzyFind(mention.query, files, 8);
-          this.popup = {
-            kind: 'mention',
-            matches,
-            selected: Math.min(selected, Math.max(0, matches.length - 1)),
-            start: current.start,
-            end: current.end,
-          };
-          this.host.invalidate();
+          this.show({ kind: 'mention', matches, selected, start: current.start, end: current.end });
         });
       return;
     }
@@ -101,22 +94,22 @@ export class Completion {
       const selected = this.popup?.kind === 'skill' ? this.popup.selected : 0;
       void this.skillList().then((list) => {
         const current = skillAtCursor(this.composer.text, this.composer.cursor);
-        if (!current || current.query !== skill.query) return;
+        if (current?.query !== skill.query) return;
         const matches = matchSkills(current.query, list);
-        this.popup = {
-          kind: 'skill',
-          matches,
-          selected: Math.min(selected, Math.max(0, matches.length - 1)),
-          start: current.start,
-          end: current.end,
-        };
-        this.host.invalidate();
+        this.show({ kind: 'skill', matches, selected, start: current.start, end: current.end });
       });
       return;
     }
     const prefix = this.composer.commandPrefix();
     this.popup =
       prefix === undefined ? undefined : { kind: 'command', matches: matchingCommands(prefix), selected: 0 };
+  }
+
+  /** Shows a popup whose matches arrived later: the choice made before stays, within the matches. */
+  private show(popup: Exclude<Popup, { kind: 'command' }>): void {
+    popup.selected = Math.min(popup.selected, Math.max(0, popup.matches.length - 1));
+    this.popup = popup;
+    this.host.invalidate();
   }
 
   private fileIndex(): FileIndex {

@@ -5,7 +5,6 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { type InteractiveOptions, runInteractive } from '../../../src/tui/run.js';
-import type { Emulator } from '../../emulator/index.js';
 import { allLines, type HeadlessIo, headlessIo, headlessTerminal, screenText, waitFor } from './headless.js';
 
 export interface InteractiveSession {
@@ -55,17 +54,5 @@ export function startInteractive(
         timeoutMs,
       ),
     type: (data) => io.type(data),
-  };
-}
-
-/** The environment of a session against `emulator`, with `home` as SPOOL_HOME. */
-export function interactiveEnv(emulator: Emulator, home: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    OPENAI_BASE_URL: emulator.url,
-    OPENAI_API_KEY: 'test-key',
-    SPOOL_HOME: home,
   };
 }
