@@ -24,8 +24,9 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   // tree-sitter-bash is only a .wasm file, found where it is installed (src/sandbox/bash-parser.ts,
-  // which points web-tree-sitter, bundled, at its own .wasm the same way). The fleet's packages (BullMQ, its Redis client, the dashboard's Bull Board and Express) and the
-  // OpenTelemetry SDK with its exporters are more than half of what the bundle would be (~3 MB of
+  // which points web-tree-sitter, bundled, at its own .wasm the same way). The fleet's packages
+  // (BullMQ, its Redis client, the dashboard's Bull Board and Express) and the
+  // OpenTelemetry SDK with its exporters are most of what the bundle would be (~3.6 MB of
   // 5.6), and no `spool exec` without [otel] runs any of them; yet every start reads the whole
   // bundle and keeps its text for as long as the process lives (V8 compiles functions lazily from
   // it). They stay installed packages, required from node_modules by the modules that use them

@@ -22,6 +22,8 @@ export class ToolRegistry {
   readonly specs: readonly ToolSpec[];
   /** A call whose raw input is larger is refused before it is parsed (`tool_arguments_max_bytes`). */
   readonly maxArgumentBytes: number;
+  /** Each distinct ToolHandler.prepare of the handlers, advertised or hidden. */
+  private readonly prepares: ReadonlySet<() => void>;
 
   constructor(
     advertised: ToolHandler[],
@@ -40,6 +42,9 @@ export class ToolRegistry {
     this.handlers = byName;
     this.hidden = new Map(hidden.filter((h) => !byName.has(h.name)).map((h) => [h.name, h]));
     this.specs = Object.freeze(sorted.map((h) => h.spec));
+    this.prepares = new Set(
+      [...this.handlers.values(), ...this.hidden.values()].flatMap((h) => (h.prepare ? [h.prepare] : [])),
+    );
   }
 
   get(name: string): ToolHandler | undefined {
@@ -51,10 +56,7 @@ export class ToolRegistry {
    * function runs once per call of this, and preparing is idempotent.
    */
   prepare(): void {
-    const prepares = new Set<() => void>();
-    for (const handler of [...this.handlers.values(), ...this.hidden.values()])
-      if (handler.prepare) prepares.add(handler.prepare);
-    for (const prepare of prepares) prepare();
+    for (const prepare of this.prepares) prepare();
   }
 
   names(): string[] {

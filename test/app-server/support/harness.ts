@@ -18,8 +18,9 @@ export function serverEnv(emulator: Emulator, extra: NodeJS.ProcessEnv = {}): No
     LANG: 'C.UTF-8',
     OPENAI_BASE_URL: emulator.url,
     OPENAI_API_KEY: 'test-key',
-    SPOOL_HOME: tempDir('spool-home-'),
     ...extra,
+    // A home of its own unless the test gives one (made only then: nothing left behind unused).
+    SPOOL_HOME: extra.SPOOL_HOME ?? tempDir('spool-home-'),
   };
 }
 
